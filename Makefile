@@ -1,0 +1,163 @@
+# v6watch: one non-recursive GNU Makefile.
+#
+#   make                 build probe/v6probe and collector/v6collector
+#   make test            install missing packages, build, run every test
+#   make check           unit tests only
+#   make SANITIZE=1 ...  the same with AddressSanitizer + UBSan (build/san/)
+#   make memcheck        unit tests under valgrind
+#   make lint            clang-format --dry-run and cppcheck
+#   make demo | bench | fuzz | install | clean
+#
+# `make test` calls $(MAKE) once after installing packages, so that
+# pkg-config sees them; nothing else recurses.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SANITIZE  ?= 0
+CC        ?= cc
+
+PKGS      := libcurl libcares libpcap librrd libcjson libmicrohttpd libconfig \
+             openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
+HARDEN    := -fstack-protector-strong -fPIE
+OPT       ?= -O2 -g
+
+# Quiet by default; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ifeq ($(SANITIZE),1)
+B         := build/san
+OPT       := -O1 -g -fno-omit-frame-pointer
+SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all
+BIN_PROBE := $(B)/bin/v6probe
+BIN_COLL  := $(B)/bin/v6collector
+else
+B         := build
+HARDEN    += -D_FORTIFY_SOURCE=2
+SANFLAGS  :=
+BIN_PROBE := probe/v6probe
+BIN_COLL  := collector/v6collector
+endif
+
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) \
+              -MMD -MP -I. -Icommon $(PKG_CFLAGS) \
+              -DV6WATCH_VERSION='"$(VERSION)"' $(CFLAGS)
+ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+LIBS      := $(PKG_LIBS) -lm
+
+COMMON_SRC    := $(sort $(wildcard common/*.c))
+PROBE_SRC     := $(filter-out probe/v6probe.c,$(sort $(wildcard probe/*.c)))
+COLLECTOR_SRC := $(filter-out collector/v6collector.c,$(sort $(wildcard collector/*.c)))
+TEST_SRC      := $(sort $(wildcard tests/unit/test_*.c))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+LIB_COMMON    := $(B)/libcommon.a
+LIB_PROBE     := $(B)/libprobe.a
+LIB_COLLECTOR := $(B)/libcollector.a
+TEST_BINS     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(TEST_SRC))
+# Helpers the integration tests build (servers that misbehave on purpose).
+TOOL_SRC      := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS     := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
+
+.PHONY: all test check memcheck lint demo bench fuzz install clean deps \
+        tools integration
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(BIN_PROBE) $(BIN_COLL)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(LIB_PROBE): $(call obj,$(PROBE_SRC))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(LIB_COLLECTOR): $(call obj,$(COLLECTOR_SRC))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BIN_PROBE): $(call obj,probe/v6probe.c) $(LIB_PROBE) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN_COLL): $(call obj,collector/v6collector.c) $(LIB_COLLECTOR) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/unit/%: $(B)/tests/unit/%.o $(LIB_PROBE) $(LIB_COLLECTOR) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
+$(B)/tools/%: $(B)/tests/tools/%.o $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+tools: $(TOOL_BINS)
+
+# Packages: installed only when something is missing.
+deps:
+	@contrib/install-deps.sh --check >/dev/null 2>&1 || contrib/install-deps.sh
+
+export V6PROBE    = $(abspath $(BIN_PROBE))
+export V6COLLECTOR = $(abspath $(BIN_COLL))
+export V6TOOLS    = $(abspath $(B)/tools)
+export V6BUILD    = $(abspath $(B))
+
+check: $(TEST_BINS) all
+	@tests/run-tests.sh --unit $(TEST_BINS)
+
+memcheck: $(TEST_BINS)
+	@tests/run-tests.sh --valgrind $(TEST_BINS)
+
+integration: all tools
+	@tests/run-tests.sh --integration
+
+test: deps
+	@$(MAKE) --no-print-directory all tools $(TEST_BINS)
+	@tests/run-tests.sh --unit $(TEST_BINS) --integration
+
+lint:
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] probe/*.[ch] collector/*.[ch] tests/unit/*.[ch] tests/tools/*.c tests/fuzz/*.c)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --suppress=missingIncludeSystem \
+	    -I common -D V6WATCH_VERSION='"$(VERSION)"' common probe collector
+
+demo:
+	@echo "make demo: the demo lab is not built yet (see the open issues)" >&2
+	@exit 1
+
+bench:
+	@echo "make bench: no benchmarks yet (see the open issues)" >&2
+	@exit 1
+
+fuzz:
+	@echo "make fuzz: no fuzz targets yet (see the open issues)" >&2
+	@exit 1
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/v6watch/examples
+	install -m 0755 $(BIN_PROBE) $(BIN_COLL) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 configs/*.conf $(DESTDIR)$(PREFIX)/share/v6watch/examples/
+
+clean:
+	rm -rf build probe/v6probe collector/v6collector
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,240 @@
+/*
+ * conf: collector.conf field tables (names, types, ranges, defaults) and the
+ * loader for the collector, probes, alert and webhooks groups.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "conf.h"
+#include "util.h"
+
+#define CF(f) offsetof(struct collector_conf, f)
+#define PA(f) offsetof(struct probe_auth, f)
+#define WF(f) offsetof(struct webhook_conf, f)
+
+static const char *
+check_rrdcached(const char *s)
+{
+	if (strncmp(s, "unix:", 5) != 0 || s[5] != '/')
+		return "must be unix:/ABSOLUTE/PATH of rrdcached's socket";
+	return NULL;
+}
+
+static const char *
+check_format(const char *s)
+{
+	if (strcmp(s, "json") != 0 && strcmp(s, "slack") != 0)
+		return "must be \"json\" or \"slack\"";
+	return NULL;
+}
+
+static const struct cfg_field collector_fields[] = {
+    {"name", CFG_STR, CF(name), 0, 64, 0, NULL, 1, cfg_check_name},
+    {"listen", CFG_STR, CF(listen), 0, 128, 0, "[::]:8080", 0,
+	cfg_check_listen},
+    {"data_dir", CFG_PATH, CF(data_dir), 0, 0, 0, "/var/lib/v6watch", 0, NULL},
+    {"publish_dir", CFG_PATH, CF(publish_dir), 0, 0, 0, "/var/lib/v6watch/site",
+	0, NULL},
+    {"step", CFG_INT, CF(step_s), 1, 86400, 60, NULL, 0, NULL},
+    {"rrdcached", CFG_STR, CF(rrdcached), 0, 1024, 0, NULL, 0, check_rrdcached},
+    {"tls_cert", CFG_PATH, CF(tls_cert), 0, 0, 0, NULL, 0, NULL},
+    {"tls_key", CFG_PATH, CF(tls_key), 0, 0, 0, NULL, 0, NULL},
+    {"user", CFG_STR, CF(user), 0, 32, 0, "v6watch", 0, cfg_check_name},
+    {"publish_interval", CFG_INT, CF(publish_interval_s), 0, 86400, 300, NULL,
+	0, NULL},
+    {"max_connections", CFG_INT, CF(max_connections), 4, 100000, 1024, NULL, 0,
+	NULL},
+    {"max_per_ip", CFG_INT, CF(max_per_ip), 1, 100000, 64, NULL, 0, NULL},
+    {"connection_timeout", CFG_INT, CF(conn_timeout_s), 1, 3600, 30, NULL, 0,
+	NULL},
+};
+
+static const struct cfg_field alert_fields[] = {
+    {"down_after", CFG_INT, CF(down_after), 1, 1000, 3, NULL, 0, NULL},
+    {"up_after", CFG_INT, CF(up_after), 1, 1000, 2, NULL, 0, NULL},
+    {"quorum", CFG_INT, CF(quorum), 1, 1000, 1, NULL, 0, NULL},
+    {"cert_warn_days", CFG_INT, CF(cert_warn_days), 0, 3650, 30, NULL, 0, NULL},
+};
+
+static const struct cfg_field probe_fields[] = {
+    {"name", CFG_STR, PA(name), 0, 64, 0, NULL, 1, cfg_check_name},
+    {"token_file", CFG_PATH, PA(token_file), 0, 0, 0, NULL, 1, NULL},
+};
+
+static const struct cfg_field webhook_fields[] = {
+    {"name", CFG_STR, WF(name), 0, 64, 0, NULL, 1, cfg_check_name},
+    {"url", CFG_STR, WF(url), 0, 2048, 0, NULL, 1, cfg_check_http_url},
+    {"secret_file", CFG_PATH, WF(secret_file), 0, 0, 0, NULL, 1, NULL},
+    {"format", CFG_STR, WF(format_name), 0, 16, 0, "json", 0, check_format},
+    {"timeout", CFG_INT, WF(timeout_s), 1, 300, 10, NULL, 0, NULL},
+    {"give_up_after", CFG_INT, WF(give_up_s), 60, 30 * 86400, 86400, NULL, 0,
+	NULL},
+    {"cacert", CFG_PATH, WF(cacert), 0, 0, 0, NULL, 0, NULL},
+};
+
+static const char *const collector_root[] = {"collector", "probes", "alert",
+    "webhooks"};
+
+/* Load a list of groups into a fresh array of elem-sized structs. */
+static void *
+load_list(struct cfg *c, const config_setting_t *l, const char *what,
+    const struct cfg_field *fields, size_t nfields, size_t elem, size_t max,
+    size_t *np)
+{
+	char *v;
+	int   n;
+
+	*np = 0;
+	if (l == NULL)
+		return NULL;
+	if (!config_setting_is_list(l)) {
+		cfg_error(c, l, "%s: must be a list ( { ... }, ... )", what);
+		return NULL;
+	}
+	n = config_setting_length(l);
+	if ((size_t)n > max) {
+		cfg_error(c, l, "%s: more than %zu entries", what, max);
+		return NULL;
+	}
+	v = xcalloc((size_t)n, elem);
+	for (int i = 0; i < n; i++) {
+		char w[48];
+
+		snprintf(w, sizeof(w), "%s[%d]", what, i);
+		cfg_load_fields(c, config_setting_get_elem(l, i), w, fields,
+		    nfields, v + (size_t)i * elem);
+	}
+	*np = (size_t)n;
+	return v;
+}
+
+static void
+load_secrets(struct cfg *c, struct collector_conf *cc,
+    const config_setting_t *probes, const config_setting_t *hooks)
+{
+	char err[512];
+
+	for (size_t i = 0; i < cc->nprobes; i++) {
+		struct probe_auth      *p = &cc->probes[i];
+		const config_setting_t *e = config_setting_get_elem(probes, i);
+
+		if (p->token_file == NULL)
+			continue;
+		if (secret_read(p->token_file, p->token, sizeof(p->token), err,
+			sizeof(err)) == -1)
+			cfg_error(c, config_setting_get_member(e, "token_file"),
+			    "probes[%zu].token_file: %s", i, err);
+		for (size_t j = 0; j < i; j++)
+			if (p->name != NULL && cc->probes[j].name != NULL &&
+			    strcmp(p->name, cc->probes[j].name) == 0)
+				cfg_error(c, e,
+				    "probes[%zu]: name '%s' used "
+				    "twice",
+				    i, p->name);
+	}
+	for (size_t i = 0; i < cc->nwebhooks; i++) {
+		struct webhook_conf    *w = &cc->webhooks[i];
+		const config_setting_t *e = config_setting_get_elem(hooks, i);
+
+		if (w->format_name != NULL)
+			w->format = strcmp(w->format_name, "slack") == 0 ?
+			    WEBHOOK_SLACK :
+			    WEBHOOK_JSON;
+		if (w->secret_file != NULL &&
+		    secret_read(w->secret_file, w->secret, sizeof(w->secret),
+			err, sizeof(err)) == -1)
+			cfg_error(c,
+			    config_setting_get_member(e, "secret_file"),
+			    "webhooks[%zu].secret_file: %s", i, err);
+		for (size_t j = 0; j < i; j++)
+			if (w->name != NULL && cc->webhooks[j].name != NULL &&
+			    strcmp(w->name, cc->webhooks[j].name) == 0)
+				cfg_error(c, e,
+				    "webhooks[%zu]: name '%s' used "
+				    "twice",
+				    i, w->name);
+	}
+}
+
+struct collector_conf *
+collector_conf_load(const char *path, struct cfg *c)
+{
+	struct collector_conf *cc = xcalloc(1, sizeof(*cc));
+	config_setting_t      *root, *probes, *hooks, *s;
+
+	if (cfg_open(c, path) == -1)
+		goto fail;
+	root = config_root_setting(&c->lc);
+	cfg_check_root(c, collector_root, NELEM(collector_root));
+	cfg_load_fields(c, config_setting_get_member(root, "collector"),
+	    "collector", collector_fields, NELEM(collector_fields), cc);
+	s = config_setting_get_member(root, "alert");
+	if (s != NULL)
+		cfg_load_fields(c, s, "alert", alert_fields,
+		    NELEM(alert_fields), cc);
+	else
+		cfg_defaults(c, alert_fields, NELEM(alert_fields), cc);
+	if ((cc->tls_cert == NULL) != (cc->tls_key == NULL))
+		cfg_error(c, config_setting_get_member(root, "collector"),
+		    "collector: tls_cert and tls_key go together");
+
+	probes = config_setting_get_member(root, "probes");
+	if (probes == NULL)
+		cfg_error(c, NULL,
+		    "probes: missing (list the probes allowed "
+		    "to post, each with name and token_file)");
+	cc->probes =
+	    load_list(c, probes, "probes", probe_fields, NELEM(probe_fields),
+		sizeof(struct probe_auth), COLLECTOR_PROBES_MAX, &cc->nprobes);
+	hooks = config_setting_get_member(root, "webhooks");
+	cc->webhooks = load_list(c, hooks, "webhooks", webhook_fields,
+	    NELEM(webhook_fields), sizeof(struct webhook_conf),
+	    COLLECTOR_WEBHOOKS_MAX, &cc->nwebhooks);
+	if (cc->quorum > (int)cc->nprobes && cc->nprobes > 0)
+		cfg_error(c, config_setting_get_member(root, "alert"),
+		    "alert.quorum: %d is more than the %zu probes configured",
+		    cc->quorum, cc->nprobes);
+	if (c->nerrs == 0)
+		load_secrets(c, cc, probes, hooks);
+	if (c->nerrs > 0 || c->dropped > 0)
+		goto fail;
+	return cc;
+fail:
+	collector_conf_free(cc);
+	return NULL;
+}
+
+void
+collector_conf_free(struct collector_conf *cc)
+{
+	if (cc == NULL)
+		return;
+	cfg_free_fields(collector_fields, NELEM(collector_fields), cc);
+	for (size_t i = 0; i < cc->nprobes; i++) {
+		cfg_free_fields(probe_fields, NELEM(probe_fields),
+		    &cc->probes[i]);
+		OPENSSL_cleanse(cc->probes[i].token,
+		    sizeof(cc->probes[i].token));
+	}
+	for (size_t i = 0; i < cc->nwebhooks; i++) {
+		cfg_free_fields(webhook_fields, NELEM(webhook_fields),
+		    &cc->webhooks[i]);
+		OPENSSL_cleanse(cc->webhooks[i].secret,
+		    sizeof(cc->webhooks[i].secret));
+	}
+	free(cc->probes);
+	free(cc->webhooks);
+	free(cc);
+}
+
+const struct probe_auth *
+collector_conf_probe(const struct collector_conf *cc, const char *name)
+{
+	for (size_t i = 0; i < cc->nprobes; i++)
+		if (strcmp(cc->probes[i].name, name) == 0)
+			return &cc->probes[i];
+	return NULL;
+}

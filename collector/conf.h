@@ -1,0 +1,74 @@
+/*
+ * conf: collector.conf -- the collector's settings, the probes allowed to
+ * post (each with its token), alert thresholds and webhooks. Functions are
+ * prefixed collector_conf_ because probe/conf.c exists too.
+ */
+#ifndef V6W_COLLECTOR_CONF_H
+#define V6W_COLLECTOR_CONF_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+
+#define COLLECTOR_PROBES_MAX   1000
+#define COLLECTOR_WEBHOOKS_MAX 32
+#define COLLECTOR_TOKEN_MAX    256
+
+struct probe_auth {
+	char *name;
+	char *token_file;
+	char  token[COLLECTOR_TOKEN_MAX]; /* loaded; never logged */
+};
+
+enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK };
+
+struct webhook_conf {
+	char		   *name;
+	char		   *url;
+	char		   *secret_file;
+	char		   *format_name;
+	enum webhook_format format;
+	int		    timeout_s;
+	int		    give_up_s;
+	char		   *cacert;
+	char secret[COLLECTOR_TOKEN_MAX]; /* loaded; never logged */
+};
+
+struct collector_conf {
+	/* collector = { } */
+	char *name;
+	char *listen;
+	char *data_dir;
+	char *publish_dir;
+	int   step_s;
+	char *rrdcached;
+	char *tls_cert;
+	char *tls_key;
+	char *user;
+	int   publish_interval_s;
+	int   max_connections;
+	int   max_per_ip;
+	int   conn_timeout_s;
+
+	/* alert = { } */
+	int down_after;
+	int up_after;
+	int quorum;
+	int cert_warn_days;
+
+	struct probe_auth   *probes;
+	size_t		     nprobes;
+	struct webhook_conf *webhooks;
+	size_t		     nwebhooks;
+};
+
+/*
+ * Load path, reading token and secret files too. Problems are recorded in
+ * c (caller runs cfg_close); returns NULL when there was any.
+ */
+struct collector_conf *collector_conf_load(const char *path, struct cfg *c);
+void		       collector_conf_free(struct collector_conf *);
+const struct probe_auth *
+collector_conf_probe(const struct collector_conf *, const char *name);
+
+#endif

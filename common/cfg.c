@@ -1,0 +1,457 @@
+/*
+ * cfg: table-driven config loading with libconfig; every problem recorded
+ * with the file and line at fault.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "util.h"
+
+#define FIELD(base, f) ((char *)(base) + (f)->off)
+
+int
+cfg_open(struct cfg *c, const char *path)
+{
+	char	    tmp[PATH_MAX];
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	config_init(&c->lc);
+	c->file = xstrdup(path);
+	if (str_copy(tmp, sizeof(tmp), path) == -1) {
+		c->dir = xstrdup(".");
+		cfg_error(c, NULL, "path too long");
+		return -1;
+	}
+	c->dir = xstrdup(dirname(tmp));
+	config_set_include_dir(&c->lc, c->dir);
+	/* libconfig reads with stdio and no size limit: bound it first. */
+	if (stat(path, &st) == -1) {
+		cfg_error(c, NULL, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cfg_error(c, NULL, "not a regular file");
+		return -1;
+	}
+	if (st.st_size > CFG_MAX_FILE) {
+		cfg_error(c, NULL, "larger than %d MiB", CFG_MAX_FILE >> 20);
+		return -1;
+	}
+	if (config_read_file(&c->lc, path) != CONFIG_TRUE) {
+		const char *ef = config_error_file(&c->lc);
+
+		if (config_error_type(&c->lc) == CONFIG_ERR_FILE_IO) {
+			cfg_error(c, NULL, "cannot read: %s", strerror(errno));
+			return -1;
+		}
+		cfg_error_at(c, ef != NULL ? ef : path,
+		    config_error_line(&c->lc), "%s", config_error_text(&c->lc));
+		return -1;
+	}
+	return 0;
+}
+
+void
+cfg_close(struct cfg *c)
+{
+	config_destroy(&c->lc);
+	for (size_t i = 0; i < c->nerrs; i++)
+		free(c->errs[i]);
+	free(c->errs);
+	free(c->file);
+	free(c->dir);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+cfg_add(struct cfg *c, const char *file, int line, const char *msg)
+{
+	char *text;
+	int   n;
+
+	if (c->nerrs >= CFG_MAX_ERRORS) {
+		c->dropped++;
+		return;
+	}
+	if (line > 0)
+		n = asprintf(&text, "%s:%d: %s", file, line, msg);
+	else
+		n = asprintf(&text, "%s: %s", file, msg);
+	if (n == -1)
+		fatal("asprintf");
+	c->errs = xreallocarray(c->errs, c->nerrs + 1, sizeof(*c->errs));
+	c->errs[c->nerrs++] = text;
+}
+
+void
+cfg_error(struct cfg *c, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = c->file;
+	char	    msg[1024];
+	va_list	    ap;
+	int	    line = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s != NULL && config_setting_source_file(s) != NULL)
+		file = config_setting_source_file(s);
+	if (s != NULL)
+		line = config_setting_source_line(s);
+	cfg_add(c, file, line, msg);
+}
+
+void
+cfg_error_at(struct cfg *c, const char *file, int line, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_add(c, file != NULL ? file : c->file, line, msg);
+}
+
+size_t
+cfg_report(const struct cfg *c)
+{
+	for (size_t i = 0; i < c->nerrs; i++)
+		fprintf(stderr, "%s\n", c->errs[i]);
+	if (c->dropped > 0)
+		fprintf(stderr, "%s: %zu more errors not shown\n", c->file,
+		    c->dropped);
+	return c->nerrs + c->dropped;
+}
+
+static const char *
+type_name(int t)
+{
+	switch (t) {
+	case CONFIG_TYPE_GROUP:
+		return "a group { }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "true or false";
+	case CONFIG_TYPE_ARRAY:
+		return "an array [ ]";
+	case CONFIG_TYPE_LIST:
+		return "a list ( )";
+	}
+	return "nothing";
+}
+
+void
+cfg_check_root(struct cfg *c, const char *const *names, size_t n)
+{
+	config_setting_t *root = config_root_setting(&c->lc);
+
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, i);
+		const char	 *name = config_setting_name(s);
+		size_t		  j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], name) == 0)
+				break;
+		if (j == n)
+			cfg_error(c, s, "unknown setting '%s'", name);
+	}
+}
+
+static int
+cfg_str_ok(struct cfg *c, const config_setting_t *s, const char *what,
+    const struct cfg_field *f, const char *v)
+{
+	size_t	    max = f->max > 0 ? (size_t)f->max : 4096;
+	const char *why;
+
+	if (v[0] == '\0') {
+		cfg_error(c, s, "%s.%s: must not be empty", what, f->name);
+		return 0;
+	}
+	if (strlen(v) > max) {
+		cfg_error(c, s, "%s.%s: longer than %zu characters", what,
+		    f->name, max);
+		return 0;
+	}
+	if (str_has_ctrl(v)) {
+		cfg_error(c, s, "%s.%s: contains control characters", what,
+		    f->name);
+		return 0;
+	}
+	if (f->check != NULL && (why = f->check(v)) != NULL) {
+		cfg_error(c, s, "%s.%s: %s", what, f->name, why);
+		return 0;
+	}
+	return 1;
+}
+
+static char *
+cfg_str_value(struct cfg *c, const struct cfg_field *f, const char *v)
+{
+	char buf[PATH_MAX];
+
+	if (f->type != CFG_PATH)
+		return xstrdup(v);
+	if (path_resolve(buf, sizeof(buf), c->dir, v) == -1)
+		return xstrdup(v);
+	return xstrdup(buf);
+}
+
+void
+cfg_defaults(struct cfg *c, const struct cfg_field *fields, size_t n,
+    void *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_field *f = &fields[i];
+
+		switch (f->type) {
+		case CFG_INT:
+		case CFG_BOOL:
+			*(int *)FIELD(base, f) = (int)f->def_int;
+			break;
+		case CFG_STR:
+		case CFG_PATH:
+			*(char **)FIELD(base, f) = f->def_str == NULL ?
+			    NULL :
+			    cfg_str_value(c, f, f->def_str);
+			break;
+		case CFG_STRLIST:
+			memset(FIELD(base, f), 0, sizeof(struct cfg_strlist));
+			break;
+		case CFG_GROUP:
+			break;
+		}
+	}
+}
+
+static void
+cfg_load_one(struct cfg *c, const config_setting_t *s, const char *what,
+    const struct cfg_field *f, void *base)
+{
+	int t = config_setting_type(s);
+
+	switch (f->type) {
+	case CFG_INT: {
+		long long v;
+
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+			cfg_error(c, s, "%s.%s: must be an integer, not %s",
+			    what, f->name, type_name(t));
+			return;
+		}
+		v = config_setting_get_int64(s);
+		if (v < f->min || v > f->max) {
+			cfg_error(c, s,
+			    "%s.%s: %lld is out of range %lld..%lld", what,
+			    f->name, v, f->min, f->max);
+			return;
+		}
+		*(int *)FIELD(base, f) = (int)v;
+		break;
+	}
+	case CFG_BOOL:
+		if (t != CONFIG_TYPE_BOOL) {
+			cfg_error(c, s, "%s.%s: must be true or false, not %s",
+			    what, f->name, type_name(t));
+			return;
+		}
+		*(int *)FIELD(base, f) = config_setting_get_bool(s);
+		break;
+	case CFG_STR:
+	case CFG_PATH: {
+		const char *v;
+		char	  **dst = (char **)FIELD(base, f);
+
+		if (t != CONFIG_TYPE_STRING) {
+			cfg_error(c, s, "%s.%s: must be a string, not %s", what,
+			    f->name, type_name(t));
+			return;
+		}
+		v = config_setting_get_string(s);
+		if (!cfg_str_ok(c, s, what, f, v))
+			return;
+		free(*dst);
+		*dst = cfg_str_value(c, f, v);
+		break;
+	}
+	case CFG_STRLIST: {
+		struct cfg_strlist *l = (struct cfg_strlist *)FIELD(base, f);
+		int		    n = config_setting_length(s);
+
+		if (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) {
+			cfg_error(c, s,
+			    "%s.%s: must be a list of strings ( ), "
+			    "not %s",
+			    what, f->name, type_name(t));
+			return;
+		}
+		l->v = xcalloc((size_t)n, sizeof(char *));
+		for (int i = 0; i < n; i++) {
+			config_setting_t *e = config_setting_get_elem(s, i);
+
+			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+				cfg_error(c, e, "%s.%s[%d]: must be a string",
+				    what, f->name, i);
+				continue;
+			}
+			if (!cfg_str_ok(c, e, what, f,
+				config_setting_get_string(e)))
+				continue;
+			l->v[l->n++] = xstrdup(config_setting_get_string(e));
+		}
+		break;
+	}
+	case CFG_GROUP:
+		break;
+	}
+}
+
+void
+cfg_load_fields(struct cfg *c, const config_setting_t *group, const char *what,
+    const struct cfg_field *fields, size_t n, void *base)
+{
+	cfg_defaults(c, fields, n, base);
+	if (group == NULL) {
+		for (size_t i = 0; i < n; i++)
+			if (fields[i].required)
+				cfg_error(c, NULL, "%s.%s: missing (required)",
+				    what, fields[i].name);
+		return;
+	}
+	if (!config_setting_is_group(group)) {
+		cfg_error(c, group, "%s: must be a group { }, not %s", what,
+		    type_name(config_setting_type(group)));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_field *f = &fields[i];
+		config_setting_t *s = config_setting_get_member(group, f->name);
+
+		if (s == NULL) {
+			if (f->required)
+				cfg_error(c, group, "%s.%s: missing (required)",
+				    what, f->name);
+			continue;
+		}
+		cfg_load_one(c, s, what, f, base);
+	}
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *s = config_setting_get_elem(group, i);
+		const char	 *name = config_setting_name(s);
+		size_t		  j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(fields[j].name, name) == 0)
+				break;
+		if (j == n)
+			cfg_error(c, s, "%s: unknown setting '%s'", what, name);
+	}
+}
+
+void
+cfg_free_fields(const struct cfg_field *fields, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_field *f = &fields[i];
+
+		switch (f->type) {
+		case CFG_STR:
+		case CFG_PATH: {
+			char **p = (char **)FIELD(base, f);
+
+			free(*p);
+			*p = NULL;
+			break;
+		}
+		case CFG_STRLIST: {
+			struct cfg_strlist *l =
+			    (struct cfg_strlist *)FIELD(base, f);
+
+			for (size_t j = 0; j < l->n; j++)
+				free(l->v[j]);
+			free(l->v);
+			l->v = NULL;
+			l->n = 0;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+const char *
+cfg_check_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 64)
+		return "longer than 64 characters";
+	if (!isalnum((unsigned char)s[0]))
+		return "must start with a letter or digit";
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' &&
+		    *s != '-')
+			return "may contain only letters, digits, '.', '_' "
+			       "and '-'";
+	return NULL;
+}
+
+const char *
+cfg_check_http_url(const char *s)
+{
+	const char *host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return "must start with http:// or https://";
+	if (*host == '\0' || *host == '/' || *host == ':')
+		return "has no host name";
+	if (strchr(s, ' ') != NULL)
+		return "must not contain spaces";
+	return NULL;
+}
+
+const char *
+cfg_check_listen(const char *s)
+{
+	const char *port;
+	long long   v;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (end == NULL || end[1] != ':')
+			return "must be [ADDRESS]:PORT or ADDRESS:PORT";
+		port = end + 2;
+	} else {
+		port = strrchr(s, ':');
+		if (port == NULL || strchr(s, ':') != port)
+			return "must be [ADDRESS]:PORT or ADDRESS:PORT";
+		port++;
+	}
+	if (parse_int(port, 1, 65535, &v) == -1)
+		return "port must be 1..65535";
+	return NULL;
+}

@@ -1,0 +1,90 @@
+/*
+ * cfg: typed, range-checked config loading on top of libconfig. A module
+ * describes its settings in a table of struct cfg_field (name, type, where
+ * the value goes, range, default); cfg_load_fields() fills a struct from one
+ * group of the file and records "file:line: message" for every problem:
+ * wrong types, out-of-range values, missing required settings, unknown
+ * settings. Relative paths are resolved against the config file's folder.
+ */
+#ifndef V6W_CFG_H
+#define V6W_CFG_H
+
+#include <stddef.h>
+
+#include <libconfig.h>
+
+#define CFG_MAX_ERRORS 100
+#define CFG_MAX_FILE   (16 * 1024 * 1024)
+
+enum cfg_type {
+	CFG_INT,     /* int; min..max */
+	CFG_BOOL,    /* int 0/1 */
+	CFG_STR,     /* char *; length 1..max (max 0: no limit but 4096) */
+	CFG_PATH,    /* char *, resolved against the file's folder */
+	CFG_STRLIST, /* struct cfg_strlist; each entry as CFG_STR */
+	CFG_GROUP,   /* a group or list the caller loads; only allowed */
+};
+
+struct cfg_strlist {
+	char **v;
+	size_t n;
+};
+
+/* Extra check of a string value; returns NULL when fine, else a message. */
+typedef const char *(*cfg_check_fn)(const char *);
+
+struct cfg_field {
+	const char   *name;
+	enum cfg_type type;
+	size_t	      off;	/* offset in the destination struct */
+	long long     min, max; /* CFG_INT range; CFG_STR max length */
+	long long     def_int;	/* default of CFG_INT / CFG_BOOL */
+	const char   *def_str;	/* default of CFG_STR / CFG_PATH */
+	int	      required;
+	cfg_check_fn  check;
+};
+
+struct cfg {
+	config_t lc;
+	char	*file; /* as given */
+	char	*dir;  /* its folder, for relative paths */
+	char   **errs; /* "file:line: message" */
+	size_t	 nerrs;
+	size_t	 dropped; /* errors past CFG_MAX_ERRORS */
+};
+
+/* Parse path; a syntax error is recorded and -1 returned. */
+int  cfg_open(struct cfg *, const char *path);
+void cfg_close(struct cfg *);
+
+/* Record an error at the line of s (NULL: no line). */
+void cfg_error(struct cfg *, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record an error at file:line (file NULL: the config file itself). */
+void cfg_error_at(struct cfg *, const char *file, int line, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+/* Root-level settings must be among names[]. */
+void cfg_check_root(struct cfg *, const char *const *names, size_t n);
+
+/*
+ * Fill base from group (NULL: absent, defaults only) following fields[].
+ * what names the group in messages ("probe", "targets[3]").
+ */
+void cfg_load_fields(struct cfg *, const config_setting_t *group,
+    const char *what, const struct cfg_field *, size_t n, void *base);
+/* Set every field of base to its default. */
+void cfg_defaults(struct cfg *, const struct cfg_field *, size_t n, void *base);
+/* Free the strings and lists fields[] put into base. */
+void cfg_free_fields(const struct cfg_field *, size_t n, void *base);
+
+/* Print every recorded error to stderr; returns the count. */
+size_t cfg_report(const struct cfg *);
+
+/* Common value checks for cfg_field.check. */
+const char *cfg_check_name(const char *); /* [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
+const char *cfg_check_http_url(const char *); /* http:// or https:// */
+const char *cfg_check_listen(const char *);   /* [addr]:port, addr:port */
+
+#endif

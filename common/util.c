@@ -1,0 +1,313 @@
+/*
+ * util: allocation, clocks, strings, durable files, constant-time compare.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "log.h"
+#include "util.h"
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n == 0 ? 1 : n);
+
+	if (p == NULL)
+		fatal("malloc %zu", n);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
+
+	if (p == NULL)
+		fatal("calloc %zu x %zu", nmemb, size);
+	return p;
+}
+
+void *
+xreallocarray(void *old, size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (size != 0 && nmemb > SIZE_MAX / size) {
+		errno = ENOMEM;
+		fatal("reallocarray %zu x %zu", nmemb, size);
+	}
+	p = realloc(old, nmemb * size == 0 ? 1 : nmemb * size);
+	if (p == NULL)
+		fatal("reallocarray %zu x %zu", nmemb, size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("strdup");
+	return p;
+}
+
+uint64_t
+now_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+now_mono_ms(void)
+{
+	return now_mono_us() / 1000;
+}
+
+double
+now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+}
+
+int
+str_copy(char *dst, size_t size, const char *src)
+{
+	int n = snprintf(dst, size, "%s", src);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+int
+str_has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int
+dir_sync_of(const char *path)
+{
+	char	    dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int	    fd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+file_write_atomic(const char *path, const void *buf, size_t len, int mode)
+{
+	char	    tmp[PATH_MAX];
+	const char *p = buf;
+	int	    fd, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	return dir_sync_of(path);
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int
+file_read(const char *path, size_t max, char **out, size_t *lenp)
+{
+	struct stat st;
+	char	   *buf = NULL;
+	size_t	    len = 0, cap;
+	int	    fd, saved;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	cap = (S_ISREG(st.st_mode) && (size_t)st.st_size < max) ?
+	    (size_t)st.st_size + 1 :
+	    4096;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			if (cap > max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap *= 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	if (lenp != NULL)
+		*lenp = len;
+	return 0;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen)
+{
+	char  *data = NULL;
+	size_t len, n;
+
+	if (file_read(path, 64 * 1024, &data, &len) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = strcspn(data, "\r\n");
+	while (n > 0 && (data[n - 1] == ' ' || data[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= max || memchr(data, '\0', n) != NULL) {
+		snprintf(err, errlen,
+		    "%s: secret must be one line of 1 to %zu "
+		    "bytes",
+		    path, max - 1);
+		OPENSSL_cleanse(data, len);
+		free(data);
+		return -1;
+	}
+	memcpy(buf, data, n);
+	buf[n] = '\0';
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return 0;
+}
+
+int
+ct_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	unsigned char ha[SHA256_DIGEST_LENGTH], hb[SHA256_DIGEST_LENGTH];
+
+	/* Hash first: the comparison then takes the same time whatever the
+	 * lengths and contents. */
+	SHA256(a, alen, ha);
+	SHA256(b, blen, hb);
+	return CRYPTO_memcmp(ha, hb, sizeof(ha)) == 0 && alen == blen;
+}
+
+void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+path_resolve(char *out, size_t size, const char *dir, const char *path)
+{
+	int n;
+
+	if (path[0] == '/' || dir == NULL || dir[0] == '\0')
+		n = snprintf(out, size, "%s", path);
+	else
+		n = snprintf(out, size, "%s/%s", dir, path);
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+int
+parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char	 *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * util: small helpers shared by both daemons: allocation that cannot fail
+ * silently, clocks, bounded string copies, durable file writes, bounded
+ * reads, constant-time comparison and hex encoding.
+ */
+#ifndef V6W_UTIL_H
+#define V6W_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+
+/* Monotonic clock in milliseconds / microseconds; wall clock in seconds. */
+uint64_t now_mono_ms(void);
+uint64_t now_mono_us(void);
+double	 now_wall(void);
+
+/* snprintf into dst; returns 0, or -1 when src did not fit (dst truncated). */
+int str_copy(char *dst, size_t size, const char *src);
+/* 1 when s contains a byte < 0x20 or 0x7f. */
+int str_has_ctrl(const char *s);
+
+/* Durable replace: write path.tmp, fsync, rename over path, fsync the dir. */
+int file_write_atomic(const char *path, const void *buf, size_t len, int mode);
+/* fsync the directory holding path. */
+int dir_sync_of(const char *path);
+/*
+ * Read a whole file of at most max bytes into a NUL-terminated heap buffer
+ * (caller frees). -1 with errno EFBIG when it is larger.
+ */
+int file_read(const char *path, size_t max, char **out, size_t *lenp);
+/*
+ * Read a secret (token, webhook secret) from a file: first line, trailing
+ * whitespace removed, 1..max-1 bytes. Errors go to err; they never quote
+ * the secret itself.
+ */
+int
+secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen);
+
+/* Constant-time equality of two byte strings of any lengths. */
+int ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
+void hex_encode(const unsigned char *in, size_t len, char *out);
+
+/* Resolve path against dir unless absolute; 0 or -1 when too long. */
+int path_resolve(char *out, size_t size, const char *dir, const char *path);
+
+/* Parse a decimal integer in [min, max]; 0 or -1. */
+int parse_int(const char *s, long long min, long long max, long long *out);
+
+#endif

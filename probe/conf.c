@@ -1,0 +1,210 @@
+/*
+ * conf: probe.conf field tables (names, types, ranges, defaults) and the
+ * loader for the probe, collector, capture and targets groups.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "util.h"
+
+#define PF(f) offsetof(struct probe_conf, f)
+#define TF(f) offsetof(struct target_conf, f)
+
+static const struct cfg_field probe_fields[] = {
+    {"name", CFG_STR, PF(name), 0, 64, 0, NULL, 1, cfg_check_name},
+    {"interval", CFG_INT, PF(interval_s), 5, 86400, 60, NULL, 0, NULL},
+    {"concurrency", CFG_INT, PF(concurrency), 1, 10000, 500, NULL, 0, NULL},
+    {"timeout", CFG_INT, PF(timeout_s), 1, 300, 10, NULL, 0, NULL},
+    {"spool_dir", CFG_PATH, PF(spool_dir), 0, 0, 0, "/var/lib/v6watch/spool", 0,
+	NULL},
+    {"spool_max_mb", CFG_INT, PF(spool_max_mb), 1, 1048576, 512, NULL, 0, NULL},
+    {"warn_days", CFG_INT, PF(warn_days), 0, 3650, 30, NULL, 0, NULL},
+    {"cacert", CFG_PATH, PF(cacert), 0, 0, 0,
+	"/etc/ssl/certs/ca-certificates.crt", 0, NULL},
+    {"canaries", CFG_STRLIST, PF(canaries), 0, 2048, 0, NULL, 0,
+	cfg_check_http_url},
+    {"user", CFG_STR, PF(user), 0, 32, 0, "v6watch", 0, cfg_check_name},
+};
+
+static const struct cfg_field collector_fields[] = {
+    {"url", CFG_STR, PF(collector_url), 0, 2048, 0, NULL, 1,
+	cfg_check_http_url},
+    {"token_file", CFG_PATH, PF(token_file), 0, 0, 0, NULL, 1, NULL},
+    {"cacert", CFG_PATH, PF(collector_cacert), 0, 0, 0, NULL, 0, NULL},
+};
+
+static const struct cfg_field capture_fields[] = {
+    {"interface", CFG_STR, PF(capture_iface), 0, 15, 0, NULL, 1, NULL},
+    {"interval", CFG_INT, PF(capture_interval_s), 1, 86400, 60, NULL, 0, NULL},
+    {"filter", CFG_STR, PF(capture_filter), 0, 1024, 0, NULL, 0, NULL},
+};
+
+static const struct cfg_field target_fields[] = {
+    {"name", CFG_STR, TF(name), 0, 64, 0, NULL, 1, cfg_check_name},
+    {"url", CFG_STR, TF(url), 0, 2048, 0, NULL, 1, cfg_check_http_url},
+    {"group", CFG_STR, TF(group), 0, 128, 0, NULL, 0, NULL},
+    {"large_path", CFG_STR, TF(large_path), 0, 1024, 0, NULL, 0, NULL},
+    {"interval", CFG_INT, TF(interval_s), 5, 86400, 0, NULL, 0, NULL},
+};
+
+static const char *const probe_root[] = {"probe", "collector", "capture",
+    "targets", "targets_file"};
+static const char *const targets_root[] = {"targets"};
+
+static void
+load_targets(struct cfg *c, struct probe_conf *pc, const config_setting_t *l)
+{
+	int n;
+
+	if (l == NULL)
+		return;
+	if (!config_setting_is_list(l)) {
+		cfg_error(c, l, "targets: must be a list ( { ... }, ... )");
+		return;
+	}
+	n = config_setting_length(l);
+	if (pc->ntargets + (size_t)n > PROBE_TARGETS_MAX) {
+		cfg_error(c, l, "targets: more than %d targets",
+		    PROBE_TARGETS_MAX);
+		return;
+	}
+	pc->targets = xreallocarray(pc->targets, pc->ntargets + (size_t)n,
+	    sizeof(*pc->targets));
+	for (int i = 0; i < n; i++) {
+		config_setting_t   *e = config_setting_get_elem(l, i);
+		struct target_conf *t = &pc->targets[pc->ntargets++];
+		char		    what[32];
+
+		snprintf(what, sizeof(what), "targets[%d]", i);
+		memset(t, 0, sizeof(*t));
+		cfg_load_fields(c, e, what, target_fields, NELEM(target_fields),
+		    t);
+		t->line = config_setting_source_line(e);
+		t->file = c->file;
+		if (t->large_path != NULL && t->large_path[0] != '/')
+			cfg_error(c, config_setting_get_member(e, "large_path"),
+			    "%s.large_path: must start with '/'", what);
+	}
+}
+
+static int
+target_cmp(const void *a, const void *b)
+{
+	const struct target_conf *x = *(struct target_conf *const *)a;
+	const struct target_conf *y = *(struct target_conf *const *)b;
+	int			  d = strcmp(x->name, y->name);
+
+	return d != 0 ? d : (x < y ? -1 : 1);
+}
+
+/* Target names key the RRD files: they must be unique. */
+static void
+check_duplicates(struct cfg *c, struct probe_conf *pc)
+{
+	struct target_conf **v = xcalloc(pc->ntargets, sizeof(*v));
+	size_t		     n = 0;
+
+	for (size_t i = 0; i < pc->ntargets; i++)
+		if (pc->targets[i].name != NULL)
+			v[n++] = &pc->targets[i];
+	qsort(v, n, sizeof(*v), target_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1]->name, v[i]->name) == 0)
+			cfg_error_at(c, v[i]->file, v[i]->line,
+			    "targets: name "
+			    "'%s' used twice (first at %s:%d)",
+			    v[i]->name, v[i - 1]->file, v[i - 1]->line);
+	free(v);
+}
+
+/* targets_file = "F": more targets = ( ... ); in F, its errors kept. */
+static void
+load_targets_file(struct cfg *c, struct probe_conf *pc,
+    const config_setting_t *s)
+{
+	char	   buf[4096];
+	struct cfg tc;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		cfg_error(c, s, "targets_file: must be a string");
+		return;
+	}
+	if (path_resolve(buf, sizeof(buf), c->dir,
+		config_setting_get_string(s)) == -1) {
+		cfg_error(c, s, "targets_file: path too long");
+		return;
+	}
+	pc->targets_file = xstrdup(buf);
+	if (cfg_open(&tc, pc->targets_file) == 0) {
+		size_t first = pc->ntargets;
+
+		cfg_check_root(&tc, targets_root, NELEM(targets_root));
+		load_targets(&tc, pc,
+		    config_setting_get_member(config_root_setting(&tc.lc),
+			"targets"));
+		/* tc's strings die with it; keep messages pointing here. */
+		for (size_t i = first; i < pc->ntargets; i++)
+			pc->targets[i].file = pc->targets_file;
+	}
+	for (size_t i = 0; i < tc.nerrs; i++) {
+		c->errs =
+		    xreallocarray(c->errs, c->nerrs + 1, sizeof(*c->errs));
+		c->errs[c->nerrs++] = tc.errs[i];
+	}
+	c->dropped += tc.dropped;
+	tc.nerrs = 0;
+	cfg_close(&tc);
+}
+
+struct probe_conf *
+probe_conf_load(const char *path, struct cfg *c)
+{
+	struct probe_conf *pc = xcalloc(1, sizeof(*pc));
+	config_setting_t  *root, *s;
+
+	if (cfg_open(c, path) == -1)
+		goto fail;
+	root = config_root_setting(&c->lc);
+	cfg_check_root(c, probe_root, NELEM(probe_root));
+	cfg_load_fields(c, config_setting_get_member(root, "probe"), "probe",
+	    probe_fields, NELEM(probe_fields), pc);
+	cfg_load_fields(c, config_setting_get_member(root, "collector"),
+	    "collector", collector_fields, NELEM(collector_fields), pc);
+	s = config_setting_get_member(root, "capture");
+	if (s != NULL) {
+		pc->capture_enabled = 1;
+		cfg_load_fields(c, s, "capture", capture_fields,
+		    NELEM(capture_fields), pc);
+	} else
+		cfg_defaults(c, capture_fields, NELEM(capture_fields), pc);
+	load_targets(c, pc, config_setting_get_member(root, "targets"));
+
+	s = config_setting_get_member(root, "targets_file");
+	if (s != NULL)
+		load_targets_file(c, pc, s);
+	check_duplicates(c, pc);
+	if (c->nerrs > 0 || c->dropped > 0)
+		goto fail;
+	return pc;
+fail:
+	probe_conf_free(pc);
+	return NULL;
+}
+
+void
+probe_conf_free(struct probe_conf *pc)
+{
+	if (pc == NULL)
+		return;
+	cfg_free_fields(probe_fields, NELEM(probe_fields), pc);
+	cfg_free_fields(collector_fields, NELEM(collector_fields), pc);
+	cfg_free_fields(capture_fields, NELEM(capture_fields), pc);
+	for (size_t i = 0; i < pc->ntargets; i++)
+		cfg_free_fields(target_fields, NELEM(target_fields),
+		    &pc->targets[i]);
+	free(pc->targets);
+	free(pc->targets_file);
+	free(pc);
+}

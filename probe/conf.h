@@ -1,0 +1,62 @@
+/*
+ * conf: probe.conf -- the probe's settings, its collector, optional passive
+ * capture and its targets (inline and from targets_file). The key set is
+ * the DESIGN.md contract; defaults live in the field tables of conf.c.
+ * Functions are prefixed probe_conf_ because collector/conf.c exists too.
+ */
+#ifndef V6W_PROBE_CONF_H
+#define V6W_PROBE_CONF_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+
+#define PROBE_TARGETS_MAX 100000
+
+struct target_conf {
+	char	   *name;
+	char	   *url;
+	char	   *group;	/* NULL: none */
+	char	   *large_path; /* NULL: none */
+	int	    interval_s; /* 0: the probe's interval */
+	int	    line;	/* where it was defined, for messages */
+	const char *file;	/* only valid while loading */
+};
+
+struct probe_conf {
+	/* probe = { } */
+	char		  *name;
+	int		   interval_s;
+	int		   concurrency;
+	int		   timeout_s;
+	char		  *spool_dir;
+	int		   spool_max_mb;
+	int		   warn_days;
+	char		  *cacert;
+	struct cfg_strlist canaries;
+	char		  *user;
+
+	/* collector = { } */
+	char *collector_url;
+	char *token_file;
+	char *collector_cacert;
+
+	/* capture = { } (optional) */
+	int   capture_enabled;
+	char *capture_iface;
+	int   capture_interval_s;
+	char *capture_filter;
+
+	char		   *targets_file;
+	struct target_conf *targets;
+	size_t		    ntargets;
+};
+
+/*
+ * Load path. Problems are recorded in c (caller-initialised by this call,
+ * caller runs cfg_close); returns NULL when there was any.
+ */
+struct probe_conf *probe_conf_load(const char *path, struct cfg *c);
+void		   probe_conf_free(struct probe_conf *);
+
+#endif
