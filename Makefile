@@ -144,13 +144,13 @@ demo:
 	@echo "make demo: the demo lab is not built yet (see the open issues)" >&2
 	@exit 1
 
-bench:
-	@echo "make bench: no benchmarks yet (see the open issues)" >&2
-	@exit 1
+# Benchmarks (not in CI): every bench/bench-*.sh, results in bench/RESULTS.md.
+bench: all tools
+	@bench/run.sh
 
+# Fuzzing for a bounded time: every tests/fuzz/fuzz_*.c (libFuzzer, clang).
 fuzz:
-	@echo "make fuzz: no fuzz targets yet (see the open issues)" >&2
-	@exit 1
+	@tests/fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/v6watch/examples

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "conf.h"
 #include "log.h"
+#include "traffic.h"
 
 #define EXIT_USAGE 3
 
@@ -104,6 +105,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "traffic") == 0)
+		return traffic_main(argc - optind, argv + optind);
 	fprintf(stderr, "v6probe: unknown command '%s' (see v6probe --help)\n",
 	    argv[optind]);
 	return EXIT_USAGE;
