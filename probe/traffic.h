@@ -5,6 +5,6 @@
 #define V6W_TRAFFIC_H
 
 /* argv[0] is "traffic"; returns the process exit status. */
-int	traffic_main(int argc, char **argv);
+int traffic_main(int argc, char **argv);
 
 #endif
