@@ -1,17 +1,40 @@
 /*
  * v6collector: entry point; parses the command line and runs the daemon or
- * a one-shot command.
+ * a one-shot command. The daemon: load the config, bind (as root), drop to
+ * the configured user, open the store and ledgers, then run the event loop
+ * until SIGTERM; SIGHUP reloads.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "api.h"
 #include "cfg.h"
+#include "collector.h"
 #include "conf.h"
+#include "ev.h"
 #include "log.h"
+#include "priv.h"
+#include "util.h"
 
 #define EXIT_USAGE 3
+/* Longest wait for requests in progress at SIGTERM. */
+#define DRAIN_MAX_MS 10000
+
+struct daemon {
+	struct collector *co;
+	struct ev_signal  sigterm, sigint, sighup;
+	struct ev_timer	  drain;
+	uint64_t	  drain_until_ms;
+	int		  stopping;
+};
 
 static void
 usage(FILE *f)
@@ -32,7 +55,10 @@ usage(FILE *f)
 	    "  webhook-test    send a test event to every webhook, or to WEBHOOK\n"
 	    "  --check-config  print every problem of FILE as FILE:LINE: message and\n"
 	    "                  exit 3, or print 'configuration OK' and exit 0\n"
-	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n");
+	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n"
+	    "\n"
+	    "The daemon stays in the foreground. SIGHUP reloads the configuration\n"
+	    "(probes and tokens too); SIGTERM finishes requests in progress and exits.\n");
 }
 
 static int
@@ -54,18 +80,205 @@ check_config(const char *path)
 	return 0;
 }
 
+/* Room for every connection allowed, plus files and sockets of our own. */
+static void
+raise_nofile(int max_connections)
+{
+	struct rlimit rl;
+	rlim_t	      want = (rlim_t)max_connections + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want && geteuid() == 0)
+		rl.rlim_max = want;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit NOFILE %llu", (unsigned long long)want);
+	if (rl.rlim_cur < want)
+		log_warnx("only %llu open files allowed; max_connections %d "
+			  "may not be reached",
+		    (unsigned long long)rl.rlim_cur, max_connections);
+}
+
+/* mkdir -p path (mode for the folders it makes). */
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (str_copy(buf, sizeof(buf), path) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(buf, mode) == -1 && errno != EEXIST)
+			return -1;
+		if (c == '\0')
+			break;
+		*p = c;
+	}
+	return 0;
+}
+
+/*
+ * Make data_dir; as root also give it to the user the daemon becomes.
+ */
+static int
+prepare_data_dir(const struct collector_conf *cc, int root, char *err,
+    size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (mkdir_p(cc->data_dir, 0750) == -1) {
+		snprintf(err, errlen, "data_dir %s: %s", cc->data_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!root)
+		return 0;
+	if (priv_lookup(cc->user, &uid, &gid, err, errlen) == -1)
+		return -1;
+	if (chown(cc->data_dir, uid, gid) == -1) {
+		snprintf(err, errlen, "chown %s: %s", cc->data_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+drain_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct daemon *d = t->arg;
+
+	if (api_inflight(d->co->api) == 0 || ev_now(loop) >= d->drain_until_ms) {
+		if (api_inflight(d->co->api) > 0)
+			log_warnx("stopping with %zu requests unfinished",
+			    api_inflight(d->co->api));
+		ev_break(loop);
+		return;
+	}
+	ev_timer_arm(loop, t, 20);
+}
+
+static void
+stop_cb(struct ev_loop *loop, struct ev_signal *s)
+{
+	struct daemon *d = s->arg;
+
+	if (d->stopping) {
+		log_info("second signal: stopping now");
+		ev_break(loop);
+		return;
+	}
+	d->stopping = 1;
+	log_info("signal %d: finishing requests in progress", s->signo);
+	api_quiesce(d->co->api);
+	d->drain_until_ms = ev_now(loop) + DRAIN_MAX_MS;
+	ev_timer_arm(loop, &d->drain, 0);
+}
+
+static void
+hup_cb(struct ev_loop *loop, struct ev_signal *s)
+{
+	struct daemon *d = s->arg;
+
+	(void)loop;
+	log_info("SIGHUP: reloading %s", d->co->conf_path);
+	collector_reload(d->co);
+}
+
+static int
+run_daemon(const char *path)
+{
+	struct collector_conf *cc;
+	struct ev_loop	      *loop = NULL;
+	struct daemon	       d;
+	struct cfg	       c;
+	char		       err[1024];
+	int		       root = geteuid() == 0, rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	cc = collector_conf_load(path, &c);
+	if (cc == NULL) {
+		for (size_t i = 0; i < c.nerrs; i++)
+			log_warnx("%s", c.errs[i]);
+		cfg_close(&c);
+		return EXIT_USAGE;
+	}
+	cfg_close(&c);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile(cc->max_connections);
+	if (prepare_data_dir(cc, root, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		collector_conf_free(cc);
+		return 1;
+	}
+	if ((loop = ev_loop_new()) == NULL)
+		fatal("epoll");
+	d.co = collector_new(path, cc, loop);
+	if ((d.co->api = api_start(d.co, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	if (root) {
+		if (priv_drop(cc->user, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
+		log_info("running as user %s", cc->user);
+	} else
+		log_info("not started as root: running as uid %u",
+		    (unsigned)getuid());
+	if (collector_open(d.co, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	ev_timer_init(&d.drain, drain_cb, &d);
+	if (ev_signal_start(loop, &d.sigterm, SIGTERM, stop_cb, &d) == -1 ||
+	    ev_signal_start(loop, &d.sigint, SIGINT, stop_cb, &d) == -1 ||
+	    ev_signal_start(loop, &d.sighup, SIGHUP, hup_cb, &d) == -1)
+		fatal("signalfd");
+	log_info("listening on %s%s; data in %s%s%s", cc->listen,
+	    cc->tls_cert != NULL ? " (TLS)" : "", cc->data_dir,
+	    cc->rrdcached != NULL ? " through rrdcached " : "",
+	    cc->rrdcached != NULL ? cc->rrdcached : "");
+	if (ev_run(loop) == -1) {
+		log_warn("event loop");
+		goto done;
+	}
+	rc = 0;
+done:
+	ev_timer_disarm(loop, &d.drain);
+	api_free(d.co->api);
+	d.co->api = NULL;
+	if (collector_flush(d.co) == -1)
+		rc = 1;
+	collector_free(d.co);
+	ev_loop_free(loop);
+	log_info("stopped");
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"check-config", no_argument, NULL, 'C'},
-	    {"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+	    {"config", required_argument, NULL, 'c'},
+	    {"syslog", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
 	const char		  *conf = NULL;
-	int			   ch, checkconf = 0;
+	int			   ch, checkconf = 0, verbose = 0, use_syslog = 0;
 
 	log_init("v6collector", 0, 0);
-	while ((ch = getopt_long(argc, argv, "+hVc:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hVc:v", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -79,10 +292,26 @@ main(int argc, char **argv)
 		case 'c':
 			conf = optarg;
 			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'S':
+			use_syslog = 1;
+			break;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind], "publish") == 0 ||
+		    strcmp(argv[optind], "webhook-test") == 0) {
+			fprintf(stderr, "v6collector: %s is not built yet\n",
+			    argv[optind]);
+			return EXIT_USAGE;
+		}
+		usage(stderr);
+		return EXIT_USAGE;
 	}
 	if (conf == NULL) {
 		usage(stderr);
@@ -90,6 +319,6 @@ main(int argc, char **argv)
 	}
 	if (checkconf)
 		return check_config(conf);
-	fprintf(stderr, "v6collector: the daemon is not built yet\n");
-	return EXIT_USAGE;
+	log_init("v6collector", verbose, use_syslog);
+	return run_daemon(conf);
 }

@@ -1,0 +1,229 @@
+/*
+ * collector: build, authenticate, reload and free the daemon's state.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "collector.h"
+#include "conf.h"
+#include "ledger.h"
+#include "log.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+struct collector *
+collector_new(const char *conf_path, struct collector_conf *conf,
+    struct ev_loop *loop)
+{
+	struct collector *co = xcalloc(1, sizeof(*co));
+
+	co->conf_path = xstrdup(conf_path);
+	co->conf = conf;
+	co->loop = loop;
+	co->ledger_index = table_new();
+	co->started = now_wall();
+	return co;
+}
+
+void
+collector_free(struct collector *co)
+{
+	if (co == NULL)
+		return;
+	for (size_t i = 0; i < co->nledgers; i++)
+		ledger_free(co->ledgers[i]);
+	free(co->ledgers);
+	table_free(co->ledger_index);
+	store_free(co->store);
+	collector_conf_free(co->conf);
+	free(co->state_dir);
+	free(co->conf_path);
+	free(co);
+}
+
+static int
+collector_mkdir(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+collector_open(struct collector *co, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], sub[PATH_MAX];
+
+	if (realpath(co->conf->data_dir, dir) == NULL) {
+		snprintf(err, errlen, "data_dir %s: %s", co->conf->data_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (snprintf(sub, sizeof(sub), "%s/rrd", dir) >= (int)sizeof(sub) ||
+	    collector_mkdir(sub, err, errlen) == -1)
+		return -1;
+	if (snprintf(sub, sizeof(sub), "%s/state", dir) >= (int)sizeof(sub) ||
+	    collector_mkdir(sub, err, errlen) == -1)
+		return -1;
+	co->state_dir = xstrdup(sub);
+	co->store = store_new(dir, co->conf->step_s, co->conf->rrdcached);
+	for (size_t i = 0; i < co->conf->nprobes; i++)
+		if (collector_ledger(co, co->conf->probes[i].name) == NULL) {
+			snprintf(err, errlen, "probe %s: no ledger",
+			    co->conf->probes[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+const char *
+collector_auth(const struct collector *co, const char *token, size_t len)
+{
+	const char *who = NULL;
+
+	if (len == 0)
+		return NULL;
+	/* No early exit: every token is compared. */
+	for (size_t i = 0; i < co->conf->nprobes; i++) {
+		const struct probe_auth *p = &co->conf->probes[i];
+
+		if (ct_equal(token, len, p->token, strlen(p->token)) &&
+		    who == NULL)
+			who = p->name;
+	}
+	return who;
+}
+
+struct ledger *
+collector_ledger(struct collector *co, const char *probe)
+{
+	struct ledger *lg;
+	char	       enc[STORE_NAME_MAX + 1], path[PATH_MAX],
+	    aside[PATH_MAX + 32], err[512];
+
+	lg = table_get(co->ledger_index, probe, strlen(probe));
+	if (lg != NULL)
+		return lg;
+	if (co->state_dir == NULL ||
+	    store_name_encode(probe, enc, sizeof(enc)) == -1 ||
+	    snprintf(path, sizeof(path), "%s/%s.json", co->state_dir, enc) >=
+		(int)sizeof(path))
+		return NULL;
+	lg = ledger_new(probe, path);
+	if (ledger_load(lg, err, sizeof(err)) == -1) {
+		snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
+		    (long long)time(NULL));
+		log_warnx("probe %s: ledger unreadable (%s); starting a new "
+			  "one, the old file is kept as %s",
+		    probe, err, aside);
+		if (rename(path, aside) == -1)
+			log_warn("rename %s", path);
+		ledger_free(lg);
+		lg = ledger_new(probe, path);
+	}
+	if (co->nledgers == co->capledgers) {
+		co->capledgers = co->capledgers ? co->capledgers * 2 : 8;
+		co->ledgers = xreallocarray(co->ledgers, co->capledgers,
+		    sizeof(*co->ledgers));
+	}
+	co->ledgers[co->nledgers++] = lg;
+	table_put(co->ledger_index, probe, strlen(probe), lg);
+	return lg;
+}
+
+/* Keep the running value of a string setting that needs a restart. */
+static void
+keep_str(const char *what, char **running, char **loaded)
+{
+	char *t;
+
+	if ((*running == NULL) != (*loaded == NULL) ||
+	    (*running != NULL && strcmp(*running, *loaded) != 0))
+		log_warnx("reload: collector.%s changed; that takes effect at "
+			  "the next restart",
+		    what);
+	t = *running;
+	*running = *loaded;
+	*loaded = t;
+}
+
+static void
+keep_int(const char *what, int running, int *loaded)
+{
+	if (running != *loaded)
+		log_warnx("reload: collector.%s changed; that takes effect at "
+			  "the next restart",
+		    what);
+	*loaded = running;
+}
+
+int
+collector_reload(struct collector *co)
+{
+	struct collector_conf *nc, *old = co->conf;
+	struct cfg	       c;
+
+	nc = collector_conf_load(co->conf_path, &c);
+	if (nc == NULL) {
+		for (size_t i = 0; i < c.nerrs; i++)
+			log_warnx("reload: %s", c.errs[i]);
+		if (c.dropped > 0)
+			log_warnx("reload: %zu more problems", c.dropped);
+		log_warnx("reload: %s is broken; the running config stays",
+		    co->conf_path);
+		cfg_close(&c);
+		co->reload_failures++;
+		return -1;
+	}
+	cfg_close(&c);
+	/* Swap so that the running values stay in nc and the new ones are
+	 * freed with old. */
+	keep_str("listen", &old->listen, &nc->listen);
+	keep_str("data_dir", &old->data_dir, &nc->data_dir);
+	keep_str("rrdcached", &old->rrdcached, &nc->rrdcached);
+	keep_str("tls_cert", &old->tls_cert, &nc->tls_cert);
+	keep_str("tls_key", &old->tls_key, &nc->tls_key);
+	keep_str("user", &old->user, &nc->user);
+	keep_int("step", old->step_s, &nc->step_s);
+	keep_int("max_connections", old->max_connections,
+	    &nc->max_connections);
+	keep_int("max_per_ip", old->max_per_ip, &nc->max_per_ip);
+	keep_int("connection_timeout", old->conn_timeout_s,
+	    &nc->conn_timeout_s);
+	co->conf = nc;
+	collector_conf_free(old);
+	for (size_t i = 0; i < nc->nprobes; i++)
+		if (collector_ledger(co, nc->probes[i].name) == NULL)
+			log_warnx("reload: probe %s: no ledger",
+			    nc->probes[i].name);
+	co->reloads++;
+	log_info("reload: %s: %zu probes, %zu webhooks", co->conf_path,
+	    nc->nprobes, nc->nwebhooks);
+	return 0;
+}
+
+int
+collector_flush(struct collector *co)
+{
+	char err[512];
+	int  rc = 0;
+
+	for (size_t i = 0; i < co->nledgers; i++) {
+		struct ledger *lg = co->ledgers[i];
+
+		if (lg->dirty && ledger_save(lg, err, sizeof(err)) == -1) {
+			log_warnx("probe %s: cannot save the ledger: %s",
+			    lg->name, err);
+			rc = -1;
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,375 @@
+/*
+ * ingest: envelope, seq order, per-record decision and the answer.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "ingest.h"
+#include "ledger.h"
+#include "log.h"
+#include "result.h"
+#include "store.h"
+#include "util.h"
+
+#define INGEST_ERR_MAX 256
+
+enum verdict { V_ACCEPTED, V_STORED_BEFORE, V_REJECTED, V_FAILED };
+
+struct item {
+	const cJSON *rec;
+	uint64_t     seq; /* 0: unreadable */
+	size_t	     index;
+};
+
+struct rejection {
+	size_t index;
+	char  *error;
+};
+
+struct batch {
+	struct rejection *rej;
+	size_t		  nrej, caprej;
+	size_t		  accepted, duplicates;
+	struct result	  r; /* scratch: large, so not on the stack */
+};
+
+char *
+ingest_error(const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char  *s;
+
+	cJSON_AddStringToObject(o, "error", msg);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		fatalx("ingest: out of memory");
+	return s;
+}
+
+static void
+batch_reject(struct batch *b, size_t index, const char *msg)
+{
+	if (b->nrej == b->caprej) {
+		b->caprej = b->caprej ? b->caprej * 2 : 16;
+		b->rej = xreallocarray(b->rej, b->caprej, sizeof(*b->rej));
+	}
+	b->rej[b->nrej].index = index;
+	b->rej[b->nrej].error = xstrdup(msg);
+	b->nrej++;
+}
+
+static uint64_t
+ingest_peek_seq(const cJSON *rec)
+{
+	const cJSON *it;
+	double	     v;
+
+	if (!cJSON_IsObject(rec))
+		return 0;
+	it = cJSON_GetObjectItemCaseSensitive(rec, "seq");
+	if (!cJSON_IsNumber(it))
+		return 0;
+	v = it->valuedouble;
+	if (!isfinite(v) || v < 1 || v > (double)RESULT_INT_MAX || v != floor(v))
+		return 0;
+	return (uint64_t)v;
+}
+
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static int
+rej_cmp(const void *a, const void *b)
+{
+	const struct rejection *x = a, *y = b;
+
+	return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+/* Decide one record with a readable seq above last_seq. */
+static enum verdict
+ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
+    struct result *r, char *err, size_t errlen)
+{
+	char	       path[4096], value[STORE_VALUE_MAX];
+	const char    *name;
+	struct series *s;
+	enum store_kind kind;
+	int64_t	       t;
+
+	if (result_from_json(rec, r, err, errlen) == -1)
+		return V_REJECTED;
+	if (strcmp(r->probe, lg->name) != 0) {
+		snprintf(err, errlen,
+		    "field 'probe': '%.64s' is not the probe of the batch",
+		    r->probe);
+		return V_REJECTED;
+	}
+	kind = r->kind == RESULT_TRAFFIC ? STORE_TRAFFIC : STORE_CHECK;
+	name = r->kind == RESULT_TRAFFIC ? r->traffic.iface : r->target;
+	s = ledger_series(lg, r->kind, name, r->family, 0);
+	if (s == NULL) {
+		if (store_path(st, lg->name, name, kind, r->family, path,
+			sizeof(path)) == -1) {
+			snprintf(err, errlen,
+			    "field '%s': longer than %d bytes once encoded as "
+			    "a file name",
+			    kind == STORE_TRAFFIC ? "iface" : "target",
+			    STORE_NAME_MAX);
+			return V_REJECTED;
+		}
+		s = ledger_series(lg, r->kind, name, r->family, 1);
+		if (s == NULL) {
+			snprintf(err, errlen,
+			    "more than %d series (targets x families) for "
+			    "this probe",
+			    LEDGER_SERIES_MAX);
+			return V_REJECTED;
+		}
+	}
+	if (s->path == NULL) {
+		if (store_path(st, lg->name, name, kind, r->family, path,
+			sizeof(path)) == -1) {
+			snprintf(err, errlen, "series '%.64s': no file name",
+			    name);
+			return V_REJECTED;
+		}
+		s->path = xstrdup(path);
+	}
+	t = (int64_t)floor(r->ts);
+	if (s->rrd_last == SERIES_RRD_UNKNOWN &&
+	    store_last(st, s->path, &s->rrd_last, err, errlen) == -1)
+		return V_FAILED;
+	if (t > s->rrd_last) {
+		if (store_format(r, t, value, sizeof(value)) == -1) {
+			snprintf(err, errlen, "record does not format");
+			return V_REJECTED;
+		}
+		if ((s->rrd_last == -1 &&
+			store_create(st, s->path, kind, t - 1, err, errlen) ==
+			    -1) ||
+		    store_update(st, s->path, value, err, errlen) == -1) {
+			s->rrd_last = SERIES_RRD_UNKNOWN;
+			return V_FAILED;
+		}
+		s->rrd_last = t;
+		series_note(s, r, t);
+		return V_ACCEPTED;
+	}
+	if (t > s->stored_t) {
+		series_note(s, r, t);
+		return V_STORED_BEFORE;
+	}
+	snprintf(err, errlen,
+	    "%s than the last update of %s '%.64s'%s%s (ts %lld)",
+	    t < s->stored_t ? "older" : "same second",
+	    kind == STORE_TRAFFIC ? "interface" : "target", name,
+	    kind == STORE_TRAFFIC ? "" : " ",
+	    kind == STORE_TRAFFIC ? "" : family_name(r->family),
+	    (long long)s->stored_t);
+	return V_REJECTED;
+}
+
+/* Check the envelope; 0, or the HTTP status with the message in err. */
+static int
+ingest_envelope(const cJSON *root, const struct ledger *lg,
+    const cJSON **results, char *err, size_t errlen)
+{
+	const cJSON *p;
+
+	if (!cJSON_IsObject(root)) {
+		snprintf(err, errlen, "body must be a JSON object");
+		return 400;
+	}
+	for (const cJSON *c = root->child; c != NULL; c = c->next)
+		if (c->string == NULL || (strcmp(c->string, "probe") != 0 &&
+					     strcmp(c->string, "results") != 0)) {
+			snprintf(err, errlen, "field '%.40s': unknown field",
+			    c->string != NULL ? c->string : "?");
+			return 400;
+		}
+	p = cJSON_GetObjectItemCaseSensitive(root, "probe");
+	if (p == NULL) {
+		snprintf(err, errlen, "field 'probe': missing");
+		return 400;
+	}
+	if (!cJSON_IsString(p) || p->valuestring == NULL) {
+		snprintf(err, errlen, "field 'probe': must be a string");
+		return 400;
+	}
+	if (strcmp(p->valuestring, lg->name) != 0) {
+		snprintf(err, errlen,
+		    "field 'probe': this token belongs to another probe");
+		return 403;
+	}
+	*results = cJSON_GetObjectItemCaseSensitive(root, "results");
+	if (*results == NULL) {
+		snprintf(err, errlen, "field 'results': missing");
+		return 400;
+	}
+	if (!cJSON_IsArray(*results)) {
+		snprintf(err, errlen, "field 'results': must be an array");
+		return 400;
+	}
+	if (cJSON_GetArraySize(*results) > INGEST_RECORDS_MAX) {
+		snprintf(err, errlen, "field 'results': more than %d records",
+		    INGEST_RECORDS_MAX);
+		return 400;
+	}
+	return 0;
+}
+
+static char *
+batch_answer(struct batch *b)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	char  *s;
+
+	cJSON_AddNumberToObject(o, "accepted", (double)b->accepted);
+	cJSON_AddNumberToObject(o, "duplicates", (double)b->duplicates);
+	a = cJSON_AddArrayToObject(o, "rejected");
+	qsort(b->rej, b->nrej, sizeof(*b->rej), rej_cmp);
+	for (size_t i = 0; i < b->nrej; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, e);
+		cJSON_AddNumberToObject(e, "index", (double)b->rej[i].index);
+		cJSON_AddStringToObject(e, "error", b->rej[i].error);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		fatalx("ingest: out of memory");
+	return s;
+}
+
+/* Run the records of the batch in seq order; 0, or -1 on storage failure. */
+static int
+ingest_items(struct store *st, struct ledger *lg, struct item *items,
+    size_t n, struct batch *b, char *ferr, size_t ferrlen)
+{
+	char err[INGEST_ERR_MAX];
+
+	qsort(items, n, sizeof(*items), item_cmp);
+	for (size_t k = 0; k < n; k++) {
+		struct item *it = &items[k];
+
+		if (it->seq == 0) {
+			if (result_from_json(it->rec, &b->r, err,
+				sizeof(err)) == 0)
+				snprintf(err, sizeof(err), "field 'seq': missing");
+			batch_reject(b, it->index, err);
+			lg->n_unnumbered++;
+			lg->n_rejected++;
+			continue;
+		}
+		if (it->seq <= lg->last_seq) {
+			b->duplicates++;
+			lg->n_duplicate++;
+			continue;
+		}
+		switch (ingest_record(st, lg, it->rec, &b->r, err,
+		    sizeof(err))) {
+		case V_ACCEPTED:
+			b->accepted++;
+			lg->n_accepted++;
+			lg->stored++;
+			break;
+		case V_STORED_BEFORE:
+			b->duplicates++;
+			lg->n_duplicate++;
+			lg->stored++;
+			break;
+		case V_REJECTED:
+			batch_reject(b, it->index, err);
+			lg->n_rejected++;
+			lg->rejected++;
+			break;
+		case V_FAILED:
+			snprintf(ferr, ferrlen, "%s", err);
+			return -1;
+		}
+		lg->last_seq = it->seq;
+		lg->dirty = 1;
+	}
+	return 0;
+}
+
+int
+ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
+    double now, char **answer)
+{
+	struct batch *b = xcalloc(1, sizeof(*b));
+	struct item  *items = NULL;
+	const cJSON  *results = NULL, *rec;
+	cJSON	     *root;
+	char	      err[INGEST_ERR_MAX], msg[INGEST_ERR_MAX + 32];
+	size_t	      n = 0;
+	int	      status = 200, failed;
+
+	root = json_parse_strict(body, len, err, sizeof(err));
+	if (root == NULL) {
+		snprintf(msg, sizeof(msg), "body is not JSON: %s", err);
+		*answer = ingest_error(msg);
+		status = 400;
+		goto done;
+	}
+	if ((status = ingest_envelope(root, lg, &results, err, sizeof(err))) !=
+	    0) {
+		*answer = ingest_error(err);
+		goto done;
+	}
+	items = xcalloc((size_t)cJSON_GetArraySize(results) + 1,
+	    sizeof(*items));
+	cJSON_ArrayForEach(rec, results)
+	{
+		items[n].rec = rec;
+		items[n].seq = ingest_peek_seq(rec);
+		items[n].index = n;
+		n++;
+	}
+	failed = ingest_items(st, lg, items, n, b, err, sizeof(err));
+	lg->last_seen = now;
+	lg->dirty = 1;
+	if (failed) {
+		log_warnx("probe %s: batch stopped, storage failed: %s",
+		    lg->name, err);
+		status = 503;
+	}
+	if (ledger_save(lg, msg, sizeof(msg)) == -1) {
+		log_warnx("probe %s: cannot save the ledger: %s", lg->name,
+		    msg);
+		status = 503;
+	}
+	if (status == 503)
+		*answer = ingest_error(
+		    "storage failed; the batch was not fully stored, "
+		    "send it again later");
+	else {
+		status = 200;
+		*answer = batch_answer(b);
+		log_debug("probe %s: %zu records: %zu accepted, %zu "
+			  "duplicates, %zu rejected",
+		    lg->name, n, b->accepted, b->duplicates, b->nrej);
+	}
+done:
+	cJSON_Delete(root);
+	free(items);
+	for (size_t i = 0; i < b->nrej; i++)
+		free(b->rej[i].error);
+	free(b->rej);
+	free(b);
+	return status;
+}

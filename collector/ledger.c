@@ -1,0 +1,423 @@
+/*
+ * ledger: per-probe counters and series, their JSON file and its loader.
+ * The file is the collector's own, but it is read back as carefully as
+ * any input: a file that does not decode is refused whole.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "log.h"
+#include "table.h"
+#include "util.h"
+
+static const char *const traffic_fam[3] = {"ipv6", "ipv4", "other"};
+
+struct ledger *
+ledger_new(const char *name, const char *path)
+{
+	struct ledger *lg = xcalloc(1, sizeof(*lg));
+
+	lg->name = xstrdup(name);
+	lg->path = xstrdup(path);
+	lg->index = table_new();
+	return lg;
+}
+
+static void
+series_free(struct series *s)
+{
+	if (s == NULL)
+		return;
+	free(s->path);
+	free(s->url);
+	free(s->group);
+	free(s);
+}
+
+void
+ledger_free(struct ledger *lg)
+{
+	if (lg == NULL)
+		return;
+	for (size_t i = 0; i < lg->nseries; i++)
+		series_free(lg->series[i]);
+	free(lg->series);
+	table_free(lg->index);
+	free(lg->name);
+	free(lg->path);
+	free(lg);
+}
+
+/* Table key: kind, family and name; names hold no control bytes. */
+static size_t
+series_key(enum result_kind kind, const char *name, enum family fam,
+    char *key, size_t size)
+{
+	int n = snprintf(key, size, "%c%c\x01%s",
+	    kind == RESULT_TRAFFIC ? 't' : 'c',
+	    kind == RESULT_TRAFFIC ? '-' : (fam == FAMILY_IPV6 ? '6' : '4'),
+	    name);
+
+	return n < 0 ? 0 : ((size_t)n >= size ? size - 1 : (size_t)n);
+}
+
+struct series *
+ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
+    enum family fam, int create)
+{
+	char	       key[RESULT_NAME_MAX + 8];
+	size_t	       klen = series_key(kind, name, fam, key, sizeof(key));
+	struct series *s = table_get(lg->index, key, klen);
+
+	if (s != NULL || !create || lg->nseries >= LEDGER_SERIES_MAX)
+		return s;
+	s = xcalloc(1, sizeof(*s));
+	s->kind = kind;
+	if (str_copy(s->name, sizeof(s->name), name) == -1) {
+		free(s);
+		return NULL;
+	}
+	s->family = kind == RESULT_TRAFFIC ? FAMILY_IPV6 : fam;
+	s->rrd_last = SERIES_RRD_UNKNOWN;
+	s->stored_t = -1;
+	s->outcome = OUTCOME_ERROR;
+	s->ready = -1;
+	s->state = STATE_UNKNOWN;
+	for (int p = 0; p < PHASE__N; p++)
+		s->ms[p] = -1;
+	if (lg->nseries == lg->cap) {
+		lg->cap = lg->cap ? lg->cap * 2 : 16;
+		lg->series = xreallocarray(lg->series, lg->cap,
+		    sizeof(*lg->series));
+	}
+	lg->series[lg->nseries++] = s;
+	table_put(lg->index, key, klen, s);
+	return s;
+}
+
+/* Replace *dst by a copy of src ("" = none), reusing it when unchanged. */
+static void
+series_set_str(char **dst, const char *src)
+{
+	if (src[0] == '\0') {
+		free(*dst);
+		*dst = NULL;
+		return;
+	}
+	if (*dst != NULL && strcmp(*dst, src) == 0)
+		return;
+	free(*dst);
+	*dst = xstrdup(src);
+}
+
+void
+series_note(struct series *s, const struct result *r, int64_t t)
+{
+	enum state st;
+
+	if (t > s->stored_t)
+		s->stored_t = t;
+	if (s->seq != 0 && r->ts < s->ts)
+		return;
+	s->seq = r->seq;
+	s->ts = r->ts;
+	if (r->kind == RESULT_TRAFFIC) {
+		s->traffic = r->traffic;
+		return;
+	}
+	s->outcome = r->outcome;
+	s->warnings = r->warnings;
+	memcpy(s->ms, r->ms, sizeof(s->ms));
+	s->has_cert = r->has_cert;
+	s->cert_days = r->cert_days_left;
+	s->ready = r->ready;
+	series_set_str(&s->url, r->url);
+	series_set_str(&s->group, r->group);
+	st = state_of_record(r->outcome, r->warnings);
+	if (st != s->state || s->since == 0) {
+		s->state = st;
+		s->since = r->ts;
+	}
+}
+
+/* encoding */
+
+static void
+series_to_json(const struct series *s, cJSON *a)
+{
+	cJSON *o = cJSON_CreateObject(), *x;
+
+	cJSON_AddItemToArray(a, o);
+	cJSON_AddStringToObject(o, "kind",
+	    s->kind == RESULT_TRAFFIC ? "traffic" : "check");
+	cJSON_AddStringToObject(o, "name", s->name);
+	if (s->kind == RESULT_CHECK)
+		cJSON_AddStringToObject(o, "family", family_name(s->family));
+	cJSON_AddNumberToObject(o, "rrd_t", (double)s->stored_t);
+	cJSON_AddNumberToObject(o, "seq", (double)s->seq);
+	cJSON_AddNumberToObject(o, "ts", s->ts);
+	if (s->kind == RESULT_TRAFFIC) {
+		const struct result_traffic *t = &s->traffic;
+		cJSON			    *pk, *by;
+
+		cJSON_AddNumberToObject(o, "interval_s", t->interval_s);
+		pk = cJSON_AddObjectToObject(o, "packets");
+		by = cJSON_AddObjectToObject(o, "bytes");
+		for (int i = 0; i < 3; i++) {
+			cJSON_AddNumberToObject(pk, traffic_fam[i],
+			    (double)t->packets[i]);
+			cJSON_AddNumberToObject(by, traffic_fam[i],
+			    (double)t->bytes[i]);
+		}
+		cJSON_AddNumberToObject(o, "ptb", (double)t->ptb);
+		cJSON_AddNumberToObject(o, "unreach", (double)t->unreach);
+		cJSON_AddNumberToObject(o, "drops", (double)t->drops);
+		return;
+	}
+	cJSON_AddStringToObject(o, "outcome", outcome_name(s->outcome));
+	x = cJSON_AddArrayToObject(o, "warnings");
+	for (int w = 0; w < WARN__N; w++)
+		if (s->warnings & WARN_BIT(w))
+			cJSON_AddItemToArray(x,
+			    cJSON_CreateString(warning_name(w)));
+	x = cJSON_AddObjectToObject(o, "ms");
+	for (int p = 0; p < PHASE__N; p++)
+		if (s->ms[p] >= 0)
+			cJSON_AddNumberToObject(x, phase_name(p), s->ms[p]);
+	if (s->has_cert)
+		cJSON_AddNumberToObject(o, "cert_days", s->cert_days);
+	if (s->ready >= 0)
+		cJSON_AddBoolToObject(o, "ready", s->ready);
+	if (s->url != NULL)
+		cJSON_AddStringToObject(o, "url", s->url);
+	if (s->group != NULL)
+		cJSON_AddStringToObject(o, "group", s->group);
+	cJSON_AddStringToObject(o, "state", state_name(s->state));
+	cJSON_AddNumberToObject(o, "since", s->since);
+}
+
+cJSON *
+ledger_to_json(const struct ledger *lg)
+{
+	cJSON *root = cJSON_CreateObject(), *a;
+
+	cJSON_AddStringToObject(root, "probe", lg->name);
+	cJSON_AddNumberToObject(root, "last_seq", (double)lg->last_seq);
+	cJSON_AddNumberToObject(root, "stored", (double)lg->stored);
+	cJSON_AddNumberToObject(root, "rejected", (double)lg->rejected);
+	cJSON_AddNumberToObject(root, "last_seen", lg->last_seen);
+	a = cJSON_AddArrayToObject(root, "series");
+	for (size_t i = 0; i < lg->nseries; i++)
+		if (lg->series[i]->seq != 0)
+			series_to_json(lg->series[i], a);
+	return root;
+}
+
+int
+ledger_save(struct ledger *lg, char *err, size_t errlen)
+{
+	cJSON *root = ledger_to_json(lg);
+	char  *text = cJSON_PrintUnformatted(root);
+	int    rc, saved;
+
+	cJSON_Delete(root);
+	if (text == NULL)
+		fatalx("ledger %s: out of memory", lg->name);
+	rc = file_write_atomic(lg->path, text, strlen(text), 0640);
+	saved = errno;
+	cJSON_free(text);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s: %s", lg->path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	lg->dirty = 0;
+	return 0;
+}
+
+/* decoding */
+
+static const cJSON *
+jget(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+/* Number at key within [min, max]; *ok cleared when not. */
+static double
+jnum(const cJSON *o, const char *key, double min, double max, int *ok)
+{
+	const cJSON *it = jget(o, key);
+
+	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
+	    it->valuedouble < min || it->valuedouble > max) {
+		*ok = 0;
+		return 0;
+	}
+	return it->valuedouble;
+}
+
+static const char *
+jstr(const cJSON *o, const char *key, size_t max, int *ok)
+{
+	const cJSON *it = jget(o, key);
+
+	if (!cJSON_IsString(it) || it->valuestring == NULL ||
+	    strlen(it->valuestring) >= max || str_has_ctrl(it->valuestring)) {
+		*ok = 0;
+		return "";
+	}
+	return it->valuestring;
+}
+
+static int
+series_traffic_from_json(const cJSON *o, struct series *s)
+{
+	struct result_traffic *t = &s->traffic;
+	const double	       cmax = (double)RESULT_INT_MAX;
+	int		       ok = 1;
+
+	t->interval_s = jnum(o, "interval_s", 0, 86400, &ok);
+	for (int i = 0; i < 3; i++) {
+		t->packets[i] = (uint64_t)jnum(jget(o, "packets"),
+		    traffic_fam[i], 0, cmax, &ok);
+		t->bytes[i] = (uint64_t)jnum(jget(o, "bytes"), traffic_fam[i],
+		    0, cmax, &ok);
+	}
+	t->ptb = (uint64_t)jnum(o, "ptb", 0, cmax, &ok);
+	t->unreach = (uint64_t)jnum(o, "unreach", 0, cmax, &ok);
+	t->drops = (uint64_t)jnum(o, "drops", 0, cmax, &ok);
+	return ok ? 0 : -1;
+}
+
+static int
+series_check_from_json(const cJSON *o, struct series *s)
+{
+	const cJSON *w, *ms = jget(o, "ms"), *it;
+	int	     ok = 1, v;
+
+	if ((v = outcome_from_name(jstr(o, "outcome", 32, &ok))) == -1)
+		return -1;
+	s->outcome = v;
+	if (!cJSON_IsArray(jget(o, "warnings")))
+		return -1;
+	cJSON_ArrayForEach(w, jget(o, "warnings"))
+	{
+		if (!cJSON_IsString(w) ||
+		    (v = warning_from_name(w->valuestring)) == -1)
+			return -1;
+		s->warnings |= WARN_BIT(v);
+	}
+	if (!cJSON_IsObject(ms))
+		return -1;
+	for (int p = 0; p < PHASE__N; p++)
+		s->ms[p] = jget(ms, phase_name(p)) == NULL ?
+		    -1 :
+		    jnum(ms, phase_name(p), 0, RESULT_MS_MAX, &ok);
+	if ((s->has_cert = jget(o, "cert_days") != NULL))
+		s->cert_days = (int)jnum(o, "cert_days", -1000000, 1000000,
+		    &ok);
+	it = jget(o, "ready");
+	s->ready = it == NULL ? -1 : cJSON_IsTrue(it);
+	if (jget(o, "url") != NULL)
+		series_set_str(&s->url, jstr(o, "url", RESULT_URL_MAX, &ok));
+	if (jget(o, "group") != NULL)
+		series_set_str(&s->group,
+		    jstr(o, "group", RESULT_NAME_MAX, &ok));
+	if ((v = state_from_name(jstr(o, "state", 16, &ok))) == -1)
+		return -1;
+	s->state = v;
+	s->since = jnum(o, "since", 0, RESULT_TS_MAX, &ok);
+	return ok ? 0 : -1;
+}
+
+static int
+series_from_json(struct ledger *lg, const cJSON *o, char *err, size_t errlen,
+    size_t i)
+{
+	const char    *kind, *name;
+	struct series *s;
+	int	       ok = 1, fam = FAMILY_IPV6, traffic;
+
+	kind = jstr(o, "kind", 16, &ok);
+	name = jstr(o, "name", RESULT_NAME_MAX, &ok);
+	traffic = strcmp(kind, "traffic") == 0;
+	if (!ok || name[0] == '\0' || (!traffic && strcmp(kind, "check")) ||
+	    (!traffic &&
+		(fam = family_from_name(jstr(o, "family", 8, &ok))) == -1))
+		goto fail;
+	s = ledger_series(lg, traffic ? RESULT_TRAFFIC : RESULT_CHECK, name,
+	    fam, 0);
+	if (s != NULL)
+		goto fail; /* twice */
+	s = ledger_series(lg, traffic ? RESULT_TRAFFIC : RESULT_CHECK, name,
+	    fam, 1);
+	if (s == NULL)
+		goto fail;
+	s->stored_t = (int64_t)jnum(o, "rrd_t", -1, RESULT_TS_MAX, &ok);
+	s->seq = (uint64_t)jnum(o, "seq", 1, (double)RESULT_INT_MAX, &ok);
+	s->ts = jnum(o, "ts", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
+	if (!ok || (traffic ? series_traffic_from_json(o, s) :
+			      series_check_from_json(o, s)) == -1)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: series[%zu] does not decode", lg->path, i);
+	return -1;
+}
+
+int
+ledger_load(struct ledger *lg, char *err, size_t errlen)
+{
+	cJSON	    *root = NULL;
+	const cJSON *a, *o;
+	char	    *text = NULL, perr[128];
+	size_t	     len, i = 0;
+	int	     ok = 1;
+
+	if (file_read(lg->path, LEDGER_FILE_MAX, &text, &len) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", lg->path, strerror(errno));
+		return -1;
+	}
+	root = json_parse_strict(text, len, perr, sizeof(perr));
+	free(text);
+	if (root == NULL) {
+		snprintf(err, errlen, "%s: %s", lg->path, perr);
+		return -1;
+	}
+	if (strcmp(jstr(root, "probe", RESULT_NAME_MAX, &ok), lg->name) != 0)
+		ok = 0;
+	lg->last_seq = (uint64_t)jnum(root, "last_seq", 0,
+	    (double)RESULT_INT_MAX, &ok);
+	lg->stored = (uint64_t)jnum(root, "stored", 0, (double)RESULT_INT_MAX,
+	    &ok);
+	lg->rejected = (uint64_t)jnum(root, "rejected", 0,
+	    (double)RESULT_INT_MAX, &ok);
+	lg->last_seen = jnum(root, "last_seen", 0, RESULT_TS_MAX, &ok);
+	a = jget(root, "series");
+	if (!ok || !cJSON_IsArray(a)) {
+		snprintf(err, errlen, "%s: not a ledger of probe %s", lg->path,
+		    lg->name);
+		cJSON_Delete(root);
+		return -1;
+	}
+	cJSON_ArrayForEach(o, a)
+	{
+		if (!cJSON_IsObject(o) ||
+		    series_from_json(lg, o, err, errlen, i) == -1) {
+			snprintf(err, errlen, "%s: series[%zu] does not decode",
+			    lg->path, i);
+			cJSON_Delete(root);
+			return -1;
+		}
+		i++;
+	}
+	cJSON_Delete(root);
+	return 0;
+}

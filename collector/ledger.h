@@ -1,0 +1,88 @@
+/*
+ * ledger: what the collector knows of one probe, kept durably in one file
+ * (DATA_DIR/state/PROBE.json, replaced atomically, one fsync per save):
+ * the highest seq processed and how many records were stored and rejected
+ * (every seq in 1..last_seq is one or the other, so stored + rejected ==
+ * last_seq proves none lost and none stored twice), and per series (a
+ * target x family, or a capture interface) the RRD time of the last stored
+ * record and a summary of that record for status, metrics and pages.
+ */
+#ifndef V6W_LEDGER_H
+#define V6W_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+#include "state.h"
+
+/* Series one probe may create (each is an RRD file of about 1.7 MB). */
+#define LEDGER_SERIES_MAX 20000
+/* Largest state file read back. */
+#define LEDGER_FILE_MAX (256 * 1024 * 1024)
+
+/* rrd_last before the store was asked. */
+#define SERIES_RRD_UNKNOWN (-2)
+
+struct series {
+	enum result_kind kind;
+	char		 name[RESULT_NAME_MAX]; /* target or interface */
+	enum family	 family;		/* checks only */
+	char		*path;			/* RRD file; NULL until known */
+	int64_t		 rrd_last; /* the file's last update; -1 no file */
+	int64_t		 stored_t; /* RRD time of the last stored record */
+
+	/* The last stored record (seq 0: none yet). */
+	uint64_t     seq;
+	double	     ts;
+	enum outcome outcome;
+	uint32_t     warnings;
+	double	     ms[PHASE__N];
+	int	     has_cert;
+	int	     cert_days;
+	int	     ready; /* -1 unknown */
+	char	    *url;
+	char	    *group;
+	enum state   state;
+	double	     since; /* ts of the first record in this state */
+	struct result_traffic traffic;
+};
+
+struct ledger {
+	char	*name;
+	char	*path; /* state file */
+	uint64_t last_seq;
+	uint64_t stored;
+	uint64_t rejected;
+	double	 last_seen; /* wall clock of the last authenticated POST */
+	int	 dirty;	    /* memory differs from the file */
+
+	/* Since this process started (metrics), not durable. */
+	uint64_t n_accepted, n_duplicate, n_rejected, n_unnumbered;
+
+	struct table   *index;
+	struct series **series; /* in order of creation */
+	size_t		nseries, cap;
+};
+
+struct ledger *ledger_new(const char *name, const char *path);
+void	       ledger_free(struct ledger *);
+
+/* Read the file; a missing file is an empty ledger. -1 with err. */
+int ledger_load(struct ledger *, char *err, size_t errlen);
+/* Write the file durably; clears dirty. -1 with err (errno kept). */
+int ledger_save(struct ledger *, char *err, size_t errlen);
+/* Encode as the file's JSON document (caller frees with cJSON_Delete). */
+cJSON *ledger_to_json(const struct ledger *);
+
+/*
+ * The series of (kind, name, family): NULL when absent and !create, or
+ * when LEDGER_SERIES_MAX is reached.
+ */
+struct series *ledger_series(struct ledger *, enum result_kind,
+    const char *name, enum family, int create);
+
+/* Record r (stored under RRD time t) as the series' last record. */
+void series_note(struct series *, const struct result *, int64_t t);
+
+#endif

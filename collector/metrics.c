@@ -1,0 +1,332 @@
+/*
+ * metrics: render the Prometheus page from the ledgers and counters.
+ * The names are part of the contract (DESIGN.md); a name with a unit in
+ * it keeps the unit the records use (milliseconds, days).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "conf.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "table.h"
+#include "util.h"
+
+/* A label value escaped: each byte may become two. */
+#define LV_MAX (2 * RESULT_NAME_MAX)
+
+struct mbuf {
+	char  *p;
+	size_t len, cap;
+};
+
+static void mbuf_printf(struct mbuf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+mbuf_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int	n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			fatalx("metrics: vsnprintf");
+		if ((size_t)n < b->cap - b->len)
+			break;
+		b->cap = b->cap * 2 + (size_t)n;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	b->len += (size_t)n;
+}
+
+int
+metrics_escape(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in != '\0'; in++) {
+		const char *rep = NULL;
+
+		if (*in == '\\')
+			rep = "\\\\";
+		else if (*in == '"')
+			rep = "\\\"";
+		else if (*in == '\n')
+			rep = "\\n";
+		if (n + (rep != NULL ? 2 : 1) >= size)
+			return -1;
+		if (rep != NULL) {
+			out[n++] = rep[0];
+			out[n++] = rep[1];
+		} else
+			out[n++] = *in;
+	}
+	if (n >= size)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+/* Escape s into one of a few rotating static buffers (for one printf). */
+static const char *
+lv(const char *s)
+{
+	static char buf[4][LV_MAX + 1];
+	static int  i;
+
+	i = (i + 1) % 4;
+	if (metrics_escape(s, buf[i], sizeof(buf[i])) == -1)
+		buf[i][0] = '\0';
+	return buf[i];
+}
+
+static void
+metrics_head(struct mbuf *b, const char *name, const char *type,
+    const char *help)
+{
+	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The family's one check series of the same target, or NULL. */
+static const struct series *
+metrics_sibling(struct ledger *lg, const struct series *s)
+{
+	const struct series *o = ledger_series(lg, RESULT_CHECK, s->name,
+	    s->family == FAMILY_IPV6 ? FAMILY_IPV4 : FAMILY_IPV6, 0);
+
+	return o != NULL && o->seq != 0 ? o : NULL;
+}
+
+struct mrow {
+	struct ledger *lg;
+	struct series *s;
+};
+
+/* Every series with a record, in ledger order. */
+static struct mrow *
+metrics_rows(struct collector *co, size_t *np)
+{
+	struct mrow *rows;
+	size_t	     n = 0, total = 0;
+
+	for (size_t i = 0; i < co->nledgers; i++)
+		total += co->ledgers[i]->nseries;
+	rows = xcalloc(total + 1, sizeof(*rows));
+	for (size_t i = 0; i < co->nledgers; i++)
+		for (size_t j = 0; j < co->ledgers[i]->nseries; j++)
+			if (co->ledgers[i]->series[j]->seq != 0) {
+				rows[n].lg = co->ledgers[i];
+				rows[n].s = co->ledgers[i]->series[j];
+				n++;
+			}
+	*np = n;
+	return rows;
+}
+
+struct ready_acc {
+	int seen, ready;
+};
+
+static void
+metrics_ready(struct mbuf *b, const struct mrow *rows, size_t nrows)
+{
+	struct table	  *t = table_new();
+	struct ready_acc **accs = NULL;
+	const char	 **names = NULL;
+	size_t		   n = 0, cap = 0;
+
+	metrics_head(b, "v6watch_target_ready", "gauge",
+	    "1 when the last IPv6 check of the target from every probe was "
+	    "ok with the same content as over IPv4 (probe_offline records "
+	    "are ignored).");
+	for (size_t k = 0; k < nrows; k++) {
+		const struct series *s = rows[k].s;
+		struct ready_acc    *a;
+		int		     r;
+
+		if (s->kind != RESULT_CHECK || s->family != FAMILY_IPV6 ||
+		    (s->warnings & WARN_BIT(WARN_PROBE_OFFLINE)))
+			continue;
+		a = table_get(t, s->name, strlen(s->name));
+		if (a == NULL) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				accs = xreallocarray(accs, cap, sizeof(*accs));
+				names = xreallocarray(names, cap,
+				    sizeof(*names));
+			}
+			a = accs[n] = xcalloc(1, sizeof(*a));
+			a->ready = 1;
+			names[n++] = s->name;
+			table_put(t, s->name, strlen(s->name), a);
+		}
+		r = s->ready >= 0 ? s->ready :
+				    (s->outcome == OUTCOME_OK &&
+					!(s->warnings &
+					    WARN_BIT(WARN_CONTENT_MISMATCH)));
+		a->seen = 1;
+		a->ready &= r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		mbuf_printf(b, "v6watch_target_ready{target=\"%s\"} %d\n",
+		    lv(names[i]), accs[i]->ready);
+		free(accs[i]);
+	}
+	free(accs);
+	free(names);
+	table_free(t);
+}
+
+static void
+metrics_series(struct mbuf *b, const struct mrow *rows, size_t n)
+{
+	struct ledger *lg;
+	struct series *s;
+
+#define EACH_ROW(k) \
+	for (size_t k = 0; k < n && (lg = rows[k].lg, s = rows[k].s, 1); k++)
+
+	metrics_head(b, "v6watch_target_up", "gauge",
+	    "1 when the target is up over the family as seen by the probe, "
+	    "0 when down; no sample while unknown.");
+	EACH_ROW(k)
+	{
+		if (s->kind != RESULT_CHECK || s->state == STATE_UNKNOWN)
+			continue;
+		mbuf_printf(b,
+		    "v6watch_target_up{target=\"%s\",family=\"%s\","
+		    "probe=\"%s\"} %d\n",
+		    lv(s->name), family_name(s->family), lv(lg->name),
+		    s->state == STATE_UP);
+	}
+
+	metrics_head(b, "v6watch_phase_milliseconds", "gauge",
+	    "Time of each phase of the last check, in milliseconds.");
+	EACH_ROW(k)
+	{
+		for (int p = 0; p < PHASE__N; p++)
+			if (s->kind == RESULT_CHECK && s->ms[p] >= 0)
+				mbuf_printf(b,
+				    "v6watch_phase_milliseconds{target=\"%s\","
+				    "family=\"%s\",probe=\"%s\",phase=\"%s\"} "
+				    "%.1f\n",
+				    lv(s->name), family_name(s->family),
+				    lv(lg->name), phase_name(p), s->ms[p]);
+	}
+
+	metrics_head(b, "v6watch_cert_days_left", "gauge",
+	    "Days until the target's certificate expires (the sooner of "
+	    "both families).");
+	EACH_ROW(k)
+	{
+		const struct series *o;
+		int		     days;
+
+		if (s->kind != RESULT_CHECK || !s->has_cert)
+			continue;
+		o = metrics_sibling(lg, s);
+		if (o != NULL && o->has_cert && s->family != FAMILY_IPV6)
+			continue; /* the ipv6 series speaks for both */
+		days = s->cert_days;
+		if (o != NULL && o->has_cert && o->cert_days < days)
+			days = o->cert_days;
+		mbuf_printf(b,
+		    "v6watch_cert_days_left{target=\"%s\",probe=\"%s\"} %d\n",
+		    lv(s->name), lv(lg->name), days);
+	}
+
+	metrics_head(b, "v6watch_traffic_bytes", "gauge",
+	    "Bytes seen by passive capture in its last interval, per "
+	    "family.");
+	EACH_ROW(k)
+	{
+		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
+			mbuf_printf(b,
+			    "v6watch_traffic_bytes{probe=\"%s\",iface=\"%s\","
+			    "family=\"%s\"} %llu\n",
+			    lv(lg->name), lv(s->name),
+			    f == 0 ? "ipv6" : (f == 1 ? "ipv4" : "other"),
+			    (unsigned long long)s->traffic.bytes[f]);
+	}
+#undef EACH_ROW
+}
+
+static void
+metrics_probe_counter(struct mbuf *b, struct collector *co, const char *name,
+    const char *type, const char *help, size_t off)
+{
+	metrics_head(b, name, type, help);
+	for (size_t i = 0; i < co->nledgers; i++) {
+		const struct ledger *lg = co->ledgers[i];
+
+		mbuf_printf(b, "%s{probe=\"%s\"} %llu\n", name, lv(lg->name),
+		    (unsigned long long)*(const uint64_t *)(const void *)((
+			const char *)lg + off));
+	}
+}
+
+char *
+metrics_text(struct collector *co, size_t *len)
+{
+	struct mbuf  b = {xmalloc(65536), 0, 65536};
+	size_t	     n;
+	struct mrow *rows = metrics_rows(co, &n);
+
+	metrics_series(&b, rows, n);
+	metrics_ready(&b, rows, n);
+	free(rows);
+	metrics_probe_counter(&b, co, "v6watch_results_accepted_total",
+	    "counter", "Records stored since the collector started.",
+	    offsetof(struct ledger, n_accepted));
+	metrics_probe_counter(&b, co, "v6watch_results_duplicate_total",
+	    "counter",
+	    "Records answered as duplicates (already stored) since the "
+	    "collector started.",
+	    offsetof(struct ledger, n_duplicate));
+	metrics_probe_counter(&b, co, "v6watch_results_rejected_total",
+	    "counter", "Records rejected since the collector started.",
+	    offsetof(struct ledger, n_rejected));
+	metrics_probe_counter(&b, co, "v6watch_results_unnumbered_total",
+	    "counter",
+	    "Rejected records whose seq could not be read (counted in no "
+	    "seq).",
+	    offsetof(struct ledger, n_unnumbered));
+	metrics_probe_counter(&b, co, "v6watch_probe_last_seq", "gauge",
+	    "Highest seq processed (durable).",
+	    offsetof(struct ledger, last_seq));
+	metrics_probe_counter(&b, co, "v6watch_probe_stored_records", "gauge",
+	    "Records stored in all (durable); stored + rejected == last_seq.",
+	    offsetof(struct ledger, stored));
+	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records",
+	    "gauge", "Records rejected in all (durable).",
+	    offsetof(struct ledger, rejected));
+	metrics_head(&b, "v6watch_probe_last_seen_seconds", "gauge",
+	    "Unix time of the probe's last accepted POST.");
+	for (size_t i = 0; i < co->nledgers; i++)
+		mbuf_printf(&b,
+		    "v6watch_probe_last_seen_seconds{probe=\"%s\"} %.3f\n",
+		    lv(co->ledgers[i]->name), co->ledgers[i]->last_seen);
+	metrics_head(&b, "v6watch_webhook_deliveries_total", "counter",
+	    "Webhook deliveries by result (ok, failed, given_up).");
+	metrics_head(&b, "v6watch_auth_failures_total", "counter",
+	    "POSTs refused for a missing or unknown token.");
+	mbuf_printf(&b, "v6watch_auth_failures_total %llu\n",
+	    (unsigned long long)co->auth_failures);
+	metrics_head(&b, "v6watch_config_reloads_total", "counter",
+	    "Config reloads (SIGHUP) by result.");
+	mbuf_printf(&b,
+	    "v6watch_config_reloads_total{result=\"ok\"} %llu\n"
+	    "v6watch_config_reloads_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)co->reloads,
+	    (unsigned long long)co->reload_failures);
+	*len = b.len;
+	return b.p;
+}

@@ -1,0 +1,129 @@
+/*
+ * status: build the status document from the ledgers, sorted by target,
+ * family and probe so that it reads (and diffs) well.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "collector.h"
+#include "conf.h"
+#include "ledger.h"
+#include "log.h"
+#include "status.h"
+#include "util.h"
+
+struct status_row {
+	const struct ledger *lg;
+	const struct series *s;
+};
+
+static int
+status_row_cmp(const void *a, const void *b)
+{
+	const struct status_row *x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->s->name, y->s->name)) != 0)
+		return c;
+	if (x->s->family != y->s->family)
+		return x->s->family < y->s->family ? -1 : 1;
+	return strcmp(x->lg->name, y->lg->name);
+}
+
+static void
+status_check(cJSON *a, const struct status_row *row)
+{
+	const struct series *s = row->s;
+	cJSON		    *o = cJSON_CreateObject(), *w;
+
+	cJSON_AddItemToArray(a, o);
+	cJSON_AddStringToObject(o, "target", s->name);
+	cJSON_AddStringToObject(o, "family", family_name(s->family));
+	cJSON_AddStringToObject(o, "probe", row->lg->name);
+	if (s->url != NULL)
+		cJSON_AddStringToObject(o, "url", s->url);
+	if (s->group != NULL)
+		cJSON_AddStringToObject(o, "group", s->group);
+	cJSON_AddStringToObject(o, "state", state_name(s->state));
+	cJSON_AddNumberToObject(o, "since", s->since);
+	cJSON_AddStringToObject(o, "outcome", outcome_name(s->outcome));
+	w = cJSON_AddArrayToObject(o, "warnings");
+	for (int i = 0; i < WARN__N; i++)
+		if (s->warnings & WARN_BIT(i))
+			cJSON_AddItemToArray(w,
+			    cJSON_CreateString(warning_name(i)));
+	cJSON_AddNumberToObject(o, "seq", (double)s->seq);
+	cJSON_AddNumberToObject(o, "ts", s->ts);
+}
+
+static void
+status_traffic(cJSON *a, const struct status_row *row)
+{
+	const struct series	    *s = row->s;
+	const struct result_traffic *t = &s->traffic;
+	cJSON			    *o = cJSON_CreateObject();
+
+	cJSON_AddItemToArray(a, o);
+	cJSON_AddStringToObject(o, "probe", row->lg->name);
+	cJSON_AddStringToObject(o, "iface", s->name);
+	cJSON_AddNumberToObject(o, "seq", (double)s->seq);
+	cJSON_AddNumberToObject(o, "ts", s->ts);
+	cJSON_AddNumberToObject(o, "interval_s", t->interval_s);
+	cJSON_AddNumberToObject(o, "bytes_ipv6", (double)t->bytes[0]);
+	cJSON_AddNumberToObject(o, "bytes_ipv4", (double)t->bytes[1]);
+}
+
+char *
+status_json(const struct collector *co, double now)
+{
+	struct status_row *rows;
+	size_t		   n = 0, total = 0;
+	cJSON		  *root = cJSON_CreateObject(), *checks, *traffic, *pa;
+	char		  *text;
+
+	for (size_t i = 0; i < co->nledgers; i++)
+		total += co->ledgers[i]->nseries;
+	rows = xcalloc(total + 1, sizeof(*rows));
+	for (size_t i = 0; i < co->nledgers; i++)
+		for (size_t j = 0; j < co->ledgers[i]->nseries; j++)
+			if (co->ledgers[i]->series[j]->seq != 0) {
+				rows[n].lg = co->ledgers[i];
+				rows[n].s = co->ledgers[i]->series[j];
+				n++;
+			}
+	qsort(rows, n, sizeof(*rows), status_row_cmp);
+
+	cJSON_AddStringToObject(root, "collector", co->conf->name);
+	cJSON_AddNumberToObject(root, "now", now);
+	cJSON_AddNumberToObject(root, "started", co->started);
+	checks = cJSON_AddArrayToObject(root, "targets");
+	traffic = cJSON_AddArrayToObject(root, "traffic");
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].s->kind == RESULT_TRAFFIC)
+			status_traffic(traffic, &rows[i]);
+		else
+			status_check(checks, &rows[i]);
+	}
+	pa = cJSON_AddArrayToObject(root, "probes");
+	for (size_t i = 0; i < co->nledgers; i++) {
+		const struct ledger *lg = co->ledgers[i];
+		cJSON		    *o = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(pa, o);
+		cJSON_AddStringToObject(o, "name", lg->name);
+		cJSON_AddNumberToObject(o, "last_seq", (double)lg->last_seq);
+		cJSON_AddNumberToObject(o, "stored", (double)lg->stored);
+		cJSON_AddNumberToObject(o, "rejected", (double)lg->rejected);
+		cJSON_AddNumberToObject(o, "last_seen", lg->last_seen);
+		cJSON_AddBoolToObject(o, "configured",
+		    collector_conf_probe(co->conf, lg->name) != NULL);
+	}
+	free(rows);
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		fatalx("status: out of memory");
+	return text;
+}

@@ -1,0 +1,393 @@
+/*
+ * store: RRD file names, definitions (data sources and archives), and the
+ * create / last / update calls through librrd or the rrdcached client.
+ *
+ * Data sources are GAUGEs with a heartbeat of three steps. Checks: up (0/1),
+ * the phase times in ms, cert_days. Traffic: per-second rates (count of the
+ * interval / interval_s) of packets and bytes per family, ICMPv6 Packet Too
+ * Big, Destination Unreachable and kernel drops -- rates keep averages
+ * meaningful whatever the capture interval of each probe.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rrd.h>
+#include <rrd_client.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_HEARTBEAT_STEPS 3
+#define STORE_ARGS_MAX	      32
+
+struct store {
+	char *data_dir;
+	char *rrdcached; /* NULL: librrd directly */
+	int   connected;
+	int   step_s;
+	char *args[2][STORE_ARGS_MAX]; /* create arguments per kind */
+	int   nargs[2];
+};
+
+/* Data sources: name, min, max. */
+struct store_ds {
+	const char *name, *min, *max;
+};
+
+static const struct store_ds check_ds[] = {{"up", "0", "1"},
+    {"dns", "0", "U"}, {"connect", "0", "U"}, {"tls", "0", "U"},
+    {"ttfb", "0", "U"}, {"total", "0", "U"}, {"cert_days", "U", "U"}};
+
+static const struct store_ds traffic_ds[] = {{"pkts_ipv6", "0", "U"},
+    {"pkts_ipv4", "0", "U"}, {"pkts_other", "0", "U"},
+    {"bytes_ipv6", "0", "U"}, {"bytes_ipv4", "0", "U"},
+    {"bytes_other", "0", "U"}, {"ptb", "0", "U"}, {"unreach", "0", "U"},
+    {"drops", "0", "U"}};
+
+static const char *const check_ds_names[] = {"up", "dns", "connect", "tls",
+    "ttfb", "total", "cert_days"};
+static const char *const traffic_ds_names[] = {"pkts_ipv6", "pkts_ipv4",
+    "pkts_other", "bytes_ipv6", "bytes_ipv4", "bytes_other", "ptb",
+    "unreach", "drops"};
+
+/* Archives: steps per row and the period they cover, in days. */
+static const struct {
+	int steps, days;
+} rras[] = {{1, 2}, {5, 14}, {60, 62}, {1440, 1827}};
+
+static const char *const cfs[] = {"AVERAGE", "MIN", "MAX"};
+
+const char *const *
+store_ds_names(enum store_kind kind, size_t *n)
+{
+	if (kind == STORE_TRAFFIC) {
+		*n = NELEM(traffic_ds_names);
+		return traffic_ds_names;
+	}
+	*n = NELEM(check_ds_names);
+	return check_ds_names;
+}
+
+static char *
+store_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+store_strf(const char *fmt, ...)
+{
+	va_list ap;
+	char   *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	return s;
+}
+
+static void
+store_build_args(struct store *st, enum store_kind kind)
+{
+	const struct store_ds *ds = kind == STORE_CHECK ? check_ds : traffic_ds;
+	size_t nds = kind == STORE_CHECK ? NELEM(check_ds) : NELEM(traffic_ds);
+	int    n = 0;
+
+	for (size_t i = 0; i < nds; i++)
+		st->args[kind][n++] = store_strf("DS:%s:GAUGE:%d:%s:%s",
+		    ds[i].name, STORE_HEARTBEAT_STEPS * st->step_s, ds[i].min,
+		    ds[i].max);
+	for (size_t c = 0; c < NELEM(cfs); c++)
+		for (size_t r = 0; r < NELEM(rras); r++) {
+			long long span = (long long)rras[r].steps * st->step_s;
+			long long rows = ((long long)rras[r].days * 86400 +
+					     span - 1) /
+			    span;
+
+			st->args[kind][n++] = store_strf("RRA:%s:0.5:%d:%lld",
+			    cfs[c], rras[r].steps, rows);
+		}
+	st->nargs[kind] = n;
+}
+
+struct store *
+store_new(const char *data_dir, int step_s, const char *rrdcached)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	st->data_dir = xstrdup(data_dir);
+	st->rrdcached = rrdcached != NULL ? xstrdup(rrdcached) : NULL;
+	st->step_s = step_s;
+	store_build_args(st, STORE_CHECK);
+	store_build_args(st, STORE_TRAFFIC);
+	return st;
+}
+
+void
+store_free(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->connected)
+		rrdc_disconnect();
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < st->nargs[k]; i++)
+			free(st->args[k][i]);
+	free(st->data_dir);
+	free(st->rrdcached);
+	free(st);
+}
+
+int
+store_name_encode(const char *name, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t		  n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
+	     p++) {
+		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    (*p == '.' && p != (const unsigned char *)name);
+
+		if (n + (keep ? 1 : 3) > STORE_NAME_MAX ||
+		    n + (keep ? 1 : 3) >= size)
+			return -1;
+		if (keep)
+			out[n++] = (char)*p;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 0xf];
+		}
+	}
+	if (n == 0 || n >= size)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+int
+store_path(const struct store *st, const char *probe, const char *name,
+    enum store_kind kind, enum family fam, char *out, size_t size)
+{
+	char ep[STORE_NAME_MAX + 1], en[STORE_NAME_MAX + 1];
+	int  n;
+
+	if (store_name_encode(probe, ep, sizeof(ep)) == -1 ||
+	    store_name_encode(name, en, sizeof(en)) == -1)
+		return -1;
+	n = snprintf(out, size, "%s/rrd/%s/%s.%s.rrd", st->data_dir, ep, en,
+	    kind == STORE_TRAFFIC ? "traffic" : family_name(fam));
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+/* rrd_get_error() as a message that is never empty. */
+static const char *
+store_rrd_error(void)
+{
+	const char *e = rrd_test_error() ? rrd_get_error() : NULL;
+
+	return e != NULL && e[0] != '\0' ? e : "unknown librrd error";
+}
+
+static int
+store_connect(struct store *st, char *err, size_t errlen)
+{
+	if (st->connected && rrdc_is_connected(st->rrdcached))
+		return 0;
+	st->connected = 0;
+	rrd_clear_error();
+	if (rrdc_connect(st->rrdcached) != 0 ||
+	    !rrdc_is_connected(st->rrdcached)) {
+		snprintf(err, errlen, "rrdcached %s: %s", st->rrdcached,
+		    store_rrd_error());
+		return -1;
+	}
+	st->connected = 1;
+	return 0;
+}
+
+/*
+ * After a failed rrdc_* call: 1 when the connection is gone (the client
+ * closes it on socket errors), so that one reconnect and retry is worth it.
+ */
+static int
+store_lost(struct store *st)
+{
+	if (rrdc_is_connected(st->rrdcached))
+		return 0;
+	st->connected = 0;
+	return 1;
+}
+
+int
+store_last(struct store *st, const char *path, int64_t *last, char *err,
+    size_t errlen)
+{
+	struct stat sb;
+	time_t	    t = -1;
+
+	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT) {
+			*last = -1;
+			return 0;
+		}
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (st->rrdcached != NULL &&
+		    store_connect(st, err, errlen) == -1)
+			return -1;
+		rrd_clear_error();
+		t = st->rrdcached != NULL ? rrdc_last(path) : rrd_last_r(path);
+		if (t != -1 || st->rrdcached == NULL || !store_lost(st))
+			break;
+	}
+	if (t == -1) {
+		snprintf(err, errlen, "last update of %s: %s", path,
+		    store_rrd_error());
+		return -1;
+	}
+	*last = t;
+	return 0;
+}
+
+/* mkdir -p of the folders between data_dir and path's file. */
+static int
+store_mkdirs(const struct store *st, const char *path, char *err,
+    size_t errlen)
+{
+	char   dir[PATH_MAX];
+	size_t base = strlen(st->data_dir);
+
+	if (str_copy(dir, sizeof(dir), path) == -1) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	for (char *p = dir + base + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+store_create(struct store *st, const char *path, enum store_kind kind,
+    int64_t start, char *err, size_t errlen)
+{
+	const char **argv = (const char **)st->args[kind];
+	int	     rc = -1;
+
+	if (store_mkdirs(st, path, err, errlen) == -1)
+		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (st->rrdcached != NULL &&
+		    store_connect(st, err, errlen) == -1)
+			return -1;
+		rrd_clear_error();
+		if (st->rrdcached != NULL)
+			rc = rrdc_create(path, (unsigned long)st->step_s,
+			    (time_t)start, 1, st->nargs[kind], argv);
+		else
+			rc = rrd_create_r2(path, (unsigned long)st->step_s,
+			    (time_t)start, 1, NULL, NULL, st->nargs[kind],
+			    argv);
+		if (rc == 0 || st->rrdcached == NULL || !store_lost(st))
+			break;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "create %s: %s", path,
+		    store_rrd_error());
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_update(struct store *st, const char *path, const char *value,
+    char *err, size_t errlen)
+{
+	const char *argv[1] = {value};
+	int	    rc = -1;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (st->rrdcached != NULL &&
+		    store_connect(st, err, errlen) == -1)
+			return -1;
+		rrd_clear_error();
+		if (st->rrdcached != NULL)
+			rc = rrdc_update(path, 1, argv);
+		else
+			rc = rrd_update_r(path, NULL, 1, argv);
+		if (rc == 0 || st->rrdcached == NULL || !store_lost(st))
+			break;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "update %s: %s", path,
+		    store_rrd_error());
+		return -1;
+	}
+	return 0;
+}
+
+/* Append ":v" with prec decimals, or ":U" when not known, to out. */
+static int
+store_add(char *out, size_t size, size_t *n, double v, int known, int prec)
+{
+	int w;
+
+	if (known)
+		w = snprintf(out + *n, size - *n, ":%.*f", prec, v);
+	else
+		w = snprintf(out + *n, size - *n, ":U");
+	if (w < 0 || (size_t)w >= size - *n)
+		return -1;
+	*n += (size_t)w;
+	return 0;
+}
+
+int
+store_format(const struct result *r, int64_t t, char *out, size_t size)
+{
+	size_t n;
+	int    w;
+
+	w = snprintf(out, size, "%lld", (long long)t);
+	if (w < 0 || (size_t)w >= size)
+		return -1;
+	n = (size_t)w;
+	if (r->kind == RESULT_TRAFFIC) {
+		const struct result_traffic *tr = &r->traffic;
+		double			     iv = tr->interval_s;
+		const uint64_t		    *counts[] = {&tr->packets[0],
+			       &tr->packets[1], &tr->packets[2], &tr->bytes[0],
+			       &tr->bytes[1], &tr->bytes[2], &tr->ptb, &tr->unreach,
+			       &tr->drops};
+
+		for (size_t i = 0; i < NELEM(counts); i++)
+			if (store_add(out, size, &n,
+				iv > 0 ? (double)*counts[i] / iv : 0, iv > 0,
+				3) == -1)
+				return -1;
+		return 0;
+	}
+	if (store_add(out, size, &n, r->outcome == OUTCOME_OK, 1, 0) ==
+	    -1)
+		return -1;
+	for (int p = 0; p < PHASE__N; p++)
+		if (store_add(out, size, &n, r->ms[p], r->ms[p] >= 0, 1) ==
+		    -1)
+			return -1;
+	return store_add(out, size, &n, r->cert_days_left, r->has_cert, 0);
+}

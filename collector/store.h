@@ -1,0 +1,66 @@
+/*
+ * store: the RRD files. One file per (probe, target, family) for checks and
+ * one per (probe, interface) for passive capture, under DATA_DIR/rrd/, with
+ * file names that no probe or target name can make escape or collide.
+ * Every create and update goes through rrdcached (rrdc_*) when one is
+ * configured, else through librrd directly; librrd is called from the one
+ * thread that runs the event loop.
+ */
+#ifndef V6W_STORE_H
+#define V6W_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+
+/* Longest encoded name (bytes); the file name adds at most 12. */
+#define STORE_NAME_MAX 200
+/* Longest value string of one update ("T:v:v:..."). */
+#define STORE_VALUE_MAX 512
+
+enum store_kind { STORE_CHECK, STORE_TRAFFIC };
+
+struct store;
+
+/*
+ * data_dir must exist; rrdcached is "unix:/path" or NULL. step_s is the
+ * step of files created from now on.
+ */
+struct store *store_new(const char *data_dir, int step_s,
+    const char *rrdcached);
+void	      store_free(struct store *);
+
+/*
+ * Percent-encode name into out: [A-Za-z0-9._-] stay (but a leading '.'),
+ * every other byte becomes %XX. Injective; the result never contains '/'
+ * and is never "." or "..". -1 when the result is longer than
+ * STORE_NAME_MAX or does not fit in size.
+ */
+int store_name_encode(const char *name, char *out, size_t size);
+
+/*
+ * Path of the file of probe's series: DATA_DIR/rrd/PROBE/NAME.SUFFIX.rrd,
+ * SUFFIX being the family name (checks) or "traffic". -1 when a name is
+ * too long.
+ */
+int store_path(const struct store *, const char *probe, const char *name,
+    enum store_kind, enum family, char *out, size_t size);
+
+/* Last update time of path into *last, -1 when the file does not exist. */
+int store_last(struct store *, const char *path, int64_t *last, char *err,
+    size_t errlen);
+/* Create path (and its folders) with last update start. */
+int store_create(struct store *, const char *path, enum store_kind,
+    int64_t start, char *err, size_t errlen);
+/* Update path with value "T:v:v:...". */
+int store_update(struct store *, const char *path, const char *value,
+    char *err, size_t errlen);
+
+/* Format the update of one record into out ("T:v:v:..."): 0 or -1. */
+int store_format(const struct result *, int64_t t, char *out, size_t size);
+
+/* Names of the data sources of kind, in update order; count in *n. */
+const char *const *store_ds_names(enum store_kind, size_t *n);
+
+#endif
