@@ -239,8 +239,8 @@ api_post_begin(struct api *a, struct MHD_Connection *c, struct req *rq)
 	clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen != NULL && parse_int(clen, 0, INT64_MAX, &len) == -1)
-		return api_error(c, MHD_HTTP_BAD_REQUEST,
-		    "bad Content-Length", NULL);
+		return api_error(c, MHD_HTTP_BAD_REQUEST, "bad Content-Length",
+		    NULL);
 	if (len > API_BODY_MAX) {
 		log_info("probe %s: %lld-byte body refused", rq->probe, len);
 		return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -410,8 +410,7 @@ api_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 }
 
 int
-api_parse_listen(const char *listen, struct sockaddr_storage *ss,
-    size_t *sslen)
+api_parse_listen(const char *listen, struct sockaddr_storage *ss, size_t *sslen)
 {
 	char	    host[128];
 	const char *port;
@@ -481,13 +480,13 @@ api_read_tls(struct api *a, const struct collector_conf *cc, char *err,
 struct api *
 api_start(struct collector *co, char *err, size_t errlen)
 {
-	const struct collector_conf    *cc = co->conf;
-	struct api		       *a = xcalloc(1, sizeof(*a));
-	struct sockaddr_storage		ss;
-	const union MHD_DaemonInfo     *di;
-	size_t				sslen;
-	unsigned			flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	static const struct in6_addr	any6 = IN6ADDR_ANY_INIT;
+	const struct collector_conf *cc = co->conf;
+	struct api		    *a = xcalloc(1, sizeof(*a));
+	struct sockaddr_storage	     ss;
+	const union MHD_DaemonInfo  *di;
+	size_t			     sslen;
+	unsigned		     flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
 	a->co = co;
 	ev_io_init(&a->io, -1, api_io_cb, a);
@@ -510,12 +509,12 @@ api_start(struct collector *co, char *err, size_t errlen)
 		a->tls = 1;
 	}
 	a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_access_cb, a,
-	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log_cb, a,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cc->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cc->max_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cc->conn_timeout_s,
-	    MHD_OPTION_NOTIFY_COMPLETED, api_completed_cb, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log_cb, a, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)cc->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cc->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cc->conn_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+	    api_completed_cb, a,
 	    a->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, a->tls_cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, a->tls_key, MHD_OPTION_END);
 	if (a->mhd == NULL) {

@@ -23,11 +23,11 @@ struct api;
  */
 struct api *api_start(struct collector *co, char *err, size_t errlen);
 /* Stop accepting connections; requests in progress go on. */
-void	    api_quiesce(struct api *);
+void api_quiesce(struct api *);
 /* Requests received but not yet fully answered. */
-size_t	    api_inflight(const struct api *);
+size_t api_inflight(const struct api *);
 /* Close every connection and free. NULL-safe. */
-void	    api_free(struct api *);
+void api_free(struct api *);
 
 /* "[addr]:port" / "addr:port" into a socket address; -1 when invalid. */
 struct sockaddr_storage;

@@ -106,8 +106,8 @@ struct ledger *
 collector_ledger(struct collector *co, const char *probe)
 {
 	struct ledger *lg;
-	char	       enc[STORE_NAME_MAX + 1], path[PATH_MAX],
-	    aside[PATH_MAX + 32], err[512];
+	char enc[STORE_NAME_MAX + 1], path[PATH_MAX], aside[PATH_MAX + 32],
+	    err[512];
 
 	lg = table_get(co->ledger_index, probe, strlen(probe));
 	if (lg != NULL)
@@ -193,8 +193,7 @@ collector_reload(struct collector *co)
 	keep_str("tls_key", &old->tls_key, &nc->tls_key);
 	keep_str("user", &old->user, &nc->user);
 	keep_int("step", old->step_s, &nc->step_s);
-	keep_int("max_connections", old->max_connections,
-	    &nc->max_connections);
+	keep_int("max_connections", old->max_connections, &nc->max_connections);
 	keep_int("max_per_ip", old->max_per_ip, &nc->max_per_ip);
 	keep_int("connection_timeout", old->conn_timeout_s,
 	    &nc->conn_timeout_s);

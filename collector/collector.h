@@ -46,8 +46,8 @@ int collector_open(struct collector *, char *err, size_t errlen);
  * The configured probe whose token is token (len bytes), compared in
  * constant time with every token; NULL when none.
  */
-const char *collector_auth(const struct collector *, const char *token,
-    size_t len);
+const char *
+collector_auth(const struct collector *, const char *token, size_t len);
 
 /* The ledger of probe, loaded (or started empty) on first use. */
 struct ledger *collector_ledger(struct collector *, const char *probe);

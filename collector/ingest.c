@@ -75,7 +75,8 @@ ingest_peek_seq(const cJSON *rec)
 	if (!cJSON_IsNumber(it))
 		return 0;
 	v = it->valuedouble;
-	if (!isfinite(v) || v < 1 || v > (double)RESULT_INT_MAX || v != floor(v))
+	if (!isfinite(v) || v < 1 || v > (double)RESULT_INT_MAX ||
+	    v != floor(v))
 		return 0;
 	return (uint64_t)v;
 }
@@ -103,11 +104,11 @@ static enum verdict
 ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
     struct result *r, char *err, size_t errlen)
 {
-	char	       path[4096], value[STORE_VALUE_MAX];
-	const char    *name;
-	struct series *s;
+	char		path[4096], value[STORE_VALUE_MAX];
+	const char     *name;
+	struct series  *s;
 	enum store_kind kind;
-	int64_t	       t;
+	int64_t		t;
 
 	if (result_from_json(rec, r, err, errlen) == -1)
 		return V_REJECTED;
@@ -194,8 +195,9 @@ ingest_envelope(const cJSON *root, const struct ledger *lg,
 		return 400;
 	}
 	for (const cJSON *c = root->child; c != NULL; c = c->next)
-		if (c->string == NULL || (strcmp(c->string, "probe") != 0 &&
-					     strcmp(c->string, "results") != 0)) {
+		if (c->string == NULL ||
+		    (strcmp(c->string, "probe") != 0 &&
+			strcmp(c->string, "results") != 0)) {
 			snprintf(err, errlen, "field '%.40s': unknown field",
 			    c->string != NULL ? c->string : "?");
 			return 400;
@@ -240,7 +242,8 @@ batch_answer(struct batch *b)
 	cJSON_AddNumberToObject(o, "accepted", (double)b->accepted);
 	cJSON_AddNumberToObject(o, "duplicates", (double)b->duplicates);
 	a = cJSON_AddArrayToObject(o, "rejected");
-	qsort(b->rej, b->nrej, sizeof(*b->rej), rej_cmp);
+	if (b->nrej > 1)
+		qsort(b->rej, b->nrej, sizeof(*b->rej), rej_cmp);
 	for (size_t i = 0; i < b->nrej; i++) {
 		cJSON *e = cJSON_CreateObject();
 
@@ -257,19 +260,21 @@ batch_answer(struct batch *b)
 
 /* Run the records of the batch in seq order; 0, or -1 on storage failure. */
 static int
-ingest_items(struct store *st, struct ledger *lg, struct item *items,
-    size_t n, struct batch *b, char *ferr, size_t ferrlen)
+ingest_items(struct store *st, struct ledger *lg, struct item *items, size_t n,
+    struct batch *b, char *ferr, size_t ferrlen)
 {
 	char err[INGEST_ERR_MAX];
 
-	qsort(items, n, sizeof(*items), item_cmp);
+	if (n > 1)
+		qsort(items, n, sizeof(*items), item_cmp);
 	for (size_t k = 0; k < n; k++) {
 		struct item *it = &items[k];
 
 		if (it->seq == 0) {
 			if (result_from_json(it->rec, &b->r, err,
 				sizeof(err)) == 0)
-				snprintf(err, sizeof(err), "field 'seq': missing");
+				snprintf(err, sizeof(err),
+				    "field 'seq': missing");
 			batch_reject(b, it->index, err);
 			lg->n_unnumbered++;
 			lg->n_rejected++;
@@ -280,8 +285,8 @@ ingest_items(struct store *st, struct ledger *lg, struct item *items,
 			lg->n_duplicate++;
 			continue;
 		}
-		switch (ingest_record(st, lg, it->rec, &b->r, err,
-		    sizeof(err))) {
+		switch (
+		    ingest_record(st, lg, it->rec, &b->r, err, sizeof(err))) {
 		case V_ACCEPTED:
 			b->accepted++;
 			lg->n_accepted++;
@@ -331,8 +336,8 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 		*answer = ingest_error(err);
 		goto done;
 	}
-	items = xcalloc((size_t)cJSON_GetArraySize(results) + 1,
-	    sizeof(*items));
+	items =
+	    xcalloc((size_t)cJSON_GetArraySize(results) + 1, sizeof(*items));
 	cJSON_ArrayForEach(rec, results)
 	{
 		items[n].rec = rec;

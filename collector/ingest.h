@@ -30,8 +30,8 @@ struct ledger;
  * too old. A record whose seq cannot be read is rejected but counted in no
  * seq (n_unnumbered).
  */
-int ingest_post(struct store *, struct ledger *lg, const char *body,
-    size_t len, double now, char **answer);
+int ingest_post(struct store *, struct ledger *lg, const char *body, size_t len,
+    double now, char **answer);
 
 /* {"error":msg} as a JSON text (caller frees with cJSON_free). */
 char *ingest_error(const char *msg);

@@ -54,8 +54,8 @@ ledger_free(struct ledger *lg)
 
 /* Table key: kind, family and name; names hold no control bytes. */
 static size_t
-series_key(enum result_kind kind, const char *name, enum family fam,
-    char *key, size_t size)
+series_key(enum result_kind kind, const char *name, enum family fam, char *key,
+    size_t size)
 {
 	int n = snprintf(key, size, "%c%c\x01%s",
 	    kind == RESULT_TRAFFIC ? 't' : 'c',
@@ -91,8 +91,8 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 		s->ms[p] = -1;
 	if (lg->nseries == lg->cap) {
 		lg->cap = lg->cap ? lg->cap * 2 : 16;
-		lg->series = xreallocarray(lg->series, lg->cap,
-		    sizeof(*lg->series));
+		lg->series =
+		    xreallocarray(lg->series, lg->cap, sizeof(*lg->series));
 	}
 	lg->series[lg->nseries++] = s;
 	table_put(lg->index, key, klen, s);
@@ -319,8 +319,8 @@ series_check_from_json(const cJSON *o, struct series *s)
 		    -1 :
 		    jnum(ms, phase_name(p), 0, RESULT_MS_MAX, &ok);
 	if ((s->has_cert = jget(o, "cert_days") != NULL))
-		s->cert_days = (int)jnum(o, "cert_days", -1000000, 1000000,
-		    &ok);
+		s->cert_days =
+		    (int)jnum(o, "cert_days", -1000000, 1000000, &ok);
 	it = jget(o, "ready");
 	s->ready = it == NULL ? -1 : cJSON_IsTrue(it);
 	if (jget(o, "url") != NULL)
@@ -361,8 +361,9 @@ series_from_json(struct ledger *lg, const cJSON *o, char *err, size_t errlen,
 	s->stored_t = (int64_t)jnum(o, "rrd_t", -1, RESULT_TS_MAX, &ok);
 	s->seq = (uint64_t)jnum(o, "seq", 1, (double)RESULT_INT_MAX, &ok);
 	s->ts = jnum(o, "ts", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
-	if (!ok || (traffic ? series_traffic_from_json(o, s) :
-			      series_check_from_json(o, s)) == -1)
+	if (!ok ||
+	    (traffic ? series_traffic_from_json(o, s) :
+		       series_check_from_json(o, s)) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -393,12 +394,12 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 	}
 	if (strcmp(jstr(root, "probe", RESULT_NAME_MAX, &ok), lg->name) != 0)
 		ok = 0;
-	lg->last_seq = (uint64_t)jnum(root, "last_seq", 0,
-	    (double)RESULT_INT_MAX, &ok);
-	lg->stored = (uint64_t)jnum(root, "stored", 0, (double)RESULT_INT_MAX,
-	    &ok);
-	lg->rejected = (uint64_t)jnum(root, "rejected", 0,
-	    (double)RESULT_INT_MAX, &ok);
+	lg->last_seq =
+	    (uint64_t)jnum(root, "last_seq", 0, (double)RESULT_INT_MAX, &ok);
+	lg->stored =
+	    (uint64_t)jnum(root, "stored", 0, (double)RESULT_INT_MAX, &ok);
+	lg->rejected =
+	    (uint64_t)jnum(root, "rejected", 0, (double)RESULT_INT_MAX, &ok);
 	lg->last_seen = jnum(root, "last_seen", 0, RESULT_TS_MAX, &ok);
 	a = jget(root, "series");
 	if (!ok || !cJSON_IsArray(a)) {

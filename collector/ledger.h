@@ -33,18 +33,18 @@ struct series {
 	int64_t		 stored_t; /* RRD time of the last stored record */
 
 	/* The last stored record (seq 0: none yet). */
-	uint64_t     seq;
-	double	     ts;
-	enum outcome outcome;
-	uint32_t     warnings;
-	double	     ms[PHASE__N];
-	int	     has_cert;
-	int	     cert_days;
-	int	     ready; /* -1 unknown */
-	char	    *url;
-	char	    *group;
-	enum state   state;
-	double	     since; /* ts of the first record in this state */
+	uint64_t	      seq;
+	double		      ts;
+	enum outcome	      outcome;
+	uint32_t	      warnings;
+	double		      ms[PHASE__N];
+	int		      has_cert;
+	int		      cert_days;
+	int		      ready; /* -1 unknown */
+	char		     *url;
+	char		     *group;
+	enum state	      state;
+	double		      since; /* ts of the first record in this state */
 	struct result_traffic traffic;
 };
 

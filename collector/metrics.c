@@ -160,18 +160,18 @@ metrics_ready(struct mbuf *b, const struct mrow *rows, size_t nrows)
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
 				accs = xreallocarray(accs, cap, sizeof(*accs));
-				names = xreallocarray(names, cap,
-				    sizeof(*names));
+				names =
+				    xreallocarray(names, cap, sizeof(*names));
 			}
 			a = accs[n] = xcalloc(1, sizeof(*a));
 			a->ready = 1;
 			names[n++] = s->name;
 			table_put(t, s->name, strlen(s->name), a);
 		}
-		r = s->ready >= 0 ? s->ready :
-				    (s->outcome == OUTCOME_OK &&
-					!(s->warnings &
-					    WARN_BIT(WARN_CONTENT_MISMATCH)));
+		r = s->ready >= 0 ?
+		    s->ready :
+		    (s->outcome == OUTCOME_OK &&
+			!(s->warnings & WARN_BIT(WARN_CONTENT_MISMATCH)));
 		a->seen = 1;
 		a->ready &= r;
 	}
@@ -268,8 +268,9 @@ metrics_probe_counter(struct mbuf *b, struct collector *co, const char *name,
 		const struct ledger *lg = co->ledgers[i];
 
 		mbuf_printf(b, "%s{probe=\"%s\"} %llu\n", name, lv(lg->name),
-		    (unsigned long long)*(const uint64_t *)(const void *)((
-			const char *)lg + off));
+		    (unsigned long long)*(
+			const uint64_t *)(const void *)((const char *)lg +
+			off));
 	}
 }
 
@@ -305,8 +306,8 @@ metrics_text(struct collector *co, size_t *len)
 	metrics_probe_counter(&b, co, "v6watch_probe_stored_records", "gauge",
 	    "Records stored in all (durable); stored + rejected == last_seq.",
 	    offsetof(struct ledger, stored));
-	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records",
-	    "gauge", "Records rejected in all (durable).",
+	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records", "gauge",
+	    "Records rejected in all (durable).",
 	    offsetof(struct ledger, rejected));
 	metrics_head(&b, "v6watch_probe_last_seen_seconds", "gauge",
 	    "Unix time of the probe's last accepted POST.");

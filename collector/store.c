@@ -40,21 +40,20 @@ struct store_ds {
 	const char *name, *min, *max;
 };
 
-static const struct store_ds check_ds[] = {{"up", "0", "1"},
-    {"dns", "0", "U"}, {"connect", "0", "U"}, {"tls", "0", "U"},
-    {"ttfb", "0", "U"}, {"total", "0", "U"}, {"cert_days", "U", "U"}};
+static const struct store_ds check_ds[] = {{"up", "0", "1"}, {"dns", "0", "U"},
+    {"connect", "0", "U"}, {"tls", "0", "U"}, {"ttfb", "0", "U"},
+    {"total", "0", "U"}, {"cert_days", "U", "U"}};
 
 static const struct store_ds traffic_ds[] = {{"pkts_ipv6", "0", "U"},
-    {"pkts_ipv4", "0", "U"}, {"pkts_other", "0", "U"},
-    {"bytes_ipv6", "0", "U"}, {"bytes_ipv4", "0", "U"},
-    {"bytes_other", "0", "U"}, {"ptb", "0", "U"}, {"unreach", "0", "U"},
-    {"drops", "0", "U"}};
+    {"pkts_ipv4", "0", "U"}, {"pkts_other", "0", "U"}, {"bytes_ipv6", "0", "U"},
+    {"bytes_ipv4", "0", "U"}, {"bytes_other", "0", "U"}, {"ptb", "0", "U"},
+    {"unreach", "0", "U"}, {"drops", "0", "U"}};
 
 static const char *const check_ds_names[] = {"up", "dns", "connect", "tls",
     "ttfb", "total", "cert_days"};
 static const char *const traffic_ds_names[] = {"pkts_ipv6", "pkts_ipv4",
-    "pkts_other", "bytes_ipv6", "bytes_ipv4", "bytes_other", "ptb",
-    "unreach", "drops"};
+    "pkts_other", "bytes_ipv6", "bytes_ipv4", "bytes_other", "ptb", "unreach",
+    "drops"};
 
 /* Archives: steps per row and the period they cover, in days. */
 static const struct {
@@ -104,9 +103,8 @@ store_build_args(struct store *st, enum store_kind kind)
 	for (size_t c = 0; c < NELEM(cfs); c++)
 		for (size_t r = 0; r < NELEM(rras); r++) {
 			long long span = (long long)rras[r].steps * st->step_s;
-			long long rows = ((long long)rras[r].days * 86400 +
-					     span - 1) /
-			    span;
+			long long rows =
+			    ((long long)rras[r].days * 86400 + span - 1) / span;
 
 			st->args[kind][n++] = store_strf("RRA:%s:0.5:%d:%lld",
 			    cfs[c], rras[r].steps, rows);
@@ -150,8 +148,9 @@ store_name_encode(const char *name, char *out, size_t size)
 
 	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
 	     p++) {
-		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		int keep = (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '-' ||
 		    (*p == '.' && p != (const unsigned char *)name);
 
 		if (n + (keep ? 1 : 3) > STORE_NAME_MAX ||
@@ -260,8 +259,7 @@ store_last(struct store *st, const char *path, int64_t *last, char *err,
 
 /* mkdir -p of the folders between data_dir and path's file. */
 static int
-store_mkdirs(const struct store *st, const char *path, char *err,
-    size_t errlen)
+store_mkdirs(const struct store *st, const char *path, char *err, size_t errlen)
 {
 	char   dir[PATH_MAX];
 	size_t base = strlen(st->data_dir);
@@ -307,16 +305,15 @@ store_create(struct store *st, const char *path, enum store_kind kind,
 			break;
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "create %s: %s", path,
-		    store_rrd_error());
+		snprintf(err, errlen, "create %s: %s", path, store_rrd_error());
 		return -1;
 	}
 	return 0;
 }
 
 int
-store_update(struct store *st, const char *path, const char *value,
-    char *err, size_t errlen)
+store_update(struct store *st, const char *path, const char *value, char *err,
+    size_t errlen)
 {
 	const char *argv[1] = {value};
 	int	    rc = -1;
@@ -334,8 +331,7 @@ store_update(struct store *st, const char *path, const char *value,
 			break;
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "update %s: %s", path,
-		    store_rrd_error());
+		snprintf(err, errlen, "update %s: %s", path, store_rrd_error());
 		return -1;
 	}
 	return 0;
@@ -370,10 +366,9 @@ store_format(const struct result *r, int64_t t, char *out, size_t size)
 	if (r->kind == RESULT_TRAFFIC) {
 		const struct result_traffic *tr = &r->traffic;
 		double			     iv = tr->interval_s;
-		const uint64_t		    *counts[] = {&tr->packets[0],
-			       &tr->packets[1], &tr->packets[2], &tr->bytes[0],
-			       &tr->bytes[1], &tr->bytes[2], &tr->ptb, &tr->unreach,
-			       &tr->drops};
+		const uint64_t *counts[] = {&tr->packets[0], &tr->packets[1],
+		    &tr->packets[2], &tr->bytes[0], &tr->bytes[1],
+		    &tr->bytes[2], &tr->ptb, &tr->unreach, &tr->drops};
 
 		for (size_t i = 0; i < NELEM(counts); i++)
 			if (store_add(out, size, &n,
@@ -382,12 +377,10 @@ store_format(const struct result *r, int64_t t, char *out, size_t size)
 				return -1;
 		return 0;
 	}
-	if (store_add(out, size, &n, r->outcome == OUTCOME_OK, 1, 0) ==
-	    -1)
+	if (store_add(out, size, &n, r->outcome == OUTCOME_OK, 1, 0) == -1)
 		return -1;
 	for (int p = 0; p < PHASE__N; p++)
-		if (store_add(out, size, &n, r->ms[p], r->ms[p] >= 0, 1) ==
-		    -1)
+		if (store_add(out, size, &n, r->ms[p], r->ms[p] >= 0, 1) == -1)
 			return -1;
 	return store_add(out, size, &n, r->cert_days_left, r->has_cert, 0);
 }

@@ -27,9 +27,9 @@ struct store;
  * data_dir must exist; rrdcached is "unix:/path" or NULL. step_s is the
  * step of files created from now on.
  */
-struct store *store_new(const char *data_dir, int step_s,
-    const char *rrdcached);
-void	      store_free(struct store *);
+struct store	  *
+store_new(const char *data_dir, int step_s, const char *rrdcached);
+void store_free(struct store *);
 
 /*
  * Percent-encode name into out: [A-Za-z0-9._-] stay (but a leading '.'),
@@ -54,8 +54,8 @@ int store_last(struct store *, const char *path, int64_t *last, char *err,
 int store_create(struct store *, const char *path, enum store_kind,
     int64_t start, char *err, size_t errlen);
 /* Update path with value "T:v:v:...". */
-int store_update(struct store *, const char *path, const char *value,
-    char *err, size_t errlen);
+int store_update(struct store *, const char *path, const char *value, char *err,
+    size_t errlen);
 
 /* Format the update of one record into out ("T:v:v:..."): 0 or -1. */
 int store_format(const struct result *, int64_t t, char *out, size_t size);

@@ -12,8 +12,8 @@ struct table;
 
 struct table *table_new(void);
 /* Frees the table and its key copies, not the values. NULL-safe. */
-void   table_free(struct table *);
-void  *table_get(const struct table *, const char *key, size_t keylen);
+void  table_free(struct table *);
+void *table_get(const struct table *, const char *key, size_t keylen);
 /* Add key (must be absent) -> value. */
 void   table_put(struct table *, const char *key, size_t keylen, void *value);
 size_t table_count(const struct table *);

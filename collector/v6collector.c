@@ -157,7 +157,8 @@ drain_cb(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct daemon *d = t->arg;
 
-	if (api_inflight(d->co->api) == 0 || ev_now(loop) >= d->drain_until_ms) {
+	if (api_inflight(d->co->api) == 0 ||
+	    ev_now(loop) >= d->drain_until_ms) {
 		if (api_inflight(d->co->api) > 0)
 			log_warnx("stopping with %zu requests unfinished",
 			    api_inflight(d->co->api));
@@ -275,7 +276,7 @@ main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"syslog", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
 	const char		  *conf = NULL;
-	int			   ch, checkconf = 0, verbose = 0, use_syslog = 0;
+	int ch, checkconf = 0, verbose = 0, use_syslog = 0;
 
 	log_init("v6collector", 0, 0);
 	while ((ch = getopt_long(argc, argv, "+hVc:v", opts, NULL)) != -1) {

@@ -14,9 +14,9 @@
 int
 priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 {
-	struct passwd  pw, *res = NULL;
-	char	       buf[4096];
-	int	       rc;
+	struct passwd pw, *res = NULL;
+	char	      buf[4096];
+	int	      rc;
 
 	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
 	if (rc != 0) {

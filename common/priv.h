@@ -10,8 +10,8 @@
 #include <sys/types.h>
 
 /* Look up user: its uid and primary gid. 0, or -1 with a message in err. */
-int priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err,
-    size_t errlen);
+int
+priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen);
 
 /*
  * Become user (supplementary groups: its primary group only; real,
