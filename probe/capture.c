@@ -154,13 +154,14 @@ capture_status(pcap_t *p, const char *iface, int rc, char *buf, size_t size)
 {
 	const char *detail = pcap_geterr(p);
 
+	const char *what = pcap_statustostr(rc);
+
 	if (rc == PCAP_ERROR || rc == PCAP_WARNING)
 		snprintf(buf, size, "%s: %s", iface, detail);
-	else if (detail[0] == '\0')
-		snprintf(buf, size, "%s: %s", iface, pcap_statustostr(rc));
+	else if (detail[0] == '\0' || strcmp(detail, what) == 0)
+		snprintf(buf, size, "%s: %s", iface, what);
 	else
-		snprintf(buf, size, "%s: %s (%s)", iface, pcap_statustostr(rc),
-		    detail);
+		snprintf(buf, size, "%s: %s (%s)", iface, what, detail);
 }
 
 struct capture *
