@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cmd_check.h"
 #include "conf.h"
 #include "log.h"
 #include "traffic.h"
@@ -105,6 +106,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "check") == 0)
+		return check_main(argc - optind, argv + optind);
 	if (strcmp(argv[optind], "traffic") == 0)
 		return traffic_main(argc - optind, argv + optind);
 	fprintf(stderr, "v6probe: unknown command '%s' (see v6probe --help)\n",

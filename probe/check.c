@@ -1,0 +1,1290 @@
+/*
+ * check: the engine -- target queue, the per-family legs (DNS, connect to
+ * every address, HTTP on the first that connects, redirects, the large
+ * transfer) and the hand-over of a finished target (see check.h).
+ *
+ * Ownership: the engine owns every struct check; a check owns its legs,
+ * their curl handles (taken from and returned to the engine's pool), TCP
+ * connects and the socket handed to curl until curl takes it. A check is
+ * freed only when no leg, connect, transfer or DNS query still refers to it.
+ */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ares.h>
+#include <openssl/evp.h>
+
+#include "check.h"
+#include "check_dns.h"
+#include "ev.h"
+#include "httpc.h"
+#include "log.h"
+#include "outcome.h"
+#include "resolv.h"
+#include "tcpconn.h"
+#include "util.h"
+
+#define CHECK_USER_AGENT "v6watch/" V6WATCH_VERSION " (IPv6 readiness probe)"
+
+enum leg_phase {
+	LEG_IDLE,
+	LEG_DNS,
+	LEG_CONNECT,
+	LEG_HTTP,
+	LEG_LARGE,
+	LEG_DONE
+};
+
+/* The parts of a URL the engine needs. */
+struct check_url {
+	int  https;
+	char host[256]; /* without brackets */
+	int  port;
+	int  literal_af; /* AF_INET / AF_INET6 when host is an address */
+};
+
+struct check;
+
+struct leg {
+	struct check  *c;
+	enum family    fam;
+	int	       af;
+	struct result *r;
+	struct sketch *sk;
+	enum leg_phase phase;
+	int	       ended;
+
+	char		 url[RESULT_URL_MAX]; /* current hop */
+	struct check_url u;
+	int		 hop;
+
+	struct sockaddr_storage sa[RESULT_ADDR_MAX];
+	size_t			nsa;
+	struct tcpconn		conn[RESULT_ADDR_MAX]; /* first hop */
+	int			nconn_running;
+	struct tcpconn		hconn; /* later hops, large transfer */
+	size_t			hconn_idx;
+	int			chosen;
+	struct sockaddr_storage final_sa;
+
+	uint64_t dns_start_us;
+	int	 dns_pending;
+
+	CURL		  *easy;
+	struct httpc_xfer  x;
+	char		   errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *resolve;
+	int		   handover_fd;
+	int		   handed_fd;
+	struct tls_conn	   tls;
+	EVP_MD_CTX	  *md;
+	uint64_t	   bytes, cap, page_bytes;
+	int		   capped;
+	int		   large;
+	char		   large_path[RESULT_URL_MAX];
+};
+
+struct check {
+	struct check_engine *e;
+	struct check_target *t;
+	struct check_report  rep;
+	struct leg	     leg[FAMILY__N];
+	int		     legs_running;
+	int		     dns_waiting;
+	uint64_t	     start_us;
+	struct check_url     u0;
+	int		     u0_ok;
+	struct ev_timer	     finish; /* hands the report over */
+	struct check	    *next;
+};
+
+struct check_engine {
+	struct ev_loop	 *loop;
+	struct check_opts o;
+	check_done_cb	  done;
+	void		 *arg;
+	struct httpc	 *hc;
+	struct resolv	 *res;
+	struct dnscheck	 *dc;
+	const EVP_MD	 *sha256;
+	struct check	 *qhead, **qtail;
+	size_t		  nqueued, ninflight;
+	CURL		**pool;
+	size_t		  npool, poolcap;
+};
+
+static void leg_hop_begin(struct leg *);
+static void leg_http_start(struct leg *);
+static void check_maybe_done(struct check *);
+
+/* URLs */
+
+static int
+url_parse(const char *url, struct check_url *u, enum outcome *oc, char *err,
+    size_t errlen)
+{
+	CURLU	 *h = curl_url();
+	char	 *scheme = NULL, *host = NULL, *port = NULL, *zone = NULL;
+	CURLUcode rc;
+	int	  ret = -1;
+	size_t	  n;
+
+	memset(u, 0, sizeof(*u));
+	*oc = OUTCOME_ERROR;
+	if (h == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (rc != CURLUE_OK) {
+		snprintf(err, errlen, "malformed URL: %s",
+		    curl_url_strerror(rc));
+		goto done;
+	}
+	curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
+	if (scheme == NULL ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		snprintf(err, errlen,
+		    "scheme %s:// is not allowed (only "
+		    "http:// and https://)",
+		    scheme != NULL ? scheme : "?");
+		goto done;
+	}
+	u->https = strcmp(scheme, "https") == 0;
+	if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK &&
+	    zone != NULL) {
+		snprintf(err, errlen,
+		    "IPv6 zone ids (%%%.32s) are not allowed: "
+		    "a zone id names a local interface, not a service",
+		    zone);
+		goto done;
+	}
+#ifdef CURLU_PUNYCODE
+	rc = curl_url_get(h, CURLUPART_HOST, &host, CURLU_PUNYCODE);
+#else
+	rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
+#endif
+	if (rc != CURLUE_OK || host == NULL || host[0] == '\0') {
+		snprintf(err, errlen, "the URL has no host name");
+		goto done;
+	}
+	n = strlen(host);
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+		snprintf(u->host, sizeof(u->host), "%.*s", (int)n - 2,
+		    host + 1);
+		u->literal_af = AF_INET6;
+	} else {
+		const char *label = host;
+
+		*oc = OUTCOME_DNS_ERROR;
+		if (n > 253) {
+			snprintf(err, errlen,
+			    "host name longer than 253 "
+			    "characters");
+			goto done;
+		}
+		for (const char *p = host;; p++) {
+			if (*p == '.' || *p == '\0') {
+				if (p - label > 63) {
+					snprintf(err, errlen,
+					    "a label of the "
+					    "host name is longer than 63 "
+					    "characters");
+					goto done;
+				}
+				label = p + 1;
+			}
+			if (*p == '\0')
+				break;
+		}
+		*oc = OUTCOME_ERROR;
+		snprintf(u->host, sizeof(u->host), "%s", host);
+		{
+			struct in_addr a4;
+
+			if (inet_pton(AF_INET, host, &a4) == 1)
+				u->literal_af = AF_INET;
+		}
+	}
+	curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	u->port = port != NULL ? atoi(port) : (u->https ? 443 : 80);
+	if (u->port <= 0 || u->port > 65535) {
+		snprintf(err, errlen, "bad port");
+		goto done;
+	}
+	ret = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(zone);
+	curl_url_cleanup(h);
+	return ret;
+}
+
+static void
+sa_ntop(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+		    (socklen_t)len);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    buf, (socklen_t)len);
+}
+
+static socklen_t
+sa_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+static int
+sa_set(struct sockaddr_storage *ss, int af, const void *addr, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (af == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		memcpy(&s6->sin6_addr, addr, sizeof(s6->sin6_addr));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, addr, sizeof(s4->sin_addr));
+	}
+	return 0;
+}
+
+static void
+hostport(const struct sockaddr_storage *ss, int port, char *buf, size_t len)
+{
+	char ip[RESULT_IP_MAX];
+
+	sa_ntop(ss, ip, sizeof(ip));
+	if (ss->ss_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%d", ip, port);
+	else
+		snprintf(buf, len, "%s:%d", ip, port);
+}
+
+/* legs: ending */
+
+static double
+since_ms(uint64_t start_us)
+{
+	return (double)(now_mono_us() - start_us) / 1000.0;
+}
+
+static void
+leg_maybe_done(struct leg *l)
+{
+	if (!l->ended || l->phase == LEG_DONE || l->nconn_running > 0 ||
+	    l->x.active || l->dns_pending)
+		return;
+	l->phase = LEG_DONE;
+	l->c->legs_running--;
+	check_maybe_done(l->c);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+leg_end(struct leg *l, enum outcome oc, const char *fmt, ...)
+{
+	struct result *r = l->r;
+	char	       msg[RESULT_ERROR_MAX];
+	va_list	       ap;
+
+	if (l->ended)
+		return;
+	l->ended = 1;
+	r->outcome = oc;
+	msg[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	if (oc != OUTCOME_OK && l->hop > 0)
+		snprintf(r->error, sizeof(r->error),
+		    "after a redirect to "
+		    "%.200s: %.280s",
+		    l->url, msg);
+	else
+		snprintf(r->error, sizeof(r->error), "%s", msg);
+	for (char *p = r->error; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	r->ms[PHASE_TOTAL] = since_ms(l->c->start_us);
+	tcpconn_stop(&l->hconn);
+	if (l->handover_fd != -1) {
+		close(l->handover_fd);
+		l->handover_fd = -1;
+	}
+	/* Other first-hop connects go on: their outcomes are still news. */
+	leg_maybe_done(l);
+}
+
+/* legs: connecting */
+
+static void
+leg_connected(struct leg *l, struct tcpconn *tc, size_t idx)
+{
+	char hp[RESULT_REMOTE_MAX];
+
+	l->chosen = (int)idx;
+	l->final_sa = l->sa[idx];
+	l->handover_fd = tcpconn_take(tc);
+	l->r->ms[PHASE_CONNECT] =
+	    (l->r->ms[PHASE_CONNECT] > 0 ? l->r->ms[PHASE_CONNECT] : 0) +
+	    tc->ms;
+	hostport(&l->sa[idx], l->u.port, hp, sizeof(hp));
+	snprintf(l->r->remote, sizeof(l->r->remote), "%s", hp);
+	leg_http_start(l);
+}
+
+static void
+leg_conn_cb(struct tcpconn *tc)
+{
+	struct leg *l = tc->arg;
+	size_t	    i = (size_t)(tc - l->conn);
+	const char *why;
+
+	l->nconn_running--;
+	l->r->addrs[i].outcome = outcome_from_errno(tc->err, &why);
+	l->r->addrs[i].connect_ms = tc->err == 0 ? tc->ms : -1;
+	if (tc->err == 0 && l->chosen < 0 && !l->ended) {
+		leg_connected(l, tc, i);
+	} else {
+		tcpconn_stop(tc);
+		if (l->nconn_running == 0 && l->chosen < 0 && !l->ended) {
+			char hp[RESULT_REMOTE_MAX];
+
+			/* Every address failed: report the first one's
+			 * failure, as DNS ordered them. */
+			hostport(&l->sa[0], l->u.port, hp, sizeof(hp));
+			outcome_from_errno(l->conn[0].err, &why);
+			if (l->nsa > 1)
+				leg_end(l, l->r->addrs[0].outcome,
+				    "TCP connect to %s: %s (and the other %zu "
+				    "addresses failed too)",
+				    hp, why, l->nsa - 1);
+			else
+				leg_end(l, l->r->addrs[0].outcome,
+				    "TCP connect to %s: %s", hp, why);
+		}
+	}
+	leg_maybe_done(l);
+}
+
+/* Later hops and the large transfer: one address after the other. */
+static void
+leg_hconn_cb(struct tcpconn *tc)
+{
+	struct leg *l = tc->arg;
+	const char *why;
+	char	    hp[RESULT_REMOTE_MAX];
+
+	if (l->ended)
+		return;
+	if (tc->err == 0) {
+		leg_connected(l, tc, l->hconn_idx);
+		return;
+	}
+	if (!l->large && l->hconn_idx + 1 < l->nsa) {
+		l->hconn_idx++;
+		tcpconn_start(l->c->e->loop, &l->hconn,
+		    (struct sockaddr *)&l->sa[l->hconn_idx],
+		    sa_len(&l->sa[l->hconn_idx]), l->c->e->o.timeout_ms,
+		    leg_hconn_cb, l);
+		return;
+	}
+	hostport(&l->sa[l->hconn_idx], l->u.port, hp, sizeof(hp));
+	enum outcome oc = outcome_from_errno(tc->err, &why);
+	leg_end(l, oc, "%sTCP connect to %s: %s",
+	    l->large ? "large transfer: " : "", hp, why);
+}
+
+static void
+leg_connect(struct leg *l)
+{
+	struct check_engine *e = l->c->e;
+
+	l->phase = LEG_CONNECT;
+	l->chosen = -1;
+	if (l->hop == 0 && !l->large) {
+		l->r->naddrs = l->nsa;
+		for (size_t i = 0; i < l->nsa; i++) {
+			sa_ntop(&l->sa[i], l->r->addrs[i].ip,
+			    sizeof(l->r->addrs[i].ip));
+			l->r->addrs[i].outcome = OUTCOME_TIMEOUT;
+			l->r->addrs[i].connect_ms = -1;
+		}
+		l->nconn_running = (int)l->nsa;
+		for (size_t i = 0; i < l->nsa; i++)
+			tcpconn_start(e->loop, &l->conn[i],
+			    (struct sockaddr *)&l->sa[i], sa_len(&l->sa[i]),
+			    e->o.timeout_ms, leg_conn_cb, l);
+		return;
+	}
+	l->hconn_idx = 0;
+	tcpconn_start(e->loop, &l->hconn, (struct sockaddr *)&l->sa[0],
+	    sa_len(&l->sa[0]), e->o.timeout_ms, leg_hconn_cb, l);
+}
+
+/* legs: resolving */
+
+static const char *
+rr_name(const struct leg *l)
+{
+	return l->af == AF_INET6 ? "AAAA" : "A";
+}
+
+static void
+leg_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct leg *l = arg;
+	const char *why;
+	int	    n = RESULT_ADDR_MAX;
+
+	(void)timeouts;
+	l->dns_pending = 0;
+	if (status == ARES_EDESTRUCTION) {
+		leg_end(l, OUTCOME_ERROR, "cancelled");
+		return;
+	}
+	if (l->ended)
+		return;
+	l->r->ms[PHASE_DNS] =
+	    (l->r->ms[PHASE_DNS] > 0 ? l->r->ms[PHASE_DNS] : 0) +
+	    since_ms(l->dns_start_us);
+	l->nsa = 0;
+	if (status == ARES_SUCCESS && l->af == AF_INET6) {
+		struct ares_addr6ttl a[RESULT_ADDR_MAX];
+
+		if ((status = ares_parse_aaaa_reply(abuf, alen, NULL, a, &n)) ==
+		    ARES_SUCCESS)
+			for (int i = 0; i < n; i++)
+				sa_set(&l->sa[l->nsa++], AF_INET6,
+				    &a[i].ip6addr, l->u.port);
+	} else if (status == ARES_SUCCESS) {
+		struct ares_addrttl a[RESULT_ADDR_MAX];
+
+		if ((status = ares_parse_a_reply(abuf, alen, NULL, a, &n)) ==
+		    ARES_SUCCESS)
+			for (int i = 0; i < n; i++)
+				sa_set(&l->sa[l->nsa++], AF_INET, &a[i].ipaddr,
+				    l->u.port);
+	}
+	if (status == ARES_SUCCESS && l->nsa == 0)
+		status = ARES_ENODATA;
+	if (status != ARES_SUCCESS) {
+		enum outcome oc = outcome_from_ares(status, &why);
+
+		if (oc == OUTCOME_NO_ADDRESS)
+			leg_end(l, oc, "%s has no %s record", l->u.host,
+			    rr_name(l));
+		else
+			leg_end(l, oc, "%s lookup of %s: %s", rr_name(l),
+			    l->u.host, why);
+		return;
+	}
+	leg_connect(l);
+}
+
+/* Addresses from --resolve, for this host and port; -1 when none apply. */
+static int
+leg_overrides(struct leg *l)
+{
+	const struct check_opts *o = &l->c->e->o;
+
+	for (size_t i = 0; i < o->noverrides; i++) {
+		const struct check_override *ov = &o->overrides[i];
+
+		if (strcasecmp(ov->host, l->u.host) != 0 ||
+		    ov->port != l->u.port)
+			continue;
+		l->nsa = 0;
+		for (size_t j = 0; j < ov->naddrs; j++) {
+			unsigned char buf[16];
+
+			if (inet_pton(l->af, ov->addrs[j], buf) == 1)
+				sa_set(&l->sa[l->nsa++], l->af, buf, l->u.port);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* /etc/hosts, as the system resolver would consult it first. */
+static int
+leg_hosts_file(struct leg *l)
+{
+	struct hostent *he = NULL;
+
+	if (ares_gethostbyname_file(resolv_channel(l->c->e->res), l->u.host,
+		l->af, &he) != ARES_SUCCESS ||
+	    he == NULL)
+		return -1;
+	l->nsa = 0;
+	for (int i = 0; he->h_addr_list[i] != NULL && l->nsa < RESULT_ADDR_MAX;
+	     i++)
+		sa_set(&l->sa[l->nsa++], l->af, he->h_addr_list[i], l->u.port);
+	ares_free_hostent(he);
+	return l->nsa > 0 ? 0 : -1;
+}
+
+static void
+leg_hop_begin(struct leg *l)
+{
+	struct check_engine *e = l->c->e;
+
+	if (l->hop > 0) {
+		enum outcome oc;
+		char	     err[RESULT_ERROR_MAX];
+
+		if (url_parse(l->url, &l->u, &oc, err, sizeof(err)) == -1) {
+			leg_end(l, oc, "%s", err);
+			return;
+		}
+	}
+	l->phase = LEG_DNS;
+	if (l->u.literal_af != 0) {
+		unsigned char buf[16];
+
+		if (l->u.literal_af != l->af) {
+			leg_end(l, OUTCOME_NO_ADDRESS,
+			    "the URL names an %s "
+			    "address",
+			    l->u.literal_af == AF_INET6 ? "IPv6" : "IPv4");
+			return;
+		}
+		inet_pton(l->af, l->u.host, buf);
+		sa_set(&l->sa[0], l->af, buf, l->u.port);
+		l->nsa = 1;
+		l->r->ms[PHASE_DNS] = l->hop == 0 ? 0 : l->r->ms[PHASE_DNS];
+		leg_connect(l);
+		return;
+	}
+	if (leg_overrides(l) == 0) {
+		if (l->nsa == 0) {
+			leg_end(l, OUTCOME_NO_ADDRESS,
+			    "--resolve gives %s no "
+			    "%s address",
+			    l->u.host, l->af == AF_INET6 ? "IPv6" : "IPv4");
+			return;
+		}
+		l->r->ms[PHASE_DNS] = l->hop == 0 ? 0 : l->r->ms[PHASE_DNS];
+		leg_connect(l);
+		return;
+	}
+	if (leg_hosts_file(l) == 0) {
+		l->r->ms[PHASE_DNS] = l->hop == 0 ? 0 : l->r->ms[PHASE_DNS];
+		leg_connect(l);
+		return;
+	}
+	l->dns_start_us = now_mono_us();
+	l->dns_pending = 1;
+	resolv_query(e->res, l->u.host, l->af == AF_INET6 ? ns_t_aaaa : ns_t_a,
+	    leg_dns_cb, l);
+}
+
+/* legs: HTTP */
+
+static curl_socket_t
+leg_opensocket_cb(void *clientp, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	struct leg *l = clientp;
+	int	    fd;
+
+	(void)purpose;
+	if (l->handover_fd != -1 && address->family == l->af) {
+		fd = l->handover_fd;
+		l->handover_fd = -1;
+		l->handed_fd = fd;
+		return fd;
+	}
+	fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
+	    address->protocol);
+	return fd == -1 ? CURL_SOCKET_BAD : fd;
+}
+
+static int
+leg_sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpose)
+{
+	struct leg *l = clientp;
+
+	(void)purpose;
+	return fd == l->handed_fd ? CURL_SOCKOPT_ALREADY_CONNECTED :
+				    CURL_SOCKOPT_OK;
+}
+
+static size_t
+leg_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct leg *l = userdata;
+	size_t	    n = size * nmemb;
+
+	if (l->bytes + n > l->cap) {
+		l->capped = 1;
+		return 0;
+	}
+	l->bytes += n;
+	if (!l->large) {
+		EVP_DigestUpdate(l->md, ptr, n);
+		sketch_feed(l->sk, ptr, n);
+	}
+	return n;
+}
+
+static CURL *
+pool_get(struct check_engine *e)
+{
+	if (e->npool > 0) {
+		CURL *h = e->pool[--e->npool];
+
+		curl_easy_reset(h);
+		return h;
+	}
+	return curl_easy_init();
+}
+
+static void
+pool_put(struct check_engine *e, CURL *h)
+{
+	if (h == NULL)
+		return;
+	if (e->npool == e->poolcap &&
+	    e->poolcap < 2 * (size_t)e->o.concurrency + 8) {
+		e->poolcap = e->poolcap ? e->poolcap * 2 : 16;
+		e->pool = xreallocarray(e->pool, e->poolcap, sizeof(CURL *));
+	}
+	if (e->npool < e->poolcap)
+		e->pool[e->npool++] = h;
+	else
+		curl_easy_cleanup(h);
+}
+
+static void leg_http_done(struct httpc_xfer *, CURLcode);
+
+static void
+leg_http_start(struct leg *l)
+{
+	struct check_engine *e = l->c->e;
+	CURL		    *h;
+	char		     entry[512], ip[RESULT_IP_MAX];
+	long		     lowtime = (e->o.timeout_ms + 999) / 1000;
+
+	l->phase = l->large ? LEG_LARGE : LEG_HTTP;
+	if (l->easy == NULL && (l->easy = pool_get(e)) == NULL) {
+		leg_end(l, OUTCOME_ERROR, "out of memory");
+		return;
+	} else if (l->x.easy != NULL)
+		curl_easy_reset(l->easy);
+	h = l->easy;
+	l->x.easy = h;
+	l->x.done = leg_http_done;
+	l->x.arg = l;
+	l->errbuf[0] = '\0';
+	l->handed_fd = -1;
+	l->bytes = 0;
+	l->capped = 0;
+	curl_slist_free_all(l->resolve);
+	l->resolve = NULL;
+	if (l->u.literal_af == 0) {
+		sa_ntop(&l->sa[l->chosen], ip, sizeof(ip));
+		snprintf(entry, sizeof(entry),
+		    l->af == AF_INET6 ? "%s:%d:[%s]" : "%s:%d:%s", l->u.host,
+		    l->u.port, ip);
+		l->resolve = curl_slist_append(NULL, entry);
+		curl_easy_setopt(h, CURLOPT_RESOLVE, l->resolve);
+	}
+	if (l->large) {
+		char url[RESULT_URL_MAX + 300];
+
+		if (l->af == AF_INET6 && l->u.literal_af)
+			snprintf(url, sizeof(url), "%s://[%s]:%d%s",
+			    l->u.https ? "https" : "http", l->u.host, l->u.port,
+			    l->large_path);
+		else
+			snprintf(url, sizeof(url), "%s://%s:%d%s",
+			    l->u.https ? "https" : "http", l->u.host, l->u.port,
+			    l->large_path);
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		l->cap = CHECK_LARGE_MAX;
+	} else {
+		curl_easy_setopt(h, CURLOPT_URL, l->url);
+		l->cap = CHECK_PAGE_MAX;
+		if (l->md == NULL)
+			l->md = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(l->md, e->sha256, NULL);
+		sketch_init(l->sk);
+	}
+	curl_easy_setopt(h, CURLOPT_IPRESOLVE,
+	    l->af == AF_INET6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, leg_opensocket_cb);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, l);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, leg_sockopt_cb);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, l);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, leg_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, l);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, l->errbuf);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, CHECK_USER_AGENT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->o.timeout_ms);
+	/* A stall is bytes not arriving; a slow trickle is bounded too. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, lowtime);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3L * e->o.timeout_ms);
+	if (l->u.https)
+		tls_attach(h, &l->tls, e->o.store,
+		    e->o.resume_tls ? &l->c->t->sess[l->fam] : NULL,
+		    now_mono_ms());
+	if (httpc_start(e->hc, &l->x) == -1)
+		leg_end(l, OUTCOME_ERROR, "cannot start the transfer");
+}
+
+static void
+leg_digest(struct leg *l)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen = 0;
+
+	EVP_DigestFinal_ex(l->md, md, &mdlen);
+	hex_encode(md, mdlen, l->r->sha256);
+	sketch_end(l->sk);
+}
+
+static void
+leg_finish_page(struct leg *l)
+{
+	struct check_engine *e = l->c->e;
+	const char	    *path;
+
+	l->page_bytes = l->bytes;
+	path =
+	    l->c->t->large_path != NULL ? l->c->t->large_path : e->o.large_path;
+	if (path == NULL || path[0] == '\0') {
+		/* A page over CHECK_LARGE_AUTO was itself the large
+		 * transfer; a smaller one needs none. */
+		leg_end(l, OUTCOME_OK, NULL);
+		return;
+	}
+	snprintf(l->large_path, sizeof(l->large_path), "%s", path);
+	l->large = 1;
+	l->sa[0] = l->final_sa;
+	l->nsa = 1;
+	l->chosen = -1;
+	leg_connect(l);
+}
+
+static void
+leg_record_tls(struct leg *l)
+{
+	struct result *r = l->r;
+
+	if (!l->u.https || l->large)
+		return;
+	r->has_tls = 1;
+	snprintf(r->tls_version, sizeof(r->tls_version), "%s", l->tls.version);
+	r->has_cert = l->tls.has_cert;
+	r->cert_days_left = l->tls.days_left;
+	snprintf(r->issuer, sizeof(r->issuer), "%s", l->tls.issuer);
+}
+
+static void
+leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
+{
+	struct curl_failure f;
+	enum outcome	    oc;
+	const char	   *why;
+	char		    detail[CURL_ERROR_SIZE + 64];
+
+	memset(&f, 0, sizeof(f));
+	f.code = rc;
+	f.os_errno = os_errno;
+	f.verify = l->tls.verify_err;
+	f.verify_depth = l->tls.verify_depth;
+	f.tcp_ok = 1;
+	f.tls = l->u.https;
+	f.tls_done = l->tls.done;
+	f.got_headers = got_headers;
+	oc = outcome_from_curl(&f, &why);
+	if (l->large) {
+		if (oc == OUTCOME_STALL)
+			leg_end(l, oc,
+			    "large transfer %s stalled after %llu "
+			    "bytes, while the page itself (%llu bytes) "
+			    "loaded: full-size packets are lost on the path "
+			    "(path-MTU black hole? ICMPv6 Packet Too Big "
+			    "filtered?)",
+			    l->large_path, (unsigned long long)l->bytes,
+			    (unsigned long long)l->page_bytes);
+		else
+			leg_end(l, oc, "large transfer %s: %s (%s)",
+			    l->large_path, why, l->errbuf);
+		return;
+	}
+	if (oc == OUTCOME_STALL && f.tls && !f.tls_done)
+		leg_end(l, oc,
+		    "%s within %d s: small packets pass but the "
+		    "server's certificate never arrived (path-MTU black "
+		    "hole?)",
+		    why, l->c->e->o.timeout_ms / 1000);
+	else if (oc == OUTCOME_STALL)
+		leg_end(l, oc, "%s after %llu bytes, within %d s%s", why,
+		    (unsigned long long)l->bytes, l->c->e->o.timeout_ms / 1000,
+		    l->tls.done || !f.tls ?
+			"; TCP and TLS worked (path-MTU black hole?)" :
+			"");
+	else if (rc == CURLE_WRITE_ERROR && l->capped)
+		leg_end(l, OUTCOME_ERROR,
+		    "the page is larger than %u MiB; "
+		    "reading stopped",
+		    CHECK_PAGE_MAX >> 20);
+	else {
+		snprintf(detail, sizeof(detail), "%s", l->errbuf);
+		if (oc == OUTCOME_CERT_EXPIRED && l->tls.has_cert)
+			leg_end(l, oc, "%s (%d days ago)", why,
+			    -l->tls.days_left);
+		else if (detail[0] != '\0')
+			leg_end(l, oc, "%s: %s", why, detail);
+		else
+			leg_end(l, oc, "%s", why);
+	}
+}
+
+static void
+leg_http_done(struct httpc_xfer *x, CURLcode rc)
+{
+	struct leg    *l = x->arg;
+	struct result *r = l->r;
+	curl_off_t     t_conn = 0, t_app = 0, t_start = 0;
+	long	       status = 0, os_errno = 0;
+	char	      *redir = NULL;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &t_conn);
+	curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &t_app);
+	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &t_start);
+	if (l->handover_fd != -1) { /* curl never asked for it */
+		close(l->handover_fd);
+		l->handover_fd = -1;
+	}
+	if (!l->large) {
+		if (t_app > 0)
+			r->ms[PHASE_TLS] =
+			    (r->ms[PHASE_TLS] > 0 ? r->ms[PHASE_TLS] : 0) +
+			    (double)(t_app - t_conn) / 1000.0;
+		if (t_start > 0)
+			r->ms[PHASE_TTFB] =
+			    (r->ms[PHASE_TTFB] > 0 ? r->ms[PHASE_TTFB] : 0) +
+			    (double)(t_start - (t_app > 0 ? t_app : t_conn)) /
+				1000.0;
+		leg_record_tls(l);
+	}
+	if (l->ended) {
+		leg_maybe_done(l);
+		return;
+	}
+	if (rc != CURLE_OK &&
+	    !(l->large && rc == CURLE_WRITE_ERROR && l->capped)) {
+		leg_http_failed(l, rc, os_errno, t_start > 0);
+		leg_maybe_done(l);
+		return;
+	}
+	if (l->large) {
+		if (outcome_from_status(status) != OUTCOME_OK)
+			leg_end(l, OUTCOME_HTTP_ERROR,
+			    "large transfer %s: "
+			    "HTTP %ld (is large_path right?)",
+			    l->large_path, status);
+		else
+			leg_end(l, OUTCOME_OK, NULL);
+		leg_maybe_done(l);
+		return;
+	}
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redir);
+	if (status >= 300 && status <= 399 && redir != NULL) {
+		if (l->hop == CHECK_REDIRECTS_MAX) {
+			leg_end(l, OUTCOME_HTTP_ERROR,
+			    "more than %d "
+			    "redirects",
+			    CHECK_REDIRECTS_MAX);
+		} else if (strncmp(redir, "http://", 7) != 0 &&
+		    strncmp(redir, "https://", 8) != 0) {
+			leg_end(l, OUTCOME_HTTP_ERROR,
+			    "redirect to a "
+			    "non-HTTP URL");
+		} else {
+			snprintf(l->url, sizeof(l->url), "%s", redir);
+			l->hop++;
+			leg_hop_begin(l);
+		}
+		leg_maybe_done(l);
+		return;
+	}
+	r->has_http = 1;
+	r->http_status = (int)status;
+	r->http_bytes = l->bytes;
+	snprintf(r->effective_url, sizeof(r->effective_url), "%s", l->url);
+	leg_digest(l);
+	if (outcome_from_status(status) != OUTCOME_OK) {
+		leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %ld from %s", status,
+		    l->url);
+	} else
+		leg_finish_page(l);
+	leg_maybe_done(l);
+}
+
+/* checks */
+
+static void
+check_free(struct check *c)
+{
+	for (int f = 0; f < FAMILY__N; f++) {
+		struct leg *l = &c->leg[f];
+
+		for (size_t i = 0; i < RESULT_ADDR_MAX; i++)
+			tcpconn_stop(&l->conn[i]);
+		tcpconn_stop(&l->hconn);
+		if (l->x.active)
+			httpc_cancel(c->e->hc, &l->x);
+		pool_put(c->e, l->easy);
+		curl_slist_free_all(l->resolve);
+		EVP_MD_CTX_free(l->md);
+		if (l->handover_fd != -1)
+			close(l->handover_fd);
+	}
+	ev_timer_disarm(c->e->loop, &c->finish);
+	dns_zone_release(c->rep.dns);
+	free(c);
+}
+
+static void
+check_fill(struct check *c)
+{
+	struct check_engine *e = c->e;
+	struct check_report *rep = &c->rep;
+	struct compare_in    in;
+	double		     ts = now_wall() - since_ms(c->start_us) / 1000.0;
+
+	memset(&in, 0, sizeof(in));
+	for (int f = 0; f < FAMILY__N; f++) {
+		struct result *r = &rep->r[f];
+
+		if (!rep->checked[f])
+			continue;
+		snprintf(r->probe, sizeof(r->probe), "%s", e->o.probe);
+		snprintf(r->target, sizeof(r->target), "%s", c->t->name);
+		if (c->t->group != NULL)
+			snprintf(r->group, sizeof(r->group), "%s", c->t->group);
+		snprintf(r->url, sizeof(r->url), "%s", c->t->url);
+		r->family = f;
+		r->ts = (double)(long long)(ts * 1000) / 1000.0;
+	}
+	in.v6 = rep->checked[FAMILY_IPV6] ? &rep->r[FAMILY_IPV6] : NULL;
+	in.v4 = rep->checked[FAMILY_IPV4] ? &rep->r[FAMILY_IPV4] : NULL;
+	in.sk6 =
+	    in.v6 != NULL && in.v6->has_http ? &rep->sk[FAMILY_IPV6] : NULL;
+	in.sk4 =
+	    in.v4 != NULL && in.v4->has_http ? &rep->sk[FAMILY_IPV4] : NULL;
+	in.warn_days = e->o.warn_days;
+	in.is_https = c->u0.https;
+	in.is_ip_literal = c->u0_ok && c->u0.literal_af != 0;
+	if (rep->dns != NULL && rep->dns->zone != NULL) {
+		in.ns.checked = 1;
+		dns_zone_counts(rep->dns, &in.ns.total, &in.ns.with_aaaa,
+		    &in.ns.v6_ok, &in.ns.all_v6_ok);
+	}
+	compare_run(&in, &rep->cmp);
+	for (int f = 0; f < FAMILY__N; f++) {
+		rep->r[f].warnings |= rep->cmp.warn[f];
+		rep->r[f].ready = rep->cmp.ready;
+		rep->r[f].score = rep->cmp.score;
+	}
+}
+
+static void check_start(struct check *);
+
+static void
+engine_pump(struct check_engine *e)
+{
+	while (e->qhead != NULL && e->ninflight < (size_t)e->o.concurrency) {
+		struct check *c = e->qhead;
+
+		e->qhead = c->next;
+		if (e->qhead == NULL)
+			e->qtail = &e->qhead;
+		e->nqueued--;
+		e->ninflight++;
+		check_start(c);
+	}
+}
+
+/* Runs from the loop, so no caller ever sees its check freed under it. */
+static void
+check_finish_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct check	    *c = t->arg;
+	struct check_engine *e = c->e;
+
+	(void)loop;
+	check_fill(c);
+	c->t->running = 0;
+	e->ninflight--;
+	e->done(&c->rep, e->arg);
+	check_free(c);
+	engine_pump(e);
+}
+
+static void
+check_maybe_done(struct check *c)
+{
+	if (c->legs_running > 0 || c->dns_waiting || ev_timer_armed(&c->finish))
+		return;
+	ev_timer_arm(c->e->loop, &c->finish, 0);
+}
+
+static void
+check_dns_cb(struct dns_zone *z, void *arg)
+{
+	struct check *c = arg;
+
+	c->rep.dns = z;
+	c->dns_waiting = 0;
+	check_maybe_done(c);
+}
+
+static void
+check_start(struct check *c)
+{
+	struct check_engine *e = c->e;
+	enum outcome	     oc = OUTCOME_ERROR;
+	char		     err[RESULT_ERROR_MAX];
+	int		     ok;
+
+	c->start_us = now_mono_us();
+	ok = url_parse(c->t->url, &c->u0, &oc, err, sizeof(err)) == 0;
+	c->u0_ok = ok;
+	/* Count the legs first: a leg may end before the next starts. */
+	for (int f = 0; f < FAMILY__N; f++)
+		if (e->o.families & (1 << f))
+			c->legs_running++;
+	if (ok && c->u0.literal_af == 0 && e->o.ns_check) {
+		c->dns_waiting = 1;
+		dnscheck_get(e->dc, c->u0.host, &c->t->zone_hint, check_dns_cb,
+		    c);
+	}
+	for (int f = 0; f < FAMILY__N; f++) {
+		struct leg *l = &c->leg[f];
+
+		if (!(e->o.families & (1 << f)))
+			continue;
+		c->rep.checked[f] = 1;
+		snprintf(l->url, sizeof(l->url), "%s", c->t->url);
+		l->u = c->u0;
+		if (!ok) {
+			l->phase = LEG_DNS;
+			leg_end(l, oc, "%s", err);
+			continue;
+		}
+		leg_hop_begin(l);
+	}
+}
+
+int
+check_submit(struct check_engine *e, struct check_target *t)
+{
+	struct check *c;
+
+	if (t->running)
+		return -1;
+	c = xcalloc(1, sizeof(*c));
+	c->e = e;
+	c->t = t;
+	for (int f = 0; f < FAMILY__N; f++) {
+		struct leg *l = &c->leg[f];
+
+		result_init(&c->rep.r[f]);
+		c->rep.r[f].outcome = OUTCOME_ERROR;
+		l->c = c;
+		l->fam = f;
+		l->af = f == FAMILY_IPV6 ? AF_INET6 : AF_INET;
+		l->r = &c->rep.r[f];
+		l->sk = &c->rep.sk[f];
+		l->handover_fd = -1;
+		l->handed_fd = -1;
+		l->chosen = -1;
+		l->hconn.fd = -1;
+		for (size_t i = 0; i < RESULT_ADDR_MAX; i++)
+			l->conn[i].fd = -1;
+		sketch_init(l->sk);
+	}
+	c->rep.t = t;
+	ev_timer_init(&c->finish, check_finish_cb, c);
+	t->running = 1;
+	*e->qtail = c;
+	e->qtail = &c->next;
+	e->nqueued++;
+	engine_pump(e);
+	return 0;
+}
+
+size_t
+check_inflight(const struct check_engine *e)
+{
+	return e->ninflight;
+}
+
+size_t
+check_queued(const struct check_engine *e)
+{
+	return e->nqueued;
+}
+
+struct check_engine *
+check_engine_new(struct ev_loop *loop, const struct check_opts *o,
+    check_done_cb done, void *arg, char *err, size_t errlen)
+{
+	struct check_engine *e = xcalloc(1, sizeof(*e));
+	struct resolv_opts   ro;
+
+	e->loop = loop;
+	e->o = *o;
+	if (e->o.concurrency <= 0)
+		e->o.concurrency = 1;
+	if (e->o.timeout_ms <= 0)
+		e->o.timeout_ms = 10000;
+	e->done = done;
+	e->arg = arg;
+	e->qtail = &e->qhead;
+	memset(&ro, 0, sizeof(ro));
+	ro.timeout_ms = e->o.timeout_ms / 3 > 0 ? e->o.timeout_ms / 3 : 1;
+	ro.tries = 2;
+	if ((e->hc = httpc_new(loop)) == NULL) {
+		snprintf(err, errlen, "cannot set up libcurl");
+		goto fail;
+	}
+	if ((e->res = resolv_new(loop, &ro, err, errlen)) == NULL)
+		goto fail;
+	e->dc = dnscheck_new(loop, e->res, e->o.timeout_ms,
+	    e->o.ns_cache_s > 0 ? e->o.ns_cache_s : 60);
+	if ((e->sha256 = EVP_sha256()) == NULL) {
+		snprintf(err, errlen, "no SHA-256 in OpenSSL");
+		goto fail;
+	}
+	return e;
+fail:
+	check_engine_free(e);
+	return NULL;
+}
+
+void
+check_engine_free(struct check_engine *e)
+{
+	if (e == NULL)
+		return;
+	while (e->qhead != NULL) {
+		struct check *c = e->qhead;
+
+		e->qhead = c->next;
+		c->t->running = 0;
+		check_free(c);
+	}
+	dnscheck_free(e->dc);
+	resolv_free(e->res);
+	httpc_free(e->hc);
+	for (size_t i = 0; i < e->npool; i++)
+		curl_easy_cleanup(e->pool[i]);
+	free(e->pool);
+	free(e);
+}
+
+void
+check_target_clear(struct check_target *t)
+{
+	for (int f = 0; f < FAMILY__N; f++)
+		tls_sess_clear(&t->sess[f]);
+	free(t->zone_hint);
+	t->zone_hint = NULL;
+}
+
+int
+check_override_parse(const char *s, struct check_override *ov, char *err,
+    size_t errlen)
+{
+	const char *p1, *p2, *a;
+	long long   port;
+	char	    num[8];
+
+	memset(ov, 0, sizeof(*ov));
+	p1 = strchr(s, ':');
+	if (p1 == NULL || (p2 = strchr(p1 + 1, ':')) == NULL) {
+		snprintf(err, errlen, "--resolve %s: want HOST:PORT:ADDRESS",
+		    s);
+		return -1;
+	}
+	if (p1 == s || (size_t)(p1 - s) >= sizeof(ov->host)) {
+		snprintf(err, errlen, "--resolve %s: bad host", s);
+		return -1;
+	}
+	snprintf(ov->host, sizeof(ov->host), "%.*s", (int)(p1 - s), s);
+	snprintf(num, sizeof(num), "%.*s", (int)(p2 - p1 - 1), p1 + 1);
+	if (p2 - p1 - 1 > 5 || parse_int(num, 1, 65535, &port) == -1) {
+		snprintf(err, errlen, "--resolve %s: bad port", s);
+		return -1;
+	}
+	ov->port = (int)port;
+	for (a = p2 + 1; *a != '\0';) {
+		const char   *end = strchr(a, ',');
+		size_t	      n = end != NULL ? (size_t)(end - a) : strlen(a);
+		char	      ip[RESULT_IP_MAX + 2];
+		unsigned char buf[16];
+		const char   *v = ip;
+
+		if (n == 0 || n >= sizeof(ip)) {
+			snprintf(err, errlen, "--resolve %s: bad address", s);
+			return -1;
+		}
+		snprintf(ip, sizeof(ip), "%.*s", (int)n, a);
+		if (ip[0] == '[' && ip[n - 1] == ']') {
+			ip[n - 1] = '\0';
+			v = ip + 1;
+		}
+		if ((inet_pton(AF_INET6, v, buf) != 1 &&
+			inet_pton(AF_INET, v, buf) != 1) ||
+		    ov->naddrs == RESULT_ADDR_MAX) {
+			snprintf(err, errlen,
+			    "--resolve %s: '%s' is not an IP "
+			    "address",
+			    s, v);
+			return -1;
+		}
+		snprintf(ov->addrs[ov->naddrs++], RESULT_IP_MAX, "%.45s", v);
+		a += n + (end != NULL);
+	}
+	if (ov->naddrs == 0) {
+		snprintf(err, errlen, "--resolve %s: no address", s);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * check: the check engine. For every target it runs the IPv6 and IPv4
+ * legs side by side -- DNS, a TCP connect to every address, TLS and HTTP on
+ * the first address that connects (redirects followed within the family),
+ * a large transfer -- plus the zone's name-server check, all in one event
+ * loop with a cap on targets in flight. A finished target is handed over
+ * as a check_report: one result record per family, the dns verdict and the
+ * comparison of the families.
+ */
+#ifndef V6W_CHECK_H
+#define V6W_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "compare.h"
+#include "result.h"
+#include "tls.h"
+
+struct ev_loop;
+struct check_engine;
+struct dns_zone;
+
+#define CHECK_REDIRECTS_MAX 5
+#define CHECK_PAGE_MAX	    (8u << 20)	/* bytes read of a page */
+#define CHECK_LARGE_MAX	    (1u << 20)	/* of a large transfer */
+#define CHECK_LARGE_AUTO    (64u << 10) /* a page this big is one */
+#define CHECK_OVERRIDES_MAX 64
+
+/* --resolve HOST:PORT:ADDR[,ADDR...] */
+struct check_override {
+	char   host[256];
+	int    port;
+	char   addrs[RESULT_ADDR_MAX][RESULT_IP_MAX];
+	size_t naddrs;
+};
+
+struct check_opts {
+	const char *probe;	/* name put in the records */
+	int	    timeout_ms; /* per phase */
+	int	    warn_days;
+	int	    families;	 /* 1 << FAMILY_IPV6 | 1 << FAMILY_IPV4 */
+	int	    concurrency; /* targets in flight */
+	int	    resume_tls;	 /* keep TLS sessions between checks */
+	int	    ns_check;	 /* look at the zone's name servers */
+	int	    ns_cache_s;
+	X509_STORE *store; /* NULL: OpenSSL's default paths */
+	const struct check_override *overrides;
+	size_t			     noverrides;
+	const char *large_path; /* for targets without their own */
+};
+
+/* A target, owned by the caller; it outlives its checks. */
+struct check_target {
+	char	       *name;
+	char	       *url;
+	char	       *group;
+	char	       *large_path;
+	struct tls_sess sess[FAMILY__N];
+	char	       *zone_hint;
+	int		running;
+	void	       *user;
+};
+
+/* What a finished check hands over; valid during the callback only. */
+struct check_report {
+	struct check_target *t;
+	int		     checked[FAMILY__N];
+	struct result	     r[FAMILY__N];
+	struct sketch	     sk[FAMILY__N];
+	struct dns_zone	    *dns; /* NULL: not checked */
+	struct compare_out   cmp;
+};
+
+typedef void (*check_done_cb)(struct check_report *, void *arg);
+
+struct check_engine *
+check_engine_new(struct ev_loop *, const struct check_opts *, check_done_cb,
+    void *arg, char *err, size_t errlen);
+/* Cancels queued targets (no callback); running ones must have ended. */
+void check_engine_free(struct check_engine *);
+
+/* Queue t; it starts when fewer than `concurrency` targets run. -1 when t
+ * is already queued or running. */
+int    check_submit(struct check_engine *, struct check_target *);
+size_t check_inflight(const struct check_engine *);
+size_t check_queued(const struct check_engine *);
+
+void check_target_clear(struct check_target *);
+
+/* Parse HOST:PORT:ADDR[,ADDR] as curl's --resolve; -1 on error. */
+int check_override_parse(const char *, struct check_override *, char *err,
+    size_t errlen);
+
+#endif
