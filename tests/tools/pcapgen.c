@@ -15,6 +15,9 @@
  *           simple   well-formed untagged IPv4 and IPv6 frames, REPEAT times
  *           bench    COUNT frames (default 1000000) of a realistic mix,
  *                    captured with a 128-byte snaplen; SEED picks the order
+ *           noise    COUNT well-framed records of random bytes (0-300,
+ *                    wire length up to 3 more), half of them starting with
+ *                    a plausible IP header; prints the packet count
  *           hostile-KIND  a broken file; prints nothing. KIND: empty, short,
  *                    magic, rechdr, recdata, caplen-gt-len, huge-snaplen,
  *                    huge-caplen, zero, random, garbage, linktype,
@@ -880,6 +883,39 @@ gen_bench(struct out *o, enum link l, long count, uint64_t seed)
 	totals_print(stdout, &t);
 }
 
+static void
+gen_noise(struct out *o, enum link l, long count, uint64_t seed)
+{
+	struct frame f;
+
+	out_header(o, link_types[l]);
+	f.ts_sec = 1764480000;
+	f.ts_frac = 0;
+	for (long k = 0; k < count; k++) {
+		size_t ip = l == L_EN10MB      ? 14 :
+		    l == L_SLL		       ? 16 :
+		    l == L_SLL2		       ? 20 :
+		    l == L_NULL || l == L_LOOP ? 4 :
+						 0;
+
+		f.caplen = rnd(&seed) % 301;
+		f.wirelen = f.caplen + rnd(&seed) % 4;
+		for (size_t i = 0; i < f.caplen; i++)
+			f.b[i] = (uint8_t)rnd(&seed);
+		if ((k & 1) && f.caplen > ip + 40) {
+			f.b[ip] = k & 2 ? 0x60 : 0x45;
+			f.b[ip + 6] = (uint8_t) "\0\x2b\x2c\x33\x3a\x3c"[k % 6];
+			if (l == L_EN10MB || l == L_SLL)
+				put16(f.b + ip - 2, k & 2 ? 0x86dd : 0x0800);
+			if (l == L_SLL2)
+				put16(f.b, k & 2 ? 0x86dd : 0x0800);
+		}
+		out_frame(o, &f);
+	}
+	out_close(o);
+	printf("%ld\n", count);
+}
+
 /* hostile files */
 
 static void
@@ -1134,6 +1170,8 @@ main(int argc, char **argv)
 		    stdout);
 	else if (strcmp(argv[0], "bench") == 0)
 		gen_bench(&o, l, count, seed);
+	else if (strcmp(argv[0], "noise") == 0)
+		gen_noise(&o, l, count, seed);
 	else
 		usage();
 	return 0;
