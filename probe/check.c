@@ -88,6 +88,7 @@ struct leg {
 	EVP_MD_CTX	  *md;
 	uint64_t	   bytes, cap, page_bytes;
 	int		   capped;
+	int		   headers_done; /* the blank line arrived */
 	int		   large;
 	char		   large_path[RESULT_URL_MAX];
 };
@@ -650,6 +651,18 @@ leg_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* Only to know whether the response headers ever completed. */
+static size_t
+leg_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct leg *l = userdata;
+	size_t	    n = size * nitems;
+
+	if (n <= 2 && (n == 0 || buf[0] == '\r' || buf[0] == '\n'))
+		l->headers_done = 1;
+	return n;
+}
+
 static CURL *
 pool_get(struct check_engine *e)
 {
@@ -702,6 +715,7 @@ leg_http_start(struct leg *l)
 	l->handed_fd = -1;
 	l->bytes = 0;
 	l->capped = 0;
+	l->headers_done = 0;
 	curl_slist_free_all(l->resolve);
 	l->resolve = NULL;
 	if (l->u.literal_af == 0) {
@@ -741,6 +755,8 @@ leg_http_start(struct leg *l)
 	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, l);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, leg_write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, l);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, leg_header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, l);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, l->errbuf);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -907,7 +923,7 @@ leg_http_done(struct httpc_xfer *x, CURLcode rc)
 	}
 	if (rc != CURLE_OK &&
 	    !(l->large && rc == CURLE_WRITE_ERROR && l->capped)) {
-		leg_http_failed(l, rc, os_errno, t_start > 0);
+		leg_http_failed(l, rc, os_errno, l->headers_done);
 		leg_maybe_done(l);
 		return;
 	}

@@ -256,7 +256,8 @@ outcome_from_curl(const struct curl_failure *f, const char **why)
 		if (f->code == CURLE_OPERATION_TIMEDOUT) {
 			*why = f->got_headers ?
 			    "the response body stopped arriving" :
-			    "the request was sent, but no response arrived";
+			    "the request was sent, but no complete response "
+			    "arrived";
 			return OUTCOME_STALL;
 		}
 		return row->outcome;

@@ -1,0 +1,98 @@
+#!/bin/bash
+# t-check-hostile: `v6probe check` against hostile input and servers:
+# malformed URLs, other schemes, zone ids, over-long names, an endless
+# body, headers that never end, garbage instead of TLS, a server that says
+# nothing. Each ends in a clear outcome and message within the timeout,
+# with bounded memory and no crash (the sanitizer build runs this too).
+. "$(dirname "$0")/lib.sh"
+needs_root
+ns=$(netns_new hostile) || { not_ok "namespace"; finish; }
+mkdir -p "/etc/netns/$ns"
+echo "nameserver ::1" >"/etc/netns/$ns/resolv.conf"	# nothing answers
+printf '::1 localhost\n127.0.0.1 localhost\n' >"/etc/netns/$ns/hosts"
+
+# run LABEL ARGS...: check in the namespace; JSON in $T_DIR/LABEL.json,
+# exit status in $rc, wall seconds in $secs, peak RSS (KiB) in $rss.
+run() {
+	local label=$1; shift
+	python3 - "$T_DIR/$label" "$ns" "$V6PROBE" "$@" <<'PY'
+import resource, subprocess, sys, time
+out, ns, probe, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+t = time.monotonic()
+with open(out + ".json", "w") as o, open(out + ".err", "w") as e:
+    rc = subprocess.call(["ip", "netns", "exec", ns, probe, "check", "--json"] + args,
+                         stdout=o, stderr=e)
+secs = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+open(out + ".meta", "w").write("%d %.1f %d\n" % (rc, secs, rss))
+PY
+	read -r rc secs rss <"$T_DIR/$label.meta"
+}
+field() { python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['targets'][0]; print($2)" "$T_DIR/$1.json" 2>&1; }
+
+# URLs that never reach the network
+long=$(printf 'a%.0s' $(seq 1 300))
+label63=$(printf 'b%.0s' $(seq 1 64))
+while IFS='|' read -r label want words url; do
+	run "$label" --timeout 2 "$url"
+	expect_eq "$label: exit 2" "$rc" 2
+	expect_eq "$label: outcome" "$(field "$label" "t['ipv6']['outcome'], t['ipv4']['outcome']")" "$want $want"
+	expect_match "$label: says why" "$(field "$label" "t['ipv6']['error']")" "$words"
+done <<EOF2
+malformed|error|malformed URL|ht!tp://x y
+ftp|error|scheme ftp:// is not allowed|ftp://files.example/pub/
+file|error|scheme file:// is not allowed|file:///etc/passwd
+gopher|error|scheme gopher:// is not allowed|gopher://hole.example/
+zoneid|error|zone ids|https://[fe80::1%25eth0]/
+longname|dns_error|longer than 253|https://$long.example/
+longlabel|dns_error|longer than 63|https://$label63.example/
+EOF2
+run nxresolver --timeout 1 https://www.nowhere.example/
+expect_eq "no resolver: dns_error" "$(field nxresolver "t['ipv6']['outcome']")" "dns_error"
+expect_match "no resolver: says so" "$(field nxresolver "t['ipv6']['error']")" "resolver"
+
+# Servers that misbehave, on the namespace's loopback
+for spec in "8001 endless" "8002 noheaders" "8003 garbage" "8004 silent"; do
+	set -- $spec
+	spawn "$ns" -- "$V6TOOLS/badserver" ::1 "$1" "$2"
+	spawn "$ns" -- "$V6TOOLS/badserver" 127.0.0.1 "$1" "$2"
+done
+wait_until 5 ip netns exec "$ns" bash -c 'exec 3<>/dev/tcp/127.0.0.1/8004' ||
+	not_ok "badserver listening"
+
+run endless --timeout 2 http://localhost:8001/
+expect_eq "endless body: error" "$(field endless "t['ipv6']['outcome']")" "error"
+expect_match "endless body: says the page is too large" "$(field endless "t['ipv6']['error']")" "larger than 8 MiB"
+expect_match "endless body: memory bounded (< 64 MiB RSS)" "$rss" "^[0-9]{1,5}$"
+
+run noheaders --timeout 2 http://localhost:8002/
+expect_eq "headers never end: stall" "$(field noheaders "t['ipv6']['outcome'], t['ipv4']['outcome']")" "stall stall"
+expect_match "headers never end: says so" "$(field noheaders "t['ipv6']['error']")" "no complete response"
+expect_match "headers never end: within 3 x timeout (+1 s)" "$secs" "^[0-6]\."
+
+run garbage --timeout 2 https://localhost:8003/
+expect_eq "garbage instead of TLS: tls_error" "$(field garbage "t['ipv6']['outcome']")" "tls_error"
+expect_match "garbage instead of TLS: says so" "$(field garbage "t['ipv6']['error']")" "TLS handshake failed"
+
+run silent --timeout 2 https://localhost:8004/
+expect_eq "silent server: stall in the TLS handshake" "$(field silent "t['ipv6']['outcome']")" "stall"
+expect_match "silent server: within the timeout (+1 s)" "$secs" "^[0-3]\."
+
+for f in "$T_DIR"/*.err; do
+	if [ -s "$f" ]; then not_ok "$(basename "$f" .err): stderr empty"; sed 's/^/#   /' "$f"; fi
+done
+
+# Usage errors: exit 3 with a message
+expect_status "no URL: exit 3" 3 "$V6PROBE" check
+expect_status "bad --timeout: exit 3" 3 "$V6PROBE" check --timeout abc https://x.example/
+expect_status "bad --resolve: exit 3" 3 "$V6PROBE" check --resolve x.example:99999:1.2.3.4 https://x.example/
+expect_status "missing -f file: exit 3" 3 "$V6PROBE" check -f "$T_DIR/nope"
+head -c 5000 /dev/urandom >"$T_DIR/random.txt"
+expect_status "binary -f file: exit 3" 3 "$V6PROBE" check -f "$T_DIR/random.txt"
+printf 'https://a.example/\nhttps://b.example/ extra\n' >"$T_DIR/spaces.txt"
+out=$("$V6PROBE" check -f "$T_DIR/spaces.txt" 2>&1)
+expect_match "-f: names the line at fault" "$out" "spaces.txt:2: one URL per line"
+out=$("$V6PROBE" check --help); rc=$?
+expect_eq "--help exits 0" "$rc" 0
+expect_match "--help has examples" "$out" "Examples:"
+finish

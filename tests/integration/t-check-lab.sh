@@ -1,0 +1,96 @@
+#!/bin/bash
+# t-check-lab: `v6probe check` against the lab (lab.sh), one scenario per
+# outcome and warning. Each scenario runs as its own process (all at once);
+# each asserts the outcomes, warnings, ready and the exit status.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lab.sh"
+needs_root
+lab_up || { not_ok "the lab came up"; finish; }
+ok "the lab came up"
+
+# name | exit | expected summary | arguments
+scenarios() {
+	cat <<'EOF2'
+dualstack|0|v6=ok v4=ok warn=- ready=true score=100|https://www.lab.example/
+no-aaaa|2|v6=no_address v4=ok warn=- ready=false score=20|https://v4only.lab.example/
+aaaa-only|0|v6=ok v4=no_address warn=- ready=true score=100|https://v6only.lab.example/
+v6-dropped|2|v6=timeout v4=ok warn=- ready=false score=40|https://drop.lab.example/
+v6-refused|2|v6=refused v4=ok warn=- ready=false score=40|https://refused.lab.example/
+unreachable|2|v6=unreachable v4=unreachable warn=- ready=false score=40|https://unreach.lab.example/
+pmtu-blackhole|2|v6=stall v4=ok warn=- ready=false score=80|--large-path /big.bin https://pmtu.lab.example/
+different-page|2|v6=ok v4=ok warn=content_mismatch ready=false score=80|https://diff.lab.example/
+different-status|2|v6=ok v4=http_error warn=content_mismatch ready=false score=80|https://diffstatus.lab.example/
+cert-expired|2|v6=cert_expired v4=cert_expired warn=- ready=false score=60|https://expired.lab.example/
+cert-wrong-name|2|v6=cert_name_mismatch v4=cert_name_mismatch warn=- ready=false score=60|https://wrongname.lab.example/
+cert-expiring|1|v6=ok v4=ok warn=cert_expiring ready=true score=100|https://expiring.lab.example/
+v6-slow|1|v6=ok v4=ok warn=slow ready=true score=80|http://slow.lab.example/
+redirect-to-v4only|2|v6=no_address v4=ok warn=- ready=false score=60|https://redirect.lab.example/
+nxdomain|2|v6=dns_error v4=dns_error warn=- ready=false score=20|https://nothing.lab.example/
+ns-without-ipv6|1|v6=ok v4=ok warn=ns_no_ipv6 ready=true score=80|https://www.sub.lab.example/
+one-aaaa-dead|1|v6=ok v4=ok warn=partial_reachability ready=true score=80|https://partial.lab.example/
+only-v6-resolve|0|v6=ok v4=- warn=- ready=true score=100|-6 --resolve fake.lab.example:443:[2001:db8:2::10] https://fake.lab.example/
+EOF2
+}
+
+pids=()
+while IFS='|' read -r name rc want args; do
+	# shellcheck disable=SC2086
+	lab_exec "$LAB_CLI" "$V6PROBE" check --json --timeout 2 --cacert "$LAB_CA" \
+		$args >"$T_DIR/$name.json" 2>"$T_DIR/$name.err" &
+	pids+=("$!:$name")
+done < <(scenarios)
+for p in "${pids[@]}"; do
+	wait "${p%%:*}"
+	echo $? >"$T_DIR/${p#*:}.rc"
+done
+
+while IFS='|' read -r name rc want args; do
+	got=$(python3 "$(dirname "$0")/summary.py" "$T_DIR/$name.json" 2>&1)
+	expect_eq "$name: outcomes, warnings, ready, score" "$got" "$want"
+	expect_eq "$name: exit status" "$(cat "$T_DIR/$name.rc")" "$rc"
+	if [ -s "$T_DIR/$name.err" ]; then
+		not_ok "$name: nothing on stderr"; sed 's/^/#   /' "$T_DIR/$name.err"
+	fi
+done < <(scenarios)
+
+# The words an admin reads.
+j() { python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['targets'][0]; print($2)" "$T_DIR/$1.json"; }
+expect_match "partial: the dead address is named" \
+	"$(j one-aaaa-dead "[a['ip']+'='+a['outcome'] for a in d['ipv6']['addresses']]")" \
+	"2001:db8:2::17=timeout"
+expect_match "pmtu: the error says small responses worked" \
+	"$(j pmtu-blackhole "d['ipv6']['error']")" "page itself .* loaded.*path-MTU"
+expect_match "redirect: the error names the hop" \
+	"$(j redirect-to-v4only "d['ipv6']['error']")" "redirect to https://v4only.lab.example/.*no AAAA"
+expect_match "expiring: days left reported" \
+	"$(j cert-expiring "d['ipv6']['tls']['cert_days_left']")" "^(9|10)$"
+expect_match "expired: days left negative" \
+	"$(j cert-expired "d['ipv6']['tls']['cert_days_left']")" "^-[0-9]+$"
+expect_match "dns object: zone and name servers" \
+	"$(j ns-without-ipv6 "d['dns']['zone'], [(n['name'], n['aaaa'], n['ipv6_ok']) for n in d['dns']['ns']]")" \
+	"sub.lab.example.*ns-sub.lab.example', \[\], False"
+expect_match "dns object: two name servers with IPv6" \
+	"$(j dualstack "sorted((n['name'], n['ipv6_ok']) for n in d['dns']['ns'])")" \
+	"ns1.lab.example', True\), \('ns2.lab.example', True"
+expect_match "phase timings and http fields present" \
+	"$(j dualstack "sorted(d['ipv6']['ms']), d['ipv6']['http']['status'], len(d['ipv6']['http']['sha256'])")" \
+	"\['connect', 'dns', 'tls', 'total', 'ttfb'\] 200 64"
+
+# Nagios plugin line
+out=$(lab_exec "$LAB_CLI" "$V6PROBE" check --nagios --timeout 2 --cacert "$LAB_CA" https://expiring.lab.example/); rc=$?
+expect_eq "nagios: warning exits 1" "$rc" 1
+expect_match "nagios: one line, status, perfdata" "$out" \
+	"^V6WATCH WARNING - .*cert_expiring \| v6_time=[0-9.]+s;;;0 v6_time_connect=[0-9.]+s;;;0 v6_time_ssl=.* score=100;;;0;100$"
+out=$(lab_exec "$LAB_CLI" "$V6PROBE" check --nagios --timeout 2 --cacert "$LAB_CA" https://v4only.lab.example/); rc=$?
+expect_eq "nagios: not ready exits 2" "$rc" 2
+expect_match "nagios: critical says why" "$out" "^V6WATCH CRITICAL - https://v4only.lab.example/: IPv6 no_address \(v4only.lab.example has no AAAA record\)"
+
+# Table output, several targets from a file, in the order given.
+printf '# lab targets\nhttps://www.lab.example/\n\n  v4only.lab.example   # no AAAA\nhttps://nothing.lab.example/\n' >"$T_DIR/targets.txt"
+out=$(NO_COLOR=1 lab_exec "$LAB_CLI" "$V6PROBE" check --timeout 2 --cacert "$LAB_CA" -f "$T_DIR/targets.txt"); rc=$?
+expect_eq "table: exit 2 when one is not ready" "$rc" 2
+expect_match "table: targets in file order" "$(grep -E '^https' <<<"$out" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"^https://www.lab.example/ https://v4only.lab.example/ https://nothing.lab.example/ $"
+expect_match "table: plain words" "$out" "v4only.lab.example has no AAAA record"
+if grep -q $'\033' <<<"$out"; then not_ok "table: no colour when not a terminal"; else ok "table: no colour when not a terminal"; fi
+finish
