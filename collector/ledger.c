@@ -33,6 +33,7 @@ series_free(struct series *s)
 	if (s == NULL)
 		return;
 	free(s->path);
+	cJSON_free(s->json);
 	free(s->url);
 	free(s->group);
 	free(s);
@@ -119,6 +120,7 @@ series_note(struct series *s, const struct result *r, int64_t t)
 {
 	enum state st;
 
+	s->json_dirty = 1;
 	if (t > s->stored_t)
 		s->stored_t = t;
 	if (s->seq != 0 && r->ts < s->ts)
@@ -146,12 +148,29 @@ series_note(struct series *s, const struct result *r, int64_t t)
 
 /* encoding */
 
+/*
+ * A number: integers through cJSON, fractions as raw text with prec
+ * decimals (cJSON prints them with a sprintf + sscanf round trip, which
+ * costs more than the rest of a series).
+ */
 static void
-series_to_json(const struct series *s, cJSON *a)
+add_num(cJSON *o, const char *key, double v, int prec)
+{
+	char buf[64];
+
+	if (v == floor(v) && fabs(v) < 2147483647.0) {
+		cJSON_AddNumberToObject(o, key, v);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.*f", prec, v);
+	cJSON_AddRawToObject(o, key, buf);
+}
+
+static cJSON *
+series_obj(const struct series *s)
 {
 	cJSON *o = cJSON_CreateObject(), *x;
 
-	cJSON_AddItemToArray(a, o);
 	cJSON_AddStringToObject(o, "kind",
 	    s->kind == RESULT_TRAFFIC ? "traffic" : "check");
 	cJSON_AddStringToObject(o, "name", s->name);
@@ -159,12 +178,12 @@ series_to_json(const struct series *s, cJSON *a)
 		cJSON_AddStringToObject(o, "family", family_name(s->family));
 	cJSON_AddNumberToObject(o, "rrd_t", (double)s->stored_t);
 	cJSON_AddNumberToObject(o, "seq", (double)s->seq);
-	cJSON_AddNumberToObject(o, "ts", s->ts);
+	add_num(o, "ts", s->ts, 3);
 	if (s->kind == RESULT_TRAFFIC) {
 		const struct result_traffic *t = &s->traffic;
 		cJSON			    *pk, *by;
 
-		cJSON_AddNumberToObject(o, "interval_s", t->interval_s);
+		add_num(o, "interval_s", t->interval_s, 3);
 		pk = cJSON_AddObjectToObject(o, "packets");
 		by = cJSON_AddObjectToObject(o, "bytes");
 		for (int i = 0; i < 3; i++) {
@@ -176,7 +195,7 @@ series_to_json(const struct series *s, cJSON *a)
 		cJSON_AddNumberToObject(o, "ptb", (double)t->ptb);
 		cJSON_AddNumberToObject(o, "unreach", (double)t->unreach);
 		cJSON_AddNumberToObject(o, "drops", (double)t->drops);
-		return;
+		return o;
 	}
 	cJSON_AddStringToObject(o, "outcome", outcome_name(s->outcome));
 	x = cJSON_AddArrayToObject(o, "warnings");
@@ -187,7 +206,7 @@ series_to_json(const struct series *s, cJSON *a)
 	x = cJSON_AddObjectToObject(o, "ms");
 	for (int p = 0; p < PHASE__N; p++)
 		if (s->ms[p] >= 0)
-			cJSON_AddNumberToObject(x, phase_name(p), s->ms[p]);
+			add_num(x, phase_name(p), s->ms[p], 3);
 	if (s->has_cert)
 		cJSON_AddNumberToObject(o, "cert_days", s->cert_days);
 	if (s->ready >= 0)
@@ -197,39 +216,104 @@ series_to_json(const struct series *s, cJSON *a)
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
 	cJSON_AddStringToObject(o, "state", state_name(s->state));
-	cJSON_AddNumberToObject(o, "since", s->since);
+	add_num(o, "since", s->since, 3);
+	return o;
 }
 
-cJSON *
-ledger_to_json(const struct ledger *lg)
+/* The ledger without its series. */
+static cJSON *
+ledger_head(const struct ledger *lg)
 {
-	cJSON *root = cJSON_CreateObject(), *a;
+	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(root, "probe", lg->name);
 	cJSON_AddNumberToObject(root, "last_seq", (double)lg->last_seq);
 	cJSON_AddNumberToObject(root, "stored", (double)lg->stored);
 	cJSON_AddNumberToObject(root, "rejected", (double)lg->rejected);
-	cJSON_AddNumberToObject(root, "last_seen", lg->last_seen);
+	add_num(root, "last_seen", lg->last_seen, 3);
+	return root;
+}
+
+cJSON *
+ledger_to_json(const struct ledger *lg)
+{
+	cJSON *root = ledger_head(lg), *a;
+
 	a = cJSON_AddArrayToObject(root, "series");
 	for (size_t i = 0; i < lg->nseries; i++)
 		if (lg->series[i]->seq != 0)
-			series_to_json(lg->series[i], a);
+			cJSON_AddItemToArray(a, series_obj(lg->series[i]));
 	return root;
+}
+
+static char *
+json_print(cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+
+	cJSON_Delete(o);
+	if (text == NULL)
+		fatalx("ledger: out of memory");
+	return text;
+}
+
+/*
+ * The file's text: the head, then each series' text, which is kept and
+ * printed again only when the series changed (a batch touches a few).
+ */
+static char *
+ledger_text(struct ledger *lg, size_t *lenp)
+{
+	char  *head = json_print(ledger_head(lg)), *buf;
+	size_t hlen = strlen(head), len = hlen + 16, n;
+
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+
+		if (s->seq == 0)
+			continue;
+		if (s->json == NULL || s->json_dirty) {
+			cJSON_free(s->json);
+			s->json = json_print(series_obj(s));
+			s->json_len = strlen(s->json);
+			s->json_dirty = 0;
+		}
+		len += s->json_len + 1;
+	}
+	buf = xmalloc(len);
+	/* head is "{...}": reopen it for the series. */
+	memcpy(buf, head, hlen - 1);
+	n = hlen - 1;
+	memcpy(buf + n, ",\"series\":[", 11);
+	n += 11;
+	for (size_t i = 0, first = 1; i < lg->nseries; i++) {
+		const struct series *s = lg->series[i];
+
+		if (s->seq == 0)
+			continue;
+		if (!first)
+			buf[n++] = ',';
+		first = 0;
+		memcpy(buf + n, s->json, s->json_len);
+		n += s->json_len;
+	}
+	memcpy(buf + n, "]}", 3);
+	n += 2;
+	cJSON_free(head);
+	*lenp = n;
+	return buf;
 }
 
 int
 ledger_save(struct ledger *lg, char *err, size_t errlen)
 {
-	cJSON *root = ledger_to_json(lg);
-	char  *text = cJSON_PrintUnformatted(root);
+	size_t len;
+	char  *text = ledger_text(lg, &len);
 	int    rc, saved;
 
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatalx("ledger %s: out of memory", lg->name);
-	rc = file_write_atomic(lg->path, text, strlen(text), 0640);
+	rc = file_write_atomic(lg->path, text, len, 0640);
 	saved = errno;
-	cJSON_free(text);
+	free(text);
 	if (rc == -1) {
 		snprintf(err, errlen, "%s: %s", lg->path, strerror(saved));
 		errno = saved;

@@ -46,6 +46,10 @@ struct series {
 	enum state	      state;
 	double		      since; /* ts of the first record in this state */
 	struct result_traffic traffic;
+
+	char  *json; /* this series in the ledger file, as last printed */
+	size_t json_len;
+	int    json_dirty;
 };
 
 struct ledger {

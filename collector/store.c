@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,16 +338,30 @@ store_update(struct store *st, const char *path, const char *value, char *err,
 	return 0;
 }
 
-/* Append ":v" with prec decimals, or ":U" when not known, to out. */
+/*
+ * Append ":v" with prec (0..3) decimals, or ":U" when not known, to out.
+ * Fixed point through integers: this runs for every value of every record,
+ * and printf's floating-point conversion is the slow part of it.
+ */
 static int
 store_add(char *out, size_t size, size_t *n, double v, int known, int prec)
 {
-	int w;
+	static const long long scale[] = {1, 10, 100, 1000};
+	long long	       x;
+	int		       w;
 
-	if (known)
-		w = snprintf(out + *n, size - *n, ":%.*f", prec, v);
-	else
+	if (!known)
 		w = snprintf(out + *n, size - *n, ":U");
+	else {
+		x = llround(fabs(v) * (double)scale[prec]);
+		if (prec == 0)
+			w = snprintf(out + *n, size - *n, ":%s%lld",
+			    v < 0 && x != 0 ? "-" : "", x);
+		else
+			w = snprintf(out + *n, size - *n, ":%s%lld.%0*lld",
+			    v < 0 && x != 0 ? "-" : "", x / scale[prec], prec,
+			    x % scale[prec]);
+	}
 	if (w < 0 || (size_t)w >= size - *n)
 		return -1;
 	*n += (size_t)w;
