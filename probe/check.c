@@ -90,7 +90,7 @@ struct leg {
 	int		   capped;
 	int		   headers_done; /* the blank line arrived */
 	int		   large;
-	char		   large_path[RESULT_URL_MAX];
+	const char	  *large_path;
 };
 
 struct check {
@@ -104,22 +104,21 @@ struct check {
 	struct check_url     u0;
 	int		     u0_ok;
 	struct ev_timer	     finish; /* hands the report over */
-	struct check	    *next;
 };
 
 struct check_engine {
-	struct ev_loop	 *loop;
-	struct check_opts o;
-	check_done_cb	  done;
-	void		 *arg;
-	struct httpc	 *hc;
-	struct resolv	 *res;
-	struct dnscheck	 *dc;
-	const EVP_MD	 *sha256;
-	struct check	 *qhead, **qtail;
-	size_t		  nqueued, ninflight;
-	CURL		**pool;
-	size_t		  npool, poolcap;
+	struct ev_loop	    *loop;
+	struct check_opts    o;
+	check_done_cb	     done;
+	void		    *arg;
+	struct httpc	    *hc;
+	struct resolv	    *res;
+	struct dnscheck	    *dc;
+	const EVP_MD	    *sha256;
+	struct check_target *qhead, **qtail; /* waiting, not allocated */
+	size_t		     nqueued, ninflight;
+	CURL		   **pool;
+	size_t		     npool, poolcap;
 };
 
 static void leg_hop_begin(struct leg *);
@@ -803,7 +802,7 @@ leg_finish_page(struct leg *l)
 		leg_end(l, OUTCOME_OK, NULL);
 		return;
 	}
-	snprintf(l->large_path, sizeof(l->large_path), "%s", path);
+	l->large_path = path;
 	l->large = 1;
 	l->sa[0] = l->final_sa;
 	l->nsa = 1;
@@ -1039,20 +1038,23 @@ check_fill(struct check *c)
 	}
 }
 
-static void check_start(struct check *);
+static struct check *check_new(struct check_engine *, struct check_target *);
+static void	     check_finish_cb(struct ev_loop *, struct ev_timer *);
+static void	     check_start(struct check *);
 
 static void
 engine_pump(struct check_engine *e)
 {
 	while (e->qhead != NULL && e->ninflight < (size_t)e->o.concurrency) {
-		struct check *c = e->qhead;
+		struct check_target *t = e->qhead;
 
-		e->qhead = c->next;
+		e->qhead = t->qnext;
 		if (e->qhead == NULL)
 			e->qtail = &e->qhead;
+		t->qnext = NULL;
 		e->nqueued--;
 		e->ninflight++;
-		check_start(c);
+		check_start(check_new(e, t));
 	}
 }
 
@@ -1127,14 +1129,11 @@ check_start(struct check *c)
 	}
 }
 
-int
-check_submit(struct check_engine *e, struct check_target *t)
+static struct check *
+check_new(struct check_engine *e, struct check_target *t)
 {
-	struct check *c;
+	struct check *c = xcalloc(1, sizeof(*c));
 
-	if (t->running)
-		return -1;
-	c = xcalloc(1, sizeof(*c));
 	c->e = e;
 	c->t = t;
 	for (int f = 0; f < FAMILY__N; f++) {
@@ -1157,9 +1156,18 @@ check_submit(struct check_engine *e, struct check_target *t)
 	}
 	c->rep.t = t;
 	ev_timer_init(&c->finish, check_finish_cb, c);
+	return c;
+}
+
+int
+check_submit(struct check_engine *e, struct check_target *t)
+{
+	if (t->running)
+		return -1;
 	t->running = 1;
-	*e->qtail = c;
-	e->qtail = &c->next;
+	t->qnext = NULL;
+	*e->qtail = t;
+	e->qtail = &t->qnext;
 	e->nqueued++;
 	engine_pump(e);
 	return 0;
@@ -1220,11 +1228,10 @@ check_engine_free(struct check_engine *e)
 	if (e == NULL)
 		return;
 	while (e->qhead != NULL) {
-		struct check *c = e->qhead;
+		struct check_target *t = e->qhead;
 
-		e->qhead = c->next;
-		c->t->running = 0;
-		check_free(c);
+		e->qhead = t->qnext;
+		t->running = 0;
 	}
 	dnscheck_free(e->dc);
 	resolv_free(e->res);

@@ -54,14 +54,15 @@ struct check_opts {
 
 /* A target, owned by the caller; it outlives its checks. */
 struct check_target {
-	char	       *name;
-	char	       *url;
-	char	       *group;
-	char	       *large_path;
-	struct tls_sess sess[FAMILY__N];
-	char	       *zone_hint;
-	int		running;
-	void	       *user;
+	char		    *name;
+	char		    *url;
+	char		    *group;
+	char		    *large_path;
+	struct tls_sess	     sess[FAMILY__N];
+	char		    *zone_hint;
+	int		     running; /* queued or being checked */
+	struct check_target *qnext;   /* the engine's queue */
+	void		    *user;
 };
 
 /* What a finished check hands over; valid during the callback only. */
