@@ -119,6 +119,12 @@ collector_ledger(struct collector *co, const char *probe)
 		return NULL;
 	lg = ledger_new(probe, path);
 	if (ledger_load(lg, err, sizeof(err)) == -1) {
+		if (errno != EBADMSG) {
+			/* Unreadable, not broken: never write over it. */
+			log_warnx("probe %s: %s", probe, err);
+			ledger_free(lg);
+			return NULL;
+		}
 		snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
 		    (long long)time(NULL));
 		log_warnx("probe %s: ledger unreadable (%s); starting a new "

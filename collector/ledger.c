@@ -474,6 +474,7 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 	free(text);
 	if (root == NULL) {
 		snprintf(err, errlen, "%s: %s", lg->path, perr);
+		errno = EBADMSG;
 		return -1;
 	}
 	if (strcmp(jstr(root, "probe", RESULT_NAME_MAX, &ok), lg->name) != 0)
@@ -490,6 +491,7 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a ledger of probe %s", lg->path,
 		    lg->name);
 		cJSON_Delete(root);
+		errno = EBADMSG;
 		return -1;
 	}
 	cJSON_ArrayForEach(o, a)
@@ -499,6 +501,7 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: series[%zu] does not decode",
 			    lg->path, i);
 			cJSON_Delete(root);
+			errno = EBADMSG;
 			return -1;
 		}
 		i++;

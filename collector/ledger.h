@@ -72,7 +72,10 @@ struct ledger {
 struct ledger *ledger_new(const char *name, const char *path);
 void	       ledger_free(struct ledger *);
 
-/* Read the file; a missing file is an empty ledger. -1 with err. */
+/*
+ * Read the file; a missing file is an empty ledger. -1 with err, errno
+ * EBADMSG when the file does not decode (else the read's errno).
+ */
 int ledger_load(struct ledger *, char *err, size_t errlen);
 /* Write the file durably; clears dirty. -1 with err (errno kept). */
 int ledger_save(struct ledger *, char *err, size_t errlen);

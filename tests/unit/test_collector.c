@@ -224,6 +224,41 @@ test_status_metrics(void **state)
 	collector_free(co);
 }
 
+/* A ledger that does not decode is put aside, not overwritten; one that
+ * cannot be read stops the probe (and the start). */
+static void
+test_bad_ledger(void **state)
+{
+	struct collector *co;
+	char		  p[PATH_MAX];
+	struct stat	  sb;
+
+	(void)state;
+	write_file("data/state/p2.json", "{\"probe\":\"p2\",");
+	co = open_collector();
+	assert_int_equal(co->nledgers, 2);
+	snprintf(p, sizeof(p), "%s/data/state/p2.json", tmpdir);
+	assert_int_equal(stat(p, &sb), -1);
+	collector_free(co);
+	if (geteuid() == 0)
+		return; /* root reads a 0000 file */
+	write_file("data/state/p2.json", "{}");
+	chmod(p, 0);
+	{
+		struct collector_conf *cc;
+		struct cfg	       c;
+		char		       err[512];
+
+		cc = collector_conf_load(confpath, &c);
+		cfg_close(&c);
+		co = collector_new(confpath, cc, NULL);
+		assert_int_equal(collector_open(co, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "p2"));
+		collector_free(co);
+	}
+	unlink(p);
+}
+
 static void
 test_escape_state_table(void **state)
 {
@@ -328,6 +363,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_auth_and_reload),
 	    cmocka_unit_test(test_status_metrics),
+	    cmocka_unit_test(test_bad_ledger),
 	    cmocka_unit_test(test_escape_state_table),
 	    cmocka_unit_test(test_listen),
 	    cmocka_unit_test(test_priv),

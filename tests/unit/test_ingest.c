@@ -6,6 +6,7 @@
  * read back.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -469,6 +470,7 @@ test_ledger_file(void **state)
 	    0);
 	back = new_ledger("p1");
 	assert_int_equal(ledger_load(back, err, sizeof(err)), -1);
+	assert_int_equal(errno, EBADMSG);
 	assert_non_null(strstr(err, "p1.json"));
 	ledger_free(back);
 	assert_int_equal(file_write_atomic(lg->path,
