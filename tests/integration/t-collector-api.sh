@@ -83,6 +83,8 @@ w("probe-number.json", '{"probe":1,"results":[]}')
 w("unknown-field.json", '{"probe":"p1","results":[],"token":"x"}')
 w("other-probe.json", json.dumps({"probe": "p2", "results": []}))
 w("ghost-probe.json", json.dumps({"probe": "ghost", "results": []}))
+w("dotdot-probe.json", json.dumps({"probe": "../../etc", "results": [rec(30, probe="../../etc")]}))
+w("long-probe.json", json.dumps({"probe": "p" * 10000, "results": []}))
 bad = [rec(10, target="t-seq"), rec(11, target="t-outcome", outcome="melted"),
        rec(12, target="t-types"), rec(13, target="../../../../../../../../tmp/v6w-escape"),
        rec(14, target="a/b/c"), rec(15, target="x" * 10000), rec(16, target="t-ts")]
@@ -127,6 +129,8 @@ post 401 "empty token" "" "$T_DIR/ok1.json"
 post 403 "p2's token for p1's batch" "$tok2" "$T_DIR/ok1.json"
 is_error_json "other probe's token"
 post 403 "p1's token for a probe not configured" "$tok1" "$T_DIR/ghost-probe.json"
+post 403 "a probe named ../../etc" "$tok1" "$T_DIR/dotdot-probe.json"
+post 403 "a probe name of 10,000 characters" "$tok1" "$T_DIR/long-probe.json"
 post 200 "p2's token for p2's batch" "$tok2" "$T_DIR/other-probe.json"
 
 # Methods, paths, types.
