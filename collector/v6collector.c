@@ -100,28 +100,28 @@ raise_nofile(int max_connections)
 		    (unsigned long long)rl.rlim_cur, max_connections);
 }
 
-/* mkdir -p path (mode for the folders it makes). */
+/* mkdir -p path: path itself with mode, the folders above it 0755. */
 static int
 mkdir_p(const char *path, mode_t mode)
 {
-	char buf[PATH_MAX];
+	char  buf[PATH_MAX];
+	char *p = buf;
 
 	if (str_copy(buf, sizeof(buf), path) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(buf, mode) == -1 && errno != EEXIST)
+	do {
+		p = strchr(p + 1, '/');
+		if (p != NULL)
+			*p = '\0';
+		if (buf[0] != '\0' &&
+		    mkdir(buf, p != NULL && p[1] != '\0' ? 0755 : mode) == -1 &&
+		    errno != EEXIST)
 			return -1;
-		if (c == '\0')
-			break;
-		*p = c;
-	}
+		if (p != NULL)
+			*p = '/';
+	} while (p != NULL);
 	return 0;
 }
 
