@@ -103,7 +103,8 @@ struct check {
 	uint64_t	     start_us;
 	struct check_url     u0;
 	int		     u0_ok;
-	struct ev_timer	     finish; /* hands the report over */
+	struct ev_timer	     finish;	  /* hands the report over */
+	struct check	    *prev, *next; /* in flight */
 };
 
 struct check_engine {
@@ -117,6 +118,7 @@ struct check_engine {
 	const EVP_MD	    *sha256;
 	struct check_target *qhead, **qtail; /* waiting, not allocated */
 	size_t		     nqueued, ninflight;
+	struct check	    *running;
 	CURL		   **pool;
 	size_t		     npool, poolcap;
 };
@@ -991,6 +993,12 @@ check_free(struct check *c)
 	}
 	ev_timer_disarm(c->e->loop, &c->finish);
 	dns_zone_release(c->rep.dns);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->e->running = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	free(c);
 }
 
@@ -1101,6 +1109,7 @@ check_start(struct check *c)
 	int		     ok;
 
 	c->start_us = now_mono_us();
+	c->rep.start_ms = c->start_us / 1000;
 	ok = url_parse(c->t->url, &c->u0, &oc, err, sizeof(err)) == 0;
 	c->u0_ok = ok;
 	/* Count the legs first: a leg may end before the next starts. */
@@ -1156,6 +1165,10 @@ check_new(struct check_engine *e, struct check_target *t)
 	}
 	c->rep.t = t;
 	ev_timer_init(&c->finish, check_finish_cb, c);
+	c->next = e->running;
+	if (e->running != NULL)
+		e->running->prev = c;
+	e->running = c;
 	return c;
 }
 
@@ -1171,6 +1184,21 @@ check_submit(struct check_engine *e, struct check_target *t)
 	e->nqueued++;
 	engine_pump(e);
 	return 0;
+}
+
+void
+check_engine_set(struct check_engine *e, const struct check_opts *o)
+{
+	X509_STORE *store = e->o.store;
+
+	e->o = *o;
+	if (e->o.store == NULL)
+		e->o.store = store;
+	if (e->o.concurrency <= 0)
+		e->o.concurrency = 1;
+	if (e->o.timeout_ms <= 0)
+		e->o.timeout_ms = 10000;
+	engine_pump(e);
 }
 
 size_t
@@ -1233,8 +1261,16 @@ check_engine_free(struct check_engine *e)
 		e->qhead = t->qnext;
 		t->running = 0;
 	}
+	/* Checks still running are cancelled: the resolvers go first (their
+	 * last callbacks still find the checks), then the checks. */
+	for (struct check *c = e->running; c != NULL; c = c->next)
+		c->t->running = 0;
 	dnscheck_free(e->dc);
 	resolv_free(e->res);
+	e->dc = NULL;
+	e->res = NULL;
+	while (e->running != NULL)
+		check_free(e->running);
 	httpc_free(e->hc);
 	for (size_t i = 0; i < e->npool; i++)
 		curl_easy_cleanup(e->pool[i]);

@@ -71,7 +71,8 @@ struct check_report {
 	int		     checked[FAMILY__N];
 	struct result	     r[FAMILY__N];
 	struct sketch	     sk[FAMILY__N];
-	struct dns_zone	    *dns; /* NULL: not checked */
+	struct dns_zone	    *dns;      /* NULL: not checked */
+	uint64_t	     start_ms; /* monotonic: when the check began */
 	struct compare_out   cmp;
 };
 
@@ -80,8 +81,11 @@ typedef void (*check_done_cb)(struct check_report *, void *arg);
 struct check_engine *
 check_engine_new(struct ev_loop *, const struct check_opts *, check_done_cb,
     void *arg, char *err, size_t errlen);
-/* Cancels queued targets (no callback); running ones must have ended. */
+/* Cancels queued and running targets (no callbacks). */
 void check_engine_free(struct check_engine *);
+/* New options for checks that start from now on (resolver timeouts and
+ * the name-server cache keep their first values). */
+void check_engine_set(struct check_engine *, const struct check_opts *);
 
 /* Queue t; it starts when fewer than `concurrency` targets run. -1 when t
  * is already queued or running. */

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "cmd_check.h"
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "traffic.h"
 
@@ -106,6 +107,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "run") == 0)
+		return run_main(argc - optind, argv + optind);
 	if (strcmp(argv[optind], "check") == 0)
 		return check_main(argc - optind, argv + optind);
 	if (strcmp(argv[optind], "traffic") == 0)

@@ -1,0 +1,703 @@
+/*
+ * daemon: `v6probe run` -- every target checked every interval on its own
+ * timer, results spooled durably and delivered to the collector, canaries
+ * telling whether the probe's own network works, SIGHUP reloads, SIGTERM
+ * finishes in-flight checks within a bound, root dropped after start.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509.h>
+
+#include "cfg.h"
+#include "check.h"
+#include "conf.h"
+#include "daemon.h"
+#include "ev.h"
+#include "log.h"
+#include "priv.h"
+#include "resolv.h"
+#include "sched.h"
+#include "spool.h"
+#include "tls.h"
+#include "upload.h"
+#include "util.h"
+
+#define EXIT_USAGE     3
+#define SYNC_DELAY_MS  50 /* records of one burst share an fsync */
+#define STATS_EVERY_MS 600000
+
+struct probe;
+
+struct ptarget {
+	struct check_target ct;
+	struct probe	   *p;
+	int		    interval_s;
+	uint64_t	    due_ms;
+	struct ev_timer	    timer;
+	int		    canary;
+	int		    removed; /* freed when its check ends */
+	struct ptarget	   *next;
+};
+
+struct probe {
+	struct ev_loop	    *loop;
+	const char	    *conf_path;
+	struct probe_conf   *conf;
+	X509_STORE	    *store;
+	char		    *store_path;
+	struct check_engine *eng;
+	struct spool	    *spool;
+	struct upload	    *up;
+	struct ptarget	    *targets; /* targets and canaries */
+	size_t		     ntargets;
+	struct ev_timer	     sync_timer, stop_timer, stats_timer;
+	struct ev_signal     sigterm, sigint, sighup;
+	int		     once, stopping, exit_code;
+	size_t		     once_pending;
+	/* canaries: per family, did the last round of each fail? */
+	int		  canary_fail[FAMILY__N];
+	int		  canary_seen[FAMILY__N];
+	int		  offline[FAMILY__N];
+	struct sched_late late;
+	uint64_t	  checks, skipped, spooled;
+};
+
+static void target_due_cb(struct ev_loop *, struct ev_timer *);
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: v6probe run -c probe.conf [--once] [-v] [--syslog]\n"
+	    "\n"
+	    "The probe daemon: checks every target of probe.conf every interval,\n"
+	    "spools each result on disk and delivers it to the collector.\n"
+	    "\n"
+	    "  -c FILE    the configuration (see configs/probe.conf)\n"
+	    "  --once     check every target once, deliver, and exit: 0 when all\n"
+	    "             results were delivered, 1 when some wait in the spool\n"
+	    "  -v         debug messages (repeat for more)\n"
+	    "  --syslog   log to syslog instead of stderr\n"
+	    "\n"
+	    "Signals: SIGHUP reloads probe.conf (a broken file keeps the running\n"
+	    "configuration), SIGTERM finishes the checks in flight and exits.\n");
+}
+
+/* options for the engine from the config */
+static void
+engine_opts(struct probe *p, struct check_opts *o)
+{
+	const struct probe_conf *c = p->conf;
+
+	memset(o, 0, sizeof(*o));
+	o->probe = c->name;
+	o->timeout_ms = c->timeout_s * 1000;
+	o->warn_days = c->warn_days;
+	o->families = 1 << FAMILY_IPV6 | 1 << FAMILY_IPV4;
+	o->concurrency = c->concurrency;
+	o->resume_tls = 1;
+	o->ns_check = 1;
+	o->ns_cache_s = c->interval_s > 900 ? c->interval_s : 900;
+	o->store = p->store;
+}
+
+static struct ptarget *
+ptarget_new(struct probe *p, const char *name, const char *url,
+    const char *group, const char *large_path, int interval_s, int canary)
+{
+	struct ptarget *t = xcalloc(1, sizeof(*t));
+
+	t->p = p;
+	t->ct.name = xstrdup(name);
+	t->ct.url = xstrdup(url);
+	t->ct.group = group != NULL ? xstrdup(group) : NULL;
+	t->ct.large_path = large_path != NULL ? xstrdup(large_path) : NULL;
+	t->ct.user = t;
+	t->interval_s = interval_s;
+	t->canary = canary;
+	ev_timer_init(&t->timer, target_due_cb, t);
+	return t;
+}
+
+static void
+ptarget_free(struct ptarget *t)
+{
+	if (t == NULL)
+		return;
+	ev_timer_disarm(t->p->loop, &t->timer);
+	check_target_clear(&t->ct);
+	free(t->ct.name);
+	free(t->ct.url);
+	free(t->ct.group);
+	free(t->ct.large_path);
+	free(t);
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Spread the targets that have no due time yet over their interval. */
+static void
+schedule_new(struct probe *p, int now_all)
+{
+	uint64_t now = ev_now(p->loop);
+	size_t	 i = 0, n = 0;
+
+	for (struct ptarget *t = p->targets; t != NULL; t = t->next)
+		n += !t->removed;
+	for (struct ptarget *t = p->targets; t != NULL; t = t->next, i++) {
+		uint64_t ivl = (uint64_t)t->interval_s * 1000;
+
+		if (t->removed || ev_timer_armed(&t->timer) || t->ct.running)
+			continue;
+		t->due_ms = now_all ?
+		    now :
+		    now + sched_offset_ms(i, n, ivl, (uint32_t)random());
+		ev_timer_arm_at(p->loop, &t->timer, t->due_ms);
+	}
+}
+
+static void
+target_due_cb(struct ev_loop *loop, struct ev_timer *tm)
+{
+	struct ptarget *t = tm->arg;
+	struct probe   *p = t->p;
+	uint64_t	missed;
+
+	if (p->stopping)
+		return;
+	if (t->ct.running) {
+		/* still checking from last time: this round is skipped */
+		p->skipped++;
+		log_debug("target %s: previous check still running, round "
+			  "skipped",
+		    t->ct.name);
+	} else
+		check_submit(p->eng, &t->ct);
+	if (p->once)
+		return;
+	t->due_ms = sched_next_ms(t->due_ms, (uint64_t)t->interval_s * 1000,
+	    ev_now(loop), &missed);
+	p->skipped += missed;
+	ev_timer_arm_at(loop, &t->timer, t->due_ms);
+}
+
+static void
+sync_cb(struct ev_loop *loop, struct ev_timer *tm)
+{
+	struct probe *p = tm->arg;
+
+	if (spool_sync(p->spool) == -1) {
+		if (p->once) {
+			p->exit_code = 1;
+			ev_break(loop);
+			return;
+		}
+		/* retried in a second; records wait in memory meanwhile */
+		ev_timer_arm(p->loop, &p->sync_timer, 1000);
+	}
+	upload_kick(p->up);
+}
+
+static void
+canary_result(struct probe *p, struct check_report *rep)
+{
+	for (int f = 0; f < FAMILY__N; f++) {
+		int was = p->offline[f];
+
+		/* A round of canaries is every canary once; the family is
+		 * offline while all of them fail. */
+		p->canary_seen[f]++;
+		if (rep->r[f].outcome != OUTCOME_OK)
+			p->canary_fail[f]++;
+		if (p->canary_seen[f] < (int)p->conf->canaries.n)
+			continue;
+		p->offline[f] = p->canary_fail[f] == p->canary_seen[f];
+		p->canary_seen[f] = p->canary_fail[f] = 0;
+		if (p->offline[f] && !was)
+			log_warnx("canaries fail over %s: this probe's own "
+				  "network is down; %s results are marked "
+				  "probe_offline",
+			    family_name(f), family_name(f));
+		else if (!p->offline[f] && was)
+			log_info("canaries work again over %s", family_name(f));
+	}
+}
+
+static void
+spool_report(struct probe *p, struct check_report *rep)
+{
+	for (int f = 0; f < FAMILY__N; f++) {
+		struct result *r = &rep->r[f];
+		cJSON	      *j;
+		char	      *json;
+
+		if (!rep->checked[f])
+			continue;
+		if (p->offline[f])
+			r->warnings |= WARN_BIT(WARN_PROBE_OFFLINE);
+		r->seq = spool_next_seq(p->spool);
+		j = result_to_json(r);
+		json = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		spool_append(p->spool, json);
+		p->spooled++;
+	}
+	if (!ev_timer_armed(&p->sync_timer))
+		ev_timer_arm(p->loop, &p->sync_timer, SYNC_DELAY_MS);
+}
+
+static void maybe_finish(struct probe *);
+
+static void
+report_cb(struct check_report *rep, void *arg)
+{
+	struct probe   *p = arg;
+	struct ptarget *t = rep->t->user;
+
+	if (rep->start_ms >= t->due_ms)
+		sched_late_add(&p->late, rep->start_ms - t->due_ms);
+	p->checks++;
+	if (t->canary)
+		canary_result(p, rep);
+	else if (!t->removed)
+		spool_report(p, rep);
+	if (t->removed) {
+		/* unlinked at reload, kept until its check ended */
+		ptarget_free(t);
+	}
+	if (p->once && p->once_pending > 0)
+		p->once_pending--;
+	maybe_finish(p);
+}
+
+static void
+stats_log(struct probe *p, int info)
+{
+	struct spool_stats  ss;
+	struct upload_stats us;
+
+	spool_stats(p->spool, &ss);
+	upload_stats(p->up, &us);
+	(info ? log_info :
+		log_debug)("stats: %" PRIu64 " checks, start "
+			   "late p50 %" PRIu64 " ms p99 %" PRIu64
+			   " ms max %" PRIu64 " ms, %" PRIu64
+			   " rounds skipped; spool %" PRIu64 " records "
+			   "waiting, %" PRIu64 " dropped; delivered %" PRIu64
+			   " in %" PRIu64 " batches, %" PRIu64 " rejected",
+	    p->checks, sched_late_pct(&p->late, 0.5),
+	    sched_late_pct(&p->late, 0.99), p->late.max_ms, p->skipped,
+	    ss.records, ss.dropped, us.delivered, us.batches, us.rejected);
+}
+
+static void
+stats_cb(struct ev_loop *loop, struct ev_timer *tm)
+{
+	struct probe *p = tm->arg;
+
+	stats_log(p, 1);
+	ev_timer_arm(loop, tm, STATS_EVERY_MS);
+}
+
+/* --once: done when every target was checked and the spool is empty (0)
+ * or delivery failed (1). SIGTERM: done when no check runs. */
+static void
+maybe_finish(struct probe *p)
+{
+	struct spool_stats st;
+
+	if (p->stopping) {
+		if (check_inflight(p->eng) == 0)
+			ev_break(p->loop);
+		return;
+	}
+	if (!p->once || p->once_pending > 0)
+		return;
+	if (spool_has_unsynced(p->spool)) {
+		if (!ev_timer_armed(&p->sync_timer))
+			ev_timer_arm(p->loop, &p->sync_timer, 0);
+		return;
+	}
+	spool_stats(p->spool, &st);
+	if (st.records == 0) {
+		p->exit_code = 0;
+		ev_break(p->loop);
+	} else if (upload_failing(p->up)) {
+		log_warnx("%" PRIu64 " results wait in the spool for the next "
+			  "run",
+		    st.records);
+		p->exit_code = 1;
+		ev_break(p->loop);
+	} else
+		upload_kick(p->up);
+}
+
+static void
+probe_upload_idle_cb(struct upload *u, void *arg)
+{
+	(void)u;
+	maybe_finish(arg);
+}
+
+/* Targets of c: kept (same name and definition), changed (replaced),
+ * added, removed. */
+static void
+targets_apply(struct probe *p, const struct probe_conf *c)
+{
+	struct ptarget *old = p->targets, *list = NULL, **tail = &list;
+	size_t		n = 0;
+
+	for (size_t i = 0; i < c->ntargets + c->canaries.n; i++) {
+		const struct target_conf *tc =
+		    i < c->ntargets ? &c->targets[i] : NULL;
+		char		 cname[32];
+		const char	*name, *url, *group = NULL, *large = NULL;
+		int		 ivl = c->interval_s, canary = tc == NULL;
+		struct ptarget **pp, *t = NULL;
+
+		if (tc != NULL) {
+			name = tc->name;
+			url = tc->url;
+			group = tc->group;
+			large = tc->large_path;
+			if (tc->interval_s > 0)
+				ivl = tc->interval_s;
+		} else {
+			snprintf(cname, sizeof(cname), "canary-%zu",
+			    i - c->ntargets);
+			name = cname;
+			url = c->canaries.v[i - c->ntargets];
+		}
+		for (pp = &old; *pp != NULL; pp = &(*pp)->next)
+			if (strcmp((*pp)->ct.name, name) == 0 &&
+			    (*pp)->canary == canary)
+				break;
+		if (*pp != NULL && str_same((*pp)->ct.url, url) &&
+		    str_same((*pp)->ct.group, group) &&
+		    str_same((*pp)->ct.large_path, large)) {
+			t = *pp;
+			*pp = t->next; /* kept as it is */
+			if (t->interval_s != ivl) {
+				t->interval_s = ivl;
+				ev_timer_disarm(p->loop, &t->timer);
+			}
+		} else
+			t = ptarget_new(p, name, url, group, large, ivl,
+			    canary);
+		t->next = NULL;
+		*tail = t;
+		tail = &t->next;
+		n++;
+	}
+	/* What is left of the old list is gone (or changed): free it, or
+	 * let its running check finish first. */
+	while (old != NULL) {
+		struct ptarget *t = old;
+
+		old = t->next;
+		t->next = NULL;
+		ev_timer_disarm(p->loop, &t->timer);
+		if (t->ct.running)
+			t->removed = 1;
+		else
+			ptarget_free(t);
+	}
+	p->targets = list;
+	p->ntargets = n;
+}
+
+static int
+store_load(struct probe *p, const char *cacert, char *err, size_t errlen)
+{
+	X509_STORE *st;
+
+	if (p->store != NULL && str_same(p->store_path, cacert))
+		return 0;
+	if ((st = tls_store_load(cacert, err, errlen)) == NULL)
+		return -1;
+	X509_STORE_free(p->store);
+	p->store = st;
+	free(p->store_path);
+	p->store_path = xstrdup(cacert);
+	return 0;
+}
+
+/* Apply a freshly loaded config (start or reload). Takes ownership of c
+ * when it returns 0. */
+static int
+probe_apply(struct probe *p, struct probe_conf *c)
+{
+	struct probe_conf *prev = p->conf;
+	struct check_opts  o;
+	char		   err[512];
+
+	if (store_load(p, c->cacert, err, sizeof(err)) == -1 ||
+	    upload_configure(p->up, c->collector_url, c->token_file,
+		c->collector_cacert, c->name, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", p->conf_path, err);
+		return -1;
+	}
+	if (prev != NULL) {
+		if (!str_same(prev->spool_dir, c->spool_dir) ||
+		    prev->spool_max_mb != c->spool_max_mb)
+			log_warnx("reload: spool settings change at the next "
+				  "restart");
+		if (!str_same(prev->user, c->user))
+			log_warnx("reload: user changes at the next restart");
+		if (!str_same(prev->name, c->name))
+			log_warnx("reload: probe.name changes the name "
+				  "records carry from now on");
+	}
+	p->conf = c;
+	targets_apply(p, c);
+	engine_opts(p, &o);
+	check_engine_set(p->eng, &o);
+	probe_conf_free(prev);
+	return 0;
+}
+
+static void
+sighup_cb(struct ev_loop *loop, struct ev_signal *s)
+{
+	struct probe	  *p = s->arg;
+	struct probe_conf *c;
+	struct cfg	   cf;
+
+	(void)loop;
+	log_info("SIGHUP: reloading %s", p->conf_path);
+	if ((c = probe_conf_load(p->conf_path, &cf)) == NULL) {
+		for (size_t i = 0; i < cf.nerrs; i++)
+			log_warnx("reload: %s", cf.errs[i]);
+		log_warnx("reload: %s is broken; the running configuration "
+			  "stays",
+		    p->conf_path);
+		cfg_close(&cf);
+		return;
+	}
+	cfg_close(&cf);
+	if (probe_apply(p, c) == -1) {
+		log_warnx("reload: the running configuration stays");
+		probe_conf_free(c);
+		return;
+	}
+	schedule_new(p, 0);
+	log_info("reload: %zu targets, %zu canaries", p->conf->ntargets,
+	    p->conf->canaries.n);
+}
+
+static void
+stop_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
+{
+	struct probe *p = tm->arg;
+
+	log_warnx("stopping: %zu checks did not finish in time and are "
+		  "abandoned",
+	    check_inflight(p->eng));
+	ev_break(loop);
+}
+
+static void
+sigterm_cb(struct ev_loop *loop, struct ev_signal *s)
+{
+	struct probe *p = s->arg;
+
+	if (p->stopping) {
+		ev_break(loop);
+		return;
+	}
+	log_info("signal %d: finishing %zu checks in flight, then stopping",
+	    s->signo, check_inflight(p->eng));
+	p->stopping = 1;
+	for (struct ptarget *t = p->targets; t != NULL; t = t->next)
+		ev_timer_disarm(loop, &t->timer);
+	/* bound: a check cannot run longer than its phases' deadlines */
+	ev_timer_arm(loop, &p->stop_timer,
+	    (uint64_t)p->conf->timeout_s * 4000 + 1000);
+	maybe_finish(p);
+}
+
+/* The spool directory and what is in it (flat) go to uid:gid. */
+static int
+chown_spool(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	struct dirent *de;
+	DIR	      *d;
+	int	       rc = 0;
+
+	if (chown(dir, uid, gid) == -1 || (d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fchownat(dirfd(d), de->d_name, uid, gid,
+			AT_SYMLINK_NOFOLLOW) == -1) {
+			snprintf(err, errlen, "%s/%s: %s", dir, de->d_name,
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Started as root: own the spool, then become the configured user. */
+static int
+drop_root(struct probe *p, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0) {
+		log_debug("not root: running as uid %d", (int)geteuid());
+		return 0;
+	}
+	if (priv_lookup(p->conf->user, &uid, &gid, err, errlen) == -1)
+		return -1;
+	if (chown_spool(p->conf->spool_dir, uid, gid, err, errlen) == -1)
+		return -1;
+	if (priv_drop(p->conf->user, err, errlen) == -1)
+		return -1;
+	log_info("dropped root: running as %s", p->conf->user);
+	return 0;
+}
+
+int
+run_main(int argc, char **argv)
+{
+	enum { O_ONCE = 256, O_SYSLOG };
+	static const struct option opts[] = {{"once", no_argument, NULL,
+						 O_ONCE},
+	    {"syslog", no_argument, NULL, O_SYSLOG},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct probe		   p;
+	struct probe_conf	  *c;
+	struct check_opts	   o;
+	struct cfg		   cf;
+	char			   err[512];
+	int			   ch, verbose = 0, use_syslog = 0;
+
+	memset(&p, 0, sizeof(p));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			p.conf_path = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case O_ONCE:
+			p.once = 1;
+			break;
+		case O_SYSLOG:
+			use_syslog = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (p.conf_path == NULL || optind != argc) {
+		run_usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_init("v6probe", verbose, use_syslog);
+	if ((c = probe_conf_load(p.conf_path, &cf)) == NULL) {
+		cfg_report(&cf);
+		cfg_close(&cf);
+		return EXIT_USAGE;
+	}
+	cfg_close(&cf);
+	if (resolv_library_init() == -1 ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("library setup failed");
+	srandom((unsigned)(now_mono_us() ^ (uint64_t)getpid()));
+	if ((p.loop = ev_loop_new()) == NULL)
+		fatal("epoll");
+	if ((p.spool = spool_open(c->spool_dir, (uint64_t)c->spool_max_mb << 20,
+		 err, sizeof(err))) == NULL)
+		fatalx("spool: %s", err);
+	if ((p.up = upload_new(p.loop, p.spool)) == NULL)
+		fatalx("cannot set up libcurl");
+	upload_on_idle(p.up, probe_upload_idle_cb, &p);
+	p.conf = c;
+	if (store_load(&p, c->cacert, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	engine_opts(&p, &o);
+	if ((p.eng = check_engine_new(p.loop, &o, report_cb, &p, err,
+		 sizeof(err))) == NULL)
+		fatalx("%s", err);
+	p.conf = NULL;
+	if (probe_apply(&p, c) == -1)
+		fatalx("%s: cannot start", p.conf_path);
+	if (drop_root(&p, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	ev_timer_init(&p.sync_timer, sync_cb, &p);
+	ev_timer_init(&p.stop_timer, stop_timer_cb, &p);
+	ev_timer_init(&p.stats_timer, stats_cb, &p);
+	if (ev_signal_start(p.loop, &p.sigterm, SIGTERM, sigterm_cb, &p) ==
+		-1 ||
+	    ev_signal_start(p.loop, &p.sigint, SIGINT, sigterm_cb, &p) == -1 ||
+	    ev_signal_start(p.loop, &p.sighup, SIGHUP, sighup_cb, &p) == -1)
+		fatal("signalfd");
+	signal(SIGPIPE, SIG_IGN);
+	log_info("v6probe %s: %zu targets, %zu canaries, every %d s; spool "
+		 "%s; collector %s",
+	    V6WATCH_VERSION, p.conf->ntargets, p.conf->canaries.n,
+	    p.conf->interval_s, p.conf->spool_dir, p.conf->collector_url);
+	if (p.once) {
+		p.once_pending = p.ntargets;
+		p.exit_code = 1;
+		/* results of a previous run go first */
+		upload_kick(p.up);
+	} else
+		ev_timer_arm(p.loop, &p.stats_timer, STATS_EVERY_MS);
+	schedule_new(&p, p.once);
+	if (p.once && p.ntargets == 0)
+		maybe_finish(&p);
+	if (ev_run(p.loop) == -1)
+		fatal("event loop");
+
+	if (spool_sync(p.spool) == -1)
+		log_warnx("spool: some results could not be written");
+	stats_log(&p, !p.once || verbose > 0);
+	check_engine_free(p.eng);
+	upload_free(p.up);
+	spool_close(p.spool);
+	while (p.targets != NULL) {
+		struct ptarget *t = p.targets;
+
+		p.targets = t->next;
+		ptarget_free(t);
+	}
+	X509_STORE_free(p.store);
+	free(p.store_path);
+	probe_conf_free(p.conf);
+	ev_loop_free(p.loop);
+	curl_global_cleanup();
+	return p.stopping ? 0 : p.exit_code;
+}

@@ -1,0 +1,357 @@
+/*
+ * test_spool: the probe's durable queue on a real directory -- order,
+ * acknowledgement, sequence numbers across reopen, a torn last line and a
+ * corrupt one cut off, the size bound, a full disk (RLIMIT_FSIZE makes
+ * writes fail with EFBIG as a full disk would) and records too large to
+ * send.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "spool.h"
+#include "util.h"
+
+static char dir[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/v6w-spool.XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct spool *
+open_spool(uint64_t max)
+{
+	char	      err[256];
+	struct spool *s = spool_open(dir, max, err, sizeof(err));
+
+	if (s == NULL)
+		fail_msg("spool_open: %s", err);
+	return s;
+}
+
+static uint64_t
+add(struct spool *s, const char *tag)
+{
+	char *json;
+
+	if (asprintf(&json, "{\"seq\":%" PRIu64 ",\"tag\":\"%s\"}",
+		spool_next_seq(s), tag) == -1)
+		fail();
+	return spool_append(s, json);
+}
+
+/* Peek everything (large max) and return it; count in *n. */
+static char *
+peek_all(struct spool *s, size_t *n, uint64_t *first, uint64_t *last)
+{
+	char  *out;
+	size_t len;
+
+	if (spool_peek(s, 1 << 24, &out, &len, n, first, last) == -1) {
+		*n = 0;
+		return NULL;
+	}
+	assert_int_equal(strlen(out), len);
+	return out;
+}
+
+static void
+test_order_ack_reopen(void **state)
+{
+	struct spool	  *s = open_spool(1 << 20);
+	struct spool_stats st;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out;
+
+	(void)state;
+	assert_int_equal(spool_next_seq(s), 1);
+	assert_int_equal(add(s, "a"), 1);
+	assert_int_equal(add(s, "b"), 2);
+	assert_int_equal(add(s, "c"), 3);
+	/* nothing leaves before it is durable */
+	assert_null(peek_all(s, &n, &first, &last));
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 3);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 3);
+	assert_string_equal(out,
+	    "{\"seq\":1,\"tag\":\"a\"},{\"seq\":2,\"tag\":"
+	    "\"b\"},{\"seq\":3,\"tag\":\"c\"}");
+	free(out);
+	/* not acknowledged: the same batch again after a reopen */
+	spool_close(s);
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 4);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 3);
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	assert_null(peek_all(s, &n, &first, &last));
+	add(s, "d");
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 1);
+	assert_int_equal(first, 4);
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	spool_stats(s, &st);
+	assert_int_equal(st.acked, 4);
+	assert_int_equal(st.records, 0);
+	spool_close(s);
+	/* everything delivered: the seq still goes on */
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 5);
+	spool_close(s);
+}
+
+static void
+test_batches_bounded(void **state)
+{
+	struct spool *s = open_spool(8 << 20);
+	uint64_t      first, last, expect = 1;
+	size_t	      n, len, total = 0;
+	char	     *out;
+
+	(void)state;
+	for (int i = 0; i < 5000; i++)
+		add(s, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	assert_int_equal(spool_sync(s), 0);
+	while (spool_peek(s, 10000, &out, &len, &n, &first, &last) == 0) {
+		assert_true(len <= 10000);
+		assert_int_equal(first, expect);
+		assert_int_equal(last, first + n - 1);
+		expect = last + 1;
+		total += n;
+		free(out);
+		assert_int_equal(spool_ack_peeked(s), 0);
+	}
+	assert_int_equal(total, 5000);
+	spool_close(s);
+}
+
+static char *
+only_segment(void)
+{
+	char  cmd[160], path[256];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/seg-*.log | tail -1", dir);
+	p = popen(cmd, "r");
+	assert_non_null(fgets(path, sizeof(path), p));
+	pclose(p);
+	path[strcspn(path, "\n")] = '\0';
+	return xstrdup(path);
+}
+
+static void
+test_torn_and_corrupt(void **state)
+{
+	struct spool	  *s = open_spool(1 << 20);
+	struct spool_stats st;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out, *seg;
+	int		   fd;
+
+	(void)state;
+	add(s, "a");
+	add(s, "b");
+	assert_int_equal(spool_sync(s), 0);
+	spool_close(s);
+	/* a crash in the middle of writing line 3 */
+	seg = only_segment();
+	fd = open(seg, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "1234abcd 3 {\"seq\":3,\"ta", 23), 23);
+	close(fd);
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_int_equal(st.recovered_cut, 23);
+	assert_int_equal(spool_next_seq(s), 3);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 2);
+	free(out);
+	/* a flipped byte in a complete line: cut from there */
+	add(s, "c");
+	add(s, "d");
+	assert_int_equal(spool_sync(s), 0);
+	spool_close(s);
+	free(seg);
+	seg = only_segment(); /* c and d went into a new segment */
+	{
+		char  *text;
+		size_t len;
+		char  *p;
+
+		assert_int_equal(file_read(seg, 1 << 20, &text, &len), 0);
+		p = strstr(text, "\"c\"");
+		assert_non_null(p);
+		p[1] = 'C';
+		assert_int_equal(file_write_atomic(seg, text, len, 0600), 0);
+		free(text);
+	}
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_true(st.recovered_cut > 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 2); /* a and b */
+	assert_int_equal(last, 2);
+	free(out);
+	/* no seq is reused that a peer might have seen: c and d were never
+	 * valid, so 3 is next again */
+	assert_int_equal(spool_next_seq(s), 3);
+	spool_close(s);
+	free(seg);
+}
+
+static void
+test_size_bound(void **state)
+{
+	struct spool	  *s = open_spool(256 << 10);
+	struct spool_stats st;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out, pad[1001];
+
+	(void)state;
+	memset(pad, 'p', 1000);
+	pad[1000] = '\0';
+	for (int i = 0; i < 2000; i++) { /* ~2 MB into 256 KiB */
+		add(s, pad);
+		if (i % 100 == 99)
+			assert_int_equal(spool_sync(s), 0);
+	}
+	assert_int_equal(spool_sync(s), 0);
+	spool_stats(s, &st);
+	assert_true(st.bytes <= 256 << 10);
+	assert_true(st.dropped > 1500);
+	assert_int_equal(st.acked, st.dropped); /* the oldest went */
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(first, st.acked + 1);
+	assert_int_equal(last, 2000);
+	free(out);
+	spool_close(s);
+	s = open_spool(256 << 10);
+	assert_int_equal(spool_next_seq(s), 2001);
+	spool_close(s);
+}
+
+static void
+test_disk_full(void **state)
+{
+	struct spool	  *s = open_spool(1 << 20);
+	struct spool_stats st;
+	struct rlimit	   rl, old;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	add(s, "a");
+	assert_int_equal(spool_sync(s), 0);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = 100; /* the segment cannot grow past 100 bytes */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	for (int i = 0; i < 50; i++)
+		add(s, "during an outage of the disk");
+	assert_int_equal(spool_sync(s), -1);
+	spool_stats(s, &st);
+	assert_true(st.disk_full);
+	assert_int_equal(st.records, 51);
+	/* the one durable record can still be delivered */
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 1);
+	free(out);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(spool_sync(s), 0);
+	spool_stats(s, &st);
+	assert_false(st.disk_full);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 51);
+	assert_int_equal(last, 51);
+	free(out);
+	spool_close(s);
+	/* the file stayed whole: nothing cut on reopen */
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_int_equal(st.recovered_cut, 0);
+	assert_int_equal(spool_next_seq(s), 52);
+	spool_close(s);
+}
+
+static void
+test_skip_first(void **state)
+{
+	struct spool *s = open_spool(1 << 20);
+	uint64_t      first, last;
+	size_t	      n;
+	char	     *out;
+
+	(void)state;
+	add(s, "too large");
+	add(s, "fine");
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	free(out);
+	assert_int_equal(spool_skip_first(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 1);
+	assert_int_equal(first, 2);
+	free(out);
+	spool_close(s);
+}
+
+static void
+test_crc(void **state)
+{
+	(void)state;
+	/* the standard check value of CRC-32/IEEE */
+	assert_int_equal(spool_crc32("123456789", 9), 0xcbf43926);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_order_ack_reopen, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_batches_bounded, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_skip_first, setup, teardown),
+	    cmocka_unit_test(test_crc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
