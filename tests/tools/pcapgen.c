@@ -295,12 +295,15 @@ static const struct bench_entry bench_specs[] = {
     {20, {"v4-short", LK_V4, P_V4_UDP, 8, .fam = FAM_V4}},
 };
 #define BENCH_SNAPLEN 128
+#define BENCH_FLOWS   4096
 
 #define FRAME_MAX 4096
 
 struct frame {
 	uint8_t	 b[FRAME_MAX];
 	size_t	 caplen, wirelen;
+	size_t	 l4off; /* TCP/UDP header; 0: none */
+	int	 tcp;
 	uint32_t ts_sec, ts_frac;
 };
 
@@ -353,6 +356,16 @@ addr6(uint8_t *p, uint16_t a, uint16_t b)
 	put16(p + 14, b);
 }
 
+/* A plain data segment: header length 20, ACK + PSH, a full window. */
+static void
+tcp_flags(uint8_t *t)
+{
+	memset(t + 4, 0, 16);
+	t[12] = 0x50;
+	t[13] = 0x18;
+	put16(t + 14, 0xffff);
+}
+
 static size_t
 build_v4(uint8_t *p, int proto, int l4len, int payload)
 {
@@ -372,9 +385,9 @@ build_v4(uint8_t *p, int proto, int l4len, int payload)
 		put16(p + 22, 53);
 		put16(p + 24, (uint16_t)(8 + payload));
 	} else {
-		put16(p + 20, 443);
-		put16(p + 22, 40000);
-		p[32] = 0x50; /* data offset 5 */
+		put16(p + 20, 40000);
+		put16(p + 22, 443);
+		tcp_flags(p + 20);
 	}
 	return total;
 }
@@ -434,16 +447,19 @@ build_v6(uint8_t *p, const struct spec *s, int proto, size_t l4len)
 
 /* The L3 packet of s at p; returns its length. */
 static size_t
-build_l3(uint8_t *p, const struct spec *s, uint16_t *type)
+build_l3(uint8_t *p, const struct spec *s, uint16_t *type, size_t *l4)
 {
 	size_t off, n;
 
+	*l4 = 0;
 	switch (s->l3) {
 	case P_V4_UDP:
 		*type = 0x0800;
+		*l4 = 20;
 		return build_v4(p, 17, 8, s->payload);
 	case P_V4_TCP:
 		*type = 0x0800;
+		*l4 = 20;
 		return build_v4(p, 6, 20, s->payload);
 	case P_V6_UDP:
 	case P_V6_TCP:
@@ -477,10 +493,12 @@ build_l3(uint8_t *p, const struct spec *s, uint16_t *type)
 				p[off + 8 + 6] = 17;
 			}
 		} else if (s->l3 == P_V6_TCP) {
-			put16(p + off, 443);
-			put16(p + off + 2, 40000);
-			p[off + 12] = 0x50;
+			put16(p + off, 40000);
+			put16(p + off + 2, 443);
+			tcp_flags(p + off);
 		}
+		if (s->l3 == P_V6_UDP || s->l3 == P_V6_TCP)
+			*l4 = off;
 		return off + n;
 	case P_ARP:
 		*type = 0x0806;
@@ -514,10 +532,10 @@ build_frame(struct frame *f, const struct spec *s, enum link l)
 {
 	uint8_t	 l3[FRAME_MAX];
 	uint16_t type = 0;
-	size_t	 n3, off = 0, toff = 0, hdr;
+	size_t	 n3, off = 0, toff = 0, hdr, l4;
 	uint8_t *b = f->b;
 
-	n3 = build_l3(l3, s, &type);
+	n3 = build_l3(l3, s, &type, &l4);
 	if (s->pppoe) {
 		uint8_t ppp[FRAME_MAX];
 
@@ -580,6 +598,8 @@ build_frame(struct frame *f, const struct spec *s, enum link l)
 		}
 	}
 	memcpy(b + off, l3, n3);
+	f->l4off = l4 > 0 && !s->pppoe ? off + l4 : 0;
+	f->tcp = s->l3 == P_V4_TCP || s->l3 == P_V6_TCP;
 	f->wirelen = off + n3;
 	if (l == L_EN10MB && f->wirelen < 60) { /* Ethernet padding */
 		memset(b + f->wirelen, 0, 60 - f->wirelen);
@@ -850,6 +870,7 @@ gen_bench(struct out *o, enum link l, long count, uint64_t seed)
 {
 	enum { NB = sizeof(bench_specs) / sizeof(bench_specs[0]) };
 	static struct frame frames[NB];
+	static uint32_t	    seq[BENCH_FLOWS];
 	uint8_t		    pick[10000];
 	size_t		    npick = 0;
 	struct totals	    t;
@@ -873,6 +894,17 @@ gen_bench(struct out *o, enum link l, long count, uint64_t seed)
 	for (long k = 0; k < count; k++) {
 		size_t	      i = pick[rnd(&seed) % npick];
 		struct frame *f = &frames[i];
+		uint64_t      r = rnd(&seed);
+		unsigned      flow = (unsigned)(r % BENCH_FLOWS);
+
+		/* many flows, each with its own rising sequence numbers */
+		if (f->l4off > 0 && f->l4off + 8 <= f->caplen) {
+			put16(f->b + f->l4off, (uint16_t)(1024 + flow));
+			if (f->tcp) {
+				put32(f->b + f->l4off + 4, seq[flow]);
+				seq[flow] += (uint32_t)(f->wirelen - f->l4off);
+			}
+		}
 
 		f->ts_sec = 1764480000 + (uint32_t)(k / 100000);
 		f->ts_frac = (uint32_t)(k % 100000) * 10;
