@@ -3,8 +3,9 @@
  * (pcap_open_dead + pcap_dump) are counted frame by frame, with and without
  * a filter; missing, foreign, truncated and unsupported files fail with a
  * message naming the file. A live capture on the loopback, driven by the
- * event loop, counts UDP datagrams the test sends itself (skipped without
- * the privilege to capture).
+ * event loop, counts UDP datagrams the test sends itself, also after the
+ * process gave up root as the daemon will (skipped without the privilege
+ * to capture).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -306,6 +309,74 @@ test_live_loopback(void **state)
 	ev_loop_free(loop);
 }
 
+/* The child of test_live_after_setuid: 0 when all went well. */
+static int
+live_child(int port)
+{
+	struct ev_loop	   *loop = ev_loop_new();
+	struct capture	   *cap;
+	struct pkt_counts   c;
+	struct sockaddr_in6 a;
+	char		    err[512], filter[64];
+	uint64_t	    n6 = 0;
+	int		    s, rc = 0;
+
+	snprintf(filter, sizeof(filter), "udp port %d", port);
+	if ((cap = capture_open(loop, "lo", filter, err, sizeof(err))) ==
+	    NULL) {
+		ev_loop_free(loop);
+		return 77;
+	}
+	if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+	    setuid(65534) == -1 || setuid(0) != -1)
+		rc = 2;
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	a.sin6_port = htons((uint16_t)port);
+	a.sin6_addr = in6addr_loopback;
+	if (rc == 0 &&
+	    (s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1) {
+		for (int i = 0; i < 4; i++)
+			if (sendto(s, "x", 1, 0, (struct sockaddr *)&a,
+				sizeof(a)) != 1)
+				rc = 3;
+		close(s);
+	}
+	for (int i = 0; rc == 0 && i < 100 && n6 < 4; i++) {
+		if (ev_run_once(loop, 50) < 0)
+			rc = 4;
+		capture_take(cap, &c);
+		n6 += c.packets[PKT_IPV6];
+	}
+	if (rc == 0 && (n6 != 4 || capture_error(cap) != NULL))
+		rc = 5;
+	capture_close(cap);
+	ev_loop_free(loop);
+	return rc;
+}
+
+/* Opened as root, the capture keeps counting as nobody. */
+static void
+test_live_after_setuid(void **state)
+{
+	pid_t pid;
+	int   status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(live_child(20000 + (int)((getpid() + 7) % 40000)));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void
 test_live_errors(void **state)
 {
@@ -329,6 +400,7 @@ main(void)
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_stream),
 	    cmocka_unit_test(test_live_loopback),
+	    cmocka_unit_test(test_live_after_setuid),
 	    cmocka_unit_test(test_live_errors),
 	};
 
