@@ -63,8 +63,14 @@ traffic_usage(FILE *f)
 	    "\n"
 	    "VLAN-tagged (802.1Q, 802.1ad) and PPPoE frames count by their inner\n"
 	    "family; truncated or malformed frames count under other (and as\n"
-	    "\"malformed\"). Link types: Ethernet, Linux cooked (SLL, SLL2), raw IP,\n"
-	    "BSD loopback.\n"
+	    "\"malformed\"). Bytes are lengths on the wire. Link types: Ethernet,\n"
+	    "Linux cooked (SLL, SLL2), raw IP, BSD loopback.\n"
+	    "\n"
+	    "JSON: packets, bytes (ipv6, ipv4, other), ipv6_share (of IP bytes),\n"
+	    "icmpv6 (packet_too_big, dest_unreachable, unreachable_by_code,\n"
+	    "ptb_mtus [{mtu, count}], ptb_mtus_untracked, ptb_mtu_min), malformed;\n"
+	    "with -i also ts, iface, interval_s and drops (packets the kernel\n"
+	    "dropped). Live counts lag the wire by up to %d ms.\n"
 	    "\n"
 	    "Examples:\n"
 	    "  v6probe traffic -r uplink.pcapng\n"
@@ -74,7 +80,7 @@ traffic_usage(FILE *f)
 	    "  v6probe traffic -i eth0 --interval 60 --json >>traffic.jsonl\n"
 	    "\n"
 	    "Exit status: 0 done, 3 usage error, unreadable file or capture error.\n",
-	    TRAFFIC_INTERVAL_MAX, TRAFFIC_INTERVAL_DEFAULT);
+	    TRAFFIC_INTERVAL_MAX, TRAFFIC_INTERVAL_DEFAULT, CAPTURE_TIMEOUT_MS);
 }
 
 /* msg NULL: getopt said what is wrong. */
