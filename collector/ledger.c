@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,11 @@ series_free(struct series *s)
 	cJSON_free(s->json);
 	free(s->url);
 	free(s->group);
+	free(s->remote);
+	free(s->tls_version);
+	free(s->issuer);
+	free(s->error);
+	free(s->addrs);
 	free(s);
 }
 
@@ -87,6 +93,7 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 	s->stored_t = -1;
 	s->outcome = OUTCOME_ERROR;
 	s->ready = -1;
+	s->score = -1;
 	s->state = STATE_UNKNOWN;
 	for (int p = 0; p < PHASE__N; p++)
 		s->ms[p] = -1;
@@ -115,6 +122,20 @@ series_set_str(char **dst, const char *src)
 	*dst = xstrdup(src);
 }
 
+static void
+series_set_addrs(struct series *s, const struct result_addr *a, size_t n)
+{
+	if (n > RESULT_ADDR_MAX)
+		n = RESULT_ADDR_MAX;
+	if (n != s->naddrs) {
+		free(s->addrs);
+		s->addrs = n > 0 ? xcalloc(n, sizeof(*s->addrs)) : NULL;
+		s->naddrs = n;
+	}
+	if (n > 0)
+		memcpy(s->addrs, a, n * sizeof(*a));
+}
+
 void
 series_note(struct series *s, const struct result *r, int64_t t)
 {
@@ -139,6 +160,13 @@ series_note(struct series *s, const struct result *r, int64_t t)
 	s->ready = r->ready;
 	series_set_str(&s->url, r->url);
 	series_set_str(&s->group, r->group);
+	s->score = r->score;
+	s->http_status = r->has_http ? r->http_status : 0;
+	series_set_str(&s->remote, r->remote);
+	series_set_str(&s->tls_version, r->has_tls ? r->tls_version : "");
+	series_set_str(&s->issuer, r->has_tls ? r->issuer : "");
+	series_set_str(&s->error, r->error);
+	series_set_addrs(s, r->addrs, r->naddrs);
 	st = state_of_record(r->outcome, r->warnings);
 	if (st != s->state || s->since == 0) {
 		s->state = st;
@@ -164,6 +192,38 @@ add_num(cJSON *o, const char *key, double v, int prec)
 	}
 	snprintf(buf, sizeof(buf), "%.*f", prec, v);
 	cJSON_AddRawToObject(o, key, buf);
+}
+
+static void
+series_details_obj(cJSON *o, const struct series *s)
+{
+	cJSON *a;
+
+	if (s->score >= 0)
+		cJSON_AddNumberToObject(o, "score", s->score);
+	if (s->http_status > 0)
+		cJSON_AddNumberToObject(o, "http", s->http_status);
+	if (s->remote != NULL)
+		cJSON_AddStringToObject(o, "remote", s->remote);
+	if (s->tls_version != NULL)
+		cJSON_AddStringToObject(o, "tls_version", s->tls_version);
+	if (s->issuer != NULL)
+		cJSON_AddStringToObject(o, "issuer", s->issuer);
+	if (s->error != NULL)
+		cJSON_AddStringToObject(o, "error", s->error);
+	if (s->naddrs == 0)
+		return;
+	a = cJSON_AddArrayToObject(o, "addresses");
+	for (size_t i = 0; i < s->naddrs; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(a, e);
+		cJSON_AddStringToObject(e, "ip", s->addrs[i].ip);
+		cJSON_AddStringToObject(e, "outcome",
+		    outcome_name(s->addrs[i].outcome));
+		if (s->addrs[i].connect_ms >= 0)
+			add_num(e, "connect_ms", s->addrs[i].connect_ms, 3);
+	}
 }
 
 static cJSON *
@@ -215,6 +275,7 @@ series_obj(const struct series *s)
 		cJSON_AddStringToObject(o, "url", s->url);
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
+	series_details_obj(o, s);
 	cJSON_AddStringToObject(o, "state", state_name(s->state));
 	add_num(o, "since", s->since, 3);
 	return o;
@@ -378,6 +439,54 @@ series_traffic_from_json(const cJSON *o, struct series *s)
 	return ok ? 0 : -1;
 }
 
+/* The optional details; -1 when one is there but wrong. */
+static int
+series_details_from_json(const cJSON *o, struct series *s)
+{
+	static const struct {
+		const char *key;
+		size_t	    max;
+		size_t	    off;
+	} strs[] = {{"remote", RESULT_REMOTE_MAX,
+			offsetof(struct series, remote)},
+	    {"tls_version", 16, offsetof(struct series, tls_version)},
+	    {"issuer", RESULT_ISSUER_MAX, offsetof(struct series, issuer)},
+	    {"error", RESULT_ERROR_MAX, offsetof(struct series, error)}};
+	const cJSON *a, *e;
+	int	     ok = 1, v;
+	size_t	     n = 0;
+
+	s->score =
+	    jget(o, "score") == NULL ? -1 : (int)jnum(o, "score", 0, 100, &ok);
+	s->http_status =
+	    jget(o, "http") == NULL ? 0 : (int)jnum(o, "http", 1, 999, &ok);
+	for (size_t i = 0; i < NELEM(strs); i++)
+		if (jget(o, strs[i].key) != NULL)
+			series_set_str((char **)((char *)s + strs[i].off),
+			    jstr(o, strs[i].key, strs[i].max, &ok));
+	a = jget(o, "addresses");
+	if (a == NULL)
+		return ok ? 0 : -1;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > RESULT_ADDR_MAX)
+		return -1;
+	s->addrs = xcalloc(RESULT_ADDR_MAX, sizeof(*s->addrs));
+	cJSON_ArrayForEach(e, a)
+	{
+		struct result_addr *ad = &s->addrs[n++];
+
+		if (str_copy(ad->ip, sizeof(ad->ip),
+			jstr(e, "ip", RESULT_IP_MAX, &ok)) == -1 ||
+		    (v = outcome_from_name(jstr(e, "outcome", 32, &ok))) == -1)
+			return -1;
+		ad->outcome = v;
+		ad->connect_ms = jget(e, "connect_ms") == NULL ?
+		    -1 :
+		    jnum(e, "connect_ms", 0, RESULT_MS_MAX, &ok);
+	}
+	s->naddrs = n;
+	return ok ? 0 : -1;
+}
+
 static int
 series_check_from_json(const cJSON *o, struct series *s)
 {
@@ -412,6 +521,8 @@ series_check_from_json(const cJSON *o, struct series *s)
 	if (jget(o, "group") != NULL)
 		series_set_str(&s->group,
 		    jstr(o, "group", RESULT_NAME_MAX, &ok));
+	if (series_details_from_json(o, s) == -1)
+		return -1;
 	if ((v = state_from_name(jstr(o, "state", 16, &ok))) == -1)
 		return -1;
 	s->state = v;

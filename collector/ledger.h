@@ -43,6 +43,14 @@ struct series {
 	int		      ready; /* -1 unknown */
 	char		     *url;
 	char		     *group;
+	int		      score; /* -1 unknown; details for the pages: */
+	int		      http_status;
+	char		     *remote;
+	char		     *tls_version;
+	char		     *issuer;
+	char		     *error;
+	struct result_addr   *addrs;
+	size_t		      naddrs;
 	enum state	      state;
 	double		      since; /* ts of the first record in this state */
 	struct result_traffic traffic;
