@@ -1,5 +1,6 @@
 /*
- * collector: build, authenticate, reload and free the daemon's state.
+ * collector: build, authenticate, reload and free the daemon's state;
+ * hand each batch to the alerts and commit what they changed.
  */
 #include <errno.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "alert.h"
 #include "collector.h"
 #include "conf.h"
 #include "ledger.h"
@@ -16,6 +18,63 @@
 #include "store.h"
 #include "table.h"
 #include "util.h"
+
+void
+collector_alert_conf(const struct collector_conf *cc, struct alert_conf *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	state_conf_init(&ac->sc, cc->down_after, cc->up_after, cc->quorum,
+	    cc->step_s);
+	if (cc->ncert_thresholds < 0) {
+		alert_conf_default_thresholds(ac, cc->cert_warn_days);
+		return;
+	}
+	for (int i = 0;
+	     i < cc->ncert_thresholds && ac->nthresholds < ALERT_THRESHOLDS_MAX;
+	     i++)
+		ac->thresholds[ac->nthresholds++] = cc->cert_thresholds[i];
+}
+
+/* Events are queued durably, then the state that raised them is saved. */
+static void
+collector_alert_commit(struct collector *co)
+{
+	char err[512];
+
+	if (alert_save(co->alert, err, sizeof(err)) == -1)
+		log_warnx("alert: cannot save the state: %s", err);
+}
+
+static void
+collector_batch_cb(struct ledger *lg, double now, void *arg)
+{
+	struct collector *co = arg;
+
+	alert_batch(co->alert, co->ledgers, co->nledgers, lg, now);
+	collector_alert_commit(co);
+}
+
+static void
+collector_tick_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct collector *co = t->arg;
+
+	alert_tick(co->alert, co->ledgers, co->nledgers, now_wall());
+	collector_alert_commit(co);
+	ev_timer_arm(loop, t, (uint64_t)co->conf->step_s * 1000);
+}
+
+/* The alert settings and every ledger's thresholds from co->conf. */
+static void
+collector_configure_alerts(struct collector *co)
+{
+	struct alert_conf ac;
+
+	collector_alert_conf(co->conf, &ac);
+	alert_set_conf(co->alert, &ac);
+	for (size_t i = 0; i < co->nledgers; i++)
+		co->ledgers[i]->sc = ac.sc;
+}
 
 struct collector *
 collector_new(const char *conf_path, struct collector_conf *conf,
@@ -27,6 +86,8 @@ collector_new(const char *conf_path, struct collector_conf *conf,
 	co->conf = conf;
 	co->loop = loop;
 	co->ledger_index = table_new();
+	co->alert = alert_new();
+	ev_timer_init(&co->tick, collector_tick_cb, co);
 	co->started = now_wall();
 	return co;
 }
@@ -36,6 +97,9 @@ collector_free(struct collector *co)
 {
 	if (co == NULL)
 		return;
+	if (co->loop != NULL)
+		ev_timer_disarm(co->loop, &co->tick);
+	alert_free(co->alert);
 	for (size_t i = 0; i < co->nledgers; i++)
 		ledger_free(co->ledgers[i]);
 	free(co->ledgers);
@@ -57,6 +121,34 @@ collector_mkdir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Load DATA_DIR/alerts.json; one that does not decode is put aside. */
+static int
+collector_open_alerts(struct collector *co, const char *dir, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], aside[PATH_MAX + 32], lerr[512];
+
+	if (alert_path(dir, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "data_dir %s: path too long", dir);
+		return -1;
+	}
+	collector_configure_alerts(co);
+	if (alert_load(co->alert, path, lerr, sizeof(lerr)) == 0)
+		return 0;
+	if (errno != EBADMSG) {
+		snprintf(err, errlen, "alert state: %s", lerr);
+		return -1;
+	}
+	snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
+	    (long long)time(NULL));
+	log_warnx("alert state unreadable (%s); starting a new one, the old "
+		  "file is kept as %s",
+	    lerr, aside);
+	if (rename(path, aside) == -1)
+		log_warn("rename %s", path);
+	return 0;
+}
+
 int
 collector_open(struct collector *co, char *err, size_t errlen)
 {
@@ -74,6 +166,8 @@ collector_open(struct collector *co, char *err, size_t errlen)
 	    collector_mkdir(sub, err, errlen) == -1)
 		return -1;
 	co->state_dir = xstrdup(sub);
+	if (collector_open_alerts(co, dir, err, errlen) == -1)
+		return -1;
 	co->store = store_new(dir, co->conf->step_s, co->conf->rrdcached);
 	for (size_t i = 0; i < co->conf->nprobes; i++)
 		if (collector_ledger(co, co->conf->probes[i].name) == NULL) {
@@ -81,6 +175,9 @@ collector_open(struct collector *co, char *err, size_t errlen)
 			    co->conf->probes[i].name);
 			return -1;
 		}
+	if (co->loop != NULL)
+		ev_timer_arm(co->loop, &co->tick,
+		    (uint64_t)co->conf->step_s * 1000);
 	return 0;
 }
 
@@ -142,6 +239,9 @@ collector_ledger(struct collector *co, const char *probe)
 	}
 	co->ledgers[co->nledgers++] = lg;
 	table_put(co->ledger_index, probe, strlen(probe), lg);
+	collector_configure_alerts(co);
+	lg->batch_cb = collector_batch_cb;
+	lg->batch_arg = co;
 	return lg;
 }
 
@@ -205,6 +305,7 @@ collector_reload(struct collector *co)
 	    &nc->conn_timeout_s);
 	co->conf = nc;
 	collector_conf_free(old);
+	collector_configure_alerts(co);
 	for (size_t i = 0; i < nc->nprobes; i++)
 		if (collector_ledger(co, nc->probes[i].name) == NULL)
 			log_warnx("reload: probe %s: no ledger",
@@ -229,6 +330,10 @@ collector_flush(struct collector *co)
 			    lg->name, err);
 			rc = -1;
 		}
+	}
+	if (alert_save(co->alert, err, sizeof(err)) == -1) {
+		log_warnx("alert: cannot save the state: %s", err);
+		rc = -1;
 	}
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * collector: the state of one v6collector daemon -- its config, event
- * loop, HTTP server, RRD store and the ledger of every probe -- and the
- * steps that build it, authenticate a probe, reload and tear it down.
+ * loop, HTTP server, RRD store, the ledger of every probe, the alert
+ * state and the webhooks -- and the steps that build it, authenticate a
+ * probe, reload and tear it down.
  */
 #ifndef V6W_COLLECTOR_H
 #define V6W_COLLECTOR_H
@@ -9,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ev_loop;
+#include "ev.h"
+
+struct alert;
+struct alert_conf;
+struct webhooks;
 struct collector_conf;
 struct store;
 struct ledger;
@@ -26,7 +31,10 @@ struct collector {
 	size_t		       nledgers, capledgers;
 	struct table	      *ledger_index;
 	struct api	      *api;
-	double		       started; /* wall clock */
+	struct alert	      *alert;	 /* every target's state */
+	struct webhooks	      *webhooks; /* NULL without an event loop */
+	struct ev_timer	       tick;	 /* alert_tick every step */
+	double		       started;	 /* wall clock */
 	uint64_t	       auth_failures;
 	uint64_t	       reloads, reload_failures;
 };
@@ -37,8 +45,9 @@ struct collector *collector_new(const char *conf_path,
 void		  collector_free(struct collector *);
 
 /*
- * Open the state folder, the store and every configured probe's ledger.
- * Runs as the unprivileged user. 0, or -1 with err.
+ * Open the state folder, the store, every configured probe's ledger, the
+ * alert state and (with an event loop) the webhooks' queues, and start
+ * the alert tick. Runs as the unprivileged user. 0, or -1 with err.
  */
 int collector_open(struct collector *, char *err, size_t errlen);
 
@@ -60,7 +69,11 @@ struct ledger *collector_ledger(struct collector *, const char *probe);
  */
 int collector_reload(struct collector *);
 
-/* Save every ledger with unsaved changes; 0, or -1 when one failed. */
+/* Save every ledger with unsaved changes and the alert state; 0, or -1
+ * when one failed. */
 int collector_flush(struct collector *);
+
+/* The alert settings of cc. */
+void collector_alert_conf(const struct collector_conf *, struct alert_conf *);
 
 #endif

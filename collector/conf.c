@@ -57,6 +57,7 @@ static const struct cfg_field alert_fields[] = {
     {"up_after", CFG_INT, CF(up_after), 1, 1000, 2, NULL, 0, NULL},
     {"quorum", CFG_INT, CF(quorum), 1, 1000, 1, NULL, 0, NULL},
     {"cert_warn_days", CFG_INT, CF(cert_warn_days), 0, 3650, 30, NULL, 0, NULL},
+    {"cert_thresholds", CFG_GROUP, 0, 0, 0, 0, NULL, 0, NULL},
 };
 
 static const struct cfg_field probe_fields[] = {
@@ -74,6 +75,79 @@ static const struct cfg_field webhook_fields[] = {
 	NULL},
     {"cacert", CFG_PATH, WF(cacert), 0, 0, 0, NULL, 0, NULL},
 };
+
+static int
+int_desc(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x > y ? -1 : x < y;
+}
+
+/* alert.cert_thresholds = [30, 14, 7, 1]: days, distinct, 0..3650. */
+static void
+load_thresholds(struct cfg *c, const config_setting_t *alert,
+    struct collector_conf *cc)
+{
+	const config_setting_t *l;
+	int			n;
+
+	cc->ncert_thresholds = -1;
+	if (alert == NULL ||
+	    (l = config_setting_get_member(alert, "cert_thresholds")) == NULL)
+		return;
+	if (config_setting_get_member(alert, "cert_warn_days") != NULL) {
+		cfg_error(c, l,
+		    "alert.cert_thresholds: set it or cert_warn_days, not "
+		    "both");
+		return;
+	}
+	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
+		cfg_error(c, l,
+		    "alert.cert_thresholds: must be a list of days, "
+		    "e.g. [30, 14, 7, 1]");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n > COLLECTOR_THRESHOLDS_MAX) {
+		cfg_error(c, l, "alert.cert_thresholds: more than %d entries",
+		    COLLECTOR_THRESHOLDS_MAX);
+		return;
+	}
+	cc->ncert_thresholds = 0;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l, i);
+		long long		v;
+
+		if (config_setting_type(e) != CONFIG_TYPE_INT &&
+		    config_setting_type(e) != CONFIG_TYPE_INT64) {
+			cfg_error(c, e,
+			    "alert.cert_thresholds[%d]: must be an integer", i);
+			continue;
+		}
+		v = config_setting_get_int64(e);
+		if (v < 0 || v > 3650) {
+			cfg_error(c, e,
+			    "alert.cert_thresholds[%d]: %lld is out of range "
+			    "0..3650",
+			    i, v);
+			continue;
+		}
+		for (int j = 0; j < cc->ncert_thresholds; j++)
+			if (cc->cert_thresholds[j] == v) {
+				cfg_error(c, e,
+				    "alert.cert_thresholds[%d]: %lld is "
+				    "listed twice",
+				    i, v);
+				v = -1;
+				break;
+			}
+		if (v >= 0)
+			cc->cert_thresholds[cc->ncert_thresholds++] = (int)v;
+	}
+	qsort(cc->cert_thresholds, (size_t)cc->ncert_thresholds,
+	    sizeof(cc->cert_thresholds[0]), int_desc);
+}
 
 static const char *const collector_root[] = {"collector", "probes", "alert",
     "webhooks"};
@@ -177,6 +251,7 @@ collector_conf_load(const char *path, struct cfg *c)
 		    NELEM(alert_fields), cc);
 	else
 		cfg_defaults(c, alert_fields, NELEM(alert_fields), cc);
+	load_thresholds(c, s, cc);
 	if ((cc->tls_cert == NULL) != (cc->tls_key == NULL))
 		cfg_error(c, config_setting_get_member(root, "collector"),
 		    "collector: tls_cert and tls_key go together");

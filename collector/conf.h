@@ -13,6 +13,8 @@
 #define COLLECTOR_PROBES_MAX   1000
 #define COLLECTOR_WEBHOOKS_MAX 32
 #define COLLECTOR_TOKEN_MAX    256
+/* alert.cert_thresholds entries at most (ALERT_THRESHOLDS_MAX). */
+#define COLLECTOR_THRESHOLDS_MAX 16
 
 struct probe_auth {
 	char *name;
@@ -55,6 +57,10 @@ struct collector_conf {
 	int up_after;
 	int quorum;
 	int cert_warn_days;
+	/* cert_thresholds, sorted descending; n == -1: not set (then
+	 * cert_warn_days, 14, 7, 1). */
+	int cert_thresholds[COLLECTOR_THRESHOLDS_MAX];
+	int ncert_thresholds;
 
 	struct probe_auth   *probes;
 	size_t		     nprobes;

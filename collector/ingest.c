@@ -166,11 +166,11 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 			return V_FAILED;
 		}
 		s->rrd_last = t;
-		series_note(s, r, t);
+		series_note(s, r, t, &lg->sc);
 		return V_ACCEPTED;
 	}
 	if (t > s->stored_t) {
-		series_note(s, r, t);
+		series_note(s, r, t, &lg->sc);
 		return V_STORED_BEFORE;
 	}
 	snprintf(err, errlen,
@@ -353,6 +353,12 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 		    lg->name, err);
 		status = 503;
 	}
+	/* Alerts first (their events queued durably, then their state): a
+	 * crash before the ledger is saved makes the probe send the batch
+	 * again; fed again, its records lead to the states already saved,
+	 * which raise no second event. */
+	if (lg->batch_cb != NULL)
+		lg->batch_cb(lg, now, lg->batch_arg);
 	if (ledger_save(lg, msg, sizeof(msg)) == -1) {
 		log_warnx("probe %s: cannot save the ledger: %s", lg->name,
 		    msg);

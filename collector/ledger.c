@@ -25,6 +25,7 @@ ledger_new(const char *name, const char *path)
 	lg->name = xstrdup(name);
 	lg->path = xstrdup(path);
 	lg->index = table_new();
+	state_conf_init(&lg->sc, 3, 2, 1, 60);
 	return lg;
 }
 
@@ -94,7 +95,6 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 	s->outcome = OUTCOME_ERROR;
 	s->ready = -1;
 	s->score = -1;
-	s->state = STATE_UNKNOWN;
 	for (int p = 0; p < PHASE__N; p++)
 		s->ms[p] = -1;
 	if (lg->nseries == lg->cap) {
@@ -137,10 +137,9 @@ series_set_addrs(struct series *s, const struct result_addr *a, size_t n)
 }
 
 void
-series_note(struct series *s, const struct result *r, int64_t t)
+series_note(struct series *s, const struct result *r, int64_t t,
+    const struct state_conf *sc)
 {
-	enum state st;
-
 	s->json_dirty = 1;
 	if (t > s->stored_t)
 		s->stored_t = t;
@@ -167,11 +166,15 @@ series_note(struct series *s, const struct result *r, int64_t t)
 	series_set_str(&s->issuer, r->has_tls ? r->issuer : "");
 	series_set_str(&s->error, r->error);
 	series_set_addrs(s, r->addrs, r->naddrs);
-	st = state_of_record(r->outcome, r->warnings);
-	if (st != s->state || s->since == 0) {
-		s->state = st;
-		s->since = r->ts;
-	}
+	if (state_probe_note(&s->sm, sc,
+		state_input_of(r->outcome, r->warnings), r->ts) != -1)
+		s->alert_touched = 1;
+	s->state = s->sm.state;
+	s->since = s->sm.since;
+	/* ready is the target's, copied to every record: ipv6 speaks. */
+	if (s->family == FAMILY_IPV6)
+		state_probe_note(&s->rm, sc,
+		    state_input_ready(r->ready, r->warnings), r->ts);
 }
 
 /* encoding */
@@ -276,8 +279,20 @@ series_obj(const struct series *s)
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
 	series_details_obj(o, s);
-	cJSON_AddStringToObject(o, "state", state_name(s->state));
-	add_num(o, "since", s->since, 3);
+	cJSON_AddStringToObject(o, "state", state_name(s->sm.state));
+	add_num(o, "since", s->sm.since, 3);
+	cJSON_AddNumberToObject(o, "run", s->sm.run);
+	cJSON_AddStringToObject(o, "run_in", state_input_name(s->sm.in));
+	add_num(o, "run_since", s->sm.run_since, 3);
+	if (s->rm.last_ts != 0) {
+		cJSON_AddStringToObject(o, "ready_state",
+		    state_name(s->rm.state));
+		add_num(o, "ready_since", s->rm.since, 3);
+		cJSON_AddNumberToObject(o, "ready_run", s->rm.run);
+		cJSON_AddStringToObject(o, "ready_run_in",
+		    state_input_name(s->rm.in));
+		add_num(o, "ready_run_since", s->rm.run_since, 3);
+	}
 	return o;
 }
 
@@ -487,6 +502,39 @@ series_details_from_json(const cJSON *o, struct series *s)
 	return ok ? 0 : -1;
 }
 
+/*
+ * A probe's view under keys PREFIXstate, PREFIXsince, PREFIXrun,
+ * PREFIXrun_in and PREFIXrun_since; the run is optional (files written
+ * before it was kept), the state too unless required. last_ts is the
+ * series' last record, which every view has seen.
+ */
+static int
+state_probe_from_json(const cJSON *o, const char *prefix, struct state_probe *p,
+    int required, double last_ts)
+{
+	char key[32];
+	int  ok = 1, v;
+
+#define KEY(k) (snprintf(key, sizeof(key), "%s%s", prefix, k), key)
+	if (jget(o, KEY("state")) == NULL)
+		return required ? -1 : 0;
+	if ((v = state_from_name(jstr(o, key, 16, &ok))) == -1)
+		return -1;
+	p->state = v;
+	p->last_ts = last_ts;
+	p->since = jnum(o, KEY("since"), 0, RESULT_TS_MAX, &ok);
+	if (jget(o, KEY("run")) != NULL) {
+		p->run = (uint32_t)jnum(o, key, 0, UINT32_MAX, &ok);
+		if ((v = state_input_from_name(
+			 jstr(o, KEY("run_in"), 16, &ok))) == -1)
+			return -1;
+		p->in = v;
+		p->run_since = jnum(o, KEY("run_since"), 0, RESULT_TS_MAX, &ok);
+	}
+#undef KEY
+	return ok ? 0 : -1;
+}
+
 static int
 series_check_from_json(const cJSON *o, struct series *s)
 {
@@ -523,10 +571,11 @@ series_check_from_json(const cJSON *o, struct series *s)
 		    jstr(o, "group", RESULT_NAME_MAX, &ok));
 	if (series_details_from_json(o, s) == -1)
 		return -1;
-	if ((v = state_from_name(jstr(o, "state", 16, &ok))) == -1)
+	if (state_probe_from_json(o, "", &s->sm, 1, s->ts) == -1 ||
+	    state_probe_from_json(o, "ready_", &s->rm, 0, s->ts) == -1)
 		return -1;
-	s->state = v;
-	s->since = jnum(o, "since", 0, RESULT_TS_MAX, &ok);
+	s->state = s->sm.state;
+	s->since = s->sm.since;
 	return ok ? 0 : -1;
 }
 

@@ -33,26 +33,32 @@ struct series {
 	int64_t		 stored_t; /* RRD time of the last stored record */
 
 	/* The last stored record (seq 0: none yet). */
-	uint64_t	      seq;
-	double		      ts;
-	enum outcome	      outcome;
-	uint32_t	      warnings;
-	double		      ms[PHASE__N];
-	int		      has_cert;
-	int		      cert_days;
-	int		      ready; /* -1 unknown */
-	char		     *url;
-	char		     *group;
-	int		      score; /* -1 unknown; details for the pages: */
-	int		      http_status;
-	char		     *remote;
-	char		     *tls_version;
-	char		     *issuer;
-	char		     *error;
-	struct result_addr   *addrs;
-	size_t		      naddrs;
+	uint64_t	    seq;
+	double		    ts;
+	enum outcome	    outcome;
+	uint32_t	    warnings;
+	double		    ms[PHASE__N];
+	int		    has_cert;
+	int		    cert_days;
+	int		    ready; /* -1 unknown */
+	char		   *url;
+	char		   *group;
+	int		    score; /* -1 unknown; details for the pages: */
+	int		    http_status;
+	char		   *remote;
+	char		   *tls_version;
+	char		   *issuer;
+	char		   *error;
+	struct result_addr *addrs;
+	size_t		    naddrs;
+	/* The probe's views (checks only): up/down/unknown and readiness. */
+	struct state_probe sm;
+	struct state_probe rm;
+	int		   alert_touched; /* noted since alert_batch() */
+	/* sm.state and sm.since, for readers (a silent probe's view is
+	 * unknown too: see state_probe_view()). */
 	enum state	      state;
-	double		      since; /* ts of the first record in this state */
+	double		      since;
 	struct result_traffic traffic;
 
 	char  *json; /* this series in the ledger file, as last printed */
@@ -75,6 +81,16 @@ struct ledger {
 	struct table   *index;
 	struct series **series; /* in order of creation */
 	size_t		nseries, cap;
+
+	/* Thresholds of the probe's views (defaults until the collector
+	 * sets them). */
+	struct state_conf sc;
+	/*
+	 * Called by ingest_post() once per batch, after its records were
+	 * noted and before the ledger is saved (NULL: nobody).
+	 */
+	void (*batch_cb)(struct ledger *, double now, void *arg);
+	void *batch_arg;
 };
 
 struct ledger *ledger_new(const char *name, const char *path);
@@ -97,7 +113,11 @@ cJSON *ledger_to_json(const struct ledger *);
 struct series *ledger_series(struct ledger *, enum result_kind,
     const char *name, enum family, int create);
 
-/* Record r (stored under RRD time t) as the series' last record. */
-void series_note(struct series *, const struct result *, int64_t t);
+/*
+ * Record r (stored under RRD time t) as the series' last record and feed
+ * it to the probe's views with thresholds sc.
+ */
+void series_note(struct series *, const struct result *, int64_t t,
+    const struct state_conf *sc);
 
 #endif

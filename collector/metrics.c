@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "collector.h"
 #include "conf.h"
 #include "ledger.h"
@@ -186,26 +187,30 @@ metrics_ready(struct mbuf *b, const struct mrow *rows, size_t nrows)
 }
 
 static void
-metrics_series(struct mbuf *b, const struct mrow *rows, size_t n)
+metrics_series(struct mbuf *b, const struct mrow *rows, size_t n, double now)
 {
 	struct ledger *lg;
 	struct series *s;
+	enum state     view;
 
 #define EACH_ROW(k) \
 	for (size_t k = 0; k < n && (lg = rows[k].lg, s = rows[k].s, 1); k++)
 
 	metrics_head(b, "v6watch_target_up", "gauge",
 	    "1 when the target is up over the family as seen by the probe, "
-	    "0 when down; no sample while unknown.");
+	    "0 when down (down_after failed checks in a row, up_after good "
+	    "ones); no sample while unknown (probe offline or silent).");
 	EACH_ROW(k)
 	{
-		if (s->kind != RESULT_CHECK || s->state == STATE_UNKNOWN)
+		if (s->kind != RESULT_CHECK ||
+		    (view = state_probe_view(&s->sm, &lg->sc, now)) ==
+			STATE_UNKNOWN)
 			continue;
 		mbuf_printf(b,
 		    "v6watch_target_up{target=\"%s\",family=\"%s\","
 		    "probe=\"%s\"} %d\n",
 		    lv(s->name), family_name(s->family), lv(lg->name),
-		    s->state == STATE_UP);
+		    view == STATE_UP);
 	}
 
 	metrics_head(b, "v6watch_phase_milliseconds", "gauge",
@@ -274,14 +279,56 @@ metrics_probe_counter(struct mbuf *b, struct collector *co, const char *name,
 	}
 }
 
+/* Every target x family over all probes: the alert state. */
+static void
+metrics_states(struct mbuf *b, const struct alert *al)
+{
+	metrics_head(b, "v6watch_target_state", "gauge",
+	    "1 for the state of the target over the family, all probes "
+	    "together (down: at least quorum probes see it down), 0 for the "
+	    "other states.");
+	for (size_t i = 0; i < alert_count(al); i++) {
+		const struct alert_target *t = alert_target_at(al, i);
+
+		for (int f = 0; f < FAMILY__N; f++)
+			for (int st = 0; st < STATE__N && t->fam[f].since != 0;
+			     st++)
+				mbuf_printf(b,
+				    "v6watch_target_state{target=\"%s\","
+				    "family=\"%s\",state=\"%s\"} %d\n",
+				    lv(t->name), family_name(f), state_name(st),
+				    t->fam[f].state == (enum state)st);
+	}
+	metrics_head(b, "v6watch_target_state_since_seconds", "gauge",
+	    "Unix time the target's state over the family began.");
+	for (size_t i = 0; i < alert_count(al); i++) {
+		const struct alert_target *t = alert_target_at(al, i);
+
+		for (int f = 0; f < FAMILY__N; f++)
+			if (t->fam[f].since != 0)
+				mbuf_printf(b,
+				    "v6watch_target_state_since_seconds{target="
+				    "\"%s\",family=\"%s\"} %.3f\n",
+				    lv(t->name), family_name(f),
+				    t->fam[f].since);
+	}
+}
+
 char *
 metrics_text(struct collector *co, size_t *len)
+{
+	return metrics_text_at(co, now_wall(), len);
+}
+
+char *
+metrics_text_at(struct collector *co, double now, size_t *len)
 {
 	struct mbuf  b = {xmalloc(65536), 0, 65536};
 	size_t	     n;
 	struct mrow *rows = metrics_rows(co, &n);
 
-	metrics_series(&b, rows, n);
+	metrics_series(&b, rows, n, now);
+	metrics_states(&b, co->alert);
 	metrics_ready(&b, rows, n);
 	free(rows);
 	metrics_probe_counter(&b, co, "v6watch_results_accepted_total",

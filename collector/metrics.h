@@ -1,7 +1,8 @@
 /*
  * metrics: the GET /metrics page in the Prometheus text format (0.0.4):
- * per-series state and timings, per-target readiness, per-probe ingest
- * counters, each family with HELP and TYPE lines.
+ * per-series state and timings, per-target state and readiness, per-probe
+ * ingest counters, per-webhook deliveries and queues, each family with
+ * HELP and TYPE lines.
  */
 #ifndef V6W_METRICS_H
 #define V6W_METRICS_H
@@ -12,6 +13,8 @@ struct collector;
 
 /* The page as a malloc'd text of *len bytes (caller frees). */
 char *metrics_text(struct collector *, size_t *len);
+/* The same at wall time now (views of probes silent by then: unknown). */
+char *metrics_text_at(struct collector *, double now, size_t *len);
 
 /* Escape a label value (\ " and newline) into out; -1 when it does not
  * fit. */

@@ -1,12 +1,14 @@
 /*
- * status: build the status document from the ledgers, sorted by target,
- * family and probe so that it reads (and diffs) well.
+ * status: build the status document from the ledgers, the alert state and
+ * the webhooks, sorted by target, family and probe so that it reads (and
+ * diffs) well.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "alert.h"
 #include "collector.h"
 #include "conf.h"
 #include "ledger.h"
@@ -33,10 +35,11 @@ status_row_cmp(const void *a, const void *b)
 }
 
 static void
-status_check(cJSON *a, const struct status_row *row)
+status_check(cJSON *a, const struct status_row *row, double now)
 {
 	const struct series *s = row->s;
 	cJSON		    *o = cJSON_CreateObject(), *w;
+	enum state	     view = state_probe_view(&s->sm, &row->lg->sc, now);
 
 	cJSON_AddItemToArray(a, o);
 	cJSON_AddStringToObject(o, "target", s->name);
@@ -46,8 +49,10 @@ status_check(cJSON *a, const struct status_row *row)
 		cJSON_AddStringToObject(o, "url", s->url);
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
-	cJSON_AddStringToObject(o, "state", state_name(s->state));
-	cJSON_AddNumberToObject(o, "since", s->since);
+	cJSON_AddStringToObject(o, "state", state_name(view));
+	/* A silent probe's view is unknown since it fell silent. */
+	cJSON_AddNumberToObject(o, "since",
+	    view == s->sm.state ? s->sm.since : s->ts + row->lg->sc.silent_s);
 	cJSON_AddStringToObject(o, "outcome", outcome_name(s->outcome));
 	w = cJSON_AddArrayToObject(o, "warnings");
 	for (int i = 0; i < WARN__N; i++)
@@ -73,6 +78,58 @@ status_traffic(cJSON *a, const struct status_row *row)
 	cJSON_AddNumberToObject(o, "interval_s", t->interval_s);
 	cJSON_AddNumberToObject(o, "bytes_ipv6", (double)t->bytes[0]);
 	cJSON_AddNumberToObject(o, "bytes_ipv4", (double)t->bytes[1]);
+}
+
+/* Every target x family over all probes, with its recent changes. */
+static void
+status_states(cJSON *root, const struct alert *al)
+{
+	cJSON *a = cJSON_AddArrayToObject(root, "states");
+
+	for (size_t i = 0; i < alert_count(al); i++) {
+		const struct alert_target *t = alert_target_at(al, i);
+
+		for (int f = 0; f < FAMILY__N; f++) {
+			const struct alert_state  *st = &t->fam[f];
+			const struct alert_change *c;
+			cJSON			  *o, *ch;
+
+			if (st->since == 0)
+				continue;
+			o = cJSON_CreateObject();
+			cJSON_AddItemToArray(a, o);
+			cJSON_AddStringToObject(o, "target", t->name);
+			cJSON_AddStringToObject(o, "family", family_name(f));
+			if (t->url != NULL)
+				cJSON_AddStringToObject(o, "url", t->url);
+			cJSON_AddStringToObject(o, "state",
+			    state_name(st->state));
+			cJSON_AddNumberToObject(o, "since", st->since);
+			if (st->state == STATE_DOWN)
+				cJSON_AddStringToObject(o, "outcome",
+				    outcome_name(st->outcome));
+			if (f == FAMILY_IPV6 && t->ready != STATE_UNKNOWN)
+				cJSON_AddBoolToObject(o, "ready",
+				    t->ready == STATE_UP);
+			if (t->has_cert)
+				cJSON_AddNumberToObject(o, "cert_days",
+				    t->cert_days);
+			ch = cJSON_AddArrayToObject(o, "changes");
+			for (size_t k = 0; (c = alert_change_at(st, k)) != NULL;
+			     k++) {
+				cJSON *e = cJSON_CreateObject();
+
+				cJSON_AddItemToArray(ch, e);
+				cJSON_AddNumberToObject(e, "ts", c->ts);
+				cJSON_AddStringToObject(e, "from",
+				    state_name(c->from));
+				cJSON_AddStringToObject(e, "to",
+				    state_name(c->to));
+				cJSON_AddStringToObject(e, "outcome",
+				    outcome_name(c->outcome));
+			}
+		}
+	}
 }
 
 char *
@@ -104,8 +161,9 @@ status_json(const struct collector *co, double now)
 		if (rows[i].s->kind == RESULT_TRAFFIC)
 			status_traffic(traffic, &rows[i]);
 		else
-			status_check(checks, &rows[i]);
+			status_check(checks, &rows[i], now);
 	}
+	status_states(root, co->alert);
 	pa = cJSON_AddArrayToObject(root, "probes");
 	for (size_t i = 0; i < co->nledgers; i++) {
 		const struct ledger *lg = co->ledgers[i];

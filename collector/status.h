@@ -1,7 +1,9 @@
 /*
  * status: the GET /api/v1/status document -- every target x family x probe
- * with its state and last record, every capture interface, and every
- * probe's durable counters.
+ * with the probe's view of its state and the last record ("targets"),
+ * every target x family over all probes with its recent state changes
+ * ("states"), every capture interface, every probe's durable counters and
+ * every webhook's queue and last delivery error ("webhooks").
  */
 #ifndef V6W_STATUS_H
 #define V6W_STATUS_H

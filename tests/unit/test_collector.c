@@ -1,7 +1,7 @@
 /*
  * test_collector: the daemon's state without the network -- token checks,
  * reload (good and broken files), the status document, the metrics page
- * (escaping, HELP/TYPE of every family), the one-record state rule, the
+ * (escaping, HELP/TYPE of every family), the record input rule, the
  * hash table, listen addresses and the privilege drop (as root, in a
  * child process).
  */
@@ -50,7 +50,8 @@ write_file(const char *name, const char *text)
 static const char conf_text[] =
     "collector = { name = \"c1\"; data_dir = \"data\"; user = \"nobody\"; };\n"
     "probes = ( { name = \"p1\"; token_file = \"p1.token\"; },\n"
-    "           { name = \"p2\"; token_file = \"p2.token\"; } );\n";
+    "           { name = \"p2\"; token_file = \"p2.token\"; } );\n"
+    "alert = { down_after = 1; up_after = 1; };\n";
 
 static int
 setup(void **state)
@@ -174,7 +175,7 @@ test_status_metrics(void **state)
 	    "{\"probe\":\"p1\",\"target\":\"off\",\"url\":\"https://"
 	    "o.example/\",\"family\":\"ipv6\",\"ts\":1764480000,\"seq\":4,"
 	    "\"outcome\":\"timeout\",\"warnings\":[\"probe_offline\"]}]}");
-	text = status_json(co, 1764480200);
+	text = status_json(co, 1764480100);
 	st = cJSON_Parse(text);
 	cJSON_free(text);
 	assert_non_null(st);
@@ -198,7 +199,7 @@ test_status_metrics(void **state)
 	assert_int_equal(cJSON_GetObjectItem(t, "stored")->valuedouble, 4);
 	cJSON_Delete(st);
 
-	text = metrics_text(co, &len);
+	text = metrics_text_at(co, 1764480100, &len);
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	assert_non_null(strstr(text,
@@ -273,12 +274,12 @@ test_escape_state_table(void **state)
 	assert_int_equal(metrics_escape("\"\"\"\"\"\"\"\"", out, sizeof(out)),
 	    -1);
 
-	assert_int_equal(state_of_record(OUTCOME_OK, 0), STATE_UP);
-	assert_int_equal(state_of_record(OUTCOME_STALL, WARN_BIT(WARN_SLOW)),
-	    STATE_DOWN);
-	assert_int_equal(state_of_record(OUTCOME_OK,
+	assert_int_equal(state_input_of(OUTCOME_OK, 0), STATE_IN_GOOD);
+	assert_int_equal(state_input_of(OUTCOME_STALL, WARN_BIT(WARN_SLOW)),
+	    STATE_IN_BAD);
+	assert_int_equal(state_input_of(OUTCOME_OK,
 			     WARN_BIT(WARN_PROBE_OFFLINE)),
-	    STATE_UNKNOWN);
+	    STATE_IN_NONE);
 	assert_string_equal(state_name(STATE_DOWN), "down");
 	assert_int_equal(state_from_name("up"), STATE_UP);
 	assert_int_equal(state_from_name("sideways"), -1);
