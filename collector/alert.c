@@ -270,6 +270,18 @@ alert_gather(struct alert *a, struct ledger *const *lgs, size_t n,
 	return k;
 }
 
+/* When the first of the gathered views began (now when none did). */
+static double
+alert_first_since(const struct alert *a, size_t n, double now)
+{
+	double t = now;
+
+	for (size_t i = 0; i < n; i++)
+		if (a->views[i]->since > 0 && a->views[i]->since < t)
+			t = a->views[i]->since;
+	return t;
+}
+
 /* The most frequent last outcome among the probes whose view is want. */
 static enum outcome
 alert_outcome(const struct alert *a, size_t n, enum state want, double now)
@@ -351,13 +363,23 @@ event_probes(const struct alert *a, struct alert_event *ev, size_t n,
 static void
 alert_emit(struct alert *a, const struct alert_event *ev)
 {
-	log_info("alert: %s %s%s%s: %s%s%s", alert_kind_name(ev->kind),
-	    ev->target != NULL ? ev->target : "-", ev->has_family ? " " : "",
-	    ev->has_family ? family_name(ev->family) : "",
-	    ev->kind == ALERT_CERT_EXPIRING ? "certificate" :
-					      state_name(ev->state),
-	    ev->kind == ALERT_CERT_EXPIRING ? " expiring" : " from ",
-	    ev->kind == ALERT_CERT_EXPIRING ? "" : state_name(ev->previous));
+	switch (ev->kind) {
+	case ALERT_STATE_CHANGED:
+		log_info("alert: target %s (%s): %s, was %s", ev->target,
+		    family_name(ev->family), state_name(ev->state),
+		    state_name(ev->previous));
+		break;
+	case ALERT_READINESS_CHANGED:
+		log_info("alert: target %s: %s", ev->target,
+		    ev->state == STATE_UP ? "ready again" : "no longer ready");
+		break;
+	case ALERT_CERT_EXPIRING:
+		log_info("alert: target %s (%s): %s", ev->target,
+		    family_name(ev->family), ev->detail);
+		break;
+	default:
+		break;
+	}
 	if (a->sink != NULL)
 		a->sink(a->sink_arg, ev);
 }
@@ -409,7 +431,8 @@ alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
 		a->dirty = 1;
 	}
 	if (st->since == 0) {
-		st->since = next == st->state ? now : since;
+		st->since =
+		    next == st->state ? alert_first_since(a, n, now) : since;
 		a->dirty = 1;
 	}
 	if (next == st->state)
@@ -451,7 +474,8 @@ alert_eval_ready(struct alert *a, struct alert_target *t,
 	next = state_eval(&a->conf.sc, a->views, n, t->ready, t->ready_since,
 	    now, &since);
 	if (t->ready_since == 0) {
-		t->ready_since = next == t->ready ? now : since;
+		t->ready_since =
+		    next == t->ready ? alert_first_since(a, n, now) : since;
 		a->dirty = 1;
 	}
 	if (next == t->ready)

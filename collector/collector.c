@@ -18,6 +18,7 @@
 #include "store.h"
 #include "table.h"
 #include "util.h"
+#include "webhook.h"
 
 void
 collector_alert_conf(const struct collector_conf *cc, struct alert_conf *ac)
@@ -41,6 +42,9 @@ collector_alert_commit(struct collector *co)
 {
 	char err[512];
 
+	if (co->webhooks != NULL && webhooks_sync(co->webhooks) == -1)
+		log_warnx("webhook: events could not be written; they wait in "
+			  "memory");
 	if (alert_save(co->alert, err, sizeof(err)) == -1)
 		log_warnx("alert: cannot save the state: %s", err);
 }
@@ -99,6 +103,7 @@ collector_free(struct collector *co)
 		return;
 	if (co->loop != NULL)
 		ev_timer_disarm(co->loop, &co->tick);
+	webhooks_free(co->webhooks);
 	alert_free(co->alert);
 	for (size_t i = 0; i < co->nledgers; i++)
 		ledger_free(co->ledgers[i]);
@@ -133,6 +138,12 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 		return -1;
 	}
 	collector_configure_alerts(co);
+	if (co->loop != NULL) {
+		co->webhooks = webhooks_new(co->loop, dir);
+		webhooks_configure(co->webhooks, co->conf->webhooks,
+		    co->conf->nwebhooks, co->conf->name);
+		alert_set_sink(co->alert, webhooks_event, co->webhooks);
+	}
 	if (alert_load(co->alert, path, lerr, sizeof(lerr)) == 0)
 		return 0;
 	if (errno != EBADMSG) {
@@ -306,6 +317,9 @@ collector_reload(struct collector *co)
 	co->conf = nc;
 	collector_conf_free(old);
 	collector_configure_alerts(co);
+	if (co->webhooks != NULL)
+		webhooks_configure(co->webhooks, nc->webhooks, nc->nwebhooks,
+		    nc->name);
 	for (size_t i = 0; i < nc->nprobes; i++)
 		if (collector_ledger(co, nc->probes[i].name) == NULL)
 			log_warnx("reload: probe %s: no ledger",

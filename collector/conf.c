@@ -71,8 +71,11 @@ static const struct cfg_field webhook_fields[] = {
     {"secret_file", CFG_PATH, WF(secret_file), 0, 0, 0, NULL, 1, NULL},
     {"format", CFG_STR, WF(format_name), 0, 16, 0, "json", 0, check_format},
     {"timeout", CFG_INT, WF(timeout_s), 1, 300, 10, NULL, 0, NULL},
-    {"give_up_after", CFG_INT, WF(give_up_s), 60, 30 * 86400, 86400, NULL, 0,
+    {"give_up_after", CFG_INT, WF(give_up_s), 1, 30 * 86400, 86400, NULL, 0,
 	NULL},
+    {"retry_min", CFG_INT, WF(retry_min_s), 1, 3600, 5, NULL, 0, NULL},
+    {"retry_max", CFG_INT, WF(retry_max_s), 1, 86400, 600, NULL, 0, NULL},
+    {"queue_max", CFG_INT, WF(queue_max), 1, 1000000, 10000, NULL, 0, NULL},
     {"cacert", CFG_PATH, WF(cacert), 0, 0, 0, NULL, 0, NULL},
 };
 
@@ -223,6 +226,11 @@ load_secrets(struct cfg *c, struct collector_conf *cc,
 			cfg_error(c,
 			    config_setting_get_member(e, "secret_file"),
 			    "webhooks[%zu].secret_file: %s", i, err);
+		if (w->retry_max_s < w->retry_min_s)
+			cfg_error(c, e,
+			    "webhooks[%zu]: retry_max (%d) is below retry_min "
+			    "(%d)",
+			    i, w->retry_max_s, w->retry_min_s);
 		for (size_t j = 0; j < i; j++)
 			if (w->name != NULL && cc->webhooks[j].name != NULL &&
 			    strcmp(w->name, cc->webhooks[j].name) == 0)

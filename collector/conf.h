@@ -32,6 +32,9 @@ struct webhook_conf {
 	enum webhook_format format;
 	int		    timeout_s;
 	int		    give_up_s;
+	int		    retry_min_s; /* first backoff, doubled per try */
+	int		    retry_max_s; /* backoff cap */
+	int		    queue_max;	 /* events queued at most */
 	char		   *cacert;
 	char secret[COLLECTOR_TOKEN_MAX]; /* loaded; never logged */
 };

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "table.h"
 #include "util.h"
+#include "webhook.h"
 
 /* A label value escaped: each byte may become two. */
 #define LV_MAX (2 * RESULT_NAME_MAX)
@@ -314,6 +315,47 @@ metrics_states(struct mbuf *b, const struct alert *al)
 	}
 }
 
+static void
+metrics_webhooks(struct mbuf *b, const struct webhooks *ws)
+{
+	size_t		     n = ws != NULL ? webhooks_count(ws) : 0;
+	struct webhook_stats st;
+
+	metrics_head(b, "v6watch_webhook_deliveries_total", "counter",
+	    "Webhook delivery attempts by result since the collector started: "
+	    "ok (delivered), failed (to be retried), given_up (older than "
+	    "give_up_after, dropped).");
+	for (size_t i = 0; i < n; i++) {
+		webhooks_stats(ws, i, &st);
+		mbuf_printf(b,
+		    "v6watch_webhook_deliveries_total{webhook=\"%s\","
+		    "result=\"ok\"} %llu\n"
+		    "v6watch_webhook_deliveries_total{webhook=\"%s\","
+		    "result=\"failed\"} %llu\n"
+		    "v6watch_webhook_deliveries_total{webhook=\"%s\","
+		    "result=\"given_up\"} %llu\n",
+		    lv(st.name), (unsigned long long)st.delivered, lv(st.name),
+		    (unsigned long long)st.failed, lv(st.name),
+		    (unsigned long long)st.given_up);
+	}
+	metrics_head(b, "v6watch_webhook_queue", "gauge",
+	    "Events waiting in the webhook's durable queue.");
+	for (size_t i = 0; i < n; i++) {
+		webhooks_stats(ws, i, &st);
+		mbuf_printf(b, "v6watch_webhook_queue{webhook=\"%s\"} %llu\n",
+		    lv(st.name), (unsigned long long)st.queued);
+	}
+	metrics_head(b, "v6watch_webhook_dropped_total", "counter",
+	    "Queued events dropped for room (queue_max) since the collector "
+	    "started.");
+	for (size_t i = 0; i < n; i++) {
+		webhooks_stats(ws, i, &st);
+		mbuf_printf(b,
+		    "v6watch_webhook_dropped_total{webhook=\"%s\"} %llu\n",
+		    lv(st.name), (unsigned long long)st.dropped);
+	}
+}
+
 char *
 metrics_text(struct collector *co, size_t *len)
 {
@@ -362,8 +404,7 @@ metrics_text_at(struct collector *co, double now, size_t *len)
 		mbuf_printf(&b,
 		    "v6watch_probe_last_seen_seconds{probe=\"%s\"} %.3f\n",
 		    lv(co->ledgers[i]->name), co->ledgers[i]->last_seen);
-	metrics_head(&b, "v6watch_webhook_deliveries_total", "counter",
-	    "Webhook deliveries by result (ok, failed, given_up).");
+	metrics_webhooks(&b, co->webhooks);
 	metrics_head(&b, "v6watch_auth_failures_total", "counter",
 	    "POSTs refused for a missing or unknown token.");
 	mbuf_printf(&b, "v6watch_auth_failures_total %llu\n",

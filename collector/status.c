@@ -15,6 +15,7 @@
 #include "log.h"
 #include "status.h"
 #include "util.h"
+#include "webhook.h"
 
 struct status_row {
 	const struct ledger *lg;
@@ -132,6 +133,34 @@ status_states(cJSON *root, const struct alert *al)
 	}
 }
 
+/* Every webhook's queue, counters and last delivery error. */
+static void
+status_webhooks(cJSON *root, const struct webhooks *ws)
+{
+	cJSON *a = cJSON_AddArrayToObject(root, "webhooks");
+
+	for (size_t i = 0; ws != NULL && i < webhooks_count(ws); i++) {
+		struct webhook_stats st;
+		cJSON		    *o = cJSON_CreateObject();
+
+		webhooks_stats(ws, i, &st);
+		cJSON_AddItemToArray(a, o);
+		cJSON_AddStringToObject(o, "name", st.name);
+		cJSON_AddNumberToObject(o, "queued", (double)st.queued);
+		cJSON_AddNumberToObject(o, "delivered", (double)st.delivered);
+		cJSON_AddNumberToObject(o, "failed", (double)st.failed);
+		cJSON_AddNumberToObject(o, "given_up", (double)st.given_up);
+		cJSON_AddNumberToObject(o, "dropped", (double)st.dropped);
+		cJSON_AddNumberToObject(o, "attempts", st.attempts);
+		cJSON_AddNumberToObject(o, "last_ok", st.last_ok);
+		if (st.last_error[0] != '\0') {
+			cJSON_AddStringToObject(o, "last_error", st.last_error);
+			cJSON_AddNumberToObject(o, "last_error_ts",
+			    st.last_error_ts);
+		}
+	}
+}
+
 char *
 status_json(const struct collector *co, double now)
 {
@@ -164,6 +193,7 @@ status_json(const struct collector *co, double now)
 			status_check(checks, &rows[i], now);
 	}
 	status_states(root, co->alert);
+	status_webhooks(root, co->webhooks);
 	pa = cJSON_AddArrayToObject(root, "probes");
 	for (size_t i = 0; i < co->nledgers; i++) {
 		const struct ledger *lg = co->ledgers[i];
