@@ -1,0 +1,626 @@
+/*
+ * page: index and target pages.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "ledger.h"
+#include "page.h"
+#include "site.h"
+#include "util.h"
+
+static const char *const fam_label[FAMILY__N] = {"IPv6", "IPv4"};
+static const char *const window_label[WINDOW__N] = {"24 h", "7 d", "30 d"};
+static const char *const period_label[PERIOD__N] = {"Last hour",
+    "Last 24 hours", "Last 7 days", "Last 31 days", "Last 365 days"};
+
+const char page_css[] =
+    ":root{--v6:#1f77b4;--v4:#ff7f0e;--ok:#1a7f37;--bad:#c62828;"
+    "--warn:#b26a00;--dim:#666}\n"
+    "*{box-sizing:border-box}\n"
+    "body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,"
+    "\"DejaVu Sans\",sans-serif;margin:0;padding:0 1rem 2rem;color:#222;"
+    "background:#fff;line-height:1.4}\n"
+    "header,main,footer{max-width:72rem;margin:0 auto}\n"
+    "header{padding:.8rem 0;border-bottom:1px solid #ddd}\n"
+    "nav a{margin-right:1rem}\n"
+    "h1{font-size:1.5rem;margin:.6rem 0}h2{font-size:1.2rem;margin-top:1.6rem}"
+    "h3{font-size:1rem}\n"
+    "a{color:#0b57d0}\n"
+    ".scroll{overflow-x:auto}\n"
+    "table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}\n"
+    "th,td{padding:.3rem .5rem;border-bottom:1px solid #e3e3e3;"
+    "text-align:left;vertical-align:top}\n"
+    "th{background:#f5f5f5;white-space:nowrap}\n"
+    "td.n{text-align:right;white-space:nowrap;font-variant-numeric:"
+    "tabular-nums}\n"
+    "th.sort{cursor:pointer}th.sort:after{content:\" \\2195\";color:#999}\n"
+    ".st{display:inline-block;padding:0 .4rem;border-radius:.3rem;"
+    "font-weight:600;white-space:nowrap}\n"
+    ".up{background:#e6f4ea;color:var(--ok)}"
+    ".down{background:#fde7e9;color:var(--bad)}"
+    ".partial{background:#fff4e0;color:var(--warn)}"
+    ".unknown{background:#eee;color:var(--dim)}\n"
+    ".v6{color:var(--v6);font-weight:600}.v4{color:var(--v4);"
+    "font-weight:600}\n"
+    ".dim{color:var(--dim)}.bad{color:var(--bad)}\n"
+    ".cards{display:flex;flex-wrap:wrap;gap:.6rem;margin:.6rem 0}\n"
+    ".card{border:1px solid #ddd;border-radius:.4rem;padding:.5rem .8rem;"
+    "min-width:9rem}\n"
+    ".card b{display:block;font-size:1.3rem}\n"
+    "figure{margin:.6rem 0}img{max-width:100%;height:auto}\n"
+    "figcaption{font-size:.85rem}\n"
+    ".hidden{display:none}\n"
+    ".bar{display:inline-block;height:.8rem;background:var(--v6);"
+    "vertical-align:middle}\n"
+    "code{word-break:break-all}\n"
+    "footer{margin-top:2rem;font-size:.8rem;color:var(--dim)}\n"
+    "@media (max-width:40rem){body{padding:0 .5rem 1rem}"
+    "th,td{padding:.25rem .3rem}}\n"
+    "@media print{nav,.noprint,#filter{display:none}body{padding:0}"
+    "a{color:#000;text-decoration:none}"
+    "table{page-break-inside:auto}tr{page-break-inside:avoid}"
+    "h2{page-break-after:avoid}}\n";
+
+const char page_js[] =
+    "// Sorting and the group filter of index.html; the page reads the\n"
+    "// same without them.\n"
+    "(function () {\n"
+    "  var table = document.getElementById('targets');\n"
+    "  if (!table) return;\n"
+    "  var body = table.tBodies[0];\n"
+    "  var heads = table.tHead.rows[0].cells;\n"
+    "  function key(row, i) {\n"
+    "    var c = row.cells[i], v = c.getAttribute('data-v');\n"
+    "    return v === null ? c.textContent.toLowerCase() : parseFloat(v);\n"
+    "  }\n"
+    "  Array.prototype.forEach.call(heads, function (th, i) {\n"
+    "    th.className += ' sort';\n"
+    "    th.addEventListener('click', function () {\n"
+    "      var rows = Array.prototype.slice.call(body.rows);\n"
+    "      var dir = th.getAttribute('data-dir') === 'up' ? -1 : 1;\n"
+    "      th.setAttribute('data-dir', dir === 1 ? 'up' : 'down');\n"
+    "      rows.sort(function (a, b) {\n"
+    "        var x = key(a, i), y = key(b, i);\n"
+    "        return x < y ? -dir : x > y ? dir : 0;\n"
+    "      });\n"
+    "      rows.forEach(function (r) { body.appendChild(r); });\n"
+    "    });\n"
+    "  });\n"
+    "  var sel = document.getElementById('group');\n"
+    "  var box = document.getElementById('filter');\n"
+    "  if (!sel || !box) return;\n"
+    "  box.className = '';\n"
+    "  sel.addEventListener('change', function () {\n"
+    "    Array.prototype.forEach.call(body.rows, function (r) {\n"
+    "      var g = r.getAttribute('data-group');\n"
+    "      r.className = sel.value === '' || g === sel.value ? '' : "
+    "'hidden';\n"
+    "    });\n"
+    "  });\n"
+    "})();\n";
+
+const char *
+page_pct(double v, char *out, size_t size)
+{
+	if (v < 0 || isnan(v))
+		snprintf(out, size, "\xe2\x80\x93"); /* en dash */
+	else
+		/* Rounded down: 99.999 % is not 100 %. */
+		snprintf(out, size, "%.2f %%", floor(v * 10000) / 100);
+	return out;
+}
+
+int
+page_graph_path(char *out, size_t size, const char *slug, enum graph_kind k,
+    const char *probe_slug, enum graph_period p, int svg)
+{
+	int n;
+
+	if (k == GRAPH_SUMMARY)
+		n = snprintf(out, size, "g/summary-%s.%s", graph_period_name(p),
+		    svg ? "svg" : "png");
+	else if (k == GRAPH_PROBE)
+		n = snprintf(out, size, "g/%s/probe-%s-%s.%s", slug, probe_slug,
+		    graph_period_name(p), svg ? "svg" : "png");
+	else
+		n = snprintf(out, size, "g/%s/%s-%s.%s", slug,
+		    graph_kind_name(k), graph_period_name(p),
+		    svg ? "svg" : "png");
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+void
+page_head(struct html *h, const char *title, const char *css)
+{
+	html_raw(h,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" "
+	    "content=\"width=device-width,initial-scale=1\">\n"
+	    "<title>");
+	html_text(h, title, 0);
+	html_raw(h, "</title>\n<link rel=\"stylesheet\" href=\"");
+	html_raw(h, css);
+	html_raw(h, "\">\n</head><body>\n");
+}
+
+void
+page_foot(struct html *h, const struct page_ctx *ctx)
+{
+	char t[64];
+
+	html_raw(h, "<footer>Published by v6collector ");
+	html_text(h, ctx->collector, 0);
+	html_printf(h, " at %s. Times are UTC.</footer>\n</body></html>\n",
+	    html_time(ctx->now, t, sizeof(t)));
+}
+
+static void
+state_badge(struct html *h, enum site_state s)
+{
+	html_printf(h, "<span class=\"st %s\">%s</span>", site_state_name(s),
+	    site_state_name(s));
+}
+
+static void
+ready_cell(struct html *h, int ready)
+{
+	if (ready == 1)
+		html_raw(h, "<span class=\"st up\">ready</span>");
+	else if (ready == 0)
+		html_raw(h, "<span class=\"st down\">not ready</span>");
+	else
+		html_raw(h, "<span class=\"st unknown\">unknown</span>");
+}
+
+static void
+index_row(struct html *h, const struct site_target *t, size_t rank)
+{
+	char buf[64];
+
+	html_printf(h, "<tr data-group=\"");
+	html_text(h, t->group, 0);
+	html_printf(h, "\"><td data-v=\"%zu\"><a href=\"t/%s.html\">", rank,
+	    t->slug);
+	html_text(h, t->name, 0);
+	html_raw(h, "</a></td><td>");
+	html_text(h, t->group, 0);
+	html_raw(h, "</td>");
+	for (int f = 0; f < FAMILY__N; f++) {
+		html_printf(h, "<td data-v=\"%d\">", (int)t->fam[f].state);
+		state_badge(h, t->fam[f].state);
+		html_raw(h, "</td>");
+	}
+	html_printf(h, "<td data-v=\"%d\">", t->ready);
+	ready_cell(h, t->ready);
+	html_printf(h, "</td><td class=\"n\" data-v=\"%d\">", t->score);
+	if (t->score >= 0)
+		html_printf(h, "%d", t->score);
+	else
+		html_raw(h, "\xe2\x80\x93");
+	html_raw(h, "</td><td>");
+	if (t->problem[0] != '\0')
+		html_text(h, t->problem, 0);
+	else
+		html_raw(h, "<span class=\"dim\">none</span>");
+	html_raw(h, "</td>");
+	for (int f = 0; f < FAMILY__N; f++)
+		for (int w = 0; w < WINDOW__N; w++)
+			html_printf(h,
+			    "<td class=\"n\" data-v=\"%.6f\">%s</td>",
+			    t->fam[f].avail[w],
+			    page_pct(t->fam[f].avail[w], buf, sizeof(buf)));
+	html_raw(h, "</tr>\n");
+}
+
+/* Distinct groups in name order, for the filter. */
+static void
+index_groups(struct html *h, const struct site *si)
+{
+	const char **g = xcalloc(si->n + 1, sizeof(*g));
+	size_t	     n = 0;
+
+	for (size_t i = 0; i < si->n; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(g[j], si->targets[i]->group) == 0)
+				break;
+		if (j == n && si->targets[i]->group[0] != '\0' && n < 1000)
+			g[n++] = si->targets[i]->group;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(g[j - 1], g[j]) > 0; j--) {
+			const char *x = g[j];
+
+			g[j] = g[j - 1];
+			g[j - 1] = x;
+		}
+	html_raw(h,
+	    "<p id=\"filter\" class=\"hidden\"><label for=\"group\">"
+	    "Group: </label><select id=\"group\">"
+	    "<option value=\"\">all groups</option>");
+	for (size_t i = 0; i < n; i++) {
+		html_raw(h, "<option value=\"");
+		html_text(h, g[i], 0);
+		html_raw(h, "\">");
+		html_text(h, g[i], 0);
+		html_raw(h, "</option>");
+	}
+	html_raw(h, "</select></p>\n");
+	free(g);
+}
+
+void
+page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
+{
+	char title[256], t[64], pct[32];
+
+	snprintf(title, sizeof(title), "IPv6 status of %s", ctx->collector);
+	page_head(h, title, "style.css");
+	html_raw(h,
+	    "<header><nav><a href=\"index.html\">Targets</a>"
+	    "<a href=\"report.html\">Readiness report</a>"
+	    "<a href=\"status.json\">status.json</a></nav>\n<h1>");
+	html_text(h, title, 0);
+	html_raw(h, "</h1>\n");
+	html_printf(h, "<p>%zu targets; <b>%zu ready for IPv6</b> (%s)", si->n,
+	    si->nready,
+	    page_pct(si->n > 0 ? (double)si->nready / (double)si->n : -1, pct,
+		sizeof(pct)));
+	html_printf(h, ". Published %s. Worst first.</p>\n</header>\n<main>\n",
+	    html_time(ctx->now, t, sizeof(t)));
+	if (ctx->have_summary)
+		html_raw(h,
+		    "<figure><img src=\"g/summary-day.png\" "
+		    "alt=\"Share of targets ready for IPv6, last 24 "
+		    "hours\"><figcaption>More in the <a "
+		    "href=\"report.html\">readiness report</a>."
+		    "</figcaption></figure>\n");
+	if (si->n == 0) {
+		html_raw(h,
+		    "<p>No measurements yet: no probe has sent "
+		    "results.</p>\n</main>\n");
+		page_foot(h, ctx);
+		return;
+	}
+	index_groups(h, si);
+	html_raw(h,
+	    "<div class=\"scroll\"><table id=\"targets\">\n<thead><tr>"
+	    "<th>Target</th><th>Group</th><th>IPv6</th><th>IPv4</th>"
+	    "<th>Ready</th><th>Score</th><th>Last problem</th>");
+	for (int f = 0; f < FAMILY__N; f++)
+		for (int w = 0; w < WINDOW__N; w++)
+			html_printf(h, "<th>%s %s</th>", fam_label[f],
+			    window_label[w]);
+	html_raw(h, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < si->n; i++)
+		index_row(h, si->targets[i], i);
+	html_raw(h,
+	    "</tbody></table></div>\n</main>\n"
+	    "<script src=\"site.js\"></script>\n");
+	page_foot(h, ctx);
+}
+
+/* target page */
+
+static void
+ms_cell(struct html *h, double ms)
+{
+	if (ms < 0)
+		html_raw(h, "<td class=\"n dim\">\xe2\x80\x93</td>");
+	else
+		html_printf(h, "<td class=\"n\">%.1f ms</td>", ms);
+}
+
+static void
+str_cell(struct html *h, const char *s)
+{
+	html_raw(h, "<td>");
+	if (s != NULL && s[0] != '\0')
+		html_text(h, s, 0);
+	else
+		html_raw(h, "<span class=\"dim\">\xe2\x80\x93</span>");
+	html_raw(h, "</td>");
+}
+
+static void
+details_row(struct html *h, const char *label, const struct site_probe *p,
+    int what)
+{
+	char t[64];
+
+	html_printf(h, "<tr><th>%s</th>", label);
+	for (int f = 0; f < FAMILY__N; f++) {
+		const struct series *s = p->s[f];
+
+		if (s == NULL) {
+			html_raw(h, "<td class=\"dim\">no record</td>");
+			continue;
+		}
+		switch (what) {
+		case 0:
+			html_printf(h, "<td>%s</td>",
+			    html_time(s->ts, t, sizeof(t)));
+			break;
+		case 1:
+			html_printf(h,
+			    "<td><span class=\"st %s\">%s</span> "
+			    "since %s</td>",
+			    state_name(s->state), state_name(s->state),
+			    html_time(s->since, t, sizeof(t)));
+			break;
+		case 2:
+			html_printf(h,
+			    "<td>%s <span class=\"dim\">(%s)</span>"
+			    "</td>",
+			    html_outcome_words(s->outcome, f),
+			    outcome_name(s->outcome));
+			break;
+		case 3:
+			str_cell(h, s->error);
+			break;
+		case 4:
+			html_raw(h, "<td>");
+			for (int w = 0, n = 0; w < WARN__N; w++)
+				if (s->warnings & WARN_BIT(w))
+					html_printf(h, "%s%s", n++ ? "; " : "",
+					    html_warning_words(w));
+			if (s->warnings == 0)
+				html_raw(h, "<span class=\"dim\">none</span>");
+			html_raw(h, "</td>");
+			break;
+		case 5:
+			html_raw(h, "<td>");
+			for (size_t i = 0; i < s->naddrs; i++) {
+				html_raw(h, i ? "<br><code>" : "<code>");
+				html_text(h, s->addrs[i].ip, 0);
+				html_printf(h, "</code> %s",
+				    outcome_name(s->addrs[i].outcome));
+				if (s->addrs[i].connect_ms >= 0)
+					html_printf(h, " %.1f ms",
+					    s->addrs[i].connect_ms);
+			}
+			if (s->naddrs == 0)
+				html_raw(h,
+				    "<span class=\"dim\">\xe2\x80\x93"
+				    "</span>");
+			html_raw(h, "</td>");
+			break;
+		case 6:
+			str_cell(h, s->remote);
+			break;
+		case 7:
+		case 8:
+		case 9:
+		case 10:
+		case 11:
+			ms_cell(h, s->ms[what - 7]);
+			break;
+		case 12:
+			if (s->http_status > 0)
+				html_printf(h, "<td>%d</td>", s->http_status);
+			else
+				str_cell(h, NULL);
+			break;
+		case 13:
+			str_cell(h, s->tls_version);
+			break;
+		case 14:
+			if (s->has_cert)
+				html_printf(h, "<td>%d</td>", s->cert_days);
+			else
+				str_cell(h, NULL);
+			break;
+		case 15:
+			str_cell(h, s->issuer);
+			break;
+		}
+	}
+	html_raw(h, "</tr>\n");
+}
+
+static void
+target_details(struct html *h, const struct site_target *t)
+{
+	static const char *const rows[] = {"Checked", "State", "Outcome",
+	    "Error", "Warnings", "Addresses", "Connected to", "DNS",
+	    "TCP connect", "TLS handshake", "First byte", "Total",
+	    "HTTP status", "TLS version", "Certificate days left", "Issuer"};
+
+	html_raw(h, "<h2 id=\"checks\">Latest checks</h2>\n");
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct site_probe *p = &t->probes[i];
+
+		html_raw(h, "<h3>Probe ");
+		html_text(h, p->lg->name, 0);
+		html_raw(h,
+		    "</h3>\n<div class=\"scroll\"><table><thead><tr>"
+		    "<th></th><th class=\"v6\">IPv6</th>"
+		    "<th class=\"v4\">IPv4</th></tr></thead><tbody>\n");
+		for (size_t r = 0; r < NELEM(rows); r++)
+			details_row(h, rows[r], p, (int)r);
+		html_raw(h, "</tbody></table></div>\n");
+	}
+	if (t->probes_dropped > 0)
+		html_printf(h,
+		    "<p class=\"dim\">%zu more probes not shown."
+		    "</p>\n",
+		    t->probes_dropped);
+}
+
+/* A graph: its PNG, and links to the PNG and (svgs) the SVG. */
+static void
+figure(struct html *h, const char *slug, enum graph_kind k,
+    const char *probe_slug, enum graph_period p, const char *alt, int svgs)
+{
+	char png[512], svg[512];
+
+	if (page_graph_path(png, sizeof(png), slug, k, probe_slug, p, 0) ==
+		-1 ||
+	    page_graph_path(svg, sizeof(svg), slug, k, probe_slug, p, 1) == -1)
+		return;
+	html_printf(h, "<figure><img src=\"../%s\" alt=\"", png);
+	html_text(h, alt, 0);
+	html_printf(h, "\"><figcaption><a href=\"../%s\">PNG</a>", png);
+	if (svgs)
+		html_printf(h, " \xc2\xb7 <a href=\"../%s\">SVG</a>", svg);
+	html_raw(h, "</figcaption></figure>\n");
+}
+
+static void
+target_graphs(struct html *h, const struct site_target *t)
+{
+	char alt[512];
+
+	html_raw(h,
+	    "<h2 id=\"graphs\">Graphs</h2>\n<p>IPv6 is blue and "
+	    "solid, IPv4 orange and dashed; shaded spans are "
+	    "outages.</p>\n");
+	for (int p = 0; p < PERIOD__N; p++) {
+		html_printf(h, "<h3>%s</h3>\n", period_label[p]);
+		snprintf(alt, sizeof(alt), "%s: availability, %s", t->name,
+		    period_label[p]);
+		figure(h, t->slug, GRAPH_AVAIL, NULL, p, alt, p != PERIOD_HOUR);
+		if (p == PERIOD_HOUR)
+			continue;
+		snprintf(alt, sizeof(alt), "%s: time per phase, %s", t->name,
+		    period_label[p]);
+		figure(h, t->slug, GRAPH_LATENCY, NULL, p, alt, 1);
+	}
+	if (t->nprobes < 2)
+		return;
+	html_raw(h, "<h2 id=\"probes\">Per probe</h2>\n");
+	for (size_t i = 0; i < t->nprobes; i++) {
+		char ps[SITE_SLUG_MAX];
+
+		if (site_slug(t->probes[i].lg->name, ps, sizeof(ps)) == -1)
+			continue;
+		html_raw(h, "<h3>From ");
+		html_text(h, t->probes[i].lg->name, 0);
+		html_raw(h, "</h3>\n");
+		snprintf(alt, sizeof(alt), "%s from %s: total time, %s",
+		    t->name, t->probes[i].lg->name, period_label[PERIOD_DAY]);
+		figure(h, t->slug, GRAPH_PROBE, ps, PERIOD_DAY, alt, 0);
+		html_raw(h, "<p>Also: ");
+		for (int p = PERIOD_WEEK; p < PERIOD__N; p++) {
+			char png[512];
+
+			if (page_graph_path(png, sizeof(png), t->slug,
+				GRAPH_PROBE, ps, p, 0) == 0)
+				html_printf(h, "%s<a href=\"../%s\">%s</a>",
+				    p > PERIOD_WEEK ? " \xc2\xb7 " : "", png,
+				    period_label[p]);
+		}
+		html_raw(h, "</p>\n");
+	}
+}
+
+static void
+target_changes(struct html *h, const struct site_target *t)
+{
+	char ts[64];
+
+	html_raw(h, "<h2 id=\"changes\">Recent state changes</h2>\n");
+	if (t->nchanges == 0) {
+		html_raw(h, "<p>No state change recorded.</p>\n");
+		return;
+	}
+	html_raw(h,
+	    "<p>As decided over every probe (a target is down after "
+	    "enough failed checks in a row from enough probes), newest "
+	    "first.</p>\n<div class=\"scroll\"><table><thead><tr>"
+	    "<th>Since</th><th>Family</th><th>Change</th><th>Outcome"
+	    "</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < t->nchanges; i++) {
+		const struct site_change *c = &t->changes[i];
+
+		html_printf(h,
+		    "<tr><td>%s</td><td class=\"%s\">%s</td>"
+		    "<td>%s \xe2\x86\x92 <span class=\"st %s\">"
+		    "%s</span></td><td>%s</td></tr>\n",
+		    html_time(c->ts, ts, sizeof(ts)),
+		    c->family == FAMILY_IPV6 ? "v6" : "v4",
+		    fam_label[c->family], state_name(c->from),
+		    state_name(c->to), state_name(c->to),
+		    c->to == STATE_DOWN ?
+			html_outcome_words(c->outcome, c->family) :
+			"");
+	}
+	html_raw(h, "</tbody></table></div>\n");
+}
+
+void
+page_target(struct html *h, const struct site_target *t,
+    const struct page_ctx *ctx)
+{
+	char buf[64], since[64];
+
+	page_head(h, t->name, "../style.css");
+	html_raw(h,
+	    "<header><nav><a href=\"../index.html\">All targets</a>"
+	    "<a href=\"../report.html\">Readiness report</a></nav>\n"
+	    "<h1>");
+	html_text(h, t->name, 0);
+	html_raw(h, "</h1>\n<p>");
+	if (t->url[0] != '\0') {
+		html_raw(h, "<a rel=\"nofollow noreferrer\" href=\"");
+		html_href(h, t->url);
+		html_raw(h, "\"><code>");
+		html_text(h, t->url, 0);
+		html_raw(h, "</code></a>");
+	}
+	if (t->group[0] != '\0') {
+		html_raw(h, " \xc2\xb7 group ");
+		html_text(h, t->group, 0);
+	}
+	html_raw(h, "</p>\n</header>\n<main>\n<div class=\"cards\">");
+	for (int f = 0; f < FAMILY__N; f++) {
+		html_printf(h,
+		    "<div class=\"card\"><span class=\"%s\">%s</span>"
+		    "<b>",
+		    f == FAMILY_IPV6 ? "v6" : "v4", fam_label[f]);
+		state_badge(h, t->fam[f].state);
+		html_printf(h, "</b>%s", t->fam[f].since > 0 ? "since " : "");
+		if (t->fam[f].since > 0)
+			html_raw(h,
+			    html_time(t->fam[f].since, since, sizeof(since)));
+		html_raw(h, "</div>");
+	}
+	html_raw(h, "<div class=\"card\">Ready for IPv6<b>");
+	ready_cell(h, t->ready);
+	html_raw(h, "</b></div><div class=\"card\">Score<b>");
+	if (t->score >= 0)
+		html_printf(h, "%d / 100", t->score);
+	else
+		html_raw(h, "\xe2\x80\x93");
+	html_raw(h, "</b></div></div>\n<p>Last problem: ");
+	if (t->problem[0] != '\0')
+		html_text(h, t->problem, 0);
+	else
+		html_raw(h, "none");
+	html_raw(h,
+	    "</p>\n<h2 id=\"availability\">Availability</h2>\n"
+	    "<table><thead><tr><th></th>");
+	for (int w = 0; w < WINDOW__N; w++)
+		html_printf(h, "<th>%s</th>", window_label[w]);
+	html_raw(h, "</tr></thead><tbody>\n");
+	for (int f = 0; f < FAMILY__N; f++) {
+		html_printf(h, "<tr><th class=\"%s\">%s</th>",
+		    f == FAMILY_IPV6 ? "v6" : "v4", fam_label[f]);
+		for (int w = 0; w < WINDOW__N; w++)
+			html_printf(h, "<td class=\"n\">%s</td>",
+			    page_pct(t->fam[f].avail[w], buf, sizeof(buf)));
+		html_raw(h, "</tr>\n");
+	}
+	html_raw(h, "</tbody></table>\n");
+	target_graphs(h, t);
+	target_details(h, t);
+	target_changes(h, t);
+	html_raw(h, "</main>\n");
+	page_foot(h, ctx);
+}

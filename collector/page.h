@@ -1,0 +1,44 @@
+/*
+ * page: the HTML of the site's pages -- index.html (every target, worst
+ * first, sortable and filterable by group with a little JavaScript from
+ * site.js, fully readable without it) and one page per target (graphs,
+ * latest check details per probe, recent changes) -- plus the shared
+ * style.css and site.js. Plain HTML and CSS, no external resource, every
+ * string from a record escaped.
+ */
+#ifndef V6W_PAGE_H
+#define V6W_PAGE_H
+
+#include <stddef.h>
+
+#include "graph.h"
+
+struct html;
+struct site;
+struct site_target;
+
+struct page_ctx {
+	const char *collector; /* its name */
+	double	    now;
+	int	    have_summary; /* summary graphs exist */
+};
+
+void page_index(struct html *, const struct site *, const struct page_ctx *);
+void
+page_target(struct html *, const struct site_target *, const struct page_ctx *);
+
+/* The head of a page: doctype, title (untrusted), stylesheet at css. */
+void page_head(struct html *, const char *title, const char *css);
+void page_foot(struct html *, const struct page_ctx *);
+
+/* "g/SLUG/KIND-PERIOD.EXT" (relative to the site's top) into out. */
+int page_graph_path(char *out, size_t size, const char *slug, enum graph_kind,
+    const char *probe_slug, enum graph_period, int svg);
+
+/* A percentage of availability (0..1, < 0 unknown) as text. */
+const char *page_pct(double v, char *out, size_t size);
+
+extern const char page_css[];
+extern const char page_js[];
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * publish: one publish of the site into publish_dir -- availability from
+ * the RRDs, the summary RRD, graphs (a graph still as fresh as a new one
+ * is kept), the pages, the readiness report and status.json. One publish
+ * at a time (a lock file in the state folder). Runs in a forked child of
+ * the daemon (publisher.h) or in `v6collector publish`; calls librrd from
+ * its one thread.
+ */
+#ifndef V6W_PUBLISH_H
+#define V6W_PUBLISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct collector;
+
+struct publish_stats {
+	size_t	 targets;
+	size_t	 graphs, graphs_fresh, graphs_failed;
+	size_t	 pages, fetch_failed;
+	uint64_t ms;
+};
+
+/* publish_run: another publish holds the lock (and wait was 0). */
+#define PUBLISH_BUSY 1
+
+/*
+ * Publish co's site as of wall time now. wait: wait for the lock (up to
+ * two minutes) rather than give up. 0, PUBLISH_BUSY, or -1 when a part
+ * failed (logged; every other part is still written).
+ */
+int
+publish_run(struct collector *co, double now, int wait, struct publish_stats *);
+
+/*
+ * Replace path by buf atomically (a hidden temporary in the same folder,
+ * then rename): readers see the old file or the new, never a part. Not
+ * fsynced: the site is rebuilt by every publish. 0, or -1 with err.
+ */
+int publish_file(const char *path, const void *buf, size_t len, char *err,
+    size_t errlen);
+
+#endif

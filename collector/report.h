@@ -1,0 +1,61 @@
+/*
+ * report: the IPv6 readiness report -- share of services ready overall
+ * and per group, the score distribution, what blocks the rest (counts per
+ * outcome and warning), the trend over time and the list to fix, worst
+ * first -- as report.json and a printable report.html. Pure: built from a
+ * finished site and a trend given by the caller.
+ */
+#ifndef V6W_REPORT_H
+#define V6W_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "result.h"
+
+struct html;
+struct site;
+struct page_ctx;
+
+#define REPORT_GROUPS_MAX 1000
+#define REPORT_TREND_MAX  400
+/* Score buckets: 0, 20, 40, 60, 80, 100, unknown. */
+#define REPORT_SCORES 7
+
+struct report_group {
+	const char *name; /* "" for targets without a group */
+	size_t	    targets, ready;
+};
+
+struct report_point {
+	int64_t day; /* start of the UTC day */
+	double	share;
+};
+
+struct report {
+	size_t		     targets, ready, unknown;
+	struct report_group *groups; /* by name */
+	size_t		     ngroups, groups_dropped;
+	size_t		     scores[REPORT_SCORES];
+	/* Targets not ready, by what blocks them over IPv6. */
+	size_t outcomes[OUTCOME__N];
+	size_t no_data;
+	/* Targets with each warning (either family). */
+	size_t		    warnings[WARN__N];
+	struct report_point trend[REPORT_TREND_MAX];
+	size_t		    ntrend;
+};
+
+/* Count site into r (caller fills r->trend). */
+void report_build(const struct site *, struct report *);
+void report_free(struct report *);
+
+/* report.json (caller frees with cJSON_Delete). */
+cJSON *report_json(const struct report *, const struct site *,
+    const struct page_ctx *);
+void   report_html(struct html *, const struct report *, const struct site *,
+      const struct page_ctx *);
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * site: grouping series into targets, the target-level figures, problem
+ * words and the worst-first order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "html.h"
+#include "ledger.h"
+#include "site.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+static const char *const site_state_names[] = {"down", "partial", "unknown",
+    "up"};
+
+const char *
+site_state_name(enum site_state s)
+{
+	return (unsigned)s < NELEM(site_state_names) ? site_state_names[s] :
+						       "?";
+}
+
+int
+site_slug(const char *name, char *out, size_t size)
+{
+	char enc[STORE_NAME_MAX + 1];
+
+	/* store_name_encode writes %XX and never a raw '~' (it is %7E), so
+	 * swapping '%' for '~' keeps it injective and URL-safe. */
+	if (store_name_encode(name, enc, sizeof(enc)) == -1 ||
+	    str_copy(out, size < SITE_SLUG_MAX ? size : SITE_SLUG_MAX, enc) ==
+		-1)
+		return -1;
+	for (char *p = out; *p != '\0'; p++)
+		if (*p == '%')
+			*p = '~';
+	return 0;
+}
+
+static struct site_target *
+site_target_get(struct site *si, struct table *index, size_t *cap,
+    const char *name)
+{
+	struct site_target *t = table_get(index, name, strlen(name));
+
+	if (t != NULL)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	if (str_copy(t->name, sizeof(t->name), name) == -1 ||
+	    site_slug(name, t->slug, sizeof(t->slug)) == -1) {
+		free(t);
+		return NULL;
+	}
+	t->url = "";
+	t->group = "";
+	t->ready = -1;
+	t->score = -1;
+	for (int f = 0; f < FAMILY__N; f++)
+		for (int w = 0; w < WINDOW__N; w++)
+			t->fam[f].avail[w] = -1;
+	if (si->n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		si->targets =
+		    xreallocarray(si->targets, *cap, sizeof(*si->targets));
+	}
+	si->targets[si->n++] = t;
+	table_put(index, name, strlen(name), t);
+	return t;
+}
+
+static void
+site_add(struct site_target *t, const struct ledger *lg, const struct series *s)
+{
+	size_t i;
+
+	for (i = 0; i < t->nprobes; i++)
+		if (t->probes[i].lg == lg)
+			break;
+	if (i == t->nprobes) {
+		if (t->nprobes == SITE_PROBES_MAX) {
+			t->probes_dropped++;
+			return;
+		}
+		t->probes[t->nprobes++].lg = lg;
+	}
+	t->probes[i].s[s->family] = s;
+	if (s->ts > t->last_ts) {
+		t->last_ts = s->ts;
+		t->url = s->url != NULL ? s->url : "";
+		t->group = s->group != NULL ? s->group : "";
+	}
+}
+
+struct site *
+site_build(struct ledger *const *ledgers, size_t n, const struct alert *al,
+    double now)
+{
+	struct site  *si = xcalloc(1, sizeof(*si));
+	struct table *index = table_new();
+	size_t	      cap = 0;
+
+	si->now = now;
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger *lg = ledgers[i];
+
+		for (size_t j = 0; j < lg->nseries; j++) {
+			const struct series *s = lg->series[j];
+			struct site_target  *t;
+
+			if (s->kind != RESULT_CHECK || s->seq == 0)
+				continue;
+			t = site_target_get(si, index, &cap, s->name);
+			if (t != NULL)
+				site_add(t, lg, s);
+		}
+	}
+	for (size_t i = 0; i < si->n && al != NULL; i++)
+		si->targets[i]->alert =
+		    alert_target_get(al, si->targets[i]->name);
+	table_free(index);
+	return si;
+}
+
+void
+site_free(struct site *si)
+{
+	if (si == NULL)
+		return;
+	for (size_t i = 0; i < si->n; i++)
+		free(si->targets[i]);
+	free(si->targets);
+	free(si);
+}
+
+/* The alert's state changes of both families, newest first. */
+static void
+site_changes(struct site_target *t)
+{
+	t->nchanges = 0;
+	if (t->alert == NULL)
+		return;
+	for (int f = 0; f < FAMILY__N; f++) {
+		const struct alert_change *c;
+
+		for (size_t k = 0;
+		     (c = alert_change_at(&t->alert->fam[f], k)) != NULL; k++) {
+			size_t i;
+
+			for (i = 0; i < t->nchanges; i++)
+				if (c->ts > t->changes[i].ts)
+					break;
+			if (i == SITE_CHANGES_MAX)
+				break;
+			if (t->nchanges == SITE_CHANGES_MAX)
+				t->nchanges--;
+			memmove(&t->changes[i + 1], &t->changes[i],
+			    (t->nchanges - i) * sizeof(t->changes[0]));
+			t->changes[i] = (struct site_change){c->ts, f, c->from,
+			    c->to, c->outcome};
+			t->nchanges++;
+		}
+	}
+}
+
+static void
+site_family_finish(struct site_target *t, enum family f)
+{
+	struct site_family *sf = &t->fam[f];
+
+	sf->nup = sf->ndown = sf->nunknown = 0;
+	sf->warnings = 0;
+	sf->since = 0;
+	sf->outcome = OUTCOME_OK;
+	for (size_t i = 0; i < t->nprobes; i++) {
+		const struct series *s = t->probes[i].s[f];
+
+		if (s == NULL)
+			continue;
+		if (s->since > sf->since)
+			sf->since = s->since;
+		if (s->state == STATE_UNKNOWN) {
+			sf->nunknown++;
+			continue;
+		}
+		sf->warnings |= s->warnings;
+		if (s->state == STATE_UP)
+			sf->nup++;
+		else {
+			if (sf->ndown == 0)
+				sf->outcome = s->outcome;
+			sf->ndown++;
+		}
+	}
+	if (t->alert != NULL && t->alert->fam[f].since > 0) {
+		const struct alert_state *as = &t->alert->fam[f];
+
+		/* The quorum's word; a probe in the minority still shows in
+		 * the problem words. */
+		sf->state = as->state == STATE_UP ?
+		    (sf->ndown > 0 ? SITE_PARTIAL : SITE_UP) :
+		    (as->state == STATE_DOWN ? SITE_DOWN : SITE_UNKNOWN);
+		sf->since = as->since;
+		if (as->state == STATE_DOWN)
+			sf->outcome = as->outcome;
+		return;
+	}
+	if (sf->nup > 0 && sf->ndown > 0)
+		sf->state = SITE_PARTIAL;
+	else if (sf->ndown > 0)
+		sf->state = SITE_DOWN;
+	else if (sf->nup > 0)
+		sf->state = SITE_UP;
+	else
+		sf->state = SITE_UNKNOWN;
+}
+
+/* ready: every probe online says ready; score: the lowest seen. */
+static void
+site_target_ready(struct site_target *t)
+{
+	int ready = -1;
+
+	t->score = -1;
+	for (size_t i = 0; i < t->nprobes; i++)
+		for (int f = 0; f < FAMILY__N; f++) {
+			const struct series *s = t->probes[i].s[f];
+
+			if (s == NULL ||
+			    (s->warnings & WARN_BIT(WARN_PROBE_OFFLINE)))
+				continue;
+			if (s->ready >= 0)
+				ready = ready == -1 ? s->ready :
+						      (ready && s->ready);
+			if (s->score >= 0 &&
+			    (t->score < 0 || s->score < t->score))
+				t->score = s->score;
+		}
+	t->ready = ready;
+	t->ready_since = 0;
+	if (t->alert != NULL && t->alert->ready != STATE_UNKNOWN) {
+		t->ready = t->alert->ready == STATE_UP;
+		t->ready_since = t->alert->ready_since;
+	}
+}
+
+static void
+site_problem(struct site_target *t)
+{
+	static const char *const fname[FAMILY__N] = {"IPv6", "IPv4"};
+	size_t			 n = sizeof(t->problem);
+
+	t->problem[0] = '\0';
+	for (int f = 0; f < FAMILY__N; f++) {
+		const struct site_family *sf = &t->fam[f];
+
+		if (sf->state == SITE_DOWN) {
+			snprintf(t->problem, n, "%s: %s", fname[f],
+			    html_outcome_words(sf->outcome, f));
+			return;
+		}
+		if (sf->state == SITE_PARTIAL) {
+			snprintf(t->problem, n,
+			    "%s: %s (seen by %d of %d probes)", fname[f],
+			    html_outcome_words(sf->outcome, f), sf->ndown,
+			    sf->ndown + sf->nup);
+			return;
+		}
+	}
+	for (int f = 0; f < FAMILY__N; f++)
+		for (int w = 0; w < WARN__N; w++)
+			if (w != WARN_PROBE_OFFLINE &&
+			    (t->fam[f].warnings & WARN_BIT(w))) {
+				snprintf(t->problem, n, "%s: %s", fname[f],
+				    html_warning_words(w));
+				return;
+			}
+	if (t->fam[FAMILY_IPV6].state == SITE_UNKNOWN)
+		snprintf(t->problem, n, "IPv6: no recent measurement");
+}
+
+static int
+ready_rank(int ready)
+{
+	return ready == 0 ? 0 : (ready == -1 ? 1 : 2);
+}
+
+static int
+site_cmp(const void *a, const void *b)
+{
+	const struct site_target *x = *(const struct site_target *const *)a;
+	const struct site_target *y = *(const struct site_target *const *)b;
+	double			  ax, ay;
+
+	if (ready_rank(x->ready) != ready_rank(y->ready))
+		return ready_rank(x->ready) - ready_rank(y->ready);
+	for (int f = 0; f < FAMILY__N; f++)
+		if (x->fam[f].state != y->fam[f].state)
+			return (int)x->fam[f].state - (int)y->fam[f].state;
+	if (x->score != y->score)
+		return x->score - y->score;
+	ax = x->fam[FAMILY_IPV6].avail[WINDOW_24H];
+	ay = y->fam[FAMILY_IPV6].avail[WINDOW_24H];
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void
+site_finish(struct site *si)
+{
+	si->nready = si->nunknown = 0;
+	for (size_t i = 0; i < si->n; i++) {
+		struct site_target *t = si->targets[i];
+
+		for (int f = 0; f < FAMILY__N; f++)
+			site_family_finish(t, f);
+		site_target_ready(t);
+		site_changes(t);
+		site_problem(t);
+		if (t->ready == 1)
+			si->nready++;
+		else if (t->ready == -1)
+			si->nunknown++;
+	}
+	if (si->n > 1)
+		qsort(si->targets, si->n, sizeof(*si->targets), site_cmp);
+}

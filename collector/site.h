@@ -1,0 +1,105 @@
+/*
+ * site: the model of the published site -- every target seen in the
+ * ledgers, each with its per-probe views and, per family, a state over the
+ * probes, availability, the last problem in plain words and recent
+ * state changes -- sorted worst first. Pure: built from the ledgers (the
+ * probes' last records) and the alert state (each target x family's
+ * state over the probes by quorum, its readiness and state changes), "now"
+ * given as an argument; the RRD figures are filled in by the caller
+ * (avail.h). A target the alert state does not know yet gets a state
+ * from its probes' last records alone.
+ */
+#ifndef V6W_SITE_H
+#define V6W_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+#include "state.h"
+
+struct alert;
+struct ledger;
+struct series;
+
+/* Probes shown (and graphed) per target; more are counted, not shown. */
+#define SITE_PROBES_MAX 16
+/* Longest slug (file name of a target's page, without ".html"). */
+#define SITE_SLUG_MAX 201
+/* Recent changes kept per target. */
+#define SITE_CHANGES_MAX 20
+
+/* Availability windows. */
+enum site_window { WINDOW_24H, WINDOW_7D, WINDOW_30D, WINDOW__N };
+
+/* A family's state over every probe that sees the target. */
+enum site_state { SITE_DOWN, SITE_PARTIAL, SITE_UNKNOWN, SITE_UP };
+
+struct site_probe {
+	const struct ledger *lg;
+	const struct series *s[FAMILY__N]; /* NULL: no record */
+};
+
+struct site_change {
+	double	     ts;
+	enum family  family;
+	enum state   from, to;
+	enum outcome outcome; /* the deciding probes' last outcome */
+};
+
+struct site_family {
+	enum site_state state;
+	int		nup, ndown, nunknown; /* probes' views */
+	enum outcome	outcome;	      /* of a failing probe, else ok */
+	uint32_t	warnings;	      /* over the probes online */
+	double		since;		  /* latest change of a probe's state */
+	double		avail[WINDOW__N]; /* 0..1; < 0 unknown */
+	double		known_s[WINDOW__N];
+};
+
+struct site_target {
+	char			   name[RESULT_NAME_MAX];
+	char			   slug[SITE_SLUG_MAX];
+	const char		  *url;	  /* "" when none */
+	const char		  *group; /* "" when none */
+	int			   ready; /* -1 unknown */
+	int			   score; /* -1 unknown */
+	double			   last_ts;
+	double			   ready_since; /* 0: unknown */
+	const struct alert_target *alert; /* NULL: not known to the alerts */
+	struct site_family	   fam[FAMILY__N];
+	struct site_probe	   probes[SITE_PROBES_MAX];
+	size_t			   nprobes, probes_dropped;
+	struct site_change	   changes[SITE_CHANGES_MAX];
+	size_t			   nchanges;
+	char			   problem[256]; /* plain words; "" when none */
+};
+
+struct site {
+	struct site_target **targets; /* worst first after site_sort() */
+	size_t		     n;
+	double		     now;
+	size_t		     nready, nunknown;
+};
+
+/*
+ * Every check series of the ledgers, grouped by target; al (may be NULL)
+ * gives states, readiness and changes. Pointers into both are kept: they
+ * must not change while the site is in use.
+ */
+struct site *site_build(struct ledger *const *ledgers, size_t n,
+    const struct alert *al, double now);
+void	     site_free(struct site *);
+/* Derive ready, score, states and problem words; then sort worst first. */
+void site_finish(struct site *);
+
+/*
+ * A target's slug: its name with every byte but [A-Za-z0-9._-] (and a
+ * leading '.') written ~XX. Injective and safe in a file name and in a
+ * URL. -1 when longer than SITE_SLUG_MAX - 1.
+ */
+int site_slug(const char *name, char *out, size_t size);
+
+const char *site_state_name(enum site_state);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * summary: counting, the RRD definition and its update.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rrd.h>
+#include <rrd_client.h>
+
+#include "site.h"
+#include "summary.h"
+#include "util.h"
+
+void
+summary_count(const struct site *si, struct summary_counts *c)
+{
+	double sum = 0;
+	size_t nscore = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->targets = si->n;
+	for (size_t i = 0; i < si->n; i++) {
+		const struct site_target *t = si->targets[i];
+
+		c->ready += t->ready == 1;
+		c->ipv6_up += t->fam[FAMILY_IPV6].state == SITE_UP;
+		c->ipv4_up += t->fam[FAMILY_IPV4].state == SITE_UP;
+		if (t->score >= 0) {
+			sum += t->score;
+			nscore++;
+		}
+	}
+	c->score = nscore > 0 ? sum / (double)nscore : -1;
+}
+
+int
+summary_format(const struct summary_counts *c, int64_t t, char *out,
+    size_t size)
+{
+	char score[32];
+	int  n;
+
+	if (c->score < 0)
+		snprintf(score, sizeof(score), "U");
+	else
+		snprintf(score, sizeof(score), "%.2f", c->score);
+	n = snprintf(out, size, "%lld:%zu:%zu:%zu:%zu:%s", (long long)t,
+	    c->targets, c->ready, c->ipv6_up, c->ipv4_up, score);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static const char *
+summary_error(void)
+{
+	const char *m = rrd_get_error();
+
+	return m != NULL && m[0] != '\0' ? m : "unknown librrd error";
+}
+
+static int
+summary_create(const char *path, const char *daemon, int step_s, int64_t t,
+    char *err, size_t errlen)
+{
+	static const char *const ds[] = {"targets", "ready", "ipv6_up",
+	    "ipv4_up", "score"};
+	static const char *const cfs[] = {"AVERAGE", "MIN", "MAX"};
+	static const struct {
+		int steps, days;
+	} rras[] = {{1, 2}, {5, 14}, {60, 62}, {1440, 1827}};
+	char	    buf[NELEM(ds) + NELEM(cfs) * NELEM(rras)][64];
+	const char *argv[NELEM(buf)];
+	int	    n = 0, rc;
+
+	for (size_t i = 0; i < NELEM(ds); i++) {
+		snprintf(buf[n], sizeof(buf[n]), "DS:%s:GAUGE:%d:0:U", ds[i],
+		    SUMMARY_HEARTBEAT_S);
+		argv[n] = buf[n];
+		n++;
+	}
+	for (size_t c = 0; c < NELEM(cfs); c++)
+		for (size_t r = 0; r < NELEM(rras); r++) {
+			long long span = (long long)rras[r].steps * step_s;
+
+			snprintf(buf[n], sizeof(buf[n]), "RRA:%s:0.5:%d:%lld",
+			    cfs[c], rras[r].steps,
+			    ((long long)rras[r].days * 86400 + span - 1) /
+				span);
+			argv[n] = buf[n];
+			n++;
+		}
+	rrd_clear_error();
+	if (daemon != NULL)
+		rc = rrdc_create(path, (unsigned long)step_s, (time_t)t - 1, 1,
+		    n, argv);
+	else
+		rc = rrd_create_r2(path, (unsigned long)step_s, (time_t)t - 1,
+		    1, NULL, NULL, n, argv);
+	if (rc != 0) {
+		snprintf(err, errlen, "create %s: %s", path, summary_error());
+		return -1;
+	}
+	return 0;
+}
+
+int
+summary_update(const char *path, const char *daemon, int step_s,
+    const struct summary_counts *c, int64_t t, char *err, size_t errlen)
+{
+	struct stat sb;
+	char	    value[256];
+	const char *argv[1] = {value};
+	time_t	    last;
+	int	    rc;
+
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (summary_create(path, daemon, step_s, t, err, errlen) == -1)
+			return -1;
+	}
+	rrd_clear_error();
+	last = daemon != NULL ? rrdc_last(path) : rrd_last_r(path);
+	if (last == -1) {
+		snprintf(err, errlen, "last update of %s: %s", path,
+		    summary_error());
+		return -1;
+	}
+	if ((int64_t)last >= t)
+		return 0;
+	if (summary_format(c, t, value, sizeof(value)) == -1) {
+		snprintf(err, errlen, "summary does not format");
+		return -1;
+	}
+	rrd_clear_error();
+	if (daemon != NULL)
+		rc = rrdc_update(path, 1, argv);
+	else
+		rc = rrd_update_r(path, NULL, 1, argv);
+	if (rc != 0) {
+		snprintf(err, errlen, "update %s: %s", path, summary_error());
+		return -1;
+	}
+	return 0;
+}
