@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "status.h"
 #include "util.h"
+#include "webroot.h"
 
 #define API_TLS_FILE_MAX (1024 * 1024)
 /* Auth failures logged per window; the rest are counted. */
@@ -207,6 +208,56 @@ api_get(struct api *a, struct MHD_Connection *c, enum route route)
 	    "text/plain; version=0.0.4; charset=utf-8", NULL);
 }
 
+/* GET / and below: the published site (webroot.h). */
+static enum MHD_Result
+api_static(struct api *a, struct MHD_Connection *c, const char *url)
+{
+	struct MHD_Response *r;
+	enum MHD_Result	     ret;
+	const char	    *ctype = NULL;
+	char		     loc[3 * WEBROOT_URL_MAX + 8];
+	uint64_t	     size = 0;
+	int		     fd;
+
+	switch (webroot_open(a->co->conf->publish_dir, url, &fd, &size, &ctype,
+	    loc, sizeof(loc))) {
+	case WEBROOT_MISSING:
+		return api_error(c, MHD_HTTP_NOT_FOUND, "no such resource",
+		    NULL);
+	case WEBROOT_REDIRECT:
+		r = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+		ret = MHD_queue_response(c, MHD_HTTP_MOVED_PERMANENTLY, r);
+		MHD_destroy_response(r);
+		return ret;
+	case WEBROOT_FILE:
+		break;
+	}
+	r = MHD_create_response_from_fd64(size, fd);
+	if (r == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	/* Pages run only the site's own script and style; rrdtool's SVG
+	 * needs its inline styles and nothing else. */
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    strncmp(ctype, "image/svg", 9) == 0 ?
+		"default-src 'none'; style-src 'unsafe-inline'" :
+		"default-src 'none'; img-src 'self'; style-src 'self'; "
+		"script-src 'self'; base-uri 'none'; form-action 'none'; "
+		"frame-ancestors 'none'");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Headers of POST /api/v1/results: authenticate, check type and size. */
 static enum MHD_Result
 api_post_begin(struct api *a, struct MHD_Connection *c, struct req *rq)
@@ -324,9 +375,13 @@ api_access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		return api_post_end(a, c, rq);
 	}
 	/* Headers complete. */
-	if (api_route(url, &route) == -1)
+	if (api_route(url, &route) == -1) {
+		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+			return api_static(a, c, url);
 		return api_error(c, MHD_HTTP_NOT_FOUND, "no such resource",
 		    NULL);
+	}
 	if (route == ROUTE_RESULTS) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,

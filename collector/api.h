@@ -1,7 +1,8 @@
 /*
  * api: the collector's HTTP server -- libmicrohttpd run inside the event
  * loop (its epoll fd as one watcher, a timer from MHD_get_timeout) -- with
- * the routes POST /api/v1/results, GET /api/v1/status and GET /metrics.
+ * the routes POST /api/v1/results, GET /api/v1/status, GET /metrics, and
+ * GET / and below for the published site (webroot.h).
  */
 #ifndef V6W_API_H
 #define V6W_API_H
