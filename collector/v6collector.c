@@ -22,6 +22,8 @@
 #include "ev.h"
 #include "log.h"
 #include "priv.h"
+#include "publish.h"
+#include "publisher.h"
 #include "util.h"
 
 #define EXIT_USAGE 3
@@ -30,6 +32,7 @@
 
 struct daemon {
 	struct collector *co;
+	struct publisher *pub;
 	struct ev_signal  sigterm, sigint, sighup;
 	struct ev_timer	  drain;
 	uint64_t	  drain_until_ms;
@@ -125,8 +128,23 @@ mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* As root: make publish_dir (0755, the site is public) for the user. */
+static int
+prepare_publish_dir(const struct collector_conf *cc, uid_t uid, gid_t gid,
+    char *err, size_t errlen)
+{
+	if (mkdir_p(cc->publish_dir, 0755) == -1 ||
+	    chown(cc->publish_dir, uid, gid) == -1) {
+		snprintf(err, errlen, "publish_dir %s: %s", cc->publish_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * Make data_dir; as root also give it to the user the daemon becomes.
+ * Make data_dir; as root also give it (and publish_dir) to the user the
+ * daemon becomes.
  */
 static int
 prepare_data_dir(const struct collector_conf *cc, int root, char *err,
@@ -149,7 +167,7 @@ prepare_data_dir(const struct collector_conf *cc, int root, char *err,
 		    strerror(errno));
 		return -1;
 	}
-	return 0;
+	return prepare_publish_dir(cc, uid, gid, err, errlen);
 }
 
 static void
@@ -241,6 +259,7 @@ run_daemon(const char *path)
 		log_warnx("%s", err);
 		goto done;
 	}
+	d.pub = publisher_new(d.co);
 	ev_timer_init(&d.drain, drain_cb, &d);
 	if (ev_signal_start(loop, &d.sigterm, SIGTERM, stop_cb, &d) == -1 ||
 	    ev_signal_start(loop, &d.sigint, SIGINT, stop_cb, &d) == -1 ||
@@ -256,6 +275,7 @@ run_daemon(const char *path)
 	}
 	rc = 0;
 done:
+	publisher_free(d.pub);
 	ev_timer_disarm(loop, &d.drain);
 	api_free(d.co->api);
 	d.co->api = NULL;
@@ -264,6 +284,39 @@ done:
 	collector_free(d.co);
 	ev_loop_free(loop);
 	log_info("stopped");
+	return rc;
+}
+
+/* `publish`: one publish now, as the configured user; 0 or 1. */
+static int
+run_publish(const char *path)
+{
+	struct collector_conf *cc;
+	struct collector      *co;
+	struct cfg	       c;
+	char		       err[1024];
+	int		       rc = 1;
+
+	cc = collector_conf_load(path, &c);
+	if (cc == NULL) {
+		cfg_report(&c);
+		cfg_close(&c);
+		return EXIT_USAGE;
+	}
+	cfg_close(&c);
+	if (prepare_data_dir(cc, geteuid() == 0, err, sizeof(err)) == -1 ||
+	    (geteuid() == 0 && priv_drop(cc->user, err, sizeof(err)) == -1)) {
+		log_warnx("%s", err);
+		collector_conf_free(cc);
+		return 1;
+	}
+	/* No event loop: no alert tick, no webhooks; the state is read. */
+	co = collector_new(path, cc, NULL);
+	if (collector_open(co, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
+	else if (publish_run(co, now_wall(), 1, NULL) == 0)
+		rc = 0;
+	collector_free(co);
 	return rc;
 }
 
@@ -276,9 +329,15 @@ main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"syslog", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
 	const char		  *conf = NULL;
-	int ch, checkconf = 0, verbose = 0, use_syslog = 0;
+	int ch, checkconf = 0, verbose = 0, use_syslog = 0, publish = 0;
 
 	log_init("v6collector", 0, 0);
+	/* `v6collector publish -c F`: options after the command. */
+	if (argc > 1 && strcmp(argv[1], "publish") == 0) {
+		publish = 1;
+		argc--;
+		argv++;
+	}
 	while ((ch = getopt_long(argc, argv, "+hVc:v", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -304,9 +363,12 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "publish") == 0 && !publish) {
+		publish = 1;
+		optind++;
+	}
 	if (optind < argc) {
-		if (strcmp(argv[optind], "publish") == 0 ||
-		    strcmp(argv[optind], "webhook-test") == 0) {
+		if (strcmp(argv[optind], "webhook-test") == 0) {
 			fprintf(stderr, "v6collector: %s is not built yet\n",
 			    argv[optind]);
 			return EXIT_USAGE;
@@ -320,6 +382,10 @@ main(int argc, char **argv)
 	}
 	if (checkconf)
 		return check_config(conf);
+	if (publish) {
+		log_init("v6collector", verbose, use_syslog);
+		return run_publish(conf);
+	}
 	log_init("v6collector", verbose, use_syslog);
 	return run_daemon(conf);
 }
