@@ -1,0 +1,522 @@
+/*
+ * test_site: the published site's pure parts -- HTML escaping of hostile
+ * text, slugs, availability means over fine and coarse rows, the URL
+ * checks of the web root, graph arguments, the model's worst-first order
+ * and problem words, the report's counts -- and one whole publish through
+ * the real librrd in a temporary folder, with hostile names.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collector/avail.h"
+#include "collector/collector.h"
+#include "collector/conf.h"
+#include "collector/graph.h"
+#include "collector/html.h"
+#include "collector/ingest.h"
+#include "collector/ledger.h"
+#include "collector/page.h"
+#include "collector/publish.h"
+#include "collector/report.h"
+#include "collector/site.h"
+#include "collector/store.h"
+#include "collector/summary.h"
+#include "collector/webroot.h"
+#include "util.h"
+
+static const char hostile[] = "<script>alert(\"x\")</script>&'\x01\xff";
+
+static void
+test_html_escape(void **state)
+{
+	struct html h;
+
+	(void)state;
+	html_init(&h);
+	html_text(&h, hostile, 0);
+	assert_string_equal(h.buf,
+	    "&lt;script&gt;alert(&quot;x&quot;)&lt;/"
+	    "script&gt;&amp;&#39;\xef\xbf\xbd\xef\xbf"
+	    "\xbd");
+	html_free(&h);
+	html_init(&h);
+	/* Valid UTF-8 stays; an overlong form and a cut sequence do not. */
+	html_text(&h,
+	    "d\xe1\xbb\x8b"
+	    "ch \xc0\xaf \xe1\xbb",
+	    0);
+	assert_string_equal(h.buf,
+	    "d\xe1\xbb\x8b"
+	    "ch \xef\xbf\xbd\xef\xbf\xbd "
+	    "\xef\xbf\xbd\xef\xbf\xbd");
+	html_free(&h);
+	html_init(&h);
+	html_text(&h, "abcdef", 3);
+	assert_string_equal(h.buf, "abc");
+	html_free(&h);
+	html_init(&h);
+	html_href(&h, "javascript:alert(1)");
+	html_raw(&h, "|");
+	html_href(&h, "https://a.example/?q=\"><b>");
+	assert_string_equal(h.buf,
+	    "#|https://a.example/?q=&quot;&gt;&lt;b&gt;");
+	html_free(&h);
+}
+
+static void
+test_html_bounded(void **state)
+{
+	struct html h;
+	char	   *big = xmalloc(1024 * 1024 + 1);
+
+	(void)state;
+	memset(big, 'a', 1024 * 1024);
+	big[1024 * 1024] = '\0';
+	html_init(&h);
+	for (int i = 0; i < 70 && !h.overflow; i++)
+		html_raw(&h, big);
+	assert_true(h.overflow);
+	assert_true(h.len < HTML_MAX);
+	html_free(&h);
+	free(big);
+}
+
+static void
+test_words(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(html_outcome_words(OUTCOME_NO_ADDRESS, FAMILY_IPV6),
+	    "no AAAA record");
+	assert_string_equal(html_outcome_words(OUTCOME_NO_ADDRESS, FAMILY_IPV4),
+	    "no A record");
+	for (int o = 0; o < OUTCOME__N; o++)
+		assert_non_null(html_outcome_words(o, FAMILY_IPV6));
+	for (int w = 0; w < WARN__N; w++)
+		assert_non_null(html_warning_words(w));
+	assert_string_equal(html_time(1764480000, buf, sizeof(buf)),
+	    "2025-11-30 05:20 UTC");
+	assert_string_equal(html_duration(3 * 3600 + 300, buf, sizeof(buf)),
+	    "3 h 5 min");
+	assert_string_equal(page_pct(0.99999, buf, sizeof(buf)), "99.99 %");
+	assert_string_equal(page_pct(1, buf, sizeof(buf)), "100.00 %");
+	assert_string_equal(page_pct(-1, buf, sizeof(buf)), "\xe2\x80\x93");
+}
+
+static void
+test_slug(void **state)
+{
+	char a[SITE_SLUG_MAX], b[SITE_SLUG_MAX];
+
+	(void)state;
+	assert_int_equal(site_slug("portal-1.a_b", a, sizeof(a)), 0);
+	assert_string_equal(a, "portal-1.a_b");
+	assert_int_equal(site_slug("../x", a, sizeof(a)), 0);
+	assert_string_equal(a, "~2E.~2Fx");
+	/* '~' itself is encoded: injective. */
+	assert_int_equal(site_slug("~2E", a, sizeof(a)), 0);
+	assert_int_equal(site_slug(".", b, sizeof(b)), 0);
+	assert_string_not_equal(a, b);
+	assert_string_equal(a, "~7E2E");
+	assert_int_equal(site_slug(hostile, a, sizeof(a)), 0);
+	assert_null(strpbrk(a, "<>\"'&/% "));
+}
+
+static void
+test_avail(void **state)
+{
+	double		  fv[12], cv[2], sum = 0, known = 0;
+	struct avail_rows fine = {1000, 10, 12, fv}, coarse = {1000, 60, 2, cv};
+
+	(void)state;
+	/* Fine rows (1000, 1120]: up, then down for the last 4 rows. */
+	for (int i = 0; i < 12; i++)
+		fv[i] = i < 8 ? 1 : 0;
+	avail_add(&fine, NULL, 1000, 1120, &sum, &known);
+	assert_true(fabs(known - 120) < 1e-9);
+	assert_true(fabs(sum / known - 80.0 / 120) < 1e-9);
+	/* Coarse rows win where known; the unknown one falls back to fine. */
+	cv[0] = 0.5;
+	cv[1] = NAN;
+	sum = known = 0;
+	avail_add(&fine, &coarse, 1000, 1120, &sum, &known);
+	assert_true(fabs(known - 120) < 1e-9);
+	assert_true(fabs(sum - (30 + 20)) < 1e-9);
+	/* A window that cuts a coarse row in the middle. */
+	cv[1] = 1;
+	sum = known = 0;
+	avail_add(&fine, &coarse, 1030, 1090, &sum, &known);
+	assert_true(fabs(known - 60) < 1e-9);
+	assert_true(fabs(sum - (15 + 30)) < 1e-9);
+	/* Unknown everywhere: nothing known. */
+	for (int i = 0; i < 12; i++)
+		fv[i] = NAN;
+	cv[0] = cv[1] = NAN;
+	sum = known = 0;
+	avail_add(&fine, &coarse, 0, 5000, &sum, &known);
+	assert_true(known == 0);
+}
+
+static void
+test_webroot_urls(void **state)
+{
+	static const char *const good[] = {"/", "/index.html", "/t/a~2Fb.html",
+	    "/g/x/avail-day.png", "/t/"};
+	static const char *const bad[] = {"", "index.html", "/../etc/passwd",
+	    "/t/../../x", "/.publish.lock", "/g/.x.png.tmp", "//etc", "/a//b",
+	    "/./a", "/a\\b", "/a\nb", "/t/.."};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++)
+		assert_true(webroot_url_ok(good[i]));
+	for (size_t i = 0; i < NELEM(bad); i++)
+		assert_false(webroot_url_ok(bad[i]));
+	assert_string_equal(webroot_type("/a/b.svg"), "image/svg+xml");
+	assert_string_equal(webroot_type("/index.html"),
+	    "text/html; charset=utf-8");
+	assert_string_equal(webroot_type("/x.rrd"), "application/octet-stream");
+}
+
+static void
+test_graph_args(void **state)
+{
+	struct graph_src  src[2] = {{{"/d/rrd/p1/a:b.ipv6.rrd", NULL}},
+	     {{"/d/rrd/p2/a.ipv6.rrd", "/d/rrd/p2/a.ipv4.rrd"}}};
+	struct graph_req  rq;
+	struct graph_argv a;
+	int		  def = 0, avg = 0, title = 0, daemon = 0, nodata = 0;
+
+	(void)state;
+	memset(&rq, 0, sizeof(rq));
+	rq.kind = GRAPH_AVAIL;
+	rq.period = PERIOD_DAY;
+	rq.target = "x\ny: <b>";
+	rq.src = src;
+	rq.nsrc = 2;
+	rq.daemon = "unix:/run/rrdcached.sock";
+	rq.end = 1764480000;
+	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_string_equal(a.v[0], "graphv");
+	assert_string_equal(a.v[1], "-");
+	for (int i = 0; i < a.n; i++) {
+		def += strcmp(a.v[i],
+			   "DEF:up6_0=/d/rrd/p1/a\\:b.ipv6.rrd:up:"
+			   "AVERAGE") == 0;
+		avg += strcmp(a.v[i], "CDEF:up6=up6_0,up6_1,2,AVG") == 0;
+		title += strcmp(a.v[i],
+			     "--title=x?y: <b>: availability, last "
+			     "24 hours") == 0;
+		daemon +=
+		    strcmp(a.v[i], "--daemon=unix:/run/rrdcached.sock") == 0;
+		nodata += strstr(a.v[i], "no measurements") != NULL;
+	}
+	assert_int_equal(def, 1);
+	assert_int_equal(avg, 1);
+	assert_int_equal(title, 1);
+	assert_int_equal(daemon, 1);
+	assert_int_equal(nodata, 0);
+	graph_argv_free(&a);
+	/* One probe, no IPv4 file. */
+	rq.kind = GRAPH_LATENCY;
+	rq.nsrc = 1;
+	rq.daemon = NULL;
+	assert_int_equal(graph_args(&rq, &a), 0);
+	for (int i = 0; i < a.n; i++) {
+		nodata += strstr(a.v[i], "IPv4\\: no measurements") != NULL;
+		assert_null(strstr(a.v[i], "--daemon"));
+	}
+	assert_int_equal(nodata, 1);
+	graph_argv_free(&a);
+	/* The lazy rule. */
+	assert_true(graph_fresh(PERIOD_WEEK, 1000, 1500, 0));
+	assert_false(graph_fresh(PERIOD_DAY, 1000, 1200, 0));
+	assert_true(graph_fresh(PERIOD_DAY, 1000, 1200, 900));
+	assert_false(graph_fresh(PERIOD_DAY, 1000, 900, 900));
+}
+
+/* A ledger with records of target name for both families. */
+static void
+note(struct ledger *lg, const char *name, const char *group, enum outcome o6,
+    uint32_t w6, int ready, int score, double ts)
+{
+	for (int f = 0; f < FAMILY__N; f++) {
+		struct result  r;
+		struct series *s = ledger_series(lg, RESULT_CHECK, name, f, 1);
+
+		result_init(&r);
+		snprintf(r.probe, sizeof(r.probe), "%s", lg->name);
+		snprintf(r.target, sizeof(r.target), "%s", name);
+		snprintf(r.group, sizeof(r.group), "%s", group);
+		snprintf(r.url, sizeof(r.url), "https://%s.example/", "t");
+		r.family = f;
+		r.ts = ts;
+		r.seq = (uint64_t)ts;
+		r.outcome = f == FAMILY_IPV6 ? o6 : OUTCOME_OK;
+		r.warnings = f == FAMILY_IPV6 ? w6 : 0;
+		r.ready = ready;
+		r.score = score;
+		series_note(s, &r, (int64_t)ts, &lg->sc);
+	}
+}
+
+static void
+test_site_model(void **state)
+{
+	struct ledger *lg[2];
+	struct site   *si;
+	struct report  r;
+
+	(void)state;
+	lg[0] = ledger_new("p1", "/nonexistent/p1.json");
+	lg[1] = ledger_new("p2", "/nonexistent/p2.json");
+	for (int i = 0; i < 2; i++) {
+		lg[i]->sc.down_after = 1;
+		lg[i]->sc.up_after = 1;
+		lg[i]->sc.quorum = 1;
+		lg[i]->sc.silent_s = 1e9;
+	}
+	note(lg[0], "good", "A", OUTCOME_OK, 0, 1, 100, 1764480000);
+	note(lg[1], "good", "A", OUTCOME_OK, 0, 1, 100, 1764480001);
+	note(lg[0], "noaaaa", "B", OUTCOME_NO_ADDRESS, 0, 0, 20, 1764480000);
+	note(lg[0], "stall", "B", OUTCOME_STALL, 0, 0, 80, 1764480000);
+	note(lg[0], "mismatch", "A", OUTCOME_OK,
+	    WARN_BIT(WARN_CONTENT_MISMATCH), 0, 80, 1764480000);
+	/* Seen failing by one probe of two. */
+	note(lg[0], "split", "A", OUTCOME_OK, 0, 1, 100, 1764480000);
+	note(lg[1], "split", "A", OUTCOME_TIMEOUT, 0, 0, 60, 1764480000);
+	note(lg[0], hostile, hostile, OUTCOME_TLS_ERROR, 0, 0, 40, 1764480000);
+
+	si = site_build(lg, 2, NULL, 1764480100);
+	assert_int_equal(si->n, 6);
+	site_finish(si);
+	assert_int_equal(si->nready, 1);
+	/* Worst first: not ready before ready; down before partial. */
+	assert_string_equal(si->targets[si->n - 1]->name, "good");
+	assert_int_equal(si->targets[0]->fam[FAMILY_IPV6].state, SITE_DOWN);
+	assert_string_equal(si->targets[0]->name, "noaaaa"); /* score 20 */
+	for (size_t i = 0; i < si->n; i++) {
+		const struct site_target *t = si->targets[i];
+
+		if (strcmp(t->name, "split") == 0) {
+			assert_int_equal(t->fam[FAMILY_IPV6].state,
+			    SITE_PARTIAL);
+			assert_int_equal(t->score, 60);
+			assert_int_equal(t->ready, 0);
+			assert_string_equal(t->problem,
+			    "IPv6: connections time out (seen by 1 of 2 "
+			    "probes)");
+		}
+		if (strcmp(t->name, "noaaaa") == 0)
+			assert_string_equal(t->problem, "IPv6: no AAAA record");
+		if (strcmp(t->name, "mismatch") == 0)
+			assert_string_equal(t->problem,
+			    "IPv6: different content than over IPv4");
+		if (strcmp(t->name, "good") == 0) {
+			assert_int_equal(t->nprobes, 2);
+			assert_string_equal(t->problem, "");
+		}
+	}
+	report_build(si, &r);
+	assert_int_equal(r.targets, 6);
+	assert_int_equal(r.ready, 1);
+	assert_int_equal(r.outcomes[OUTCOME_NO_ADDRESS], 1);
+	assert_int_equal(r.outcomes[OUTCOME_STALL], 1);
+	assert_int_equal(r.outcomes[OUTCOME_TIMEOUT], 1);
+	assert_int_equal(r.warnings[WARN_CONTENT_MISMATCH], 1);
+	assert_int_equal(r.scores[5], 1); /* 100 */
+	assert_int_equal(r.scores[1], 1); /* 20 */
+	assert_int_equal(r.ngroups, 3);
+	{
+		struct page_ctx ctx = {"<c>", 1764480100, 1};
+		struct html	h;
+		cJSON	       *j = report_json(&r, si, &ctx);
+		char	       *text = cJSON_PrintUnformatted(j);
+
+		assert_non_null(strstr(text, "\"ready_share\":"));
+		assert_non_null(
+		    strstr(text, "\"to_fix\":[{\"target\":\"noaaaa\""));
+		cJSON_free(text);
+		cJSON_Delete(j);
+		html_init(&h);
+		report_html(&h, &r, si, &ctx);
+		assert_null(strstr(h.buf, "<script>"));
+		assert_null(strstr(h.buf, "<c>"));
+		html_free(&h);
+		html_init(&h);
+		page_index(&h, si, &ctx);
+		assert_null(strstr(h.buf, "<script>alert"));
+		assert_non_null(strstr(h.buf, "&lt;script&gt;alert"));
+		assert_non_null(strstr(h.buf, "<script src=\"site.js\">"));
+		html_free(&h);
+		for (size_t i = 0; i < si->n; i++) {
+			html_init(&h);
+			page_target(&h, si->targets[i], &ctx);
+			assert_false(h.overflow);
+			assert_null(strstr(h.buf, "<script"));
+			html_free(&h);
+		}
+	}
+	{
+		struct summary_counts c;
+		char		      v[128];
+
+		summary_count(si, &c);
+		assert_int_equal(c.targets, 6);
+		assert_int_equal(c.ready, 1);
+		assert_int_equal(summary_format(&c, 1764480100, v, sizeof(v)),
+		    0);
+		assert_string_equal(v, "1764480100:6:1:2:6:63.33");
+	}
+	report_free(&r);
+	site_free(si);
+	ledger_free(lg[0]);
+	ledger_free(lg[1]);
+}
+
+/* A whole publish: collector state from a posted batch, real librrd. */
+static void
+test_publish_run(void **state)
+{
+	char dir[] = "/tmp/v6w-test-site.XXXXXX";
+	char path[PATH_MAX + 64], body[8192], *answer, cmd[PATH_MAX + 16];
+	struct collector_conf *cc = xcalloc(1, sizeof(*cc));
+	struct collector      *co;
+	struct publish_stats   st;
+	struct stat	       sb;
+	char		       err[512];
+	size_t		       n = 0;
+	char		      *text;
+	size_t		       len;
+	double		       now = (double)time(NULL);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/data", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	cc->name = xstrdup("unit");
+	cc->data_dir = xstrdup(path);
+	snprintf(path, sizeof(path), "%s/site", dir);
+	cc->publish_dir = xstrdup(path);
+	cc->step_s = 60;
+	cc->down_after = 1;
+	cc->up_after = 1;
+	cc->quorum = 1;
+	cc->cert_warn_days = 30;
+	co = collector_new("/nonexistent.conf", cc, NULL);
+	assert_int_equal(collector_open(co, err, sizeof(err)), 0);
+	n += (size_t)snprintf(body + n, sizeof(body) - n,
+	    "{\"probe\":\"p1\",\"results\":[");
+	for (int k = 0; k < 4; k++)
+		for (int f = 0; f < 2; f++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+			    "%s{\"probe\":\"p1\",\"target\":\"%s\",\"url\":"
+			    "\"https://a.example/\",\"family\":\"%s\",\"ts\":"
+			    "%.0f,\"seq\":%d,\"outcome\":\"%s\",\"ready\":%s,"
+			    "\"score\":%d,\"error\":\"<b>bad</b>\",\"group\":"
+			    "\"g\\\"<i>\"}",
+			    k + f > 0 ? "," : "",
+			    k == 3 ? "<img src=x onerror=alert(1)>" : "t",
+			    f ? "ipv4" : "ipv6", now - 120 + k * 30,
+			    1 + k * 2 + f, k == 2 && !f ? "timeout" : "ok",
+			    k == 2 && !f ? "false" : "true",
+			    k == 2 && !f ? 60 : 100);
+	snprintf(body + n, sizeof(body) - n, "]}");
+	assert_int_equal(ingest_post(co->store, collector_ledger(co, "p1"),
+			     body, strlen(body), now, &answer),
+	    200);
+	cJSON_free(answer);
+
+	assert_int_equal(publish_run(co, now, 0, &st), 0);
+	assert_int_equal(st.targets, 2);
+	assert_true(st.graphs > 10);
+	assert_int_equal(st.graphs_failed, 0);
+	snprintf(path, sizeof(path), "%s/site/g/t/avail-day.png", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	assert_memory_equal(text, "\x89PNG", 4);
+	free(text);
+	snprintf(path, sizeof(path), "%s/site/g/t/latency-week.svg", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	snprintf(path, sizeof(path), "%s/site/index.html", dir);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	assert_null(strstr(text, "<img src=x"));
+	assert_non_null(strstr(text, "&lt;img src=x onerror=alert(1)&gt;"));
+	assert_non_null(strstr(text, "href=\"t/t.html\""));
+	free(text);
+	snprintf(path, sizeof(path), "%s/site/t/t.html", dir);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	assert_null(strstr(text, "<b>bad"));
+	assert_non_null(strstr(text, "&lt;b&gt;bad&lt;/b&gt;"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/site/report.json", dir);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	assert_non_null(strstr(text, "\"targets\":2"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/site/status.json", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	snprintf(path, sizeof(path), "%s/data/summary.rrd", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	/* Two seconds later: every graph is still fresh. */
+	assert_int_equal(publish_run(co, now + 2, 0, &st), 0);
+	assert_int_equal(st.graphs, 0);
+	assert_true(st.graphs_fresh > 10);
+	/* The web root finds pages and nothing outside. */
+	{
+		int	    fd;
+		uint64_t    size;
+		const char *ct;
+		char	    loc[64];
+
+		snprintf(path, sizeof(path), "%s/site", dir);
+		assert_int_equal(webroot_open(path, "/", &fd, &size, &ct, loc,
+				     sizeof(loc)),
+		    WEBROOT_FILE);
+		close(fd);
+		assert_int_equal(webroot_open(path, "/t", &fd, &size, &ct, loc,
+				     sizeof(loc)),
+		    WEBROOT_REDIRECT);
+		assert_string_equal(loc, "/t/");
+		snprintf(cmd, sizeof(cmd), "%s/site/t/out.html", dir);
+		assert_int_equal(symlink("/etc/passwd", cmd), 0);
+		assert_int_equal(webroot_open(path, "/t/out.html", &fd, &size,
+				     &ct, loc, sizeof(loc)),
+		    WEBROOT_MISSING);
+		assert_int_equal(webroot_open(path, "/../data/summary.rrd", &fd,
+				     &size, &ct, loc, sizeof(loc)),
+		    WEBROOT_MISSING);
+	}
+	collector_free(co);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_html_bounded),
+	    cmocka_unit_test(test_words),
+	    cmocka_unit_test(test_slug),
+	    cmocka_unit_test(test_avail),
+	    cmocka_unit_test(test_webroot_urls),
+	    cmocka_unit_test(test_graph_args),
+	    cmocka_unit_test(test_site_model),
+	    cmocka_unit_test(test_publish_run),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
