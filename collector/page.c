@@ -103,6 +103,13 @@ const char page_js[] =
     "  });\n"
     "})();\n";
 
+const char page_icon[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">"
+    "<circle cx=\"16\" cy=\"16\" r=\"15\" fill=\"#1f77b4\"/>"
+    "<text x=\"16\" y=\"23\" font-family=\"sans-serif\" font-size=\"20\" "
+    "font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">6</text>"
+    "</svg>\n";
+
 const char *
 page_pct(double v, char *out, size_t size)
 {
@@ -134,7 +141,7 @@ page_graph_path(char *out, size_t size, const char *slug, enum graph_kind k,
 }
 
 void
-page_head(struct html *h, const char *title, const char *css)
+page_head(struct html *h, const char *title, const char *top)
 {
 	html_raw(h,
 	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
@@ -143,9 +150,11 @@ page_head(struct html *h, const char *title, const char *css)
 	    "content=\"width=device-width,initial-scale=1\">\n"
 	    "<title>");
 	html_text(h, title, 0);
-	html_raw(h, "</title>\n<link rel=\"stylesheet\" href=\"");
-	html_raw(h, css);
-	html_raw(h, "\">\n</head><body>\n");
+	html_printf(h,
+	    "</title>\n<link rel=\"stylesheet\" href=\"%sstyle.css\">\n"
+	    "<link rel=\"icon\" type=\"image/svg+xml\" "
+	    "href=\"%sfavicon.svg\">\n</head><body>\n",
+	    top, top);
 }
 
 void
@@ -261,7 +270,7 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 	char title[256], t[64], pct[32];
 
 	snprintf(title, sizeof(title), "IPv6 status of %s", ctx->collector);
-	page_head(h, title, "style.css");
+	page_head(h, title, "");
 	html_raw(h,
 	    "<header><nav><a href=\"index.html\">Targets</a>"
 	    "<a href=\"report.html\">Readiness report</a>"
@@ -560,7 +569,7 @@ page_target(struct html *h, const struct site_target *t,
 {
 	char buf[64], since[64];
 
-	page_head(h, t->name, "../style.css");
+	page_head(h, t->name, "../");
 	html_raw(h,
 	    "<header><nav><a href=\"../index.html\">All targets</a>"
 	    "<a href=\"../report.html\">Readiness report</a></nav>\n"

@@ -27,8 +27,11 @@ void page_index(struct html *, const struct site *, const struct page_ctx *);
 void
 page_target(struct html *, const struct site_target *, const struct page_ctx *);
 
-/* The head of a page: doctype, title (untrusted), stylesheet at css. */
-void page_head(struct html *, const char *title, const char *css);
+/*
+ * The head of a page: doctype, title (untrusted), the stylesheet and icon
+ * at top, the relative path to the site's top ("" or "../").
+ */
+void page_head(struct html *, const char *title, const char *top);
 void page_foot(struct html *, const struct page_ctx *);
 
 /* "g/SLUG/KIND-PERIOD.EXT" (relative to the site's top) into out. */
@@ -39,6 +42,7 @@ int page_graph_path(char *out, size_t size, const char *slug, enum graph_kind,
 const char *page_pct(double v, char *out, size_t size);
 
 extern const char page_css[];
+extern const char page_icon[]; /* favicon.svg */
 extern const char page_js[];
 
 #endif

@@ -496,6 +496,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	cJSON	       *j;
 
 	pub_write(pb, "style.css", page_css, strlen(page_css));
+	pub_write(pb, "favicon.svg", page_icon, strlen(page_icon));
 	pub_write(pb, "site.js", page_js, strlen(page_js));
 	for (size_t i = 0; i < si->n; i++) {
 		html_init(&h);

@@ -228,7 +228,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 
 	snprintf(title, sizeof(title), "IPv6 readiness report: %s",
 	    ctx->collector);
-	page_head(h, title, "style.css");
+	page_head(h, title, "");
 	html_raw(h,
 	    "<header><nav><a href=\"index.html\">Targets</a>"
 	    "<a href=\"report.html\">Readiness report</a>"

@@ -13,6 +13,7 @@ libmicrohttpd-dev libconfig-dev libssl-dev libcmocka-dev
 rrdtool rrdcached
 nginx dnsmasq-base nftables iproute2 openssl curl
 tcpdump prometheus python3 procps psmisc
+chromium
 "
 
 missing=""

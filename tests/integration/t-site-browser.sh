@@ -1,0 +1,67 @@
+#!/bin/bash
+# t-site-browser: the published site in a real browser (Debian's chromium,
+# headless, through the DevTools protocol: tests/tools/sitecheck.py),
+# served by the collector's own GET /: index.html, a target page and the
+# report, at desktop and phone widths, load every image, log no console
+# error, no exception and nothing refused by the Content-Security-Policy,
+# run site.js, and never get wider than the screen. A screenshot of the
+# index is kept as build/site-screenshot.png.
+. "$(dirname "$0")/lib.sh"
+needs_root
+CHROMIUM=${CHROMIUM:-$(command -v chromium)}
+if [ -z "$CHROMIUM" ]; then
+	not_ok "chromium is not installed (contrib/install-deps.sh installs it)"
+	finish
+fi
+
+chmod 755 "$T_DIR"
+ns=$(netns_new brw) || { not_ok "network namespace"; finish; }
+echo "tok-$RANDOM$RANDOM" >"$T_DIR/p1.token"
+echo "tok-$RANDOM$RANDOM" >"$T_DIR/p2.token"
+chmod 644 "$T_DIR"/*.token
+cat >"$T_DIR/c.conf" <<EOF
+collector = { name = "browser-test"; listen = "[::1]:8080"; data_dir = "$T_DIR/data";
+              publish_dir = "$T_DIR/site"; step = 10; user = "nobody";
+              publish_interval = 0; };
+probes = ( { name = "p1"; token_file = "p1.token"; },
+           { name = "p2"; token_file = "p2.token"; } );
+EOF
+URL='http://[::1]:8080'
+ncurl() { ip netns exec "$ns" curl -s -g --max-time 10 "$@"; }
+spawn "$ns" -- "$V6COLLECTOR" -c "$T_DIR/c.conf"
+clog=$SPAWNED_LOG
+if wait_until 10 ncurl -f "$URL/api/v1/status"; then ok "collector answers"
+else not_ok "collector answers"; sed 's/^/#   /' "$clog"; finish; fi
+now=$(date +%s)
+for p in p1 p2; do
+	tok=$(cat "$T_DIR/$p.token")
+	python3 "$V6TOP/tests/tools/sitefeed.py" "$p" "$now" --minutes 30 --down-from 900 --down-to 600 |
+	while read -r body; do
+		printf '%s' "$body" | ncurl -o /dev/null -H "Authorization: Bearer $tok" \
+			-H 'Content-Type: application/json' --data-binary @- "$URL/api/v1/results"
+	done
+done
+expect_status "v6collector publish" 0 ip netns exec "$ns" "$V6COLLECTOR" publish -c "$T_DIR/c.conf"
+
+mkdir -p "$V6BUILD"
+shot=$V6BUILD/site-screenshot.png
+rm -f "$shot"
+hostile=$(basename "$(ls "$T_DIR"/site/t/~3Cscript*.html | head -1)")
+# Chromium runs in the namespace, as root: --no-sandbox.
+ip netns exec "$ns" timeout -k 5 60 python3 "$V6TOP/tests/tools/sitecheck.py" \
+	--chromium "$CHROMIUM" --profile "$T_DIR/chromium" --screenshot "$shot" \
+	"$URL/" "$URL/t/portal.html" "$URL/t/$hostile" "$URL/report.html" >"$T_DIR/sitecheck.out" 2>&1
+rc=$?
+while read -r line; do
+	case $line in
+	"ok "*) ok "browser: ${line#ok }" ;;
+	*) not_ok "browser: ${line#not ok }" ;;
+	esac
+done <"$T_DIR/sitecheck.out"
+expect_eq "sitecheck exit status" "$rc" 0
+if [ -s "$shot" ] && [ "$(head -c 4 "$shot" | od -An -c | tr -d ' ')" = 211PNG ]; then
+	ok "screenshot kept: build/$(basename "$shot")"
+else
+	not_ok "screenshot kept"
+fi
+finish
