@@ -25,6 +25,7 @@
 #include "publish.h"
 #include "publisher.h"
 #include "util.h"
+#include "webhook_test.h"
 
 #define EXIT_USAGE 3
 /* Longest wait for requests in progress at SIGTERM. */
@@ -329,9 +330,16 @@ main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"syslog", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
 	const char		  *conf = NULL;
-	int ch, checkconf = 0, verbose = 0, use_syslog = 0, publish = 0;
+	int ch, checkconf = 0, verbose = 0, use_syslog = 0, whtest = 0,
+		publish = 0;
 
 	log_init("v6collector", 0, 0);
+	/* `v6collector webhook-test -c F [NAME]`: options after it. */
+	if (argc > 1 && strcmp(argv[1], "webhook-test") == 0) {
+		whtest = 1;
+		argc--;
+		argv++;
+	}
 	/* `v6collector publish -c F`: options after the command. */
 	if (argc > 1 && strcmp(argv[1], "publish") == 0) {
 		publish = 1;
@@ -367,12 +375,21 @@ main(int argc, char **argv)
 		publish = 1;
 		optind++;
 	}
-	if (optind < argc) {
-		if (strcmp(argv[optind], "webhook-test") == 0) {
-			fprintf(stderr, "v6collector: %s is not built yet\n",
-			    argv[optind]);
+	if (optind < argc && strcmp(argv[optind], "webhook-test") == 0 &&
+	    !whtest && !publish) {
+		whtest = 1;
+		optind++;
+	}
+	if (whtest) {
+		if (conf == NULL || argc - optind > 1 || checkconf) {
+			usage(stderr);
 			return EXIT_USAGE;
 		}
+		log_init("v6collector", verbose, 0);
+		return webhook_test_run(conf,
+		    optind < argc ? argv[optind] : NULL);
+	}
+	if (optind < argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
