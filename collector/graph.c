@@ -65,6 +65,9 @@ graph_fresh(enum graph_period p, int64_t mtime, int64_t now, int64_t min_age_s)
 {
 	int64_t pixel = graph_period_s(p) / GRAPH_WIDTH;
 
+	/* The last hour and day are what readers watch: always new. */
+	if (p < PERIOD_WEEK)
+		pixel = 0;
 	return mtime <= now &&
 	    now - mtime < (pixel > min_age_s ? pixel : min_age_s);
 }

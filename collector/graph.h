@@ -69,8 +69,8 @@ void graph_argv_free(struct graph_argv *);
 
 /*
  * 1 when a graph of period made at mtime is to be kept at now: less than
- * one pixel of time has passed (rrdtool's --lazy rule: it would look the
- * same), or less than min_age_s.
+ * min_age_s has passed or, for a week and longer, less than one pixel of
+ * time (rrdtool's --lazy rule: it would look the same).
  */
 int
 graph_fresh(enum graph_period, int64_t mtime, int64_t now, int64_t min_age_s);
