@@ -308,7 +308,8 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 		v[n++]->first = first;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), seg_cmp);
+	if (n > 1) /* v is NULL when there is no segment */
+		qsort(v, n, sizeof(*v), seg_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (seg_recover(s, v[i], i == n - 1) == -1 ||
 		    v[i]->first <= s->durable) {
