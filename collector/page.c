@@ -482,7 +482,7 @@ figure(struct html *h, const char *slug, enum graph_kind k,
 }
 
 static void
-target_graphs(struct html *h, const struct site_target *t)
+target_graphs(struct html *h, const struct site_target *t, double now)
 {
 	char alt[512];
 
@@ -494,6 +494,12 @@ target_graphs(struct html *h, const struct site_target *t)
 		html_printf(h, "<h3>%s</h3>\n", period_label[p]);
 		snprintf(alt, sizeof(alt), "%s: availability, %s", t->name,
 		    period_label[p]);
+		if (p == PERIOD_HOUR && !site_lively(t, now)) {
+			html_raw(h,
+			    "<p>Steady: every probe saw it up, no "
+			    "change in the last hour.</p>\n");
+			continue;
+		}
 		figure(h, t->slug, GRAPH_AVAIL, NULL, p, alt, p != PERIOD_HOUR);
 		if (p == PERIOD_HOUR)
 			continue;
@@ -627,7 +633,7 @@ page_target(struct html *h, const struct site_target *t,
 		html_raw(h, "</tr>\n");
 	}
 	html_raw(h, "</tbody></table>\n");
-	target_graphs(h, t);
+	target_graphs(h, t, ctx->now);
 	target_details(h, t);
 	target_changes(h, t);
 	html_raw(h, "</main>\n");

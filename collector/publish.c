@@ -255,8 +255,9 @@ pub_graph(struct pub *pb, struct graph_req *rq, const char *slug,
 }
 
 /*
- * A target's graphs. Per publish the PNGs of its availability (last hour
- * too) and phase latency; their SVGs, which cost as much to draw, and
+ * A target's graphs. Per publish the PNGs of its availability and phase
+ * latency over the day, and of the last hour when it was not steady
+ * (site_lively); their SVGs, which cost as much to draw, and
  * the per-probe graphs (PNG) at most every PUBLISH_SLOW_S; every graph
  * of a longer period only once a pixel's worth of time has passed.
  */
@@ -283,7 +284,8 @@ pub_target_graphs(struct pub *pb, const struct site_target *t, char *paths,
 		for (int p = 0; p < PERIOD__N; p++)
 			for (int svg = 0; svg < 2; svg++) {
 				if (p == PERIOD_HOUR &&
-				    (svg || kinds[k] != GRAPH_AVAIL))
+				    (svg || kinds[k] != GRAPH_AVAIL ||
+					!site_lively(t, pb->now)))
 					continue;
 				rq.kind = kinds[k];
 				rq.period = p;

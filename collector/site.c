@@ -309,6 +309,16 @@ site_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+int
+site_lively(const struct site_target *t, double now)
+{
+	for (int f = 0; f < FAMILY__N; f++)
+		if (t->fam[f].state != SITE_UP &&
+		    !(f == FAMILY_IPV4 && t->fam[f].state == SITE_UNKNOWN))
+			return 1;
+	return t->nchanges > 0 && t->changes[0].ts > now - 3600;
+}
+
 void
 site_finish(struct site *si)
 {

@@ -102,4 +102,10 @@ int site_slug(const char *name, char *out, size_t size);
 
 const char *site_state_name(enum site_state);
 
+/*
+ * 1 when t's last hour is worth a graph of its own: a family not up, or a
+ * state change within the hour (a steady target's day graph says it all).
+ */
+int site_lively(const struct site_target *, double now);
+
 #endif
