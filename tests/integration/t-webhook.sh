@@ -14,7 +14,10 @@
 #     all along;
 #   - SIGKILL with events queued: delivered after the restart, same ids;
 #   - a webhook that never answers is given up on (logged, counted);
-#   - v6collector webhook-test exit codes; no secret ever in a log.
+#   - v6collector webhook-test exit codes; no secret ever in a log;
+#   - contrib/: every body fits webhook-event.schema.json, the Python
+#     receiver prints the events (and refuses a forged one), the
+#     openssl script verifies a signature and refuses a tampered body.
 . "$(dirname "$0")/lib.sh"
 needs_root
 
@@ -49,7 +52,9 @@ webhooks = (
   { name = "s"; url = "http://[::1]:9002/slack/$pathtoken";
     secret_file = "b.secret"; format = "slack"; retry_min = 1; retry_max = 2; },
   { name = "g"; url = "http://[::1]:9/never"; secret_file = "a.secret";
-    retry_min = 1; retry_max = 1; timeout = 1; give_up_after = 3; }
+    retry_min = 1; retry_max = 1; timeout = 1; give_up_after = 3; },
+  { name = "r"; url = "http://[::1]:9003/"; secret_file = "a.secret";
+    retry_min = 1; retry_max = 2; }
 );
 EOF
 ncurl() { ip netns exec "$ns" curl -s -g --max-time 5 "$@"; }
@@ -69,6 +74,9 @@ start_recv() { # start_recv a|b PORT
 CLOGS=()
 start_recv a 9001 || { not_ok "receiver a starts"; finish; }
 start_recv b 9002 || { not_ok "receiver b starts"; finish; }
+spawn "$ns" -- python3 "$V6TOP/contrib/webhook-receiver.py" --port 9003 \
+	--secret-file "$D/a.secret"
+rlog=$SPAWNED_LOG
 start_collector || { not_ok "collector starts"; sed 's/^/#   /' "${CLOGS[0]}"; finish; }
 
 # Records: one second apart, before now (so no probe counts as silent).
@@ -285,6 +293,59 @@ expect_match "... with the reason" "$(cat "$T_DIR/status.out")" "webhook a: not 
 echo ok >"$D/a.mode"
 expect_status "webhook-test with no name: every webhook (g fails)" 1 WT
 expect_status "webhook-test of an unknown webhook: 3" 3 WT nosuch
+
+# --- 6: contrib/ ---
+expect_eq "every JSON body fits contrib/webhook-event.schema.json" "$(
+	python3 - "$V6TOP/contrib/webhook-event.schema.json" "$D/a.log" "$D/b.log" <<'EOF'
+import json, sys
+schema = json.load(open(sys.argv[1]))
+bodies = []
+for f in sys.argv[2:]:
+    for l in open(f):
+        r = json.loads(l)
+        if not r["path"].startswith("/slack/"):
+            bodies.append(json.loads(r["body"]))
+try:
+    import jsonschema
+    v = jsonschema.Draft202012Validator(schema)
+    check = lambda b: [e.message for e in v.iter_errors(b)]
+except ImportError:
+    print("# jsonschema not installed: required keys and names only")
+    def check(b):
+        errs = [k for k in schema["required"] if k not in b]
+        for alt in schema["oneOf"]:
+            if alt["properties"]["event"]["const"] == b.get("event"):
+                errs += [k for k in alt.get("required", []) if k not in b]
+                break
+        else:
+            errs.append("event")
+        errs += [k for k in b if k not in schema["properties"] and
+                 not any(k in a["properties"] for a in schema["oneOf"])]
+        return errs
+bad = [(b, check(b)) for b in bodies if check(b)]
+for b, e in bad[:3]:
+    print("#", e, json.dumps(b)[:200])
+print(len(bodies) > 20 and not bad)
+EOF
+)" True
+wait_until 10 grep -q '^state_changed web ipv6 down' "$rlog"
+check "contrib/webhook-receiver.py prints the events" \
+	grep -q '^state_changed web ipv6 up' "$rlog"
+expect_eq "... and refuses a forged one" "$(ncurl -o /dev/null -w '%{http_code}' \
+	-H 'X-V6watch-Signature: sha256=00' --data '{"event":"test"}' 'http://[::1]:9003/')" 401
+python3 - "$D/a.log" "$D" <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+open(sys.argv[2] + "/body", "w").write(r["body"])
+open(sys.argv[2] + "/sig", "w").write(r["headers"]["X-V6watch-Signature"])
+EOF
+VERIFY="$V6TOP/contrib/webhook-verify.sh"
+expect_status "contrib/webhook-verify.sh: a real signature is valid" 0 \
+	sh -c '"$0" "$1" "$(cat "$2/sig")" <"$2/body"' "$VERIFY" "$D/a.secret" "$D"
+expect_status "... a tampered body is not" 1 \
+	sh -c '{ cat "$2/body"; echo; } | "$0" "$1" "$(cat "$2/sig")"' "$VERIFY" "$D/a.secret" "$D"
+expect_status "... nor the key of another webhook" 1 \
+	sh -c '"$0" "$1" "$(cat "$2/sig")" <"$2/body"' "$VERIFY" "$D/b.secret" "$D"
 
 check "collector alive" kill -0 "$cpid"
 leaks=0
