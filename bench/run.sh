@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$here/results"
 if [ $# -gt 0 ]; then
 	scripts=()
-	for s in "$@"; do scripts+=("$here/bench-${s#bench-}"); done
+	for s in "$@"; do s=${s#bench-}; scripts+=("$here/bench-${s%.sh}.sh"); done
 else
 	scripts=("$here"/bench-*.sh)
 fi

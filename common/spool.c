@@ -534,6 +534,8 @@ spool_sync(struct spool *s)
 			fsync(s->dirfd);
 		g->size += len;
 		s->bytes += len;
+		log_debug("spool: seq %" PRIu64 "..%" PRIu64 " durable",
+		    s->phead->seq, s->phead->seq + count - 1);
 		while (count-- > 0) {
 			p = s->phead;
 			g->last = s->durable = p->seq;

@@ -14,7 +14,7 @@
 
 static const struct cfg_field probe_fields[] = {
     {"name", CFG_STR, PF(name), 0, 64, 0, NULL, 1, cfg_check_name},
-    {"interval", CFG_INT, PF(interval_s), 5, 86400, 60, NULL, 0, NULL},
+    {"interval", CFG_INT, PF(interval_s), 1, 86400, 60, NULL, 0, NULL},
     {"concurrency", CFG_INT, PF(concurrency), 1, 10000, 500, NULL, 0, NULL},
     {"timeout", CFG_INT, PF(timeout_s), 1, 300, 10, NULL, 0, NULL},
     {"spool_dir", CFG_PATH, PF(spool_dir), 0, 0, 0, "/var/lib/v6watch/spool", 0,
@@ -46,7 +46,7 @@ static const struct cfg_field target_fields[] = {
     {"url", CFG_STR, TF(url), 0, 2048, 0, NULL, 1, cfg_check_http_url},
     {"group", CFG_STR, TF(group), 0, 128, 0, NULL, 0, NULL},
     {"large_path", CFG_STR, TF(large_path), 0, 1024, 0, NULL, 0, NULL},
-    {"interval", CFG_INT, TF(interval_s), 5, 86400, 0, NULL, 0, NULL},
+    {"interval", CFG_INT, TF(interval_s), 1, 86400, 0, NULL, 0, NULL},
 };
 
 static const char *const probe_root[] = {"probe", "collector", "capture",

@@ -166,9 +166,12 @@ schedule_new(struct probe *p, int now_all)
 
 		if (t->removed || ev_timer_armed(&t->timer) || t->ct.running)
 			continue;
-		t->due_ms = now_all ?
-		    now :
-		    now + sched_offset_ms(i, n, ivl, (uint32_t)random());
+		/* A second's grace: no result may share its second with
+		 * one made before a restart or reload (the collector's RRD
+		 * files take one update per second). */
+		t->due_ms = now + 1000 +
+		    (now_all ? 0 :
+			       sched_offset_ms(i, n, ivl, (uint32_t)random()));
 		ev_timer_arm_at(p->loop, &t->timer, t->due_ms);
 	}
 }

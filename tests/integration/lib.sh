@@ -80,7 +80,7 @@ stop_pid() {
 		sleep 0.05
 	done
 	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null	# no "Killed" notice from bash
 	return 0
 }
 

@@ -24,7 +24,7 @@ bad=$V6TOP/tests/data/config/bad
 out=$("$V6PROBE" --check-config -c "$bad/probe-range.conf" 2>&1); rc=$?
 expect_eq "v6probe rejects a broken file with exit 3" "$rc" 3
 expect_match "every problem is named with file:line" "$out" \
-	"probe-range.conf:4: probe.interval: 1 is out of range"
+	"probe-range.conf:4: probe.interval: 0 is out of range"
 expect_match "... the second problem too" "$out" \
 	"probe-range.conf:5: probe.concurrency: 0 is out of range"
 out=$("$V6COLLECTOR" --check-config -c "$bad/collector-values.conf" 2>&1); rc=$?

@@ -4,7 +4,7 @@
  * body, speaks garbage instead of TLS, or says nothing at all.
  *
  *   badserver ADDRESS PORT MODE [ARG]
- *   MODE: ok | delay MS | endless | noheaders | garbage | silent
+ *   MODE: ok | delay MS | endless | noheaders | garbage | silent | 500
  *
  * One child per connection; children die with the parent and after 120 s.
  */
@@ -112,6 +112,14 @@ serve(int fd, const char *mode, long arg)
 		write_all(fd, h, sizeof(h) - 1);
 		while (write_all(fd, chunk, sizeof(chunk)) == 0)
 			;
+		return;
+	}
+	if (strcmp(mode, "500") == 0) {
+		static const char e[] =
+		    "HTTP/1.1 500 Internal Server Error\r\n"
+		    "Content-Length: 6\r\nConnection: close\r\n\r\nbroken";
+
+		write_all(fd, e, sizeof(e) - 1);
 		return;
 	}
 	if (strcmp(mode, "delay") == 0)
