@@ -270,6 +270,13 @@ alert_gather(struct alert *a, struct ledger *const *lgs, size_t n,
 	return k;
 }
 
+/* Times are kept to the millisecond, as in the file. */
+static double
+ms_round(double t)
+{
+	return round(t * 1000) / 1000;
+}
+
 /* When the first of the gathered views began (now when none did). */
 static double
 alert_first_since(const struct alert *a, size_t n, double now)
@@ -279,7 +286,7 @@ alert_first_since(const struct alert *a, size_t n, double now)
 	for (size_t i = 0; i < n; i++)
 		if (a->views[i]->since > 0 && a->views[i]->since < t)
 			t = a->views[i]->since;
-	return t;
+	return ms_round(t);
 }
 
 /* The most frequent last outcome among the probes whose view is want. */
@@ -420,6 +427,7 @@ alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
 			set_str(&t->group, a->ser[i]->group);
 	next = state_eval(&a->conf.sc, a->views, n, st->state, st->since, now,
 	    &since);
+	since = ms_round(since);
 	if (next == STATE_DOWN)
 		o = alert_outcome(a, n, STATE_DOWN, now);
 	else if (next == STATE_UP)
@@ -473,6 +481,7 @@ alert_eval_ready(struct alert *a, struct alert_target *t,
 		return;
 	next = state_eval(&a->conf.sc, a->views, n, t->ready, t->ready_since,
 	    now, &since);
+	since = ms_round(since);
 	if (t->ready_since == 0) {
 		t->ready_since =
 		    next == t->ready ? alert_first_since(a, n, now) : since;
