@@ -20,6 +20,7 @@
 
 #include <openssl/x509.h>
 
+#include "capture.h"
 #include "cfg.h"
 #include "check.h"
 #include "conf.h"
@@ -63,6 +64,11 @@ struct probe {
 	struct ptarget	    *targets; /* targets and canaries */
 	size_t		     ntargets;
 	struct ev_timer	     sync_timer, stop_timer, stats_timer;
+	struct capture	    *cap;
+	struct ev_timer	     cap_timer;
+	char		    *cap_iface;
+	int		     cap_interval_s;
+	int		     cap_failed;
 	struct ev_signal     sigterm, sigint, sighup;
 	int		     once, stopping, exit_code;
 	size_t		     once_pending;
@@ -244,26 +250,55 @@ canary_result(struct probe *p, struct check_report *rep)
 }
 
 static void
+spool_json(struct probe *p, const struct result *r)
+{
+	cJSON *j = result_to_json(r);
+	char  *json = cJSON_PrintUnformatted(j);
+
+	cJSON_Delete(j);
+	spool_append(p->spool, json);
+	p->spooled++;
+	if (!ev_timer_armed(&p->sync_timer))
+		ev_timer_arm(p->loop, &p->sync_timer, SYNC_DELAY_MS);
+}
+
+/* Every capture interval: the counts become a traffic record. */
+static void
+capture_cb(struct ev_loop *loop, struct ev_timer *tm)
+{
+	struct probe	 *p = tm->arg;
+	struct pkt_counts c;
+	struct result	  r;
+	const char	 *why;
+
+	ev_timer_arm(loop, tm, (uint64_t)p->cap_interval_s * 1000);
+	capture_take(p->cap, &c);
+	if ((why = capture_error(p->cap)) != NULL && !p->cap_failed) {
+		log_warnx("capture on %s stopped: %s", p->cap_iface, why);
+		p->cap_failed = 1;
+	}
+	result_init(&r);
+	r.kind = RESULT_TRAFFIC;
+	snprintf(r.probe, sizeof(r.probe), "%s", p->conf->name);
+	r.ts = now_wall();
+	r.seq = spool_next_seq(p->spool);
+	pkt_to_traffic(&c, p->cap_iface, p->cap_interval_s, &r.traffic);
+	spool_json(p, &r);
+}
+
+static void
 spool_report(struct probe *p, struct check_report *rep)
 {
 	for (int f = 0; f < FAMILY__N; f++) {
 		struct result *r = &rep->r[f];
-		cJSON	      *j;
-		char	      *json;
 
 		if (!rep->checked[f])
 			continue;
 		if (p->offline[f])
 			r->warnings |= WARN_BIT(WARN_PROBE_OFFLINE);
 		r->seq = spool_next_seq(p->spool);
-		j = result_to_json(r);
-		json = cJSON_PrintUnformatted(j);
-		cJSON_Delete(j);
-		spool_append(p->spool, json);
-		p->spooled++;
+		spool_json(p, r);
 	}
-	if (!ev_timer_armed(&p->sync_timer))
-		ev_timer_arm(p->loop, &p->sync_timer, SYNC_DELAY_MS);
 }
 
 static void maybe_finish(struct probe *);
@@ -464,6 +499,12 @@ probe_apply(struct probe *p, struct probe_conf *c)
 				  "restart");
 		if (!str_same(prev->user, c->user))
 			log_warnx("reload: user changes at the next restart");
+		if (prev->capture_enabled != c->capture_enabled ||
+		    !str_same(prev->capture_iface, c->capture_iface) ||
+		    !str_same(prev->capture_filter, c->capture_filter) ||
+		    prev->capture_interval_s != c->capture_interval_s)
+			log_warnx("reload: capture settings change at the "
+				  "next restart");
 		if (!str_same(prev->name, c->name))
 			log_warnx("reload: probe.name changes the name "
 				  "records carry from now on");
@@ -530,6 +571,7 @@ sigterm_cb(struct ev_loop *loop, struct ev_signal *s)
 	p->stopping = 1;
 	for (struct ptarget *t = p->targets; t != NULL; t = t->next)
 		ev_timer_disarm(loop, &t->timer);
+	ev_timer_disarm(loop, &p->cap_timer);
 	/* bound: a check cannot run longer than its phases' deadlines */
 	ev_timer_arm(loop, &p->stop_timer,
 	    (uint64_t)p->conf->timeout_s * 4000 + 1000);
@@ -657,6 +699,20 @@ run_main(int argc, char **argv)
 	p.conf = NULL;
 	if (probe_apply(&p, c) == -1)
 		fatalx("%s: cannot start", p.conf_path);
+	/* Open what needs root, then drop it. */
+	ev_timer_init(&p.cap_timer, capture_cb, &p);
+	if (c->capture_enabled && !p.once) {
+		p.cap = capture_open(p.loop, c->capture_iface,
+		    c->capture_filter, err, sizeof(err));
+		if (p.cap == NULL)
+			fatalx("capture: %s", err);
+		p.cap_iface = xstrdup(c->capture_iface);
+		p.cap_interval_s = c->capture_interval_s;
+		ev_timer_arm(p.loop, &p.cap_timer,
+		    (uint64_t)p.cap_interval_s * 1000);
+		log_info("capturing on %s every %d s", p.cap_iface,
+		    p.cap_interval_s);
+	}
 	if (drop_root(&p, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	ev_timer_init(&p.sync_timer, sync_cb, &p);
@@ -688,6 +744,9 @@ run_main(int argc, char **argv)
 	if (spool_sync(p.spool) == -1)
 		log_warnx("spool: some results could not be written");
 	stats_log(&p, !p.once || verbose > 0);
+	ev_timer_disarm(p.loop, &p.cap_timer);
+	capture_close(p.cap);
+	free(p.cap_iface);
 	check_engine_free(p.eng);
 	upload_free(p.up);
 	spool_close(p.spool);
