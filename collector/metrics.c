@@ -188,11 +188,10 @@ metrics_ready(struct mbuf *b, const struct mrow *rows, size_t nrows)
 }
 
 static void
-metrics_series(struct mbuf *b, const struct mrow *rows, size_t n, double now)
+metrics_series(struct mbuf *b, const struct mrow *rows, size_t n)
 {
 	struct ledger *lg;
 	struct series *s;
-	enum state     view;
 
 #define EACH_ROW(k) \
 	for (size_t k = 0; k < n && (lg = rows[k].lg, s = rows[k].s, 1); k++)
@@ -200,18 +199,17 @@ metrics_series(struct mbuf *b, const struct mrow *rows, size_t n, double now)
 	metrics_head(b, "v6watch_target_up", "gauge",
 	    "1 when the target is up over the family as seen by the probe, "
 	    "0 when down (down_after failed checks in a row, up_after good "
-	    "ones); no sample while unknown (probe offline or silent).");
+	    "ones); no sample while unknown (probe offline). A silent "
+	    "probe's last view stays: see v6watch_target_state.");
 	EACH_ROW(k)
 	{
-		if (s->kind != RESULT_CHECK ||
-		    (view = state_probe_view(&s->sm, &lg->sc, now)) ==
-			STATE_UNKNOWN)
+		if (s->kind != RESULT_CHECK || s->sm.state == STATE_UNKNOWN)
 			continue;
 		mbuf_printf(b,
 		    "v6watch_target_up{target=\"%s\",family=\"%s\","
 		    "probe=\"%s\"} %d\n",
 		    lv(s->name), family_name(s->family), lv(lg->name),
-		    view == STATE_UP);
+		    s->sm.state == STATE_UP);
 	}
 
 	metrics_head(b, "v6watch_phase_milliseconds", "gauge",
@@ -359,17 +357,11 @@ metrics_webhooks(struct mbuf *b, const struct webhooks *ws)
 char *
 metrics_text(struct collector *co, size_t *len)
 {
-	return metrics_text_at(co, now_wall(), len);
-}
-
-char *
-metrics_text_at(struct collector *co, double now, size_t *len)
-{
 	struct mbuf  b = {xmalloc(65536), 0, 65536};
 	size_t	     n;
 	struct mrow *rows = metrics_rows(co, &n);
 
-	metrics_series(&b, rows, n, now);
+	metrics_series(&b, rows, n);
 	metrics_states(&b, co->alert);
 	metrics_ready(&b, rows, n);
 	free(rows);

@@ -13,8 +13,6 @@ struct collector;
 
 /* The page as a malloc'd text of *len bytes (caller frees). */
 char *metrics_text(struct collector *, size_t *len);
-/* The same at wall time now (views of probes silent by then: unknown). */
-char *metrics_text_at(struct collector *, double now, size_t *len);
 
 /* Escape a label value (\ " and newline) into out; -1 when it does not
  * fit. */

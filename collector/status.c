@@ -40,7 +40,7 @@ status_check(cJSON *a, const struct status_row *row, double now)
 {
 	const struct series *s = row->s;
 	cJSON		    *o = cJSON_CreateObject(), *w;
-	enum state	     view = state_probe_view(&s->sm, &row->lg->sc, now);
+	int		     silent = now - s->ts > row->lg->sc.silent_s;
 
 	cJSON_AddItemToArray(a, o);
 	cJSON_AddStringToObject(o, "target", s->name);
@@ -50,10 +50,10 @@ status_check(cJSON *a, const struct status_row *row, double now)
 		cJSON_AddStringToObject(o, "url", s->url);
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
-	cJSON_AddStringToObject(o, "state", state_name(view));
-	/* A silent probe's view is unknown since it fell silent. */
-	cJSON_AddNumberToObject(o, "since",
-	    view == s->sm.state ? s->sm.since : s->ts + row->lg->sc.silent_s);
+	/* The probe's view as its records left it; the states over all
+	 * probes ("states") count a silent probe as unknown. */
+	cJSON_AddStringToObject(o, "state", state_name(s->sm.state));
+	cJSON_AddNumberToObject(o, "since", s->sm.since);
 	cJSON_AddStringToObject(o, "outcome", outcome_name(s->outcome));
 	w = cJSON_AddArrayToObject(o, "warnings");
 	for (int i = 0; i < WARN__N; i++)
@@ -62,6 +62,8 @@ status_check(cJSON *a, const struct status_row *row, double now)
 			    cJSON_CreateString(warning_name(i)));
 	cJSON_AddNumberToObject(o, "seq", (double)s->seq);
 	cJSON_AddNumberToObject(o, "ts", s->ts);
+	if (silent)
+		cJSON_AddBoolToObject(o, "silent", 1);
 }
 
 static void

@@ -25,6 +25,7 @@ collector = { name = "t"; listen = "[::]:8080"; data_dir = "$T_DIR/data";
               user = "nobody"; step = 60; };
 probes = ( { name = "p1"; token_file = "p1.token"; },
            { name = "p2"; token_file = "p2.token"; } );
+alert = { down_after = 1; up_after = 1; };  # each record decides
 EOF
 spawn "$ns" -- "$V6COLLECTOR" -c "$T_DIR/etc/c.conf" -v
 cpid=$SPAWNED

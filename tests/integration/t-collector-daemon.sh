@@ -22,6 +22,7 @@ conf() { # conf EXTRA-COLLECTOR-SETTINGS PROBES
 collector = { name = "t"; listen = "[::]:8080"; data_dir = "$T_DIR/data";
               user = "nobody"; $1 };
 probes = ( $2 );
+alert = { down_after = 1; up_after = 1; };  # each record decides
 EOF
 }
 conf "" '{ name = "p1"; token_file = "p1.token"; }'
