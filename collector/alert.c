@@ -243,7 +243,10 @@ set_str(char **dst, const char *src)
 
 /* evaluation */
 
-/* Gather the series of (name, fam) of every probe; returns the count. */
+/*
+ * Gather the series of (name, fam) of every probe, with their views of
+ * the state (or of readiness); returns the count.
+ */
 static size_t
 alert_gather(struct alert *a, struct ledger *const *lgs, size_t n,
     const char *name, enum family fam, int ready)
@@ -406,19 +409,17 @@ state_push_change(struct alert_state *st, enum state to, double since,
 		st->nchanges++;
 }
 
+/* The state of t over fam from the n series gathered. */
 static void
 alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
-    struct ledger *const *lgs, size_t nlgs, double now)
+    size_t n, double now)
 {
 	struct alert_state *st = &t->fam[fam];
 	struct alert_event  ev;
 	enum state	    next;
 	enum outcome	    o;
 	double		    since;
-	size_t		    n = alert_gather(a, lgs, nlgs, t->name, fam, 0);
 
-	if (n == 0)
-		return;
 	for (size_t i = 0; i < n; i++)
 		if (a->ser[i]->url != NULL)
 			set_str(&t->url, a->ser[i]->url);
@@ -468,17 +469,17 @@ alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
 	alert_emit(a, &ev);
 }
 
+/* Readiness of t from the n ipv6 series gathered (their views swapped
+ * for the readiness ones). */
 static void
-alert_eval_ready(struct alert *a, struct alert_target *t,
-    struct ledger *const *lgs, size_t nlgs, double now)
+alert_eval_ready(struct alert *a, struct alert_target *t, size_t n, double now)
 {
 	struct alert_event ev;
 	enum state	   next;
 	double		   since;
-	size_t n = alert_gather(a, lgs, nlgs, t->name, FAMILY_IPV6, 1);
 
-	if (n == 0)
-		return;
+	for (size_t i = 0; i < n; i++)
+		a->views[i] = &a->ser[i]->rm;
 	next = state_eval(&a->conf.sc, a->views, n, t->ready, t->ready_since,
 	    now, &since);
 	since = ms_round(since);
@@ -510,29 +511,32 @@ alert_eval_ready(struct alert *a, struct alert_target *t,
 	alert_emit(a, &ev);
 }
 
+/* The soonest expiry among the n series gathered, into *days / *fam. */
 static void
-alert_eval_cert(struct alert *a, struct alert_target *t,
-    struct ledger *const *lgs, size_t nlgs, double now)
+alert_cert_scan(const struct alert *a, size_t n, enum family f, double now,
+    int *days, enum family *minfam)
 {
-	struct alert_event ev;
-	int		   days = INT_MAX, lowest = ALERT_CERT_NONE;
-	enum family	   minfam = FAMILY_IPV6;
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = a->ser[i];
 
-	for (int f = 0; f < FAMILY__N; f++) {
-		size_t n = alert_gather(a, lgs, nlgs, t->name, f, 0);
-
-		for (size_t i = 0; i < n; i++) {
-			const struct series *s = a->ser[i];
-
-			if (!s->has_cert || now - s->ts > a->conf.sc.silent_s ||
-			    (s->warnings & WARN_BIT(WARN_PROBE_OFFLINE)))
-				continue;
-			if (s->cert_days < days) {
-				days = s->cert_days;
-				minfam = f;
-			}
+		if (!s->has_cert || now - s->ts > a->conf.sc.silent_s ||
+		    (s->warnings & WARN_BIT(WARN_PROBE_OFFLINE)))
+			continue;
+		if (s->cert_days < *days) {
+			*days = s->cert_days;
+			*minfam = f;
 		}
 	}
+}
+
+/* The certificate of t, expiring in days (INT_MAX: nothing fresh). */
+static void
+alert_eval_cert(struct alert *a, struct alert_target *t, int days,
+    enum family minfam, struct ledger *const *lgs, size_t nlgs, double now)
+{
+	struct alert_event ev;
+	int		   lowest = ALERT_CERT_NONE;
+
 	if (days == INT_MAX)
 		return; /* nothing fresh: keep what is known */
 	if (!t->has_cert || t->cert_days != days) {
@@ -575,14 +579,26 @@ alert_eval_cert(struct alert *a, struct alert_target *t,
 	alert_emit(a, &ev);
 }
 
+/* Each family's series are gathered once for state, readiness and
+ * certificate. */
 static void
 alert_eval_target(struct alert *a, struct alert_target *t,
     struct ledger *const *lgs, size_t n, double now)
 {
-	for (int f = 0; f < FAMILY__N; f++)
-		alert_eval_family(a, t, f, lgs, n, now);
-	alert_eval_ready(a, t, lgs, n, now);
-	alert_eval_cert(a, t, lgs, n, now);
+	int	    days = INT_MAX;
+	enum family minfam = FAMILY_IPV6;
+
+	for (int f = 0; f < FAMILY__N; f++) {
+		size_t k = alert_gather(a, lgs, n, t->name, f, 0);
+
+		if (k == 0)
+			continue;
+		alert_eval_family(a, t, f, k, now);
+		alert_cert_scan(a, k, f, now, &days, &minfam);
+		if (f == FAMILY_IPV6)
+			alert_eval_ready(a, t, k, now);
+	}
+	alert_eval_cert(a, t, days, minfam, lgs, n, now);
 }
 
 void
