@@ -12,7 +12,7 @@ libcurl4-openssl-dev libc-ares-dev libpcap-dev librrd-dev libcjson-dev
 libmicrohttpd-dev libconfig-dev libssl-dev libcmocka-dev
 rrdtool rrdcached
 nginx dnsmasq-base nftables iproute2 openssl curl
-tcpdump prometheus python3 procps psmisc
+tcpdump prometheus python3 procps psmisc valgrind
 chromium
 "
 

@@ -681,8 +681,7 @@ pool_put(struct check_engine *e, CURL *h)
 {
 	if (h == NULL)
 		return;
-	if (e->npool == e->poolcap &&
-	    e->poolcap < 2 * (size_t)e->o.concurrency + 8) {
+	if (e->npool == e->poolcap && e->poolcap < CHECK_POOL_MAX) {
 		e->poolcap = e->poolcap ? e->poolcap * 2 : 16;
 		e->pool = xreallocarray(e->pool, e->poolcap, sizeof(CURL *));
 	}
