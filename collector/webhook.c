@@ -201,34 +201,45 @@ webhook_attempt(struct webhook *w)
 	struct wqueue_item it;
 	struct webhook_req req;
 	double		   now = now_wall();
+	unsigned	   gave_up = 0;
+	int		   have = 0;
 
 	if (w->ws->hc == NULL || webhook_post_active(&w->post))
 		return;
 	wqueue_bound(w->q);
-	for (;;) {
-		if (wqueue_head(w->q, &it) == -1) {
-			w->attempts = 0;
-			return;
-		}
+	while (wqueue_head(w->q, &it) == 0) {
 		if (strcmp(it.id, w->cur_id) != 0) {
 			memcpy(w->cur_id, it.id, sizeof(w->cur_id));
 			snprintf(w->cur_event, sizeof(w->cur_event), "%s",
 			    it.event);
 			w->attempts = 0;
 		}
-		if (now - it.created <= w->give_up_s)
+		if (now - it.created <= w->give_up_s) {
+			have = 1;
 			break;
-		log_warnx("webhook %s: gave up on %s delivery %s (target %s) "
-			  "queued %.0f s ago, after %u failed attempts; last "
-			  "error: %s",
-		    w->name, it.event, it.id, it.target[0] ? it.target : "-",
-		    now - it.created, w->attempts,
-		    w->attempts > 0 ? w->last_error : "none");
+		}
+		/* A backlog is given up on in one go: a few lines, then a
+		 * count. */
+		if (gave_up++ < 3)
+			log_warnx("webhook %s: gave up on %s delivery %s "
+				  "(target %s) queued %.0f s ago, after %u "
+				  "failed attempts; last error: %s",
+			    w->name, it.event, it.id,
+			    it.target[0] ? it.target : "-", now - it.created,
+			    w->attempts,
+			    w->attempts > 0 ? w->last_error : "none");
 		w->given_up++;
 		w->attempts = 0;
 		wqueue_item_free(&it);
 		if (wqueue_drop(w->q) == -1)
-			return;
+			break;
+	}
+	if (gave_up > 3)
+		log_warnx("webhook %s: gave up on %u deliveries older than %d s",
+		    w->name, gave_up, w->give_up_s);
+	if (!have) {
+		w->attempts = 0;
+		return;
 	}
 	memset(&req, 0, sizeof(req));
 	req.url = w->url;
