@@ -30,6 +30,7 @@
 #include "outcome.h"
 #include "resolv.h"
 #include "tcpconn.h"
+#include "tlsrelay.h"
 #include "util.h"
 
 #define CHECK_USER_AGENT "v6watch/" V6WATCH_VERSION " (IPv6 readiness probe)"
@@ -85,6 +86,9 @@ struct leg {
 	int		   handover_fd;
 	int		   handed_fd;
 	struct tls_conn	   tls;
+	struct tlsrelay	   relay;
+	struct curl_slist *hdrs; /* Host: for HTTP over our TLS */
+	char		   location[RESULT_URL_MAX]; /* of the response */
 	EVP_MD_CTX	  *md;
 	uint64_t	   bytes, cap, page_bytes;
 	int		   capped;
@@ -117,8 +121,10 @@ struct check_engine {
 	struct dnscheck	    *dc;
 	const EVP_MD	    *sha256;
 	struct check_target *qhead, **qtail; /* waiting, not allocated */
-	size_t		     nqueued, ninflight;
+	size_t		     nqueued, ninflight, maxinflight;
 	struct check	    *running;
+	SSL_CTX		    *ctx;	/* shared by every TLS connection */
+	X509_STORE	    *own_store; /* the default one, when none given */
 	CURL		   **pool;
 	size_t		     npool, poolcap;
 };
@@ -232,6 +238,60 @@ done:
 	return ret;
 }
 
+/*
+ * For HTTP over our TLS: the same URL with scheme http and the port
+ * spelt out, and the Host header a browser would send. 0 or -1.
+ */
+static int
+url_plain(const char *url, const struct check_url *u, char *out, size_t outlen,
+    char *host, size_t hostlen)
+{
+	CURLU *h = curl_url();
+	char  *s = NULL, port[8];
+	int    ok;
+
+	snprintf(port, sizeof(port), "%d", u->port);
+	ok = h != NULL && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_SCHEME, "http", 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_PORT, port, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
+	    strlen(s) < outlen;
+	if (ok)
+		snprintf(out, outlen, "%s", s);
+	curl_free(s);
+	curl_url_cleanup(h);
+	if (u->literal_af == AF_INET6)
+		snprintf(host, hostlen,
+		    u->port == 443 ? "Host: [%s]" : "Host: [%s]:%d", u->host,
+		    u->port);
+	else
+		snprintf(host, hostlen,
+		    u->port == 443 ? "Host: %s" : "Host: %s:%d", u->host,
+		    u->port);
+	return ok ? 0 : -1;
+}
+
+/* Location (maybe relative) against base. 0 or -1. */
+static int
+url_resolve(const char *base, const char *loc, char *out, size_t outlen)
+{
+	CURLU *h = curl_url();
+	char  *s = NULL;
+	int    ok;
+
+	ok = h != NULL &&
+	    curl_url_set(h, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_URL, loc, CURLU_NON_SUPPORT_SCHEME) ==
+		CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
+	    strlen(s) < outlen;
+	if (ok)
+		snprintf(out, outlen, "%s", s);
+	curl_free(s);
+	curl_url_cleanup(h);
+	return ok ? 0 : -1;
+}
+
 static void
 sa_ntop(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -341,20 +401,41 @@ leg_end(struct leg *l, enum outcome oc, const char *fmt, ...)
 
 /* legs: connecting */
 
+static void leg_tls_cb(struct tlsrelay *, int);
+
 static void
 leg_connected(struct leg *l, struct tcpconn *tc, size_t idx)
 {
-	char hp[RESULT_REMOTE_MAX];
+	struct check_engine *e = l->c->e;
+	char		     hp[RESULT_REMOTE_MAX], err[200];
+	int		     fd;
+	SSL		    *ssl;
 
 	l->chosen = (int)idx;
 	l->final_sa = l->sa[idx];
-	l->handover_fd = tcpconn_take(tc);
+	fd = tcpconn_take(tc);
 	l->r->ms[PHASE_CONNECT] =
 	    (l->r->ms[PHASE_CONNECT] > 0 ? l->r->ms[PHASE_CONNECT] : 0) +
 	    tc->ms;
 	hostport(&l->sa[idx], l->u.port, hp, sizeof(hp));
 	snprintf(l->r->remote, sizeof(l->r->remote), "%s", hp);
-	leg_http_start(l);
+	if (!l->u.https) {
+		l->handover_fd = fd;
+		leg_http_start(l);
+		return;
+	}
+	/* TLS is ours (one shared context); libcurl gets the plaintext. */
+	ssl = tls_new(e->ctx, fd, l->u.host, l->u.literal_af != 0, &l->tls,
+	    e->o.resume_tls ? &l->c->t->sess[l->fam] : NULL, now_mono_ms(), err,
+	    sizeof(err));
+	if (ssl == NULL) {
+		close(fd);
+		leg_end(l, OUTCOME_ERROR, "%s", err);
+		return;
+	}
+	tlsrelay_stop(&l->relay);
+	tlsrelay_start(&l->relay, e->loop, ssl, fd, e->o.timeout_ms, leg_tls_cb,
+	    l);
 }
 
 static void
@@ -653,14 +734,38 @@ leg_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* Only to know whether the response headers ever completed. */
+/* Notes whether the response headers completed and where a redirect
+ * points (each new status line starts over). */
 static size_t
 leg_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 {
 	struct leg *l = userdata;
 	size_t	    n = size * nitems;
 
-	if (n <= 2 && (n == 0 || buf[0] == '\r' || buf[0] == '\n'))
+	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		l->headers_done = 0;
+		l->location[0] = '\0';
+	} else if (n <= 2 && (n == 0 || buf[0] == '\r' || buf[0] == '\n'))
 		l->headers_done = 1;
+	else if (n > 9 && strncasecmp(buf, "Location:", 9) == 0) {
+		const char *v = buf + 9;
+		size_t	    len = n - 9;
+
+		while (len > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			len--;
+		}
+		while (len > 0 &&
+		    (v[len - 1] == '\r' || v[len - 1] == '\n' ||
+			v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		if (len < sizeof(l->location) && memchr(v, '\0', len) == NULL) {
+			memcpy(l->location, v, len);
+			l->location[len] = '\0';
+		} else
+			snprintf(l->location, sizeof(l->location), "%s",
+			    "\x01too-long");
+	}
 	return n;
 }
 
@@ -699,6 +804,7 @@ leg_http_start(struct leg *l)
 	struct check_engine *e = l->c->e;
 	CURL		    *h;
 	char		     entry[512], ip[RESULT_IP_MAX];
+	char		     url[RESULT_URL_MAX + 300], host[300];
 	long		     lowtime = (e->o.timeout_ms + 999) / 1000;
 
 	l->phase = l->large ? LEG_LARGE : LEG_HTTP;
@@ -712,13 +818,15 @@ leg_http_start(struct leg *l)
 	l->x.done = leg_http_done;
 	l->x.arg = l;
 	l->errbuf[0] = '\0';
+	l->location[0] = '\0';
 	l->handed_fd = -1;
 	l->bytes = 0;
 	l->capped = 0;
 	l->headers_done = 0;
 	curl_slist_free_all(l->resolve);
-	l->resolve = NULL;
-	if (l->u.literal_af == 0) {
+	curl_slist_free_all(l->hdrs);
+	l->resolve = l->hdrs = NULL;
+	if (l->u.literal_af == 0 && !l->u.https) {
 		sa_ntop(&l->sa[l->chosen], ip, sizeof(ip));
 		snprintf(entry, sizeof(entry),
 		    l->af == AF_INET6 ? "%s:%d:[%s]" : "%s:%d:%s", l->u.host,
@@ -727,28 +835,39 @@ leg_http_start(struct leg *l)
 		curl_easy_setopt(h, CURLOPT_RESOLVE, l->resolve);
 	}
 	if (l->large) {
-		char url[RESULT_URL_MAX + 300];
-
-		if (l->af == AF_INET6 && l->u.literal_af)
-			snprintf(url, sizeof(url), "%s://[%s]:%d%s",
-			    l->u.https ? "https" : "http", l->u.host, l->u.port,
-			    l->large_path);
-		else
-			snprintf(url, sizeof(url), "%s://%s:%d%s",
-			    l->u.https ? "https" : "http", l->u.host, l->u.port,
-			    l->large_path);
-		curl_easy_setopt(h, CURLOPT_URL, url);
+		snprintf(url, sizeof(url),
+		    l->af == AF_INET6 && l->u.literal_af ? "%s://[%s]:%d%s" :
+							   "%s://%s:%d%s",
+		    l->u.https ? "https" : "http", l->u.host, l->u.port,
+		    l->large_path);
 		l->cap = CHECK_LARGE_MAX;
 	} else {
-		curl_easy_setopt(h, CURLOPT_URL, l->url);
+		snprintf(url, sizeof(url), "%s", l->url);
 		l->cap = CHECK_PAGE_MAX;
 		if (l->md == NULL)
 			l->md = EVP_MD_CTX_new();
 		EVP_DigestInit_ex(l->md, e->sha256, NULL);
 		sketch_init(l->sk);
 	}
-	curl_easy_setopt(h, CURLOPT_IPRESOLVE,
-	    l->af == AF_INET6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
+	if (l->u.https) {
+		char plain[sizeof(url)];
+
+		if (url_plain(url, &l->u, plain, sizeof(plain), host,
+			sizeof(host)) == -1) {
+			leg_end(l, OUTCOME_ERROR, "cannot rewrite the URL");
+			return;
+		}
+		snprintf(url, sizeof(url), "%s", plain);
+		l->hdrs = curl_slist_append(NULL, host);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, l->hdrs);
+		curl_easy_setopt(h, CURLOPT_ABSTRACT_UNIX_SOCKET,
+		    tlsrelay_name(&l->relay));
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	/* (over our TLS, libcurl's connection is the local socket) */
+	if (!l->u.https)
+		curl_easy_setopt(h, CURLOPT_IPRESOLVE,
+		    l->af == AF_INET6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, leg_opensocket_cb);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, l);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, leg_sockopt_cb);
@@ -758,10 +877,11 @@ leg_http_start(struct leg *l)
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, leg_header_cb);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, l);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, l->errbuf);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 0L);
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, CHECK_USER_AGENT);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->o.timeout_ms);
@@ -769,10 +889,8 @@ leg_http_start(struct leg *l)
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, lowtime);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3L * e->o.timeout_ms);
-	if (l->u.https)
-		tls_attach(h, &l->tls, e->o.store,
-		    e->o.resume_tls ? &l->c->t->sess[l->fam] : NULL,
-		    now_mono_ms());
+	if (log_getverbose() >= 2) /* -v -v: libcurl's own account */
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	if (httpc_start(e->hc, &l->x) == -1)
 		leg_end(l, OUTCOME_ERROR, "cannot start the transfer");
 }
@@ -825,13 +943,60 @@ leg_record_tls(struct leg *l)
 	snprintf(r->issuer, sizeof(r->issuer), "%s", l->tls.issuer);
 }
 
+/* Our TLS handshake ended: HTTP over it, or the verdict. */
+static void
+leg_tls_cb(struct tlsrelay *rl, int ok)
+{
+	struct leg	  *l = rl->arg;
+	struct tls_failure f;
+	enum outcome	   oc;
+	const char	  *why;
+
+	if (!l->large)
+		l->r->ms[PHASE_TLS] =
+		    (l->r->ms[PHASE_TLS] > 0 ? l->r->ms[PHASE_TLS] : 0) +
+		    rl->handshake_ms;
+	if (ok) {
+		tls_done(rl->ssl, &l->tls);
+		leg_record_tls(l);
+		leg_http_start(l); /* libcurl connects to the relay */
+		leg_maybe_done(l);
+		return;
+	}
+	leg_record_tls(l);
+	memset(&f, 0, sizeof(f));
+	f.timed_out = rl->timed_out;
+	f.verify = l->tls.verify_err;
+	f.verify_depth = l->tls.verify_depth;
+	f.ssl_err = rl->ssl_err;
+	f.sys_err = rl->sys_err;
+	oc = outcome_from_tls(&f, &why);
+	if (l->large)
+		leg_end(l, oc, "large transfer %s: %s%s%s", l->large_path, why,
+		    rl->why[0] ? ": " : "", rl->why);
+	else if (oc == OUTCOME_STALL)
+		leg_end(l, oc,
+		    "%s within %d s: small packets pass but the "
+		    "server's certificate never arrived (path-MTU black "
+		    "hole?)",
+		    why, l->c->e->o.timeout_ms / 1000);
+	else if (oc == OUTCOME_CERT_EXPIRED && l->tls.has_cert &&
+	    l->tls.days_left < 0)
+		leg_end(l, oc, "%s (%d days ago)", why, -l->tls.days_left);
+	else if (oc == OUTCOME_TLS_ERROR && rl->why[0] != '\0')
+		leg_end(l, oc, "%s: %s", why, rl->why);
+	else
+		leg_end(l, oc, "%s", why);
+	leg_maybe_done(l);
+}
+
 static void
 leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 {
 	struct curl_failure f;
 	enum outcome	    oc;
 	const char	   *why;
-	char		    detail[CURL_ERROR_SIZE + 64];
+	char		    detail[CURL_ERROR_SIZE + 256];
 
 	memset(&f, 0, sizeof(f));
 	f.code = rc;
@@ -840,7 +1005,7 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 	f.verify_depth = l->tls.verify_depth;
 	f.tcp_ok = 1;
 	f.tls = l->u.https;
-	f.tls_done = l->tls.done;
+	f.tls_done = 1; /* our relay finished the handshake first */
 	f.got_headers = got_headers;
 	oc = outcome_from_curl(&f, &why);
 	if (l->large) {
@@ -865,22 +1030,20 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 		    "hole?)",
 		    why, l->c->e->o.timeout_ms / 1000);
 	else if (oc == OUTCOME_STALL)
-		leg_end(l, oc, "%s after %llu bytes, within %d s%s", why,
-		    (unsigned long long)l->bytes, l->c->e->o.timeout_ms / 1000,
-		    l->tls.done || !f.tls ?
-			"; TCP and TLS worked (path-MTU black hole?)" :
-			"");
+		leg_end(l, oc,
+		    "%s after %llu bytes, within %d s; TCP%s "
+		    "worked (path-MTU black hole?)",
+		    why, (unsigned long long)l->bytes,
+		    l->c->e->o.timeout_ms / 1000, f.tls ? " and TLS" : "");
 	else if (rc == CURLE_WRITE_ERROR && l->capped)
 		leg_end(l, OUTCOME_ERROR,
 		    "the page is larger than %u MiB; "
 		    "reading stopped",
 		    CHECK_PAGE_MAX >> 20);
 	else {
-		snprintf(detail, sizeof(detail), "%s", l->errbuf);
-		if (oc == OUTCOME_CERT_EXPIRED && l->tls.has_cert)
-			leg_end(l, oc, "%s (%d days ago)", why,
-			    -l->tls.days_left);
-		else if (detail[0] != '\0')
+		snprintf(detail, sizeof(detail), "%s%s%s", l->errbuf,
+		    l->relay.why[0] ? "; TLS: " : "", l->relay.why);
+		if (detail[0] != '\0')
 			leg_end(l, oc, "%s: %s", why, detail);
 		else
 			leg_end(l, oc, "%s", why);
@@ -892,31 +1055,25 @@ leg_http_done(struct httpc_xfer *x, CURLcode rc)
 {
 	struct leg    *l = x->arg;
 	struct result *r = l->r;
-	curl_off_t     t_conn = 0, t_app = 0, t_start = 0;
+	curl_off_t     t_conn = 0, t_start = 0;
 	long	       status = 0, os_errno = 0;
-	char	      *redir = NULL;
+	char	       next[RESULT_URL_MAX];
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
 	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &t_conn);
-	curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &t_app);
 	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &t_start);
 	if (l->handover_fd != -1) { /* curl never asked for it */
 		close(l->handover_fd);
 		l->handover_fd = -1;
 	}
-	if (!l->large) {
-		if (t_app > 0)
-			r->ms[PHASE_TLS] =
-			    (r->ms[PHASE_TLS] > 0 ? r->ms[PHASE_TLS] : 0) +
-			    (double)(t_app - t_conn) / 1000.0;
-		if (t_start > 0)
-			r->ms[PHASE_TTFB] =
-			    (r->ms[PHASE_TTFB] > 0 ? r->ms[PHASE_TTFB] : 0) +
-			    (double)(t_start - (t_app > 0 ? t_app : t_conn)) /
-				1000.0;
-		leg_record_tls(l);
-	}
+	/* The exchange is over: close the TLS connection too. */
+	if (l->u.https)
+		tlsrelay_stop(&l->relay);
+	if (!l->large && t_start > 0)
+		r->ms[PHASE_TTFB] =
+		    (r->ms[PHASE_TTFB] > 0 ? r->ms[PHASE_TTFB] : 0) +
+		    (double)(t_start - t_conn) / 1000.0;
 	if (l->ended) {
 		leg_maybe_done(l);
 		return;
@@ -930,28 +1087,33 @@ leg_http_done(struct httpc_xfer *x, CURLcode rc)
 	if (l->large) {
 		if (outcome_from_status(status) != OUTCOME_OK)
 			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "large transfer %s: "
-			    "HTTP %ld (is large_path right?)",
+			    "large transfer %s: HTTP %ld (is large_path "
+			    "right?)",
 			    l->large_path, status);
 		else
 			leg_end(l, OUTCOME_OK, NULL);
 		leg_maybe_done(l);
 		return;
 	}
-	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redir);
-	if (status >= 300 && status <= 399 && redir != NULL) {
-		if (l->hop == CHECK_REDIRECTS_MAX) {
+	if (status >= 300 && status <= 399 && l->location[0] != '\0') {
+		if (l->hop == CHECK_REDIRECTS_MAX)
 			leg_end(l, OUTCOME_HTTP_ERROR,
 			    "more than %d "
 			    "redirects",
 			    CHECK_REDIRECTS_MAX);
-		} else if (strncmp(redir, "http://", 7) != 0 &&
-		    strncmp(redir, "https://", 8) != 0) {
+		else if (l->location[0] == '\x01' ||
+		    url_resolve(l->url, l->location, next, sizeof(next)) == -1)
+			leg_end(l, OUTCOME_HTTP_ERROR,
+			    "HTTP %ld with a "
+			    "malformed or too long Location",
+			    status);
+		else if (strncmp(next, "http://", 7) != 0 &&
+		    strncmp(next, "https://", 8) != 0)
 			leg_end(l, OUTCOME_HTTP_ERROR,
 			    "redirect to a "
 			    "non-HTTP URL");
-		} else {
-			snprintf(l->url, sizeof(l->url), "%s", redir);
+		else {
+			snprintf(l->url, sizeof(l->url), "%s", next);
 			l->hop++;
 			leg_hop_begin(l);
 		}
@@ -963,10 +1125,10 @@ leg_http_done(struct httpc_xfer *x, CURLcode rc)
 	r->http_bytes = l->bytes;
 	snprintf(r->effective_url, sizeof(r->effective_url), "%s", l->url);
 	leg_digest(l);
-	if (outcome_from_status(status) != OUTCOME_OK) {
+	if (outcome_from_status(status) != OUTCOME_OK)
 		leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %ld from %s", status,
 		    l->url);
-	} else
+	else
 		leg_finish_page(l);
 	leg_maybe_done(l);
 }
@@ -985,7 +1147,9 @@ check_free(struct check *c)
 		if (l->x.active)
 			httpc_cancel(c->e->hc, &l->x);
 		pool_put(c->e, l->easy);
+		tlsrelay_stop(&l->relay);
 		curl_slist_free_all(l->resolve);
+		curl_slist_free_all(l->hdrs);
 		EVP_MD_CTX_free(l->md);
 		if (l->handover_fd != -1)
 			close(l->handover_fd);
@@ -1060,7 +1224,8 @@ engine_pump(struct check_engine *e)
 			e->qtail = &e->qhead;
 		t->qnext = NULL;
 		e->nqueued--;
-		e->ninflight++;
+		if (++e->ninflight > e->maxinflight)
+			e->maxinflight = e->ninflight;
 		check_start(check_new(e, t));
 	}
 }
@@ -1189,10 +1354,25 @@ void
 check_engine_set(struct check_engine *e, const struct check_opts *o)
 {
 	X509_STORE *store = e->o.store;
+	char	    err[256];
 
 	e->o = *o;
 	if (e->o.store == NULL)
 		e->o.store = store;
+	if (e->o.store != store) {
+		/* a new trust store: a new context for new connections
+		 * (those in flight keep a reference to the old one) */
+		SSL_CTX *ctx = tls_ctx_new(e->o.store, err, sizeof(err));
+
+		if (ctx != NULL) {
+			SSL_CTX_free(e->ctx);
+			e->ctx = ctx;
+		} else {
+			log_warnx("check: %s; keeping the old trust store",
+			    err);
+			e->o.store = store;
+		}
+	}
 	if (e->o.concurrency <= 0)
 		e->o.concurrency = 1;
 	if (e->o.timeout_ms <= 0)
@@ -1204,6 +1384,12 @@ size_t
 check_inflight(const struct check_engine *e)
 {
 	return e->ninflight;
+}
+
+size_t
+check_inflight_max(const struct check_engine *e)
+{
+	return e->maxinflight;
 }
 
 size_t
@@ -1239,6 +1425,12 @@ check_engine_new(struct ev_loop *loop, const struct check_opts *o,
 		goto fail;
 	e->dc = dnscheck_new(loop, e->res, e->o.timeout_ms,
 	    e->o.ns_cache_s > 0 ? e->o.ns_cache_s : 60);
+	if (e->o.store == NULL &&
+	    (e->o.store = e->own_store = tls_store_load(NULL, err, errlen)) ==
+		NULL)
+		goto fail;
+	if ((e->ctx = tls_ctx_new(e->o.store, err, errlen)) == NULL)
+		goto fail;
 	if ((e->sha256 = EVP_sha256()) == NULL) {
 		snprintf(err, errlen, "no SHA-256 in OpenSSL");
 		goto fail;
@@ -1273,6 +1465,8 @@ check_engine_free(struct check_engine *e)
 	httpc_free(e->hc);
 	for (size_t i = 0; i < e->npool; i++)
 		curl_easy_cleanup(e->pool[i]);
+	SSL_CTX_free(e->ctx);
+	X509_STORE_free(e->own_store);
 	free(e->pool);
 	free(e);
 }

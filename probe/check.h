@@ -93,6 +93,8 @@ void check_engine_set(struct check_engine *, const struct check_opts *);
 int    check_submit(struct check_engine *, struct check_target *);
 size_t check_inflight(const struct check_engine *);
 size_t check_queued(const struct check_engine *);
+/* The most targets ever in flight at once. */
+size_t check_inflight_max(const struct check_engine *);
 
 void check_target_clear(struct check_target *);
 

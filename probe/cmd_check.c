@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "check.h"
 #include "cmd_check.h"
 #include "ev.h"

@@ -22,6 +22,8 @@
 
 #include "capture.h"
 #include "cfg.h"
+#include <curl/curl.h>
+
 #include "check.h"
 #include "conf.h"
 #include "daemon.h"
@@ -334,15 +336,17 @@ stats_log(struct probe *p, int info)
 	spool_stats(p->spool, &ss);
 	upload_stats(p->up, &us);
 	(info ? log_info :
-		log_debug)("stats: %" PRIu64 " checks, start "
-			   "late p50 %" PRIu64 " ms p99 %" PRIu64
-			   " ms max %" PRIu64 " ms, %" PRIu64
-			   " rounds skipped; spool %" PRIu64 " records "
-			   "waiting, %" PRIu64 " dropped; delivered %" PRIu64
-			   " in %" PRIu64 " batches, %" PRIu64 " rejected",
+		log_debug)("stats: %" PRIu64 " checks, start late "
+			   "p50 %" PRIu64 " ms p99 %" PRIu64 " ms max %" PRIu64
+			   " ms, %" PRIu64
+			   " rounds skipped, at most %zu in flight; spool %" PRIu64
+			   " records waiting, %" PRIu64
+			   " dropped; delivered %" PRIu64 " in %" PRIu64
+			   " batches, %" PRIu64 " rejected",
 	    p->checks, sched_late_pct(&p->late, 0.5),
 	    sched_late_pct(&p->late, 0.99), p->late.max_ms, p->skipped,
-	    ss.records, ss.dropped, us.delivered, us.batches, us.rejected);
+	    check_inflight_max(p->eng), ss.records, ss.dropped, us.delivered,
+	    us.batches, us.rejected);
 }
 
 static void

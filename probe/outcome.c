@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include <ares.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include "outcome.h"
@@ -263,6 +264,26 @@ outcome_from_curl(const struct curl_failure *f, const char **why)
 		return row->outcome;
 	}
 	return OUTCOME_ERROR;
+}
+
+enum outcome
+outcome_from_tls(const struct tls_failure *f, const char **why)
+{
+	if (f->timed_out) {
+		*why = "TCP connected, but the TLS handshake stalled";
+		return OUTCOME_STALL;
+	}
+	if (f->verify >= 0)
+		return outcome_from_verify(f->verify, f->verify_depth, why);
+	if (f->ssl_err == SSL_ERROR_SYSCALL) {
+		*why = f->sys_err == ECONNRESET ?
+		    "the connection was reset during the TLS handshake" :
+		    "the server closed the connection during the TLS "
+		    "handshake";
+		return OUTCOME_TLS_ERROR;
+	}
+	*why = "TLS handshake failed";
+	return OUTCOME_TLS_ERROR;
 }
 
 enum outcome

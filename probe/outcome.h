@@ -22,12 +22,22 @@ struct curl_failure {
 	int	 got_headers;  /* response headers arrived */
 };
 
+/* A TLS handshake that failed (ours, on a connected TCP socket). */
+struct tls_failure {
+	int  timed_out; /* no answer within the deadline */
+	long verify;	/* X509 verify error seen, -1 none */
+	int  verify_depth;
+	int  ssl_err; /* SSL_get_error() */
+	int  sys_err; /* errno with SSL_ERROR_SYSCALL */
+};
+
 /* c-ares status of an A/AAAA query; ARES_ENODATA is no_address. */
 enum outcome outcome_from_ares(int status, const char **why);
 /* errno of a TCP connect; 0 is ok. */
 enum outcome outcome_from_errno(int err, const char **why);
 /* A transfer that ended with f->code (CURLE_OK is ok: check the status). */
 enum outcome outcome_from_curl(const struct curl_failure *f, const char **why);
+enum outcome outcome_from_tls(const struct tls_failure *, const char **why);
 /* An X509 verification error (X509_V_*) of a certificate at depth. */
 enum outcome outcome_from_verify(long err, int depth, const char **why);
 /* Final HTTP status: ok for 200-399, else http_error. */

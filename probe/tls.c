@@ -1,9 +1,11 @@
 /*
- * tls: CURLOPT_SSL_CTX_FUNCTION hook -- shared trust store, certificate
- * details, verification errors and session resumption (see tls.h).
+ * tls: the shared SSL_CTX, per-connection SSL setup, certificate details,
+ * verification errors and session resumption (see tls.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -11,7 +13,7 @@
 
 #include "tls.h"
 
-static int tls_ctx_idx = -1;
+static int tls_ssl_idx = -1;
 
 X509_STORE *
 tls_store_load(const char *cafile, char *err, size_t errlen)
@@ -41,32 +43,110 @@ tls_store_load(const char *cafile, char *err, size_t errlen)
 void
 tls_sess_clear(struct tls_sess *s)
 {
-	SSL_SESSION_free(s->sess);
-	s->sess = NULL;
-	s->full_ms = 0;
+	free(s->der);
+	free(s->issuer);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A DER length at p (n bytes there): its value and the bytes it took. */
+static int
+der_len(const unsigned char *p, size_t n, size_t *val, size_t *used)
+{
+	size_t k;
+
+	if (n < 1)
+		return -1;
+	if (p[0] < 0x80) {
+		*val = p[0];
+		*used = 1;
+		return 0;
+	}
+	k = p[0] & 0x7f;
+	if (k == 0 || k > 4 || n < 1 + k)
+		return -1;
+	*val = 0;
+	for (size_t i = 0; i < k; i++)
+		*val = *val << 8 | p[1 + i];
+	*used = 1 + k;
+	return 0;
+}
+
+size_t
+tls_der_strip_peer(unsigned char *der, size_t len)
+{
+	unsigned char *tmp;
+	size_t	       clen, hl, pos, out = 0;
+
+	if (len < 2 || der[0] != 0x30 ||
+	    der_len(der + 1, len - 1, &clen, &hl) == -1 || 1 + hl + clen != len)
+		return 0;
+	tmp = malloc(len);
+	if (tmp == NULL)
+		return 0;
+	for (pos = 1 + hl; pos < len;) {
+		size_t elen, eh, total;
+
+		if (der_len(der + pos + 1, len - pos - 1, &elen, &eh) == -1 ||
+		    elen > len - pos - 1 - eh) {
+			free(tmp);
+			return 0;
+		}
+		total = 1 + eh + elen;
+		if (der[pos] != 0xa3) { /* [3] EXPLICIT peer: left out */
+			memcpy(tmp + out, der + pos, total);
+			out += total;
+		}
+		pos += total;
+	}
+	/* new header, then the content */
+	pos = 0;
+	der[pos++] = 0x30;
+	if (out < 0x80)
+		der[pos++] = (unsigned char)out;
+	else if (out < 0x100) {
+		der[pos++] = 0x81;
+		der[pos++] = (unsigned char)out;
+	} else if (out < 0x10000) {
+		der[pos++] = 0x82;
+		der[pos++] = (unsigned char)(out >> 8);
+		der[pos++] = (unsigned char)out;
+	} else {
+		free(tmp);
+		return 0;
+	}
+	memcpy(der + pos, tmp, out);
+	free(tmp);
+	return pos + out;
 }
 
 static struct tls_conn *
-conn_of(SSL *ssl)
+conn_of(const SSL *ssl)
 {
-	return ssl == NULL ?
-	    NULL :
-	    SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_ctx_idx);
+	return ssl == NULL ? NULL : SSL_get_ex_data(ssl, tls_ssl_idx);
+}
+
+static int
+days_until(int64_t t)
+{
+	int64_t d = t - (int64_t)time(NULL);
+
+	/* round down to whole days, below zero too */
+	return (int)(d >= 0 ? d / 86400 : -((-d + 86399) / 86400));
 }
 
 static void
 cert_record(struct tls_conn *c, X509 *cert)
 {
 	const ASN1_TIME *na;
-	int		 days = 0, secs = 0;
+	struct tm	 tm;
 	BIO		*b;
 
 	if (cert == NULL || c->has_cert)
 		return;
 	na = X509_get0_notAfter(cert);
-	if (na != NULL && ASN1_TIME_diff(&days, &secs, NULL, na)) {
-		/* days and secs share a sign; round down to whole days */
-		c->days_left = days - (secs < 0 ? 1 : 0);
+	if (na != NULL && ASN1_TIME_to_tm(na, &tm)) {
+		c->not_after = (int64_t)timegm(&tm);
+		c->days_left = days_until(c->not_after);
 		c->has_cert = 1;
 	}
 	if ((b = BIO_new(BIO_s_mem())) != NULL) {
@@ -102,87 +182,126 @@ tls_verify_cb(int ok, X509_STORE_CTX *x)
 	return ok;
 }
 
-static void
-tls_info_cb(const SSL *cssl, int where, int ret)
-{
-	SSL		*ssl = (SSL *)cssl;
-	struct tls_conn *c;
-
-	(void)ret;
-	if (!(where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)))
-		return;
-	if ((c = conn_of(ssl)) == NULL)
-		return;
-	if (where & SSL_CB_HANDSHAKE_START) {
-		/* curl made the SSL after our CTX hook ran: this is the
-		 * first moment the session can be set, before ClientHello. */
-		if (c->sess != NULL && c->sess->sess != NULL && !c->done &&
-		    c->now_ms - c->sess->full_ms <
-			(uint64_t)TLS_FULL_HANDSHAKE_MAX_S * 1000)
-			SSL_set_session(ssl, c->sess->sess);
-		return;
-	}
-	c->done = 1;
-	c->resumed = SSL_session_reused(ssl);
-	snprintf(c->version, sizeof(c->version), "%s", SSL_get_version(ssl));
-	/* A resumed session skipped verification: take the certificate the
-	 * session remembers. */
-	cert_record(c, SSL_get0_peer_certificate(ssl));
-	if (!c->resumed && c->sess != NULL)
-		c->sess->full_ms = c->now_ms;
-}
-
 static int
 tls_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	struct tls_conn *c = conn_of(ssl);
+	unsigned char	*der = NULL;
+	int		 n;
+	size_t		 len;
 
 	if (c == NULL || c->sess == NULL)
 		return 0;
-	SSL_SESSION_free(c->sess->sess);
-	c->sess->sess = sess; /* we keep the reference */
-	if (!SSL_session_reused(ssl))
-		c->sess->full_ms = c->now_ms;
-	return 1;
-}
-
-static CURLcode
-tls_ctx_cb(CURL *easy, void *sslctx, void *parm)
-{
-	SSL_CTX		*ctx = sslctx;
-	struct tls_conn *c = parm;
-
-	(void)easy;
-	if (c->store != NULL)
-		SSL_CTX_set1_cert_store(ctx, c->store);
-	SSL_CTX_set_ex_data(ctx, tls_ctx_idx, c);
-	SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), tls_verify_cb);
-	SSL_CTX_set_info_callback(ctx, tls_info_cb);
-	if (c->sess != NULL) {
-		SSL_CTX_set_session_cache_mode(ctx,
-		    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-		SSL_CTX_sess_set_new_cb(ctx, tls_new_session_cb);
+	if ((n = i2d_SSL_SESSION(sess, &der)) <= 0)
+		return 0;
+	if ((len = tls_der_strip_peer(der, (size_t)n)) == 0) {
+		OPENSSL_free(der);
+		return 0;
 	}
-	return CURLE_OK;
+	free(c->sess->der);
+	c->sess->der = malloc(len);
+	if (c->sess->der != NULL) {
+		memcpy(c->sess->der, der, len);
+		c->sess->derlen = len;
+	}
+	OPENSSL_free(der);
+	return 0; /* we keep a copy, not the reference */
 }
 
-void
-tls_attach(CURL *easy, struct tls_conn *c, X509_STORE *store,
-    struct tls_sess *sess, uint64_t now_ms)
+SSL_CTX *
+tls_ctx_new(X509_STORE *store, char *err, size_t errlen)
 {
-	if (tls_ctx_idx < 0)
-		tls_ctx_idx =
-		    SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	static const unsigned char alpn[] = "\x08http/1.1";
+	SSL_CTX			  *ctx;
+
+	if (tls_ssl_idx < 0)
+		tls_ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		snprintf(err, errlen, "SSL_CTX_new failed");
+		return NULL;
+	}
+	if (store != NULL)
+		SSL_CTX_set1_cert_store(ctx, store);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_cb);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* whole records per read(): fewer system calls */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_session_cache_mode(ctx,
+	    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, tls_new_session_cb);
+	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
+	return ctx;
+}
+
+SSL *
+tls_new(SSL_CTX *ctx, int fd, const char *host, int is_ip, struct tls_conn *c,
+    struct tls_sess *sess, uint64_t now_ms, char *err, size_t errlen)
+{
+	X509_VERIFY_PARAM *param;
+	SSL		  *ssl;
+	int		   ok;
+
 	memset(c, 0, sizeof(*c));
-	c->store = store;
 	c->sess = sess;
 	c->now_ms = now_ms;
 	c->verify_err = -1;
-	curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, tls_ctx_cb);
-	curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, c);
-	curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-	if (store != NULL) {
-		curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
-		curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		snprintf(err, errlen, "SSL_new failed");
+		return NULL;
+	}
+	SSL_set_ex_data(ssl, tls_ssl_idx, c);
+	param = SSL_get0_param(ssl);
+	X509_VERIFY_PARAM_set_hostflags(param,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host) :
+		     X509_VERIFY_PARAM_set1_host(param, host, 0) &&
+		SSL_set_tlsext_host_name(ssl, host);
+	if (!ok || !SSL_set_fd(ssl, fd)) {
+		snprintf(err, errlen, "cannot set up TLS for %s", host);
+		SSL_free(ssl);
+		return NULL;
+	}
+	SSL_set_connect_state(ssl);
+	/* Resume while the last full handshake is recent enough. */
+	if (sess != NULL && sess->der != NULL &&
+	    now_ms - sess->full_ms <
+		(uint64_t)TLS_FULL_HANDSHAKE_MAX_S * 1000) {
+		const unsigned char *p = sess->der;
+		SSL_SESSION *ss = d2i_SSL_SESSION(NULL, &p, (long)sess->derlen);
+
+		if (ss != NULL) {
+			SSL_set_session(ssl, ss);
+			SSL_SESSION_free(ss);
+		}
+		ERR_clear_error();
+	}
+	return ssl;
+}
+
+void
+tls_done(SSL *ssl, struct tls_conn *c)
+{
+	struct tls_sess *s = c->sess;
+
+	c->done = 1;
+	c->resumed = SSL_session_reused(ssl);
+	snprintf(c->version, sizeof(c->version), "%s", SSL_get_version(ssl));
+	if (c->resumed && s != NULL && s->has_cert) {
+		/* No certificate in a resumed handshake: report the one of
+		 * the last full handshake (at most an hour old). */
+		c->has_cert = 1;
+		c->not_after = s->not_after;
+		c->days_left = days_until(s->not_after);
+		snprintf(c->issuer, sizeof(c->issuer), "%s",
+		    s->issuer != NULL ? s->issuer : "");
+		return;
+	}
+	cert_record(c, SSL_get0_peer_certificate(ssl));
+	if (!c->resumed && s != NULL) {
+		s->full_ms = c->now_ms;
+		s->has_cert = c->has_cert;
+		s->not_after = c->not_after;
+		free(s->issuer);
+		s->issuer = c->issuer[0] != '\0' ? strdup(c->issuer) : NULL;
 	}
 }

@@ -2,6 +2,7 @@
  * v6probe: entry point; parses the command line and runs a subcommand.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,8 @@ main(int argc, char **argv)
 	int			   ch, checkconf = 0;
 
 	log_init("v6probe", 0, 0);
+	/* a peer closing a socket we write to is an outcome, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

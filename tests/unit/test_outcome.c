@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include "probe/outcome.h"
@@ -191,6 +192,39 @@ test_verify(void **state)
 }
 
 static void
+test_tls_handshake(void **state)
+{
+	struct tls_failure f;
+	const char	  *why;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.verify = -1;
+	f.timed_out = 1;
+	assert_int_equal(outcome_from_tls(&f, &why), OUTCOME_STALL);
+	assert_non_null(strstr(why, "TLS handshake stalled"));
+	f.timed_out = 0;
+	f.verify = X509_V_ERR_CERT_HAS_EXPIRED;
+	assert_int_equal(outcome_from_tls(&f, &why), OUTCOME_CERT_EXPIRED);
+	f.verify = X509_V_ERR_HOSTNAME_MISMATCH;
+	assert_int_equal(outcome_from_tls(&f, &why),
+	    OUTCOME_CERT_NAME_MISMATCH);
+	f.verify = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+	assert_int_equal(outcome_from_tls(&f, &why), OUTCOME_CERT_UNTRUSTED);
+	f.verify = -1;
+	f.ssl_err = SSL_ERROR_SSL;
+	assert_int_equal(outcome_from_tls(&f, &why), OUTCOME_TLS_ERROR);
+	assert_string_equal(why, "TLS handshake failed");
+	f.ssl_err = SSL_ERROR_SYSCALL;
+	f.sys_err = ECONNRESET;
+	assert_int_equal(outcome_from_tls(&f, &why), OUTCOME_TLS_ERROR);
+	assert_non_null(strstr(why, "reset"));
+	f.sys_err = 0;
+	assert_int_equal(outcome_from_tls(&f, &why), OUTCOME_TLS_ERROR);
+	assert_non_null(strstr(why, "closed"));
+}
+
+static void
 test_ares(void **state)
 {
 	static const struct {
@@ -277,6 +311,7 @@ main(void)
 	    cmocka_unit_test(test_curl_by_phase),
 	    cmocka_unit_test(test_curl_connect_errno),
 	    cmocka_unit_test(test_verify),
+	    cmocka_unit_test(test_tls_handshake),
 	    cmocka_unit_test(test_ares),
 	    cmocka_unit_test(test_errno),
 	    cmocka_unit_test(test_status),

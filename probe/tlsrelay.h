@@ -1,0 +1,75 @@
+/*
+ * tlsrelay: TLS on a connected TCP socket, in the event loop, with the
+ * plaintext offered to libcurl on an abstract UNIX socket of its own. The
+ * handshake runs first, under its own deadline; then libcurl connects
+ * (CURLOPT_ABSTRACT_UNIX_SOCKET) and bytes are pumped both ways until
+ * either side closes. libcurl speaks plain HTTP on its end, so the TLS
+ * context, sessions and certificate checks stay ours (see tls.h for why).
+ * (A socketpair handed over through CURLOPT_OPENSOCKETFUNCTION would be
+ * cheaper, but libcurl 7.88 ignores CURL_SOCKOPT_ALREADY_CONNECTED and
+ * calls connect() on it.)
+ */
+#ifndef V6W_TLSRELAY_H
+#define V6W_TLSRELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "ev.h"
+#include "tls.h"
+
+#define TLSRELAY_BUF 16384
+
+struct tlsrelay;
+/* The handshake ended: ok (then take the plaintext end) or not. */
+typedef void (*tlsrelay_cb)(struct tlsrelay *, int ok);
+
+enum tlsrelay_state {
+	TLSRELAY_IDLE,
+	TLSRELAY_HANDSHAKE,
+	TLSRELAY_PUMP,
+	TLSRELAY_CLOSED
+};
+
+struct tlsrelay {
+	struct ev_loop	   *loop;
+	enum tlsrelay_state state;
+	SSL		   *ssl;
+	int		    tfd;      /* TCP, owned */
+	int		    lfd;      /* listening for libcurl, owned */
+	int		    pfd;      /* libcurl's connection, owned */
+	char		    name[48]; /* abstract socket name, no NUL */
+	struct ev_io	    tio, pio, lio;
+	struct ev_timer	    timer; /* the handshake's deadline */
+	struct ev_timer	    kick;  /* starts it from the loop */
+	int		    timeout_ms;
+	uint64_t	    start_us;
+	double		    handshake_ms;
+	int		    timed_out;
+	int		    ssl_err;  /* SSL_get_error() of a failure */
+	int		    sys_err;  /* errno of a failure */
+	char		    why[200]; /* OpenSSL's words for a failure */
+	int		    tls_want_rd, tls_want_wr;
+	unsigned char	    up[TLSRELAY_BUF]; /* libcurl -> TLS */
+	size_t		    uplen;
+	unsigned char	    down[TLSRELAY_BUF]; /* TLS -> libcurl */
+	size_t		    downlen;
+	int		    up_eof, down_eof;
+	tlsrelay_cb	    cb;
+	void		   *arg;
+};
+
+/*
+ * Start TLS on tcpfd (the relay owns it from now on) with ssl (from
+ * tls_new(), also owned). cb runs once, from the loop. 0 or -1 (errno).
+ */
+int tlsrelay_start(struct tlsrelay *, struct ev_loop *, SSL *ssl, int tcpfd,
+    int timeout_ms, tlsrelay_cb cb, void *arg);
+/* After a successful handshake: where libcurl connects. */
+const char *tlsrelay_name(const struct tlsrelay *);
+/* Close everything. Safe on an idle or closed relay. */
+void tlsrelay_stop(struct tlsrelay *);
+
+#endif
