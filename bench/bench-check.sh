@@ -55,7 +55,11 @@ http { access_log off; keepalive_timeout 0;
  ssl_protocols TLSv1.2 TLSv1.3;
  ssl_session_cache off; ssl_session_tickets off;
  server { listen [::1]:8443 ssl; ssl_certificate $d/srv.pem;
-  ssl_certificate_key $d/srv.key; root $d/www; } }
+  ssl_certificate_key $d/srv.key; root $d/www; }
+ # the same with session tickets, for the probe's steady state
+ server { listen [::1]:8444 ssl; ssl_certificate $d/srv.pem;
+  ssl_certificate_key $d/srv.key; root $d/www;
+  ssl_session_tickets on; ssl_session_timeout 2h; } }
 EOF
 spawn "$ns" -- nginx -c "$d/nginx.conf"
 wait_until 10 ip netns exec "$ns" curl -sf --cacert "$d/ca.pem" -o /dev/null https://[::1]:8443/ ||
@@ -140,6 +144,7 @@ ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("floor: openssl s_time -new c=1|%.2f|%.0f|%.0f|%.1f|0" % (secs, n / secs,
       (ru.ru_utime + ru.ru_stime) * 1e6 / n, ru.ru_maxrss / 1024))
 PY
+	steady "$ca"
 	for c in 1 50; do
 		measure "v6probe check c=$c" $x "$V6PROBE" check -6 --no-ns --json \
 			--concurrency "$c" --cacert "$ca" -f "$d/urls.txt"
@@ -151,6 +156,49 @@ PY
 			--ca-cert $ca -u /?n={}"
 		blackbox "$c" "$ca"
 	done
+}
+
+# The daemon's steady state: targets checked every round with a fresh TCP
+# connection each, TLS sessions resumed (a full handshake at most hourly).
+# CPU of rounds 2..R over the HTTPS checks made in them.
+steady() {
+	local ca=$1 n=${STEADY_N:-1000} ivl=${STEADY_INTERVAL:-5} rounds=4
+	echo tok >"$d/token"
+	chmod 644 "$d/token"
+	{
+		echo "probe = { name = \"bench\"; interval = $ivl; timeout = 5; concurrency = 50;"
+		echo "  spool_dir = \"$d/spool\"; cacert = \"$ca\"; user = \"nobody\"; };"
+		echo "collector = { url = \"http://[::1]:8080/api/v1/results\"; token_file = \"token\"; };"
+		echo "targets = ("
+		for i in $(seq 1 "$n"); do
+			printf '{ name = "t%d"; url = "https://[::1]:8444/?n=%d"; }%s\n' "$i" "$i" \
+				"$([ "$i" -lt "$n" ] && echo ,)"
+		done
+		echo ");"
+	} >"$d/steady.conf"
+	rm -rf "$d/spool"
+	spawn "$ns" -- python3 "$top/tests/tools/stubcollector.py" ::1 8080 -
+	local stub=$SPAWNED
+	spawn "$ns" -- "$V6PROBE" run -c "$d/steady.conf"
+	local pid=$SPAWNED hz
+	hz=$(getconf CLK_TCK)
+	sleep "$((ivl + 2))"	# round 1: full handshakes
+	local c0 t0 c1 t1
+	c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	t0=$(date +%s.%N)
+	sleep "$((ivl * (rounds - 1)))"
+	c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	t1=$(date +%s.%N)
+	local rss
+	rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+	stop_pid "$pid"
+	stop_pid "$stub"
+	python3 -c "
+n, ivl = $n, $ivl
+secs = $t1 - $t0
+cpu = ($c1 - $c0) / $hz
+checks = n * secs / ivl
+print('v6probe run, steady state (resumed) c=50|%.2f|%.0f|%.0f|%.1f|0' % (secs, checks / secs, cpu * 1e6 / checks, $rss / 1024))" >>"$d/rows"
 }
 
 report() {
@@ -166,6 +214,20 @@ print("|---|---:|---:|---:|---:|---:|---|")
 for r in rows:
     print("| %s | %s | %s | %s | %.2f | %s | %s |" % (r[0], r[1], r[2], r[3],
           float(r[3]) / floor, r[4], "yes" if r[5] == "0" else "FAILED"))
+cpu = {r[0]: float(r[3]) for r in rows}
+rss = {r[0]: float(r[4]) for r in rows}
+st = next((v for k, v in cpu.items() if k.startswith("v6probe run")), None)
+print()
+for c in ("1", "50"):
+    full = cpu.get("v6probe check c=" + c)
+    bbx = cpu.get("blackbox_exporter c=" + c)
+    if full and bbx:
+        print("- c=%s: v6probe %.2fx the floor with a full handshake per check;"
+              " peak RSS %.1f MiB vs blackbox_exporter's %.1f MiB%s" % (c,
+              full / floor, rss["v6probe check c=" + c],
+              rss["blackbox_exporter c=" + c],
+              ("; steady state: %.1fx less CPU per check than blackbox_exporter"
+               % (bbx / st)) if st else ""))
 PY
 }
 
@@ -206,7 +268,11 @@ PY
 	echo "TLS 1.3, session cache and tickets off), a fresh TCP connection and a full TLS"
 	echo "handshake each. CPU is the client's (user + system), all processes it"
 	echo "waited for included; for blackbox_exporter only the exporter's own."
-	echo "The floor is openssl s_time -new -www / for 10 s."
+	echo "The floor is openssl s_time -new -www / for 10 s. The steady-state row is"
+	echo "\`v6probe run\` with ${STEADY_N:-1000} targets every ${STEADY_INTERVAL:-5} s (a fresh TCP connection"
+	echo "each, TLS sessions resumed, results spooled and posted to a stub"
+	echo "collector), measured over rounds 2-4; its IPv4 legs (no_address for an"
+	echo "IPv6 literal) are not counted as checks but their CPU is included."
 } >"$out"
 run_all "$d/ca.pem"
 report "One-certificate CA file" >>"$out"

@@ -17,11 +17,12 @@
 #include "spool.h"
 #include "util.h"
 
-#define SEG_MIN	       (64u << 10)
-#define SEG_MAX	       (4u << 20)
-#define LINE_MAX_BYTES (1u << 20) /* a longer line is corrupt */
-#define PEND_MIN       (1u << 20)
-#define PEND_MAX       (16u << 20)
+#define SEG_MIN		   (64u << 10)
+#define SEG_MAX		   (4u << 20)
+#define LINE_MAX_BYTES	   (1u << 20) /* a longer line is corrupt */
+#define PEND_MIN	   (1u << 20)
+#define PEND_MAX	   (16u << 20)
+#define SPOOL_ACK_EVERY_MS 2000
 
 struct seg {
 	uint64_t    first, last; /* seqs of first and last line */
@@ -48,6 +49,8 @@ struct spool {
 	size_t	     pend_bytes;
 	uint64_t     npend;
 	int	     disk_full;
+	uint64_t     acked_saved; /* what the acked file says */
+	uint64_t     saved_ms;	  /* when it was last written */
 	/* delivery cursor: the first unacknowledged line */
 	struct seg *cur_seg;
 	uint64_t    cur_off;
@@ -130,6 +133,8 @@ acked_write(struct spool *s)
 		log_warn("spool: %s", path);
 		return -1;
 	}
+	s->acked_saved = s->acked;
+	s->saved_ms = now_mono_ms();
 	return 0;
 }
 
@@ -325,6 +330,7 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 	}
 	free(v);
 	s->next_seq = (s->durable > s->acked ? s->durable : s->acked) + 1;
+	s->acked_saved = s->acked;
 	segs_trim(s);
 	return 0;
 }
@@ -378,6 +384,8 @@ spool_close(struct spool *s)
 		return;
 	if (s->phead != NULL && s->dirfd != -1)
 		spool_sync(s);
+	if (s->acked != s->acked_saved && s->dirfd != -1 && acked_write(s) == 0)
+		segs_trim(s);
 	while (s->phead != NULL) {
 		struct pend *p = s->phead;
 
@@ -676,6 +684,12 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 	return 0;
 }
 
+/*
+ * Deliveries are recorded durably at most every SPOOL_ACK_EVERY_MS (three
+ * fsyncs each): a crash in between only re-sends records the collector
+ * already has, which it counts as duplicates. Segments are deleted only
+ * after such a write, so the next seq derived on open never goes back.
+ */
 static int
 spool_ack_to(struct spool *s, struct seg *g, uint64_t off, uint64_t last)
 {
@@ -684,9 +698,12 @@ spool_ack_to(struct spool *s, struct seg *g, uint64_t off, uint64_t last)
 	if (last > s->acked)
 		s->acked = last;
 	s->peeked = 0;
-	if (acked_write(s) == -1)
-		return -1;
-	segs_trim(s);
+	if (s->acked != s->acked_saved &&
+	    now_mono_ms() - s->saved_ms >= SPOOL_ACK_EVERY_MS) {
+		if (acked_write(s) == -1)
+			return -1;
+		segs_trim(s);
+	}
 	return 0;
 }
 

@@ -187,10 +187,22 @@ probe_conf_load(const char *path, struct cfg *c)
 	check_duplicates(c, pc);
 	if (c->nerrs > 0 || c->dropped > 0)
 		goto fail;
+	pc->nloaded = pc->ntargets;
 	return pc;
 fail:
 	probe_conf_free(pc);
 	return NULL;
+}
+
+void
+probe_conf_forget_targets(struct probe_conf *pc)
+{
+	for (size_t i = 0; i < pc->ntargets; i++)
+		cfg_free_fields(target_fields, NELEM(target_fields),
+		    &pc->targets[i]);
+	free(pc->targets);
+	pc->targets = NULL;
+	pc->ntargets = 0;
 }
 
 void

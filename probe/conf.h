@@ -50,6 +50,7 @@ struct probe_conf {
 	char		   *targets_file;
 	struct target_conf *targets;
 	size_t		    ntargets;
+	size_t		    nloaded; /* ntargets, even after a forget */
 };
 
 /*
@@ -58,5 +59,8 @@ struct probe_conf {
  */
 struct probe_conf *probe_conf_load(const char *path, struct cfg *c);
 void		   probe_conf_free(struct probe_conf *);
+/* Free the target list once the daemon holds its own copies (10,000
+ * targets: about 2 MiB); nloaded keeps the count. */
+void probe_conf_forget_targets(struct probe_conf *);
 
 #endif

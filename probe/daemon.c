@@ -38,7 +38,7 @@
 #include "util.h"
 
 #define EXIT_USAGE     3
-#define SYNC_DELAY_MS  50 /* records of one burst share an fsync */
+#define SYNC_DELAY_MS  200 /* records of one burst share an fsync */
 #define STATS_EVERY_MS 600000
 
 struct probe;
@@ -515,6 +515,7 @@ probe_apply(struct probe *p, struct probe_conf *c)
 	}
 	p->conf = c;
 	targets_apply(p, c);
+	probe_conf_forget_targets(c); /* the ptargets hold their copies */
 	engine_opts(p, &o);
 	check_engine_set(p->eng, &o);
 	probe_conf_free(prev);
@@ -546,7 +547,7 @@ sighup_cb(struct ev_loop *loop, struct ev_signal *s)
 		return;
 	}
 	schedule_new(p, 0);
-	log_info("reload: %zu targets, %zu canaries", p->conf->ntargets,
+	log_info("reload: %zu targets, %zu canaries", p->conf->nloaded,
 	    p->conf->canaries.n);
 }
 
@@ -730,7 +731,7 @@ run_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_info("v6probe %s: %zu targets, %zu canaries, every %d s; spool "
 		 "%s; collector %s",
-	    V6WATCH_VERSION, p.conf->ntargets, p.conf->canaries.n,
+	    V6WATCH_VERSION, p.conf->nloaded, p.conf->canaries.n,
 	    p.conf->interval_s, p.conf->spool_dir, p.conf->collector_url);
 	if (p.once) {
 		p.once_pending = p.ntargets;
