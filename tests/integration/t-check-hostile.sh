@@ -82,6 +82,17 @@ for f in "$T_DIR"/*.err; do
 	if [ -s "$f" ]; then not_ok "$(basename "$f" .err): stderr empty"; sed 's/^/#   /' "$f"; fi
 done
 
+# On a terminal: colour, and a progress line for more than 20 targets;
+# NO_COLOR and pipes get plain text. (script(1) gives a pseudo-terminal.)
+for i in $(seq 1 25); do echo "http://127.0.0.1:9/?$i"; done >"$T_DIR/25.txt"
+script -qec "ip netns exec $ns $V6PROBE check -4 --no-ns -f $T_DIR/25.txt" \
+	"$T_DIR/tty.out" >/dev/null 2>&1
+expect_match "terminal: a progress line" "$(cat "$T_DIR/tty.out")" "checked [0-9]+ of 25 targets"
+expect_match "terminal: colour" "$(cat "$T_DIR/tty.out")" $'\033\\[3[12]m'
+script -qec "NO_COLOR=1 ip netns exec $ns $V6PROBE check -4 --no-ns http://127.0.0.1:9/" \
+	"$T_DIR/nocolor.out" >/dev/null 2>&1
+if grep -q $'\033\[3' "$T_DIR/nocolor.out"; then not_ok "NO_COLOR: no colour"; else ok "NO_COLOR: no colour"; fi
+
 # Usage errors: exit 3 with a message
 expect_status "no URL: exit 3" 3 "$V6PROBE" check
 expect_status "bad --timeout: exit 3" 3 "$V6PROBE" check --timeout abc https://x.example/
