@@ -106,6 +106,8 @@ ev_io_set(struct ev_loop *loop, struct ev_io *io, int events)
 		ev_io_stop(loop, io);
 		return 0;
 	}
+	if (io->active && io->events == events)
+		return 0;	/* nothing to tell epoll */
 	memset(&ev, 0, sizeof(ev));
 	ev.data.ptr = io;
 	if (events & EV_READ)
