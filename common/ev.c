@@ -107,7 +107,7 @@ ev_io_set(struct ev_loop *loop, struct ev_io *io, int events)
 		return 0;
 	}
 	if (io->active && io->events == events)
-		return 0;	/* nothing to tell epoll */
+		return 0; /* nothing to tell epoll */
 	memset(&ev, 0, sizeof(ev));
 	ev.data.ptr = io;
 	if (events & EV_READ)
