@@ -17,12 +17,11 @@
 #include "spool.h"
 #include "util.h"
 
-#define SEG_MIN		   (64u << 10)
-#define SEG_MAX		   (4u << 20)
-#define LINE_MAX_BYTES	   (1u << 20) /* a longer line is corrupt */
-#define PEND_MIN	   (1u << 20)
-#define PEND_MAX	   (16u << 20)
-#define SPOOL_ACK_EVERY_MS 2000
+#define SEG_MIN	       (64u << 10)
+#define SEG_MAX	       (4u << 20)
+#define LINE_MAX_BYTES (1u << 20) /* a longer line is corrupt */
+#define PEND_MIN       (1u << 20)
+#define PEND_MAX       (16u << 20)
 
 struct seg {
 	uint64_t    first, last; /* seqs of first and last line */
@@ -49,8 +48,9 @@ struct spool {
 	size_t	     pend_bytes;
 	uint64_t     npend;
 	int	     disk_full;
-	uint64_t     acked_saved; /* what the acked file says */
-	uint64_t     saved_ms;	  /* when it was last written */
+	uint64_t     acked_saved;  /* what the acked file says */
+	uint64_t     saved_ms;	   /* when it was last written */
+	uint64_t     ack_every_ms; /* at most this often (0: every ack) */
 	/* delivery cursor: the first unacknowledged line */
 	struct seg *cur_seg;
 	uint64_t    cur_off;
@@ -685,10 +685,10 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 }
 
 /*
- * Deliveries are recorded durably at most every SPOOL_ACK_EVERY_MS (three
- * fsyncs each): a crash in between only re-sends records the collector
- * already has, which it counts as duplicates. Segments are deleted only
- * after such a write, so the next seq derived on open never goes back.
+ * Deliveries are recorded durably at most every ack_every_ms (three fsyncs
+ * each): a crash in between only re-sends records the receiver already
+ * has. Segments are deleted only after such a write, so the next seq
+ * derived on open never goes back.
  */
 static int
 spool_ack_to(struct spool *s, struct seg *g, uint64_t off, uint64_t last)
@@ -699,7 +699,7 @@ spool_ack_to(struct spool *s, struct seg *g, uint64_t off, uint64_t last)
 		s->acked = last;
 	s->peeked = 0;
 	if (s->acked != s->acked_saved &&
-	    now_mono_ms() - s->saved_ms >= SPOOL_ACK_EVERY_MS) {
+	    now_mono_ms() - s->saved_ms >= s->ack_every_ms) {
 		if (acked_write(s) == -1)
 			return -1;
 		segs_trim(s);
@@ -723,6 +723,12 @@ spool_skip_first(struct spool *s)
 	s->dropped++;
 	return spool_ack_to(s, s->first_end_seg, s->first_end_off,
 	    s->peek_first);
+}
+
+void
+spool_set_ack_every(struct spool *s, uint64_t ms)
+{
+	s->ack_every_ms = ms;
 }
 
 void

@@ -63,6 +63,12 @@ int spool_ack_peeked(struct spool *);
 int spool_skip_first(struct spool *);
 
 void spool_stats(const struct spool *, struct spool_stats *);
+/*
+ * Record deliveries durably at most every ms milliseconds (default 0:
+ * at every acknowledgement). In between, a crash only makes the spool
+ * hand out again what was delivered -- duplicates for the receiver.
+ */
+void spool_set_ack_every(struct spool *, uint64_t ms);
 
 /* CRC-32 (IEEE), exposed for tests. */
 uint32_t spool_crc32(const void *, size_t);

@@ -691,6 +691,9 @@ run_main(int argc, char **argv)
 	if ((p.spool = spool_open(c->spool_dir, (uint64_t)c->spool_max_mb << 20,
 		 err, sizeof(err))) == NULL)
 		fatalx("spool: %s", err);
+	/* the collector drops duplicates: three fsyncs per batch are not
+	 * worth it at hundreds of results a second */
+	spool_set_ack_every(p.spool, 2000);
 	if ((p.up = upload_new(p.loop, p.spool)) == NULL)
 		fatalx("cannot set up libcurl");
 	upload_on_idle(p.up, probe_upload_idle_cb, &p);
