@@ -154,9 +154,19 @@ fuzz:
 	@tests/fuzz/run.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/v6watch/examples
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/v6watch/examples \
+	    $(DESTDIR)$(PREFIX)/share/v6watch/contrib $(DESTDIR)$(PREFIX)/share/doc/v6watch \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	install -m 0755 $(BIN_PROBE) $(BIN_COLL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 configs/*.conf $(DESTDIR)$(PREFIX)/share/v6watch/examples/
+	install -m 0644 README.md docs/DESIGN.md $(DESTDIR)$(PREFIX)/share/doc/v6watch/
+	install -m 0644 contrib/webhook-* $(DESTDIR)$(PREFIX)/share/v6watch/contrib/
+	for u in v6probe v6collector; do \
+	    sed 's|/usr/bin/v6|$(PREFIX)/bin/v6|g; s|/usr/share/doc/v6watch|$(PREFIX)/share/doc/v6watch|' \
+	        contrib/$$u.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; done
+	install -m 0644 contrib/v6watch.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/v6watch.conf
+	install -m 0644 contrib/v6watch.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/v6watch.conf
 
 clean:
 	rm -rf build probe/v6probe collector/v6collector

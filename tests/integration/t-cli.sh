@@ -37,4 +37,18 @@ expect_match "... that says what is wrong" "$out" "missing.conf: .*No such file"
 head -c 100000 /dev/urandom >"$T_DIR/random.conf"
 expect_status "random bytes as a config: exit 3, no crash" 3 \
 	"$V6PROBE" --check-config -c "$T_DIR/random.conf"
+# make install puts binaries, units (with the prefix's paths) and examples
+if make -s -C "$V6TOP" install DESTDIR="$T_DIR/inst" PREFIX=/opt/v6w >"$T_DIR/install.log" 2>&1; then
+	ok "make install DESTDIR=... PREFIX=..."
+	for f in bin/v6probe bin/v6collector lib/systemd/system/v6probe.service \
+		lib/sysusers.d/v6watch.conf share/v6watch/examples/probe.conf \
+		share/doc/v6watch/DESIGN.md; do
+		[ -e "$T_DIR/inst/opt/v6w/$f" ] || not_ok "installed $f"
+	done
+	expect_match "units name the installed binaries" \
+		"$(grep ExecStart= "$T_DIR/inst/opt/v6w/lib/systemd/system/v6probe.service")" \
+		"^ExecStart=/opt/v6w/bin/v6probe run"
+else
+	not_ok "make install"; sed 's/^/#   /' "$T_DIR/install.log" | tail -5
+fi
 finish
