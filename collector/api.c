@@ -7,10 +7,17 @@
  *
  * POST bodies: the probe is authenticated and the size checked from the
  * headers, before any byte of the body is read. A body without a length
- * (chunked) is buffered up to API_BODY_MAX; libmicrohttpd 0.9.75 cannot
- * queue a reply while an upload is in progress, so past that size a fixed
- * 413 answer is written to the socket directly and the connection closed
- * (over TLS the connection is only closed).
+ * (chunked) is buffered up to API_BODY_MAX. Past that, libmicrohttpd
+ * 0.9.75 refuses a reply: MHD_queue_response() returns MHD_NO while the
+ * body is being received (the states it accepts are "headers processed"
+ * and "full request received"), also on a suspended connection, and an
+ * access handler that stops consuming the body hangs the connection until
+ * its timeout (or gets MHD's own 500 with an internal thread). So the
+ * rest of the body is read and dropped, and the 413 is queued once the
+ * request is complete, over TLS as over plain HTTP. A body that goes on
+ * past API_DISCARD_MAX ends the connection: over plain HTTP a fixed 413
+ * is written to the socket first; over TLS the socket belongs to MHD's
+ * TLS session, so it is only closed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +71,8 @@ struct req {
 	char	   probe[RESULT_NAME_MAX]; /* authenticated */
 	char	  *body;
 	size_t	   len, reserved;
+	int	   too_large; /* past API_BODY_MAX: the rest is dropped */
+	size_t	   total;     /* bytes of the body received */
 };
 
 static const char api_413_raw[] =
@@ -98,6 +107,8 @@ api_reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
 		    "Bearer");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "10");
+	if (status == MHD_HTTP_CONTENT_TOO_LARGE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -317,15 +328,15 @@ static enum MHD_Result
 api_post_data(struct api *a, struct MHD_Connection *c, struct req *rq,
     const char *data, size_t *size)
 {
-	if (rq->body == NULL) { /* already answered */
-		*size = 0;
-		return MHD_YES;
-	}
-	if (*size > rq->reserved - rq->len) {
-		const union MHD_ConnectionInfo *ci;
+	const union MHD_ConnectionInfo *ci;
 
-		log_info("probe %s: body past %d bytes refused", rq->probe,
-		    API_BODY_MAX);
+	if (rq->too_large) {
+		rq->total += *size;
+		*size = 0;
+		if (rq->total <= API_DISCARD_MAX)
+			return MHD_YES;
+		log_info("probe %s: body past %d bytes; connection closed",
+		    rq->probe, API_DISCARD_MAX);
 		/* See the top of this file. */
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -334,6 +345,23 @@ api_post_data(struct api *a, struct MHD_Connection *c, struct req *rq,
 			MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
 			shutdown(ci->connect_fd, SHUT_WR);
 		return MHD_NO;
+	}
+	if (rq->body == NULL) { /* already answered */
+		*size = 0;
+		return MHD_YES;
+	}
+	if (*size > rq->reserved - rq->len) {
+		log_info("probe %s: body past %d bytes refused", rq->probe,
+		    API_BODY_MAX);
+		/* Read on and drop the rest; answer when it is complete. */
+		rq->too_large = 1;
+		rq->total = rq->len + *size;
+		*size = 0;
+		free(rq->body);
+		rq->body = NULL;
+		a->body_bytes -= rq->reserved;
+		rq->reserved = 0;
+		return MHD_YES;
 	}
 	memcpy(rq->body + rq->len, data, *size);
 	rq->len += *size;
@@ -348,6 +376,9 @@ api_post_end(struct api *a, struct MHD_Connection *c, struct req *rq)
 	char	      *answer;
 	int	       status;
 
+	if (rq->too_large)
+		return api_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body larger than 1048576 bytes", NULL);
 	if (rq->body == NULL) /* already answered */
 		return MHD_YES;
 	if (lg == NULL)

@@ -16,6 +16,12 @@ struct api;
 #define API_BODY_MAX (1024 * 1024)
 /* Request bodies buffered at once, over all connections. */
 #define API_BODIES_MAX (64 * 1024 * 1024)
+/*
+ * A chunked body that grows past API_BODY_MAX is read on (and dropped) up
+ * to this size, so that the 413 can be answered once it is complete;
+ * past it, the connection is closed.
+ */
+#define API_DISCARD_MAX (16 * 1024 * 1024)
 
 /*
  * Listen on co->conf->listen (TLS when tls_cert/tls_key are set) with the

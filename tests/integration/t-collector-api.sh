@@ -3,9 +3,10 @@
 # real v6collector (started as root, running as nobody, direct librrd) in
 # a network namespace, fed hostile input: no token, a wrong token, another
 # probe's token, wrong method / path / type, a 1 MiB + 1 body, a chunked
-# body that grows past 1 MiB, truncated JSON, 10,000-deep nesting, wrong
-# types, an unknown outcome, names with ../, slashes, NUL escapes and
-# 10,000 characters, a batch of 10,000 records and the same batch twice.
+# body that grows past 1 MiB (and one past 16 MiB), truncated JSON,
+# 10,000-deep nesting, wrong types, an unknown outcome, names with ../,
+# slashes, NUL escapes and 10,000 characters, a batch of 10,000 records
+# and the same batch twice.
 # Each: the documented status and error, no file outside data_dir or for a
 # rejected record, nothing lost, the collector alive; tokens in no log and
 # no answer; /metrics passes promtool.
@@ -151,6 +152,12 @@ post 200 "a body of exactly 1 MiB" "$tok1" "$T_DIR/max.json"
 post 413 "1 MiB + 1 body (Content-Length)" "$tok1" "$T_DIR/big.json"
 is_error_json "413"
 post 413 "chunked body growing past 1 MiB" "$tok1" "$T_DIR/huge.json" -H 'Transfer-Encoding: chunked'
+is_error_json "413 of a chunked body"
+head -c 20000000 /dev/zero | tr '\0' ' ' >"$T_DIR/endless.json"
+code=$(ncurl -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok1" -H "Content-Type: $ctype" \
+	-H 'Transfer-Encoding: chunked' --data-binary @"$T_DIR/endless.json" "$URL/api/v1/results")
+expect_match "chunked body going on past 16 MiB: 413 or cut off (got $code)" "$code" '^(413|000)$'
+rm -f "$T_DIR/endless.json"
 alive "the oversized bodies"
 post 200 "a small chunked body" "$tok1" "$T_DIR/small-chunked.json" -H 'Transfer-Encoding: chunked'
 expect_eq "... accepted" "$BODY" '{"accepted":1,"duplicates":0,"rejected":[]}'
