@@ -428,6 +428,13 @@ cfg_check_http_url(const char *s)
 		return "must start with http:// or https://";
 	if (*host == '\0' || *host == '/' || *host == ':')
 		return "has no host name";
+	{
+		size_t auth = strcspn(host, "/?#");
+
+		if (memchr(host, '@', auth) != NULL)
+			return "must not carry a user name or password (it "
+			       "would show in every result)";
+	}
 	if (strchr(s, ' ') != NULL)
 		return "must not contain spaces";
 	return NULL;

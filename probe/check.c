@@ -31,6 +31,7 @@
 #include "resolv.h"
 #include "tcpconn.h"
 #include "tlsrelay.h"
+#include "url.h"
 #include "util.h"
 
 #define CHECK_USER_AGENT "v6watch/" V6WATCH_VERSION " (IPv6 readiness probe)"
@@ -44,14 +45,6 @@ enum leg_phase {
 	LEG_DONE
 };
 
-/* The parts of a URL the engine needs. */
-struct check_url {
-	int  https;
-	char host[256]; /* without brackets */
-	int  port;
-	int  literal_af; /* AF_INET / AF_INET6 when host is an address */
-};
-
 struct check;
 
 struct leg {
@@ -63,9 +56,9 @@ struct leg {
 	enum leg_phase phase;
 	int	       ended;
 
-	char		 url[RESULT_URL_MAX]; /* current hop */
-	struct check_url u;
-	int		 hop;
+	char	   url[RESULT_URL_MAX]; /* current hop */
+	struct url u;
+	int	   hop;
 
 	struct sockaddr_storage sa[RESULT_ADDR_MAX];
 	size_t			nsa;
@@ -105,7 +98,7 @@ struct check {
 	int		     legs_running;
 	int		     dns_waiting;
 	uint64_t	     start_us;
-	struct check_url     u0;
+	struct url	     u0;
 	int		     u0_ok;
 	struct ev_timer	     finish;	  /* hands the report over */
 	struct check	    *prev, *next; /* in flight */
@@ -132,165 +125,6 @@ struct check_engine {
 static void leg_hop_begin(struct leg *);
 static void leg_http_start(struct leg *);
 static void check_maybe_done(struct check *);
-
-/* URLs */
-
-static int
-url_parse(const char *url, struct check_url *u, enum outcome *oc, char *err,
-    size_t errlen)
-{
-	CURLU	 *h = curl_url();
-	char	 *scheme = NULL, *host = NULL, *port = NULL, *zone = NULL;
-	CURLUcode rc;
-	int	  ret = -1;
-	size_t	  n;
-
-	memset(u, 0, sizeof(*u));
-	*oc = OUTCOME_ERROR;
-	if (h == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
-	if (rc != CURLUE_OK) {
-		snprintf(err, errlen, "malformed URL: %s",
-		    curl_url_strerror(rc));
-		goto done;
-	}
-	curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
-	if (scheme == NULL ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		snprintf(err, errlen,
-		    "scheme %s:// is not allowed (only "
-		    "http:// and https://)",
-		    scheme != NULL ? scheme : "?");
-		goto done;
-	}
-	u->https = strcmp(scheme, "https") == 0;
-	if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK &&
-	    zone != NULL) {
-		snprintf(err, errlen,
-		    "IPv6 zone ids (%%%.32s) are not allowed: "
-		    "a zone id names a local interface, not a service",
-		    zone);
-		goto done;
-	}
-#ifdef CURLU_PUNYCODE
-	rc = curl_url_get(h, CURLUPART_HOST, &host, CURLU_PUNYCODE);
-#else
-	rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
-#endif
-	if (rc != CURLUE_OK || host == NULL || host[0] == '\0') {
-		snprintf(err, errlen, "the URL has no host name");
-		goto done;
-	}
-	n = strlen(host);
-	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
-		snprintf(u->host, sizeof(u->host), "%.*s", (int)n - 2,
-		    host + 1);
-		u->literal_af = AF_INET6;
-	} else {
-		const char *label = host;
-
-		*oc = OUTCOME_DNS_ERROR;
-		if (n > 253) {
-			snprintf(err, errlen,
-			    "host name longer than 253 "
-			    "characters");
-			goto done;
-		}
-		for (const char *p = host;; p++) {
-			if (*p == '.' || *p == '\0') {
-				if (p - label > 63) {
-					snprintf(err, errlen,
-					    "a label of the "
-					    "host name is longer than 63 "
-					    "characters");
-					goto done;
-				}
-				label = p + 1;
-			}
-			if (*p == '\0')
-				break;
-		}
-		*oc = OUTCOME_ERROR;
-		snprintf(u->host, sizeof(u->host), "%s", host);
-		{
-			struct in_addr a4;
-
-			if (inet_pton(AF_INET, host, &a4) == 1)
-				u->literal_af = AF_INET;
-		}
-	}
-	curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	u->port = port != NULL ? atoi(port) : (u->https ? 443 : 80);
-	if (u->port <= 0 || u->port > 65535) {
-		snprintf(err, errlen, "bad port");
-		goto done;
-	}
-	ret = 0;
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(zone);
-	curl_url_cleanup(h);
-	return ret;
-}
-
-/*
- * For HTTP over our TLS: the same URL with scheme http and the port
- * spelt out, and the Host header a browser would send. 0 or -1.
- */
-static int
-url_plain(const char *url, const struct check_url *u, char *out, size_t outlen,
-    char *host, size_t hostlen)
-{
-	CURLU *h = curl_url();
-	char  *s = NULL, port[8];
-	int    ok;
-
-	snprintf(port, sizeof(port), "%d", u->port);
-	ok = h != NULL && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_set(h, CURLUPART_SCHEME, "http", 0) == CURLUE_OK &&
-	    curl_url_set(h, CURLUPART_PORT, port, 0) == CURLUE_OK &&
-	    curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
-	    strlen(s) < outlen;
-	if (ok)
-		snprintf(out, outlen, "%s", s);
-	curl_free(s);
-	curl_url_cleanup(h);
-	if (u->literal_af == AF_INET6)
-		snprintf(host, hostlen,
-		    u->port == 443 ? "Host: [%s]" : "Host: [%s]:%d", u->host,
-		    u->port);
-	else
-		snprintf(host, hostlen,
-		    u->port == 443 ? "Host: %s" : "Host: %s:%d", u->host,
-		    u->port);
-	return ok ? 0 : -1;
-}
-
-/* Location (maybe relative) against base. 0 or -1. */
-static int
-url_resolve(const char *base, const char *loc, char *out, size_t outlen)
-{
-	CURLU *h = curl_url();
-	char  *s = NULL;
-	int    ok;
-
-	ok = h != NULL &&
-	    curl_url_set(h, CURLUPART_URL, base, 0) == CURLUE_OK &&
-	    curl_url_set(h, CURLUPART_URL, loc, CURLU_NON_SUPPORT_SCHEME) ==
-		CURLUE_OK &&
-	    curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
-	    strlen(s) < outlen;
-	if (ok)
-		snprintf(out, outlen, "%s", s);
-	curl_free(s);
-	curl_url_cleanup(h);
-	return ok ? 0 : -1;
-}
 
 static void
 sa_ntop(const struct sockaddr_storage *ss, char *buf, size_t len)

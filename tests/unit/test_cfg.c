@@ -179,6 +179,8 @@ test_value_checks(void **state)
 	assert_null(cfg_check_http_url("https://a.example/x"));
 	assert_non_null(cfg_check_http_url("file:///etc/passwd"));
 	assert_non_null(cfg_check_http_url("https://"));
+	assert_non_null(cfg_check_http_url("https://u:p@a.example/"));
+	assert_null(cfg_check_http_url("https://a.example/x@y"));
 	assert_null(cfg_check_listen("[::]:8080"));
 	assert_null(cfg_check_listen("127.0.0.1:80"));
 	assert_non_null(cfg_check_listen("[::]:0"));

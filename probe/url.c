@@ -1,0 +1,179 @@
+/*
+ * url: URL checks and rewrites with libcurl's URL API (see url.h).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "url.h"
+
+int
+url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
+    size_t errlen)
+{
+	CURLU	 *h = curl_url();
+	char	 *scheme = NULL, *host = NULL, *port = NULL, *zone = NULL;
+	char	 *user = NULL;
+	CURLUcode rc;
+	int	  ret = -1;
+	size_t	  n;
+
+	memset(u, 0, sizeof(*u));
+	*oc = OUTCOME_ERROR;
+	if (h == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (rc != CURLUE_OK) {
+		snprintf(err, errlen, "malformed URL: %s",
+		    curl_url_strerror(rc));
+		goto done;
+	}
+	curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
+	if (scheme == NULL ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		snprintf(err, errlen,
+		    "scheme %s:// is not allowed (only "
+		    "http:// and https://)",
+		    scheme != NULL ? scheme : "?");
+		goto done;
+	}
+	u->https = strcmp(scheme, "https") == 0;
+	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK &&
+	    user != NULL) {
+		/* it would travel in every result, to the collector and the
+		 * published site */
+		snprintf(err, errlen,
+		    "a user name or password in the URL is "
+		    "not allowed");
+		goto done;
+	}
+	if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK &&
+	    zone != NULL) {
+		snprintf(err, errlen,
+		    "IPv6 zone ids (%%%.32s) are not allowed: "
+		    "a zone id names a local interface, not a service",
+		    zone);
+		goto done;
+	}
+#ifdef CURLU_PUNYCODE
+	rc = curl_url_get(h, CURLUPART_HOST, &host, CURLU_PUNYCODE);
+#else
+	rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
+#endif
+	if (rc != CURLUE_OK || host == NULL || host[0] == '\0') {
+		snprintf(err, errlen, "the URL has no host name");
+		goto done;
+	}
+	n = strlen(host);
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+		snprintf(u->host, sizeof(u->host), "%.*s", (int)n - 2,
+		    host + 1);
+		u->literal_af = AF_INET6;
+	} else {
+		const char *label = host;
+
+		*oc = OUTCOME_DNS_ERROR;
+		if (n > 253) {
+			snprintf(err, errlen,
+			    "host name longer than 253 "
+			    "characters");
+			goto done;
+		}
+		for (const char *p = host;; p++) {
+			if (*p == '.' || *p == '\0') {
+				if (p - label > 63) {
+					snprintf(err, errlen,
+					    "a label of the "
+					    "host name is longer than 63 "
+					    "characters");
+					goto done;
+				}
+				label = p + 1;
+			}
+			if (*p == '\0')
+				break;
+		}
+		*oc = OUTCOME_ERROR;
+		snprintf(u->host, sizeof(u->host), "%s", host);
+		{
+			struct in_addr a4;
+
+			if (inet_pton(AF_INET, host, &a4) == 1)
+				u->literal_af = AF_INET;
+		}
+	}
+	curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	u->port = port != NULL ? atoi(port) : (u->https ? 443 : 80);
+	if (u->port <= 0 || u->port > 65535) {
+		snprintf(err, errlen, "bad port");
+		goto done;
+	}
+	ret = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(zone);
+	curl_free(user);
+	curl_url_cleanup(h);
+	return ret;
+}
+
+/*
+ * For HTTP over our TLS: the same URL with scheme http and the port
+ * spelt out, and the Host header a browser would send. 0 or -1.
+ */
+int
+url_plain(const char *url, const struct url *u, char *out, size_t outlen,
+    char *host, size_t hostlen)
+{
+	CURLU *h = curl_url();
+	char  *s = NULL, port[8];
+	int    ok;
+
+	snprintf(port, sizeof(port), "%d", u->port);
+	ok = h != NULL && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_SCHEME, "http", 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_PORT, port, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
+	    strlen(s) < outlen;
+	if (ok)
+		snprintf(out, outlen, "%s", s);
+	curl_free(s);
+	curl_url_cleanup(h);
+	if (u->literal_af == AF_INET6)
+		snprintf(host, hostlen,
+		    u->port == 443 ? "Host: [%s]" : "Host: [%s]:%d", u->host,
+		    u->port);
+	else
+		snprintf(host, hostlen,
+		    u->port == 443 ? "Host: %s" : "Host: %s:%d", u->host,
+		    u->port);
+	return ok ? 0 : -1;
+}
+
+/* Location (maybe relative) against base. 0 or -1. */
+int
+url_resolve(const char *base, const char *loc, char *out, size_t outlen)
+{
+	CURLU *h = curl_url();
+	char  *s = NULL;
+	int    ok;
+
+	ok = h != NULL &&
+	    curl_url_set(h, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(h, CURLUPART_URL, loc, CURLU_NON_SUPPORT_SCHEME) ==
+		CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
+	    strlen(s) < outlen;
+	if (ok)
+		snprintf(out, outlen, "%s", s);
+	curl_free(s);
+	curl_url_cleanup(h);
+	return ok ? 0 : -1;
+}

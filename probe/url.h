@@ -1,0 +1,31 @@
+/*
+ * url: the URLs a check meets -- the target's, redirect Locations -- read
+ * with libcurl's URL API: only http and https, no zone ids, host names
+ * within DNS limits, IP literals recognised; and the plain-HTTP form of an
+ * https URL for HTTP over the probe's own TLS.
+ */
+#ifndef V6W_URL_H
+#define V6W_URL_H
+
+#include <stddef.h>
+
+#include "result.h"
+
+struct url {
+	int  https;
+	char host[256]; /* without brackets */
+	int  port;
+	int  literal_af; /* AF_INET / AF_INET6 when host is an address */
+};
+
+/* 0, or -1 with the outcome to report (error, dns_error) and why. */
+int url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
+    size_t errlen);
+/* The same URL with scheme http and the port spelt out, and the Host
+ * header a browser would send for it. 0 or -1. */
+int url_plain(const char *url, const struct url *u, char *out, size_t outlen,
+    char *host, size_t hostlen);
+/* A Location (maybe relative) against base. 0 or -1. */
+int url_resolve(const char *base, const char *loc, char *out, size_t outlen);
+
+#endif

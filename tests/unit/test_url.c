@@ -1,0 +1,157 @@
+/*
+ * test_url: the URLs a check accepts and the outcome and words of those it
+ * refuses; IP literals; the plain-HTTP rewrite and Host header for HTTP
+ * over the probe's TLS; redirect Locations resolved against the URL.
+ */
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "probe/url.h"
+
+static void
+test_parse_good(void **state)
+{
+	struct url   u;
+	enum outcome oc;
+	char	     err[256];
+
+	(void)state;
+	assert_int_equal(url_parse("https://portal.example/x?y=1", &u, &oc, err,
+			     sizeof(err)),
+	    0);
+	assert_true(u.https);
+	assert_string_equal(u.host, "portal.example");
+	assert_int_equal(u.port, 443);
+	assert_int_equal(u.literal_af, 0);
+	assert_int_equal(url_parse("http://[2001:db8::10]:8080/", &u, &oc, err,
+			     sizeof(err)),
+	    0);
+	assert_false(u.https);
+	assert_string_equal(u.host, "2001:db8::10");
+	assert_int_equal(u.port, 8080);
+	assert_int_equal(u.literal_af, AF_INET6);
+	assert_int_equal(url_parse("http://198.51.100.7/", &u, &oc, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(u.literal_af, AF_INET);
+	assert_int_equal(u.port, 80);
+}
+
+static void
+test_parse_bad(void **state)
+{
+	static const struct {
+		const char  *url;
+		enum outcome oc;
+		const char  *words;
+	} bad[] = {
+	    {"ht!tp://x y", OUTCOME_ERROR, "malformed URL"},
+	    {"ftp://files.example/", OUTCOME_ERROR, "scheme ftp://"},
+	    {"file:///etc/passwd", OUTCOME_ERROR, "scheme file://"},
+	    {"gopher://hole.example/", OUTCOME_ERROR, "scheme gopher://"},
+	    {"https://[fe80::1%25eth0]/", OUTCOME_ERROR, "zone ids"},
+	    {"https://:443/", OUTCOME_ERROR, "malformed URL"},
+	    {"https://user:secret@a.example/", OUTCOME_ERROR,
+		"user name or password"},
+	    {"http://a.example:99999/", OUTCOME_ERROR, "malformed URL"},
+	};
+	char	     big[400], label[100], err[256];
+	struct url   u;
+	enum outcome oc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (url_parse(bad[i].url, &u, &oc, err, sizeof(err)) == 0)
+			fail_msg("%s: accepted", bad[i].url);
+		assert_int_equal(oc, bad[i].oc);
+		if (strstr(err, bad[i].words) == NULL)
+			fail_msg("%s: '%s'", bad[i].url, err);
+	}
+	memset(label, 'a', 64);
+	snprintf(big, sizeof(big), "https://%.64s.example/", label);
+	assert_int_equal(url_parse(big, &u, &oc, err, sizeof(err)), -1);
+	assert_int_equal(oc, OUTCOME_DNS_ERROR);
+	assert_non_null(strstr(err, "longer than 63"));
+	memset(big, 'b', sizeof(big));
+	memcpy(big, "https://", 8);
+	memcpy(big + 300, ".example/", 10);
+	assert_int_equal(url_parse(big, &u, &oc, err, sizeof(err)), -1);
+	assert_int_equal(oc, OUTCOME_DNS_ERROR);
+	assert_non_null(strstr(err, "longer than 253"));
+}
+
+static void
+test_plain(void **state)
+{
+	struct url   u;
+	enum outcome oc;
+	char	     out[256], host[300], err[128];
+
+	(void)state;
+	url_parse("https://portal.example/a/b?c=d#frag", &u, &oc, err,
+	    sizeof(err));
+	assert_int_equal(url_plain("https://portal.example/a/b?c=d#frag", &u,
+			     out, sizeof(out), host, sizeof(host)),
+	    0);
+	assert_string_equal(out, "http://portal.example:443/a/b?c=d#frag");
+	assert_string_equal(host, "Host: portal.example");
+	url_parse("https://[2001:db8::10]:8443/", &u, &oc, err, sizeof(err));
+	assert_int_equal(url_plain("https://[2001:db8::10]:8443/", &u, out,
+			     sizeof(out), host, sizeof(host)),
+	    0);
+	assert_string_equal(out, "http://[2001:db8::10]:8443/");
+	assert_string_equal(host, "Host: [2001:db8::10]:8443");
+	/* too small a buffer is an error, not a truncated URL */
+	assert_int_equal(url_plain("https://portal.example/a/b", &u, out, 10,
+			     host, sizeof(host)),
+	    -1);
+}
+
+static void
+test_resolve(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(url_resolve("https://a.example/x/y", "/login", out,
+			     sizeof(out)),
+	    0);
+	assert_string_equal(out, "https://a.example/login");
+	assert_int_equal(url_resolve("https://a.example/x/y", "z?q=1", out,
+			     sizeof(out)),
+	    0);
+	assert_string_equal(out, "https://a.example/x/z?q=1");
+	assert_int_equal(url_resolve("https://a.example/", "//b.example/p", out,
+			     sizeof(out)),
+	    0);
+	assert_string_equal(out, "https://b.example/p");
+	assert_int_equal(url_resolve("http://a.example/",
+			     "https://v4only.lab.example/", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "https://v4only.lab.example/");
+	assert_int_equal(url_resolve("https://a.example/", "ftp://f.example/",
+			     out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "ftp://f.example/"); /* the caller refuses */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_plain),
+	    cmocka_unit_test(test_resolve),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
