@@ -113,7 +113,11 @@ compare_run(const struct compare_in *in, struct compare_out *out)
 	if (in->ns.checked && in->ns.v6_ok < 2)
 		out->warn[FAMILY_IPV6] |= WARN_BIT(WARN_NS_NO_IPV6);
 	out->target_warn = out->warn[FAMILY_IPV6] | out->warn[FAMILY_IPV4];
-	out->ready =
-	    in->v6 != NULL && in->v6->outcome == OUTCOME_OK && !mismatch;
+	/* Ready for IPv6; when only IPv4 was asked for (-4), ready means
+	 * that IPv4 works, so the exit status still says something. */
+	if (in->v6 != NULL)
+		out->ready = in->v6->outcome == OUTCOME_OK && !mismatch;
+	else
+		out->ready = in->v4 != NULL && in->v4->outcome == OUTCOME_OK;
 	out->score = score_of(in, mismatch);
 }

@@ -262,9 +262,12 @@ test_not_ready(void **state)
 	assert_true(o.ready);
 	assert_int_equal(o.score, 100);
 
-	/* IPv4-only check: never ready for IPv6 */
+	/* IPv4 only (-4): ready means IPv4 works */
 	fixture(&x);
 	x.in.v6 = NULL;
+	compare_run(&x.in, &o);
+	assert_true(o.ready);
+	x.v4.outcome = OUTCOME_TIMEOUT;
 	compare_run(&x.in, &o);
 	assert_false(o.ready);
 }
