@@ -14,6 +14,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "store.h"
 #include "table.h"
 #include "util.h"
 #include "webhook.h"
@@ -401,6 +402,21 @@ metrics_text(struct collector *co, size_t *len)
 	    "POSTs refused for a missing or unknown token.");
 	mbuf_printf(&b, "v6watch_auth_failures_total %llu\n",
 	    (unsigned long long)co->auth_failures);
+	{
+		uint64_t waits, failures;
+
+		store_lock_counts(co->store, &waits, &failures);
+		metrics_head(&b, "v6watch_rrd_lock_waits_total", "counter",
+		    "RRD updates that found their file locked by a reader and "
+		    "waited.");
+		mbuf_printf(&b, "v6watch_rrd_lock_waits_total %llu\n",
+		    (unsigned long long)waits);
+		metrics_head(&b, "v6watch_rrd_lock_failures_total", "counter",
+		    "RRD updates that found their file still locked after "
+		    "waiting (the batch was answered 503).");
+		mbuf_printf(&b, "v6watch_rrd_lock_failures_total %llu\n",
+		    (unsigned long long)failures);
+	}
 	metrics_head(&b, "v6watch_config_reloads_total", "counter",
 	    "Config reloads (SIGHUP) by result.");
 	mbuf_printf(&b,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <rrd.h>
 #include <rrd_client.h>
@@ -26,14 +27,17 @@
 
 #define STORE_HEARTBEAT_STEPS 3
 #define STORE_ARGS_MAX	      32
+/* Tries of an update whose file is locked by a reader. */
+#define STORE_LOCK_TRIES 5
 
 struct store {
-	char *data_dir;
-	char *rrdcached; /* NULL: librrd directly */
-	int   connected;
-	int   step_s;
-	char *args[2][STORE_ARGS_MAX]; /* create arguments per kind */
-	int   nargs[2];
+	char	*data_dir;
+	char	*rrdcached; /* NULL: librrd directly */
+	int	 connected;
+	int	 step_s;
+	char	*args[2][STORE_ARGS_MAX]; /* create arguments per kind */
+	int	 nargs[2];
+	uint64_t lock_waits, lock_failures;
 };
 
 /* Data sources: name, min, max. */
@@ -312,6 +316,46 @@ store_create(struct store *st, const char *path, enum store_kind kind,
 	return 0;
 }
 
+/* librrd's error when the file is locked by another process. */
+static int
+store_locked(void)
+{
+	const char *e = rrd_test_error() ? rrd_get_error() : NULL;
+
+	return e != NULL && strstr(e, "could not lock") != NULL;
+}
+
+/*
+ * rrd_update_r, tried again while a reader holds the file: librrd's
+ * fetch (and so every graph) takes a read lock (fcntl F_SETLK, F_RDLCK)
+ * for as long as it reads one file, a millisecond or less, and its update
+ * asks for the write lock without waiting. The publisher reads every file
+ * in a forked process while ingest writes them; a short wait gets the
+ * file, and the loop is held up 15 ms at worst.
+ */
+static int
+store_update_direct(struct store *st, const char *path, const char **argv)
+{
+	int rc = -1;
+
+	for (int i = 0; i < STORE_LOCK_TRIES; i++) {
+		struct timespec ts = {0,
+		    (1L << (i > 0 ? i - 1 : 0)) * 1000 * 1000};
+
+		if (i > 0) {
+			if (i == 1)
+				st->lock_waits++;
+			nanosleep(&ts, NULL);
+		}
+		rrd_clear_error();
+		rc = rrd_update_r(path, NULL, 1, argv);
+		if (rc == 0 || !store_locked())
+			return rc;
+	}
+	st->lock_failures++;
+	return rc;
+}
+
 int
 store_update(struct store *st, const char *path, const char *value, char *err,
     size_t errlen)
@@ -327,7 +371,7 @@ store_update(struct store *st, const char *path, const char *value, char *err,
 		if (st->rrdcached != NULL)
 			rc = rrdc_update(path, 1, argv);
 		else
-			rc = rrd_update_r(path, NULL, 1, argv);
+			rc = store_update_direct(st, path, argv);
 		if (rc == 0 || st->rrdcached == NULL || !store_lost(st))
 			break;
 	}
@@ -336,6 +380,13 @@ store_update(struct store *st, const char *path, const char *value, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+void
+store_lock_counts(const struct store *st, uint64_t *waits, uint64_t *failures)
+{
+	*waits = st->lock_waits;
+	*failures = st->lock_failures;
 }
 
 /*

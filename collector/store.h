@@ -53,9 +53,19 @@ int store_last(struct store *, const char *path, int64_t *last, char *err,
 /* Create path (and its folders) with last update start. */
 int store_create(struct store *, const char *path, enum store_kind,
     int64_t start, char *err, size_t errlen);
-/* Update path with value "T:v:v:...". */
+/*
+ * Update path with value "T:v:v:...". Through librrd directly, a file that
+ * another process is reading is locked (librrd takes a read lock for
+ * every fetch and graph, and its update does not wait for it): the update
+ * is tried again after 1, 2, 4 and 8 ms, 15 ms at most, counted in
+ * store_lock_counts().
+ */
 int store_update(struct store *, const char *path, const char *value, char *err,
     size_t errlen);
+
+/* Updates that found their file locked, and those that gave up. */
+void
+store_lock_counts(const struct store *, uint64_t *waits, uint64_t *failures);
 
 /* Format the update of one record into out ("T:v:v:..."): 0 or -1. */
 int store_format(const struct result *, int64_t t, char *out, size_t size);
