@@ -15,12 +15,14 @@
 #define COLOR_V6       "1f77b4"
 #define COLOR_V4       "ff7f0e"
 #define COLOR_READY    "2ca02c"
+#define COLOR_PTB      "d62728"
+#define COLOR_UNREACH  "9467bd"
 #define SHADE	       "38" /* alpha of outage spans */
 #define DASHES	       ":dashes=6,3"
 #define GRAPH_NAME_MAX 60 /* bytes of a name in a title */
 
-static const char *const kind_names[] = {"avail", "latency", "probe",
-    "summary"};
+static const char *const kind_names[] = {"avail", "latency", "probe", "summary",
+    "share", "bytes", "icmp"};
 static const char *const period_names[PERIOD__N] = {"hour", "day", "week",
     "month", "year"};
 static const char *const period_words[PERIOD__N] = {"last hour",
@@ -54,22 +56,56 @@ graph_period_name(enum graph_period p)
 	return (unsigned)p < PERIOD__N ? period_names[p] : "?";
 }
 
+int
+graph_kind_traffic(enum graph_kind k)
+{
+	return k == GRAPH_SHARE || k == GRAPH_BYTES || k == GRAPH_ICMP;
+}
+
 int64_t
 graph_period_s(enum graph_period p)
 {
 	return (unsigned)p < PERIOD__N ? period_s[p] : 86400;
 }
 
-int
-graph_fresh(enum graph_period p, int64_t mtime, int64_t now, int64_t min_age_s)
+int64_t
+graph_refresh_s(enum graph_kind k, enum graph_period p, int svg)
 {
-	int64_t pixel = graph_period_s(p) / GRAPH_WIDTH;
+	/* Seconds per period: the main PNGs; SVGs and per-probe graphs. */
+	static const int64_t main_s[PERIOD__N] = {0, 900, 3600, 4 * 3600,
+	    24 * 3600};
+	static const int64_t link_s[PERIOD__N] = {0, 3600, 2 * 3600, 8 * 3600,
+	    48 * 3600};
 
-	/* The last hour and day are what readers watch: always new. */
-	if (p < PERIOD_WEEK)
-		pixel = 0;
-	return mtime <= now &&
-	    now - mtime < (pixel > min_age_s ? pixel : min_age_s);
+	if ((unsigned)p >= PERIOD__N)
+		return 0;
+	if (k == GRAPH_SUMMARY) /* one graph per period: rrdtool's rule */
+		return p <= PERIOD_DAY ? 0 : graph_period_s(p) / GRAPH_WIDTH;
+	return svg || k == GRAPH_PROBE ? link_s[p] : main_s[p];
+}
+
+int
+graph_fresh(int64_t mtime, int64_t now, int64_t refresh_s, uint64_t offset)
+{
+	int64_t o;
+
+	if (refresh_s <= 0 || mtime > now || mtime < 0)
+		return 0;
+	o = (int64_t)(offset % (uint64_t)refresh_s);
+	return (now + o) / refresh_s == (mtime + o) / refresh_s;
+}
+
+uint64_t
+graph_offset(const char *rel)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)rel; *p != '\0';
+	     p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return h;
 }
 
 static void arg(struct graph_argv *a, const char *fmt, ...)
@@ -321,6 +357,75 @@ args_summary(struct graph_argv *a, const struct graph_req *rq)
 	}
 }
 
+/* Traffic: DEFs of the interface's rates (per second). */
+static void
+args_traffic_defs(struct graph_argv *a, const struct graph_req *rq,
+    const char *const *ds, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		arg_def(a, v[i], rq->traffic, ds[i]);
+}
+
+static void
+args_share(struct graph_argv *a, const struct graph_req *rq)
+{
+	static const char *const ds[] = {"bytes_ipv6", "bytes_ipv4"};
+	static const char *const v[] = {"b6", "b4"};
+
+	arg(a, "--vertical-label=%% of IP bytes");
+	arg(a, "--lower-limit=0");
+	arg(a, "--upper-limit=100");
+	arg(a, "--rigid");
+	args_traffic_defs(a, rq, ds, v, NELEM(ds));
+	arg(a, "CDEF:ip=b6,b4,+");
+	/* No IP traffic: no share, rather than 0 % or a division by 0. */
+	arg(a, "CDEF:share=ip,0,GT,b6,ip,/,100,*,UNKN,IF");
+	arg(a, "LINE2:share#%s:IPv6 share of IP bytes", COLOR_V6);
+	arg_legend(a, "share", "%5.1lf%%");
+}
+
+static void
+args_bytes(struct graph_argv *a, const struct graph_req *rq)
+{
+	static const char *const ds[] = {"bytes_ipv6", "bytes_ipv4"};
+	static const char *const v[] = {"b6", "b4"};
+
+	arg(a, "--vertical-label=bytes per second");
+	arg(a, "--lower-limit=0");
+	args_traffic_defs(a, rq, ds, v, NELEM(ds));
+	for (int f = 0; f < FAMILY__N; f++) {
+		arg(a, "LINE2:b%c#%s:%s%s", fam_tag[f], fam_color[f],
+		    fam_label[f], fam_dash[f]);
+		{
+			char vn[8];
+
+			snprintf(vn, sizeof(vn), "b%c", fam_tag[f]);
+			arg_legend(a, vn, "%6.1lf %sB/s");
+		}
+	}
+}
+
+static void
+args_icmp(struct graph_argv *a, const struct graph_req *rq)
+{
+	static const char *const ds[] = {"ptb", "unreach"};
+	static const char *const v[] = {"ptb_s", "unr_s"};
+	double iv = rq->interval_s >= 1 && rq->interval_s <= 86400 ?
+	    rq->interval_s :
+	    60;
+
+	arg(a, "--vertical-label=per %.0f s interval", iv);
+	arg(a, "--lower-limit=0");
+	args_traffic_defs(a, rq, ds, v, NELEM(ds));
+	arg(a, "CDEF:ptb=ptb_s,%.0f,*", iv);
+	arg(a, "CDEF:unr=unr_s,%.0f,*", iv);
+	arg(a, "LINE2:ptb#%s:ICMPv6 Packet Too Big   ", COLOR_PTB);
+	arg_legend(a, "ptb", "%7.1lf");
+	arg(a, "LINE2:unr#%s:ICMPv6 Dest. Unreachable%s", COLOR_UNREACH,
+	    DASHES);
+	arg_legend(a, "unr", "%7.1lf");
+}
+
 int
 graph_args(const struct graph_req *rq, struct graph_argv *a)
 {
@@ -334,10 +439,14 @@ graph_args(const struct graph_req *rq, struct graph_argv *a)
 	    (long long)(rq->end - graph_period_s(rq->period)));
 	arg(a, "--end=%lld", (long long)rq->end);
 	arg(a, "--width=%d", GRAPH_WIDTH);
-	/* About two pixels per row: librrd reads a coarser archive, and a
-	 * line of 300 points costs half as much to draw and compress as one
-	 * of 600, with no loss a reader can see. */
-	arg(a, "--step=%lld", (long long)(graph_period_s(rq->period) / 300));
+	/* About two pixels per row for availability, four for times: librrd
+	 * reads a coarser archive, and a line of fewer points costs less to
+	 * draw and compress (most of a graph's cost), with no loss a reader
+	 * can see; outages keep the finer rows. */
+	arg(a, "--step=%lld",
+	    (long long)(graph_period_s(rq->period) /
+		(rq->kind == GRAPH_LATENCY || rq->kind == GRAPH_PROBE ? 150 :
+									300)));
 	arg(a, "--height=%d", GRAPH_HEIGHT);
 	arg(a, "--color=BACK#FFFFFF");
 	arg(a, "--color=SHADEA#FFFFFF");
@@ -366,6 +475,27 @@ graph_args(const struct graph_req *rq, struct graph_argv *a)
 		arg(a, "--title=Targets ready for IPv6, %s",
 		    period_words[rq->period]);
 		args_summary(a, rq);
+		break;
+	case GRAPH_SHARE:
+	case GRAPH_BYTES:
+	case GRAPH_ICMP:
+		title_name(rq->iface != NULL ? rq->iface : "", name,
+		    sizeof(name));
+		arg(a, "--title=%s from %s: %s, %s", name, probe,
+		    rq->kind == GRAPH_SHARE	? "IPv6 share of IP bytes" :
+			rq->kind == GRAPH_BYTES ? "bytes per second" :
+						  "ICMPv6 errors",
+		    period_words[rq->period]);
+		if (rq->traffic == NULL) {
+			a->overflow = 1;
+			break;
+		}
+		if (rq->kind == GRAPH_SHARE)
+			args_share(a, rq);
+		else if (rq->kind == GRAPH_BYTES)
+			args_bytes(a, rq);
+		else
+			args_icmp(a, rq);
 		break;
 	}
 	return a->overflow ? -1 : 0;
@@ -402,7 +532,7 @@ graph_render(const struct graph_req *rq, const char *path, char *err,
 		    path);
 	else
 		rc = publish_file(path, i->value.u_blo.ptr, i->value.u_blo.size,
-		    err, errlen);
+		    rq->end, err, errlen);
 	rrd_info_free(info);
 	return rc;
 }

@@ -130,6 +130,10 @@ page_graph_path(char *out, size_t size, const char *slug, enum graph_kind k,
 	if (k == GRAPH_SUMMARY)
 		n = snprintf(out, size, "g/summary-%s.%s", graph_period_name(p),
 		    svg ? "svg" : "png");
+	else if (graph_kind_traffic(k))
+		n = snprintf(out, size, "traffic/%s/%s/%s-%s.%s", probe_slug,
+		    slug, graph_kind_name(k), graph_period_name(p),
+		    svg ? "svg" : "png");
 	else if (k == GRAPH_PROBE)
 		n = snprintf(out, size, "g/%s/probe-%s-%s.%s", slug, probe_slug,
 		    graph_period_name(p), svg ? "svg" : "png");
@@ -273,8 +277,10 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 	page_head(h, title, "");
 	html_raw(h,
 	    "<header><nav><a href=\"index.html\">Targets</a>"
-	    "<a href=\"report.html\">Readiness report</a>"
-	    "<a href=\"status.json\">status.json</a></nav>\n<h1>");
+	    "<a href=\"report.html\">Readiness report</a>");
+	if (si->ntraffic > 0)
+		html_raw(h, "<a href=\"traffic.html\">Traffic</a>");
+	html_raw(h, "<a href=\"status.json\">status.json</a></nav>\n<h1>");
 	html_text(h, title, 0);
 	html_raw(h, "</h1>\n");
 	html_printf(h, "<p>%zu targets; <b>%zu ready for IPv6</b> (%s)", si->n,
@@ -462,10 +468,20 @@ target_details(struct html *h, const struct site_target *t)
 		    t->probes_dropped);
 }
 
-/* A graph: its PNG, and links to the PNG and (svgs) the SVG. */
+static int
+page_have(const struct page_ctx *ctx, const char *rel)
+{
+	return ctx->have == NULL || ctx->have(rel, ctx->have_arg);
+}
+
+/*
+ * A graph: its PNG, and links to the PNG and (svgs) the SVG once it
+ * exists; top is the path to the site's top from the page.
+ */
 static void
-figure(struct html *h, const char *slug, enum graph_kind k,
-    const char *probe_slug, enum graph_period p, const char *alt, int svgs)
+figure(struct html *h, const struct page_ctx *ctx, const char *top,
+    const char *slug, enum graph_kind k, const char *probe_slug,
+    enum graph_period p, const char *alt, int svgs)
 {
 	char png[512], svg[512];
 
@@ -473,39 +489,52 @@ figure(struct html *h, const char *slug, enum graph_kind k,
 		-1 ||
 	    page_graph_path(svg, sizeof(svg), slug, k, probe_slug, p, 1) == -1)
 		return;
-	html_printf(h, "<figure><img src=\"../%s\" alt=\"", png);
+	svgs = svgs && page_have(ctx, svg);
+	html_printf(h, "<figure><img src=\"%s%s\" alt=\"", top, png);
 	html_text(h, alt, 0);
-	html_printf(h, "\"><figcaption><a href=\"../%s\">PNG</a>", png);
+	html_printf(h, "\"><figcaption><a href=\"%s%s\">PNG</a>", top, png);
 	if (svgs)
-		html_printf(h, " \xc2\xb7 <a href=\"../%s\">SVG</a>", svg);
+		html_printf(h, " \xc2\xb7 <a href=\"%s%s\">SVG</a>", top, svg);
 	html_raw(h, "</figcaption></figure>\n");
 }
 
 static void
-target_graphs(struct html *h, const struct site_target *t, double now)
+target_graphs(struct html *h, const struct site_target *t,
+    const struct page_ctx *ctx)
 {
-	char alt[512];
+	double now = ctx->now;
+	char   alt[512];
 
 	html_raw(h,
 	    "<h2 id=\"graphs\">Graphs</h2>\n<p>IPv6 is blue and "
 	    "solid, IPv4 orange and dashed; shaded spans are "
-	    "outages.</p>\n");
+	    "outages. The last day is drawn again every 15 minutes, and "
+	    "at once when an outage starts or ends; longer periods every "
+	    "few pixels' worth of time.</p>\n");
 	for (int p = 0; p < PERIOD__N; p++) {
 		html_printf(h, "<h3>%s</h3>\n", period_label[p]);
 		snprintf(alt, sizeof(alt), "%s: availability, %s", t->name,
 		    period_label[p]);
 		if (p == PERIOD_HOUR && !site_lively(t, now)) {
+			int down = 0;
+
+			for (int f = 0; f < FAMILY__N; f++)
+				down |= t->fam[f].state == SITE_DOWN ||
+				    t->fam[f].state == SITE_PARTIAL;
 			html_raw(h,
-			    "<p>Steady: every probe saw it up, no "
-			    "change in the last hour.</p>\n");
+			    down ? "<p>No change in the last hour: the "
+				   "outage is older; see the last 24 "
+				   "hours.</p>\n" :
+				   "<p>No outage in the last hour.</p>\n");
 			continue;
 		}
-		figure(h, t->slug, GRAPH_AVAIL, NULL, p, alt, p != PERIOD_HOUR);
+		figure(h, ctx, "../", t->slug, GRAPH_AVAIL, NULL, p, alt,
+		    p != PERIOD_HOUR);
 		if (p == PERIOD_HOUR)
 			continue;
 		snprintf(alt, sizeof(alt), "%s: time per phase, %s", t->name,
 		    period_label[p]);
-		figure(h, t->slug, GRAPH_LATENCY, NULL, p, alt, 1);
+		figure(h, ctx, "../", t->slug, GRAPH_LATENCY, NULL, p, alt, 1);
 	}
 	if (t->nprobes < 2)
 		return;
@@ -520,18 +549,20 @@ target_graphs(struct html *h, const struct site_target *t, double now)
 		html_raw(h, "</h3>\n");
 		snprintf(alt, sizeof(alt), "%s from %s: total time, %s",
 		    t->name, t->probes[i].lg->name, period_label[PERIOD_DAY]);
-		figure(h, t->slug, GRAPH_PROBE, ps, PERIOD_DAY, alt, 0);
-		html_raw(h, "<p>Also: ");
-		for (int p = PERIOD_WEEK; p < PERIOD__N; p++) {
+		figure(h, ctx, "../", t->slug, GRAPH_PROBE, ps, PERIOD_DAY, alt,
+		    0);
+		for (int p = PERIOD_WEEK, n = 0; p < PERIOD__N; p++) {
 			char png[512];
 
 			if (page_graph_path(png, sizeof(png), t->slug,
-				GRAPH_PROBE, ps, p, 0) == 0)
+				GRAPH_PROBE, ps, p, 0) == 0 &&
+			    page_have(ctx, png))
 				html_printf(h, "%s<a href=\"../%s\">%s</a>",
-				    p > PERIOD_WEEK ? " \xc2\xb7 " : "", png,
+				    n++ > 0 ? " \xc2\xb7 " : "<p>Also: ", png,
 				    period_label[p]);
+			if (p == PERIOD__N - 1 && n > 0)
+				html_raw(h, "</p>\n");
 		}
-		html_raw(h, "</p>\n");
 	}
 }
 
@@ -633,9 +664,121 @@ page_target(struct html *h, const struct site_target *t,
 		html_raw(h, "</tr>\n");
 	}
 	html_raw(h, "</tbody></table>\n");
-	target_graphs(h, t, ctx->now);
+	target_graphs(h, t, ctx);
 	target_details(h, t);
 	target_changes(h, t);
+	html_raw(h, "</main>\n");
+	page_foot(h, ctx);
+}
+
+/* A rate in bytes per second, with an SI prefix. */
+static const char *
+page_rate(double bps, char *out, size_t size)
+{
+	static const char *const unit[] = {"B/s", "kB/s", "MB/s", "GB/s",
+	    "TB/s"};
+	size_t			 u = 0;
+
+	while (bps >= 1000 && u + 1 < NELEM(unit)) {
+		bps /= 1000;
+		u++;
+	}
+	snprintf(out, size, u == 0 ? "%.0f %s" : "%.1f %s", bps, unit[u]);
+	return out;
+}
+
+static void
+traffic_row(struct html *h, const struct site_traffic *tr)
+{
+	const struct result_traffic *t = &tr->s->traffic;
+	double			     ip =
+	    (double)t->bytes[FAMILY_IPV6] + (double)t->bytes[FAMILY_IPV4];
+	double iv = t->interval_s > 0 ? t->interval_s : 0;
+	char   ts[64], buf[64];
+
+	html_printf(h, "<tr><td><a href=\"#tr-%s-%s\">", tr->probe_slug,
+	    tr->iface_slug);
+	html_text(h, tr->lg->name, 0);
+	html_raw(h, "</a></td><td><code>");
+	html_text(h, tr->s->name, 0);
+	html_printf(h, "</code></td><td>%s</td>",
+	    html_time(tr->s->ts, ts, sizeof(ts)));
+	html_printf(h, "<td class=\"n\">%s</td>",
+	    html_duration(iv, buf, sizeof(buf)));
+	html_printf(h, "<td class=\"n\">%s</td>",
+	    page_pct(ip > 0 ? (double)t->bytes[FAMILY_IPV6] / ip : -1, buf,
+		sizeof(buf)));
+	for (int f = 0; f < FAMILY__N; f++)
+		if (iv > 0)
+			html_printf(h, "<td class=\"n\">%s</td>",
+			    page_rate((double)t->bytes[f] / iv, buf,
+				sizeof(buf)));
+		else
+			html_raw(h, "<td class=\"n\">\xe2\x80\x93</td>");
+	html_printf(h,
+	    "<td class=\"n%s\">%llu</td><td class=\"n\">%llu</td>"
+	    "<td class=\"n\">%llu</td></tr>\n",
+	    t->ptb > 0 ? " bad" : "", (unsigned long long)t->ptb,
+	    (unsigned long long)t->unreach, (unsigned long long)t->drops);
+}
+
+void
+page_traffic(struct html *h, const struct site *si, const struct page_ctx *ctx)
+{
+	static const enum graph_kind kinds[] = {GRAPH_SHARE, GRAPH_BYTES,
+	    GRAPH_ICMP};
+	static const char *const     what[] = {"IPv6 share of IP bytes",
+		"bytes per second", "ICMPv6 errors"};
+	char			     title[256], alt[512];
+
+	snprintf(title, sizeof(title), "IPv6 traffic seen by %s",
+	    ctx->collector);
+	page_head(h, title, "");
+	html_raw(h,
+	    "<header><nav><a href=\"index.html\">Targets</a>"
+	    "<a href=\"report.html\">Readiness report</a>"
+	    "<a href=\"traffic.html\">Traffic</a></nav>\n<h1>");
+	html_text(h, title, 0);
+	html_raw(h,
+	    "</h1>\n<p>Passive capture on the probes' interfaces: the "
+	    "share of IP bytes carried over IPv6, bytes per second per "
+	    "family, and the ICMPv6 Packet Too Big and Destination "
+	    "Unreachable messages (what a path-MTU black hole or a broken "
+	    "route makes hosts send) per capture interval.</p>\n"
+	    "</header>\n<main>\n<h2 id=\"latest\">Latest interval</h2>\n"
+	    "<div class=\"scroll\"><table><thead><tr><th>Probe</th>"
+	    "<th>Interface</th><th>Ended</th><th>Length</th>"
+	    "<th>IPv6 share</th><th class=\"v6\">IPv6</th>"
+	    "<th class=\"v4\">IPv4</th><th>Packet Too Big</th>"
+	    "<th>Dest. Unreachable</th><th>Kernel drops</th></tr></thead>"
+	    "<tbody>\n");
+	for (size_t i = 0; i < si->ntraffic; i++)
+		traffic_row(h, &si->traffic[i]);
+	html_raw(h, "</tbody></table></div>\n");
+	if (si->traffic_dropped > 0)
+		html_printf(h,
+		    "<p class=\"dim\">%zu more interfaces not shown.</p>\n",
+		    si->traffic_dropped);
+	for (size_t i = 0; i < si->ntraffic; i++) {
+		const struct site_traffic *tr = &si->traffic[i];
+
+		html_printf(h, "<h2 id=\"tr-%s-%s\">", tr->probe_slug,
+		    tr->iface_slug);
+		html_text(h, tr->lg->name, 0);
+		html_raw(h, ": <code>");
+		html_text(h, tr->s->name, 0);
+		html_raw(h, "</code></h2>\n");
+		for (int p = PERIOD_DAY; p < PERIOD__N; p++) {
+			html_printf(h, "<h3>%s</h3>\n", period_label[p]);
+			for (size_t k = 0; k < NELEM(kinds); k++) {
+				snprintf(alt, sizeof(alt), "%s on %s: %s, %s",
+				    tr->lg->name, tr->s->name, what[k],
+				    period_label[p]);
+				figure(h, ctx, "", tr->iface_slug, kinds[k],
+				    tr->probe_slug, p, alt, 1);
+			}
+		}
+	}
 	html_raw(h, "</main>\n");
 	page_foot(h, ctx);
 }

@@ -1,10 +1,11 @@
 /*
  * page: the HTML of the site's pages -- index.html (every target, worst
  * first, sortable and filterable by group with a little JavaScript from
- * site.js, fully readable without it) and one page per target (graphs,
- * latest check details per probe, recent changes) -- plus the shared
- * style.css and site.js. Plain HTML and CSS, no external resource, every
- * string from a record escaped.
+ * site.js, fully readable without it), one page per target (graphs,
+ * latest check details per probe, recent changes) and traffic.html (the
+ * probes' passive capture) -- plus the shared style.css and site.js.
+ * Plain HTML and CSS, no external resource, every string from a record
+ * escaped.
  */
 #ifndef V6W_PAGE_H
 #define V6W_PAGE_H
@@ -21,9 +22,16 @@ struct page_ctx {
 	const char *collector; /* its name */
 	double	    now;
 	int	    have_summary; /* summary graphs exist */
+	/* 1 when the graph at rel (page_graph_path) exists; NULL: all do.
+	 * A graph only linked to (an SVG, a per-probe graph beyond the day)
+	 * is linked once it exists. */
+	int (*have)(const char *rel, void *arg);
+	void *have_arg;
 };
 
 void page_index(struct html *, const struct site *, const struct page_ctx *);
+/* traffic.html: every capture interface's latest figures and graphs. */
+void page_traffic(struct html *, const struct site *, const struct page_ctx *);
 void
 page_target(struct html *, const struct site_target *, const struct page_ctx *);
 
@@ -34,7 +42,11 @@ page_target(struct html *, const struct site_target *, const struct page_ctx *);
 void page_head(struct html *, const char *title, const char *top);
 void page_foot(struct html *, const struct page_ctx *);
 
-/* "g/SLUG/KIND-PERIOD.EXT" (relative to the site's top) into out. */
+/*
+ * "g/SLUG/KIND-PERIOD.EXT" (relative to the site's top) into out; for a
+ * traffic graph "traffic/PROBE_SLUG/SLUG/KIND-PERIOD.EXT", SLUG being the
+ * interface's.
+ */
 int page_graph_path(char *out, size_t size, const char *slug, enum graph_kind,
     const char *probe_slug, enum graph_period, int svg);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,6 +24,7 @@
 #include "avail.h"
 #include "collector.h"
 #include "conf.h"
+#include "drawn.h"
 #include "graph.h"
 #include "html.h"
 #include "ledger.h"
@@ -42,8 +44,12 @@
 #define PUBLISH_WORKERS_MAX 4
 /* Fewer targets than this are drawn by one process. */
 #define PUBLISH_WORKERS_MIN_TARGETS 32
-/* SVGs and per-probe graphs are redrawn at most this often. */
-#define PUBLISH_SLOW_S 900
+/*
+ * Graphs only linked to (SVGs, per-probe graphs beyond the day) that do
+ * not exist yet, drawn per publish at most: the first publish of a large
+ * site draws what its pages show, the links follow over the next ones.
+ */
+#define PUBLISH_DEFER_MAX 1500
 /* Graph files of one target: its probes' files, in one block. */
 #define SRC_PATH_MAX 4096
 
@@ -59,11 +65,18 @@ struct pub {
 	struct publish_stats st;
 	int		     failed;
 	unsigned	     logged;
+	struct drawn	    *drawn; /* what the graphs were last drawn from */
+	uint64_t      *sig;   /* per target of the site: what they show now */
+	unsigned char *done;  /* per target, shared with the workers:
+				     * 1 when every graph it needed was drawn */
+	size_t	       ndone; /* bytes mapped at done */
+	size_t	       defer_left; /* link-only graphs this process may
+					  * still draw for the first time */
 };
 
 int
-publish_file(const char *path, const void *buf, size_t len, char *err,
-    size_t errlen)
+publish_file(const char *path, const void *buf, size_t len, int64_t mtime,
+    char *err, size_t errlen)
 {
 	char	    tmp[PATH_MAX];
 	const char *slash = strrchr(path, '/'), *p = buf;
@@ -95,6 +108,17 @@ publish_file(const char *path, const void *buf, size_t len, char *err,
 		}
 		p += w;
 		len -= (size_t)w;
+	}
+	if (mtime >= 0) {
+		struct timespec ts[2] = {{(time_t)mtime, 0},
+		    {(time_t)mtime, 0}};
+
+		if (futimens(fd, ts) == -1) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
 	}
 	if (close(fd) == -1 || rename(tmp, path) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -139,7 +163,7 @@ pub_write(struct pub *pb, const char *rel, const char *text, size_t len)
 		pub_fail(pb, "a page path is too long");
 		return;
 	}
-	if (publish_file(path, text, len, err, sizeof(err)) == -1) {
+	if (publish_file(path, text, len, -1, err, sizeof(err)) == -1) {
 		pub_fail(pb, err);
 		return;
 	}
@@ -226,10 +250,14 @@ pub_avail(struct pub *pb, struct site_target *t, char *paths,
 			    -1;
 }
 
-/* Draw one graph unless the file is still fresh (graph_fresh). */
-static void
+/*
+ * Draw one graph unless the file is still fresh (graph_fresh) and not
+ * forced; a link-only graph that does not exist yet waits while this
+ * publish's share (PUBLISH_DEFER_MAX) is spent. 0, or -1 when it failed.
+ */
+static int
 pub_graph(struct pub *pb, struct graph_req *rq, const char *slug,
-    const char *probe_slug, int64_t min_age_s)
+    const char *probe_slug, int force)
 {
 	char	    rel[PATH_MAX], path[PATH_MAX], err[PATH_MAX + 512];
 	struct stat sb;
@@ -239,40 +267,57 @@ pub_graph(struct pub *pb, struct graph_req *rq, const char *slug,
 	    snprintf(path, sizeof(path), "%s/%s", pb->site, rel) >=
 		(int)sizeof(path)) {
 		pub_fail(pb, "a graph path is too long");
-		return;
+		return -1;
 	}
-	if (stat(path, &sb) == 0 &&
-	    graph_fresh(rq->period, (int64_t)sb.st_mtime, pb->t, min_age_s)) {
+	if (stat(path, &sb) == -1) {
+		if (rq->kind != GRAPH_SUMMARY &&
+		    (rq->svg ||
+			(rq->kind == GRAPH_PROBE && rq->period > PERIOD_DAY))) {
+			if (pb->defer_left == 0) {
+				pb->st.graphs_deferred++;
+				return 0;
+			}
+			pb->defer_left--;
+		}
+	} else if (!force &&
+	    graph_fresh((int64_t)sb.st_mtime, pb->t,
+		graph_refresh_s(rq->kind, rq->period, rq->svg),
+		graph_offset(rel))) {
 		pb->st.graphs_fresh++;
-		return;
+		return 0;
 	}
 	if (graph_render(rq, path, err, sizeof(err)) == -1) {
 		pb->st.graphs_failed++;
 		pub_fail(pb, err);
-		return;
+		return -1;
 	}
 	pb->st.graphs++;
+	return 0;
 }
 
 /*
- * A target's graphs. Per publish the PNGs of its availability and phase
- * latency over the day, and of the last hour when it was not steady
- * (site_lively); their SVGs, which cost as much to draw, and
- * the per-probe graphs (PNG) at most every PUBLISH_SLOW_S; every graph
- * of a longer period only once a pixel's worth of time has passed.
+ * The graphs of target i. The last hour's availability (PNG) at every
+ * publish when it is lively (site_lively); every other graph when its
+ * turn comes (graph_refresh_s), or at once for the last day when what
+ * it shows of the target's states changed since it was drawn (drawn.h).
  */
 static void
-pub_target_graphs(struct pub *pb, const struct site_target *t, char *paths,
+pub_target_graphs(struct pub *pb, const struct site *si, size_t i, char *paths,
     struct graph_src *src)
 {
 	static const enum graph_kind kinds[] = {GRAPH_AVAIL, GRAPH_LATENCY};
+	const struct site_target    *t = si->targets[i];
 	struct graph_req	     rq;
 	char			     dir[PATH_MAX];
+	uint64_t		     old;
+	int			     changed, ok = 1;
 
+	pb->done[i] = 0;
 	if (snprintf(dir, sizeof(dir), "%s/g/%s", pb->site, t->slug) >=
 		(int)sizeof(dir) ||
 	    pub_mkdir(pb, dir) == -1)
 		return;
+	changed = !drawn_get(pb->drawn, t->slug, &old) || old != pb->sig[i];
 	pub_sources(pb, t, paths, src);
 	memset(&rq, 0, sizeof(rq));
 	rq.target = t->name;
@@ -290,25 +335,138 @@ pub_target_graphs(struct pub *pb, const struct site_target *t, char *paths,
 				rq.kind = kinds[k];
 				rq.period = p;
 				rq.svg = svg;
-				pub_graph(pb, &rq, t->slug, NULL,
-				    svg ? PUBLISH_SLOW_S : 0);
+				if (pub_graph(pb, &rq, t->slug, NULL,
+					changed && p <= PERIOD_DAY) == -1)
+					ok = 0;
 			}
-	if (t->nprobes < 2)
-		return;
-	for (size_t i = 0; i < t->nprobes; i++) {
+	for (size_t j = 0; j < t->nprobes && t->nprobes > 1; j++) {
 		char ps[SITE_SLUG_MAX];
 
-		if (site_slug(t->probes[i].lg->name, ps, sizeof(ps)) == -1)
+		if (site_slug(t->probes[j].lg->name, ps, sizeof(ps)) == -1)
 			continue;
 		rq.kind = GRAPH_PROBE;
-		rq.probe = t->probes[i].lg->name;
-		rq.src = &src[i];
+		rq.probe = t->probes[j].lg->name;
+		rq.src = &src[j];
 		rq.nsrc = 1;
 		rq.svg = 0;
 		for (int p = PERIOD_DAY; p < PERIOD__N; p++) {
 			rq.period = p;
-			pub_graph(pb, &rq, t->slug, ps, PUBLISH_SLOW_S);
+			if (pub_graph(pb, &rq, t->slug, ps,
+				changed && p == PERIOD_DAY) == -1)
+				ok = 0;
 		}
+	}
+	pb->done[i] = (unsigned char)ok;
+}
+
+/* Path of the signature file (drawn.h) into path. */
+static int
+pub_drawn_path(const struct pub *pb, char *path, size_t size)
+{
+	int n = snprintf(path, size, "%s/drawn", pb->co->state_dir);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Before the graphs: the last signatures, this publish's, shared flags. */
+static int
+pub_drawn_begin(struct pub *pb, const struct site *si)
+{
+	char path[PATH_MAX];
+
+	if (pub_drawn_path(pb, path, sizeof(path)) == -1) {
+		pub_fail(pb, "state_dir: path too long");
+		return -1;
+	}
+	pb->drawn = drawn_load(path);
+	pb->sig = xcalloc(si->n + 1, sizeof(*pb->sig));
+	for (size_t i = 0; i < si->n; i++)
+		pb->sig[i] = site_graph_sig(si->targets[i]);
+	pb->ndone = si->n + 1;
+	pb->done = mmap(NULL, pb->ndone, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pb->done == MAP_FAILED) {
+		pub_fail(pb, "mmap of the graph flags failed");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After the graphs: the signatures they were drawn with; a target whose
+ * graphs failed keeps its old one, so that they are tried again.
+ */
+static void
+pub_drawn_end(struct pub *pb, const struct site *si)
+{
+	const char **slugs = xcalloc(si->n + 1, sizeof(*slugs));
+	uint64_t    *sigs = xcalloc(si->n + 1, sizeof(*sigs));
+	char	     path[PATH_MAX], err[PATH_MAX + 128];
+	size_t	     n = 0;
+
+	for (size_t i = 0; i < si->n; i++) {
+		uint64_t old;
+
+		if (pb->done[i])
+			sigs[n] = pb->sig[i];
+		else if (drawn_get(pb->drawn, si->targets[i]->slug, &old))
+			sigs[n] = old;
+		else
+			continue;
+		slugs[n++] = si->targets[i]->slug;
+	}
+	if (pub_drawn_path(pb, path, sizeof(path)) == 0 &&
+	    drawn_save(path, slugs, sigs, n, err, sizeof(err)) == -1)
+		pub_fail(pb, err);
+	free(slugs);
+	free(sigs);
+}
+
+/* The graphs of every capture interface (traffic.html), in this process. */
+static void
+pub_traffic_graphs(struct pub *pb, const struct site *si)
+{
+	static const enum graph_kind kinds[] = {GRAPH_SHARE, GRAPH_BYTES,
+	    GRAPH_ICMP};
+	char			     dir[PATH_MAX], rrd[SRC_PATH_MAX];
+	struct graph_req	     rq;
+	struct stat		     sb;
+
+	if (si->ntraffic == 0 ||
+	    snprintf(dir, sizeof(dir), "%s/traffic", pb->site) >=
+		(int)sizeof(dir) ||
+	    pub_mkdir(pb, dir) == -1)
+		return;
+	for (size_t i = 0; i < si->ntraffic; i++) {
+		const struct site_traffic *tr = &si->traffic[i];
+
+		if (store_path(pb->co->store, tr->lg->name, tr->s->name,
+			STORE_TRAFFIC, FAMILY_IPV6, rrd, sizeof(rrd)) == -1 ||
+		    stat(rrd, &sb) == -1)
+			continue;
+		if (snprintf(dir, sizeof(dir), "%s/traffic/%s", pb->site,
+			tr->probe_slug) >= (int)sizeof(dir) ||
+		    pub_mkdir(pb, dir) == -1 ||
+		    snprintf(dir, sizeof(dir), "%s/traffic/%s/%s", pb->site,
+			tr->probe_slug, tr->iface_slug) >= (int)sizeof(dir) ||
+		    pub_mkdir(pb, dir) == -1)
+			continue;
+		memset(&rq, 0, sizeof(rq));
+		rq.probe = tr->lg->name;
+		rq.iface = tr->s->name;
+		rq.traffic = rrd;
+		rq.interval_s = tr->s->traffic.interval_s;
+		rq.daemon = pb->daemon;
+		rq.end = pb->t;
+		for (size_t k = 0; k < NELEM(kinds); k++)
+			for (int p = PERIOD_DAY; p < PERIOD__N; p++)
+				for (int svg = 0; svg < 2; svg++) {
+					rq.kind = kinds[k];
+					rq.period = p;
+					rq.svg = svg;
+					pub_graph(pb, &rq, tr->iface_slug,
+					    tr->probe_slug, 0);
+				}
 	}
 }
 
@@ -335,7 +493,7 @@ pub_worker(struct pub *pb, const struct site *si, size_t first, size_t nth,
 			_exit(1);
 	}
 	for (size_t i = first; i < si->n; i += nth)
-		pub_target_graphs(pb, si->targets[i], paths, src);
+		pub_target_graphs(pb, si, i, paths, src);
 	if (pb->daemon != NULL)
 		rrdc_disconnect();
 	res.st = pb->st;
@@ -362,6 +520,7 @@ pub_graphs(struct pub *pb, const struct site *si, char *paths,
 
 	if (si->n < PUBLISH_WORKERS_MIN_TARGETS)
 		n = 1;
+	pb->defer_left = PUBLISH_DEFER_MAX / n;
 	for (size_t k = 1; k < n; k++) {
 		int p[2];
 
@@ -383,7 +542,8 @@ pub_graphs(struct pub *pb, const struct site *si, char *paths,
 		fds[k] = p[0];
 	}
 	for (size_t i = 0; i < si->n; i += n)
-		pub_target_graphs(pb, si->targets[i], paths, src);
+		pub_target_graphs(pb, si, i, paths, src);
+	pub_traffic_graphs(pb, si);
 	for (size_t k = 1; k < n; k++) {
 		struct pub_result res;
 		ssize_t		  rd = -1;
@@ -392,8 +552,7 @@ pub_graphs(struct pub *pb, const struct site *si, char *paths,
 		if (pids[k] == -1) {
 			/* No worker: draw its share here. */
 			for (size_t i = k; i < si->n; i += n)
-				pub_target_graphs(pb, si->targets[i], paths,
-				    src);
+				pub_target_graphs(pb, si, i, paths, src);
 			continue;
 		}
 		do
@@ -410,6 +569,7 @@ pub_graphs(struct pub *pb, const struct site *si, char *paths,
 		pb->st.graphs += res.st.graphs;
 		pb->st.graphs_fresh += res.st.graphs_fresh;
 		pb->st.graphs_failed += res.st.graphs_failed;
+		pb->st.graphs_deferred += res.st.graphs_deferred;
 		if (res.failed)
 			pb->failed = 1;
 	}
@@ -488,11 +648,25 @@ pub_summary_graphs(struct pub *pb)
 		}
 }
 
+/* page_ctx.have: the graph at rel is in the site. */
+static int
+pub_have(const char *rel, void *arg)
+{
+	const struct pub *pb = arg;
+	char		  path[PATH_MAX];
+	struct stat	  sb;
+
+	return snprintf(path, sizeof(path), "%s/%s", pb->site, rel) <
+	    (int)sizeof(path) &&
+	    stat(path, &sb) == 0;
+}
+
 static void
 pub_pages(struct pub *pb, const struct site *si, const struct report *r,
     int have_summary)
 {
-	struct page_ctx ctx = {pb->co->conf->name, pb->now, have_summary};
+	struct page_ctx ctx = {pb->co->conf->name, pb->now, have_summary,
+	    pub_have, pb};
 	struct html	h;
 	char		rel[SITE_SLUG_MAX + 16], *text;
 	cJSON	       *j;
@@ -519,6 +693,19 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	text = status_json(pb->co, pb->now);
 	pub_write(pb, "status.json", text, strlen(text));
 	cJSON_free(text);
+	if (si->ntraffic > 0) {
+		html_init(&h);
+		page_traffic(&h, si, &ctx);
+		pub_write_html(pb, "traffic.html", &h);
+	} else {
+		char path[PATH_MAX];
+
+		/* No interface any more: no page that the index would not
+		 * link. */
+		if (snprintf(path, sizeof(path), "%s/traffic.html", pb->site) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
 	/* Last, so that its links find the pages. */
 	html_init(&h);
 	page_index(&h, si, &ctx);
@@ -566,7 +753,7 @@ publish_run(struct collector *co, double now, int wait,
 	struct report	 r;
 	char		 sub[PATH_MAX + 8], err[PATH_MAX + 64], *paths = NULL;
 	struct graph_src src[SITE_PROBES_MAX];
-	uint64_t	 t0 = now_mono_ms();
+	uint64_t	 t0 = now_mono_ms(), t1, t2;
 	int		 lockfd = -1, rc, have_summary = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -614,18 +801,30 @@ publish_run(struct collector *co, double now, int wait,
 		have_summary = 1;
 		pub_summary_graphs(pb);
 	}
-	pub_graphs(pb, si, paths, src);
+	t1 = now_mono_ms();
+	pb->st.ms_figures = t1 - t0;
+	if (pub_drawn_begin(pb, si) == 0) {
+		pub_graphs(pb, si, paths, src);
+		pub_drawn_end(pb, si);
+	}
+	t2 = now_mono_ms();
+	pb->st.ms_graphs = t2 - t1;
 	pub_pages(pb, si, &r, have_summary);
+	pb->st.ms_pages = now_mono_ms() - t2;
 	pb->st.targets = si->n;
 	rc = pb->failed ? -1 : 0;
 done:
 	pb->st.ms = now_mono_ms() - t0;
 	if (rc != PUBLISH_BUSY)
 		log_info("publish: %zu targets, %zu graphs drawn, %zu still "
-			 "fresh, %zu failed, %zu files written in %llu ms%s",
+			 "fresh, %zu deferred, %zu failed, %zu files written "
+			 "in %llu ms (figures %llu, graphs %llu, pages %llu)%s",
 		    pb->st.targets, pb->st.graphs, pb->st.graphs_fresh,
-		    pb->st.graphs_failed, pb->st.pages,
+		    pb->st.graphs_deferred, pb->st.graphs_failed, pb->st.pages,
 		    (unsigned long long)pb->st.ms,
+		    (unsigned long long)pb->st.ms_figures,
+		    (unsigned long long)pb->st.ms_graphs,
+		    (unsigned long long)pb->st.ms_pages,
 		    rc == 0 ? "" : " (with failures)");
 	if (pb->daemon != NULL)
 		rrdc_disconnect();
@@ -634,6 +833,10 @@ done:
 	report_free(&r);
 	site_free(si);
 	free(paths);
+	drawn_free(pb->drawn);
+	free(pb->sig);
+	if (pb->done != NULL && pb->done != MAP_FAILED)
+		munmap(pb->done, pb->ndone);
 	if (lockfd != -1)
 		close(lockfd);
 	free(pb);

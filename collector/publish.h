@@ -16,9 +16,9 @@ struct collector;
 
 struct publish_stats {
 	size_t	 targets;
-	size_t	 graphs, graphs_fresh, graphs_failed;
+	size_t	 graphs, graphs_fresh, graphs_failed, graphs_deferred;
 	size_t	 pages, fetch_failed;
-	uint64_t ms;
+	uint64_t ms, ms_figures, ms_graphs, ms_pages;
 };
 
 /* publish_run: another publish holds the lock (and wait was 0). */
@@ -34,10 +34,11 @@ publish_run(struct collector *co, double now, int wait, struct publish_stats *);
 
 /*
  * Replace path by buf atomically (a hidden temporary in the same folder,
- * then rename): readers see the old file or the new, never a part. Not
- * fsynced: the site is rebuilt by every publish. 0, or -1 with err.
+ * then rename): readers see the old file or the new, never a part. Its
+ * modification time is mtime (wall seconds; -1: now). Not fsynced: the
+ * site is rebuilt by every publish. 0, or -1 with err.
  */
-int publish_file(const char *path, const void *buf, size_t len, char *err,
-    size_t errlen);
+int publish_file(const char *path, const void *buf, size_t len, int64_t mtime,
+    char *err, size_t errlen);
 
 #endif

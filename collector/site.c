@@ -95,13 +95,46 @@ site_add(struct site_target *t, const struct ledger *lg, const struct series *s)
 	}
 }
 
+static int
+traffic_cmp(const void *a, const void *b)
+{
+	const struct site_traffic *x = a, *y = b;
+	int			   c = strcmp(x->lg->name, y->lg->name);
+
+	return c != 0 ? c : strcmp(x->s->name, y->s->name);
+}
+
+static void
+site_add_traffic(struct site *si, size_t *cap, const struct ledger *lg,
+    const struct series *s)
+{
+	struct site_traffic *tr;
+
+	if (si->ntraffic == SITE_TRAFFIC_MAX) {
+		si->traffic_dropped++;
+		return;
+	}
+	if (si->ntraffic == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		si->traffic =
+		    xreallocarray(si->traffic, *cap, sizeof(*si->traffic));
+	}
+	tr = &si->traffic[si->ntraffic];
+	if (site_slug(lg->name, tr->probe_slug, sizeof(tr->probe_slug)) == -1 ||
+	    site_slug(s->name, tr->iface_slug, sizeof(tr->iface_slug)) == -1)
+		return;
+	tr->lg = lg;
+	tr->s = s;
+	si->ntraffic++;
+}
+
 struct site *
 site_build(struct ledger *const *ledgers, size_t n, const struct alert *al,
     double now)
 {
 	struct site  *si = xcalloc(1, sizeof(*si));
 	struct table *index = table_new();
-	size_t	      cap = 0;
+	size_t	      cap = 0, tcap = 0;
 
 	si->now = now;
 	for (size_t i = 0; i < n; i++) {
@@ -111,8 +144,12 @@ site_build(struct ledger *const *ledgers, size_t n, const struct alert *al,
 			const struct series *s = lg->series[j];
 			struct site_target  *t;
 
-			if (s->kind != RESULT_CHECK || s->seq == 0)
+			if (s->seq == 0)
 				continue;
+			if (s->kind == RESULT_TRAFFIC) {
+				site_add_traffic(si, &tcap, lg, s);
+				continue;
+			}
 			t = site_target_get(si, index, &cap, s->name);
 			if (t != NULL)
 				site_add(t, lg, s);
@@ -121,6 +158,9 @@ site_build(struct ledger *const *ledgers, size_t n, const struct alert *al,
 	for (size_t i = 0; i < si->n && al != NULL; i++)
 		si->targets[i]->alert =
 		    alert_target_get(al, si->targets[i]->name);
+	if (si->ntraffic > 1)
+		qsort(si->traffic, si->ntraffic, sizeof(*si->traffic),
+		    traffic_cmp);
 	table_free(index);
 	return si;
 }
@@ -133,6 +173,7 @@ site_free(struct site *si)
 	for (size_t i = 0; i < si->n; i++)
 		free(si->targets[i]);
 	free(si->targets);
+	free(si->traffic);
 	free(si);
 }
 
@@ -312,11 +353,70 @@ site_cmp(const void *a, const void *b)
 int
 site_lively(const struct site_target *t, double now)
 {
-	for (int f = 0; f < FAMILY__N; f++)
-		if (t->fam[f].state != SITE_UP &&
-		    !(f == FAMILY_IPV4 && t->fam[f].state == SITE_UNKNOWN))
+	for (size_t i = 0; i < t->nchanges; i++) {
+		const struct site_change *c = &t->changes[i];
+
+		if (c->ts <= now - 3600)
+			break; /* newest first */
+		if (c->from == STATE_DOWN || c->to == STATE_DOWN)
 			return 1;
-	return t->nchanges > 0 && t->changes[0].ts > now - 3600;
+	}
+	/* Probes of several that see it down, since the last hour (the
+	 * state over every probe did not change). */
+	for (int f = 0; f < FAMILY__N; f++) {
+		if (t->fam[f].state != SITE_PARTIAL)
+			continue;
+		for (size_t i = 0; i < t->nprobes; i++) {
+			const struct series *s = t->probes[i].s[f];
+
+			if (s != NULL && s->state == STATE_DOWN &&
+			    s->since > now - 3600)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t
+sig_add(uint64_t h, const void *p, size_t n)
+{
+	for (const unsigned char *b = p; n > 0; n--, b++) {
+		h ^= *b;
+		h *= 1099511628211ULL; /* FNV-1a */
+	}
+	return h;
+}
+
+uint64_t
+site_graph_sig(const struct site_target *t)
+{
+	uint64_t h = 14695981039346656037ULL;
+	int64_t	 v[3 + 2 * FAMILY__N];
+	size_t	 n = 0;
+
+	/* Outages and readiness; not a probe falling silent or coming
+	 * back, which the graphs do not show and which would redraw every
+	 * target at once. */
+	v[n++] = t->ready == 0;
+	v[n++] = (int64_t)t->nprobes;
+	v[n] = 0;
+	for (size_t i = 0; i < t->nchanges; i++)
+		if (t->changes[i].from == STATE_DOWN ||
+		    t->changes[i].to == STATE_DOWN) {
+			v[n] = (int64_t)(t->changes[i].ts * 1000);
+			break;
+		}
+	n++;
+	for (int f = 0; f < FAMILY__N; f++) {
+		v[n++] = t->fam[f].state == SITE_DOWN ||
+		    t->fam[f].state == SITE_PARTIAL;
+		v[n++] = t->fam[f].ndown;
+	}
+	h = sig_add(h, v, n * sizeof(v[0]));
+	for (size_t i = 0; i < t->nprobes; i++)
+		h = sig_add(h, t->probes[i].lg->name,
+		    strlen(t->probes[i].lg->name) + 1);
+	return h;
 }
 
 void

@@ -28,6 +28,8 @@ struct series;
 #define SITE_SLUG_MAX 201
 /* Recent changes kept per target. */
 #define SITE_CHANGES_MAX 20
+/* Capture interfaces shown (and graphed); more are counted, not shown. */
+#define SITE_TRAFFIC_MAX 64
 
 /* Availability windows. */
 enum site_window { WINDOW_24H, WINDOW_7D, WINDOW_30D, WINDOW__N };
@@ -75,17 +77,28 @@ struct site_target {
 	char			   problem[256]; /* plain words; "" when none */
 };
 
+/* A probe's capture interface: its last record in s->traffic. */
+struct site_traffic {
+	const struct ledger *lg;
+	const struct series *s;
+	char		     probe_slug[SITE_SLUG_MAX];
+	char		     iface_slug[SITE_SLUG_MAX];
+};
+
 struct site {
 	struct site_target **targets; /* worst first after site_sort() */
 	size_t		     n;
 	double		     now;
 	size_t		     nready, nunknown;
+	struct site_traffic *traffic; /* by probe, then interface */
+	size_t		     ntraffic, traffic_dropped;
 };
 
 /*
- * Every check series of the ledgers, grouped by target; al (may be NULL)
- * gives states, readiness and changes. Pointers into both are kept: they
- * must not change while the site is in use.
+ * Every check series of the ledgers, grouped by target, and every capture
+ * interface; al (may be NULL) gives states, readiness and changes.
+ * Pointers into both are kept: they must not change while the site is in
+ * use.
  */
 struct site *site_build(struct ledger *const *ledgers, size_t n,
     const struct alert *al, double now);
@@ -103,9 +116,20 @@ int site_slug(const char *name, char *out, size_t size);
 const char *site_state_name(enum site_state);
 
 /*
- * 1 when t's last hour is worth a graph of its own: a family not up, or a
- * state change within the hour (a steady target's day graph says it all).
+ * 1 when t's last hour is worth a graph of its own: an outage started or
+ * ended within the hour (over every probe, or seen by some of them). A
+ * steady target's day graph says it all, be it up or down for long; a
+ * probe that starts or falls silent is no outage.
  */
 int site_lively(const struct site_target *, double now);
+
+/*
+ * A hash of what t's graphs of the last hour and day show of its states:
+ * per family whether it is down and how many probes see it down, whether
+ * it is not ready, its probes and its latest change to or from down.
+ * When it differs from the one they were drawn with, they are drawn again
+ * (drawn.h). Call after site_finish().
+ */
+uint64_t site_graph_sig(const struct site_target *);
 
 #endif

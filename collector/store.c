@@ -6,7 +6,9 @@
  * the phase times in ms, cert_days. Traffic: per-second rates (count of the
  * interval / interval_s) of packets and bytes per family, ICMPv6 Packet Too
  * Big, Destination Unreachable and kernel drops -- rates keep averages
- * meaningful whatever the capture interval of each probe.
+ * meaningful whatever the capture interval of each probe; their heartbeat
+ * is at least an hour, so that an interval longer than three steps (one
+ * minute by default, the step often less) still fills the file.
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,7 +28,9 @@
 #include "util.h"
 
 #define STORE_HEARTBEAT_STEPS 3
-#define STORE_ARGS_MAX	      32
+/* Least heartbeat of traffic files: the longest capture interval stored. */
+#define STORE_TRAFFIC_HEARTBEAT_S 3600
+#define STORE_ARGS_MAX		  32
 /* Tries of an update whose file is locked by a reader. */
 #define STORE_LOCK_TRIES 5
 
@@ -99,12 +103,13 @@ store_build_args(struct store *st, enum store_kind kind)
 {
 	const struct store_ds *ds = kind == STORE_CHECK ? check_ds : traffic_ds;
 	size_t nds = kind == STORE_CHECK ? NELEM(check_ds) : NELEM(traffic_ds);
-	int    n = 0;
+	int    n = 0, hb = STORE_HEARTBEAT_STEPS * st->step_s;
 
+	if (kind == STORE_TRAFFIC && hb < STORE_TRAFFIC_HEARTBEAT_S)
+		hb = STORE_TRAFFIC_HEARTBEAT_S;
 	for (size_t i = 0; i < nds; i++)
 		st->args[kind][n++] = store_strf("DS:%s:GAUGE:%d:%s:%s",
-		    ds[i].name, STORE_HEARTBEAT_STEPS * st->step_s, ds[i].min,
-		    ds[i].max);
+		    ds[i].name, hb, ds[i].min, ds[i].max);
 	for (size_t c = 0; c < NELEM(cfs); c++)
 		for (size_t r = 0; r < NELEM(rras); r++) {
 			long long span = (long long)rras[r].steps * st->step_s;

@@ -69,10 +69,12 @@ expect_status "publish with a broken config: exit 3" 3 "$V6COLLECTOR" publish -c
 missing=
 for f in index.html report.html report.json status.json style.css site.js \
 	t/portal.html g/portal/avail-day.png g/portal/avail-day.svg g/portal/latency-year.png \
-	g/portal/latency-week.svg g/portal/avail-hour.png g/portal/probe-p2-day.png g/summary-day.png; do
+	g/portal/latency-week.svg g/blackhole/avail-hour.png g/portal/probe-p2-day.png g/summary-day.png; do
 	[ -s "$SITE/$f" ] || missing+=" $f"
 done
 expect_eq "the site's files are there" "$missing" ""
+check "an hour graph for an outage begun within the hour, none for a steady target" \
+	sh -c "test ! -e '$SITE/g/portal/avail-hour.png' && grep -q 'No outage in the last hour' '$SITE/t/portal.html'"
 expect_eq "graphs are PNG" "$(head -c 4 "$SITE/g/portal/latency-day.png" | od -An -c | tr -d ' ')" '211PNG'
 check "... and SVG" grep -q '<svg' "$SITE/g/portal/avail-week.svg"
 expect_eq "files belong to the daemon's user" "$(stat -c %U "$SITE/index.html")" nobody
@@ -84,6 +86,7 @@ expect_match "index: the hostile name escaped" "$idx" '&lt;script&gt;alert\(&quo
 expect_match "index: worst first (the healthy target last)" \
 	"$(grep -o 'href="t/[^"]*"' "$SITE/index.html" | tail -1)" 'portal'
 expect_match "index: availability figures" "$idx" '>portal</a>.*[0-9]+\.[0-9]+ %'
+check "index: no traffic records, no traffic page nor link" sh -c "! grep -q traffic.html '$SITE/index.html' && test ! -e '$SITE/traffic.html'"
 tp=$(cat "$SITE/t/portal.html")
 expect_match "target page: graphs of each period" "$tp" 'avail-year.png'
 expect_match "target page: details of each probe" "$tp" 'Probe p2'

@@ -1,10 +1,12 @@
 #!/bin/bash
 # t-site-browser: the published site in a real browser (Debian's chromium,
 # headless, through the DevTools protocol: tests/tools/sitecheck.py),
-# served by the collector's own GET /: index.html, a target page and the
-# report, at desktop and phone widths, load every image, log no console
-# error, no exception and nothing refused by the Content-Security-Policy,
-# run site.js, and never get wider than the screen. A screenshot of the
+# served by the collector's own GET /: index.html, a target page, the
+# report and the traffic page (passive-capture records of two interfaces,
+# one with a hostile name), at desktop and phone widths, load every image,
+# log no console error, no exception and nothing refused by the
+# Content-Security-Policy, run site.js, and never get wider than the
+# screen. A screenshot of the
 # index is kept as build/site-screenshot.png.
 . "$(dirname "$0")/lib.sh"
 needs_root
@@ -35,13 +37,17 @@ else not_ok "collector answers"; sed 's/^/#   /' "$clog"; finish; fi
 now=$(date +%s)
 for p in p1 p2; do
 	tok=$(cat "$T_DIR/$p.token")
-	python3 "$V6TOP/tests/tools/sitefeed.py" "$p" "$now" --minutes 30 --down-from 900 --down-to 600 |
+	python3 "$V6TOP/tests/tools/sitefeed.py" "$p" "$now" --minutes 30 --down-from 900 --down-to 600 --traffic 2 |
 	while read -r body; do
 		printf '%s' "$body" | ncurl -o /dev/null -H "Authorization: Bearer $tok" \
 			-H 'Content-Type: application/json' --data-binary @- "$URL/api/v1/results"
 	done
 done
 expect_status "v6collector publish" 0 ip netns exec "$ns" "$V6COLLECTOR" publish -c "$T_DIR/c.conf"
+check "index.html links the traffic page" grep -q 'href="traffic.html"' "$T_DIR/site/index.html"
+ntraffic=$(find "$T_DIR/site/traffic" -name '*.png' | wc -l)
+expect_eq "traffic graphs: 2 probes x 2 interfaces x 3 kinds x 4 periods (PNG)" "$ntraffic" 48
+check "traffic page: the hostile interface name escaped" grep -q 'wan&quot;&lt;i&gt;1&lt;/i&gt;' "$T_DIR/site/traffic.html"
 
 mkdir -p "$V6BUILD"
 shot=$V6BUILD/site-screenshot.png
@@ -50,7 +56,8 @@ hostile=$(basename "$(ls "$T_DIR"/site/t/~3Cscript*.html | head -1)")
 # Chromium runs in the namespace, as root: --no-sandbox.
 ip netns exec "$ns" timeout -k 5 60 python3 "$V6TOP/tests/tools/sitecheck.py" \
 	--chromium "$CHROMIUM" --profile "$T_DIR/chromium" --screenshot "$shot" \
-	"$URL/" "$URL/t/portal.html" "$URL/t/$hostile" "$URL/report.html" >"$T_DIR/sitecheck.out" 2>&1
+	"$URL/" "$URL/t/portal.html" "$URL/t/$hostile" "$URL/report.html" "$URL/traffic.html" \
+	>"$T_DIR/sitecheck.out" 2>&1
 rc=$?
 while read -r line; do
 	case $line in

@@ -2,13 +2,16 @@
 """sitefeed: print the POST bodies of a small, hostile site, one per line.
 
     sitefeed.py PROBE NOW [--minutes M] [--step S] [--first-seq N] [--down-from T --down-to T]
+                [--traffic N]
 
 Targets: a healthy one, one without AAAA, an IPv6 black hole, a PMTU
 stall, one whose content differs, and hostile ones (markup, quotes and a
 javascript: URL in names, groups, URLs and error texts). Records go back
 M minutes from NOW, one every S seconds per target and family. Between
 --down-from and --down-to (seconds before NOW) the healthy target fails
-over IPv6.
+over IPv6. With --traffic N, the probe also reports passive capture of N
+interfaces (the second one with a hostile name) once a minute, in the
+same seq order.
 """
 import json
 import sys
@@ -16,7 +19,7 @@ import sys
 args = sys.argv[1:]
 probe, now = args[0], int(args[1])
 opt = {"--minutes": 10, "--step": 10, "--first-seq": 1, "--down-from": -1, "--down-to": -1,
-       "--batch": 500}
+       "--batch": 500, "--traffic": 0}
 i = 2
 while i < len(args):
     opt[args[i]] = int(args[i + 1])
@@ -35,9 +38,22 @@ targets = [
 step = opt["--step"]
 n = opt["--minutes"] * 60 // step
 seq = opt["--first-seq"]
+IFACES = ["eth0", 'wan"<i>1</i>']
 records = []
 for k in range(n):
     ts = now - (n - 1 - k) * step
+    if ts % 60 < step:
+        for i in range(min(opt["--traffic"], len(IFACES))):
+            v6 = 40000 + (k * 7919 + i * 104729) % 30000
+            v4 = 30000 + (k * 6151) % 20000
+            records.append({"kind": "traffic", "probe": probe, "ts": ts, "seq": seq,
+                            "iface": IFACES[i], "interval_s": 60,
+                            "packets": {"ipv6": v6 // 500, "ipv4": v4 // 500, "other": 3},
+                            "bytes": {"ipv6": v6, "ipv4": v4, "other": 120},
+                            "ipv6_share": round(v6 / (v6 + v4), 4),
+                            "icmpv6": {"packet_too_big": k % 4, "dest_unreachable": k % 3},
+                            "drops": 0})
+            seq += 1
     for (name, url, group, o6, o4, w6, ready, score, err) in targets:
         for fam, out in (("ipv6", o6), ("ipv4", o4)):
             ago = now - ts

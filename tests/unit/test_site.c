@@ -24,6 +24,7 @@
 #include "collector/avail.h"
 #include "collector/collector.h"
 #include "collector/conf.h"
+#include "collector/drawn.h"
 #include "collector/graph.h"
 #include "collector/html.h"
 #include "collector/ingest.h"
@@ -241,12 +242,122 @@ test_graph_args(void **state)
 	}
 	assert_int_equal(nodata, 1);
 	graph_argv_free(&a);
-	/* The lazy rule. */
-	assert_true(graph_fresh(PERIOD_WEEK, 1000, 1500, 0));
-	assert_false(graph_fresh(PERIOD_WEEK, 1000, 2100, 0));
-	assert_false(graph_fresh(PERIOD_DAY, 1000, 1100, 0));
-	assert_true(graph_fresh(PERIOD_DAY, 1000, 1200, 900));
-	assert_false(graph_fresh(PERIOD_DAY, 1000, 900, 900));
+	/* Traffic: the IPv6 share of IP bytes, none without IP bytes. */
+	memset(&rq, 0, sizeof(rq));
+	rq.kind = GRAPH_SHARE;
+	rq.period = PERIOD_WEEK;
+	rq.probe = "p1";
+	rq.iface = "eth0\n";
+	rq.traffic = "/d/rrd/p1/eth0.traffic.rrd";
+	rq.end = 1764480000;
+	assert_int_equal(graph_args(&rq, &a), 0);
+	def = avg = title = 0;
+	for (int i = 0; i < a.n; i++) {
+		def += strcmp(a.v[i],
+			   "DEF:b6=/d/rrd/p1/eth0.traffic.rrd:bytes_ipv6:"
+			   "AVERAGE") == 0;
+		avg += strcmp(a.v[i],
+			   "CDEF:share=ip,0,GT,b6,ip,/,100,*,UNKN,IF") == 0;
+		title += strcmp(a.v[i],
+			     "--title=eth0? from p1: IPv6 share of IP bytes, "
+			     "last 7 days") == 0;
+	}
+	assert_int_equal(def + avg + title, 3);
+	graph_argv_free(&a);
+	rq.kind = GRAPH_ICMP;
+	rq.interval_s = 30;
+	assert_int_equal(graph_args(&rq, &a), 0);
+	def = 0;
+	for (int i = 0; i < a.n; i++)
+		def += strcmp(a.v[i], "CDEF:ptb=ptb_s,30,*") == 0;
+	assert_int_equal(def, 1);
+	graph_argv_free(&a);
+	rq.traffic = NULL;
+	assert_int_equal(graph_args(&rq, &a), -1);
+	graph_argv_free(&a);
+	/* When graphs come due. */
+	assert_int_equal(graph_refresh_s(GRAPH_AVAIL, PERIOD_DAY, 0), 900);
+	assert_int_equal(graph_refresh_s(GRAPH_LATENCY, PERIOD_DAY, 1), 3600);
+	assert_int_equal(graph_refresh_s(GRAPH_PROBE, PERIOD_DAY, 0), 3600);
+	assert_int_equal(graph_refresh_s(GRAPH_AVAIL, PERIOD_HOUR, 0), 0);
+	assert_int_equal(graph_refresh_s(GRAPH_SUMMARY, PERIOD_DAY, 0), 0);
+	assert_int_equal(graph_refresh_s(GRAPH_SUMMARY, PERIOD_WEEK, 1), 1008);
+	assert_true(graph_refresh_s(GRAPH_AVAIL, PERIOD_WEEK, 0) >=
+	    graph_period_s(PERIOD_WEEK) / GRAPH_WIDTH);
+	assert_true(graph_fresh(1000, 1500, 900, 0));
+	assert_false(graph_fresh(1000, 1900, 900, 0));
+	assert_false(graph_fresh(1000, 1500, 900, 400)); /* its slot ended */
+	assert_false(graph_fresh(2000, 1000, 900, 0));	 /* from the future */
+	assert_false(graph_fresh(1000, 1000, 0, 0));	 /* every publish */
+	assert_true(graph_fresh(1000, 1000, 900, 12345));
+	{
+		/* Drawn together, due in equal shares: a third of them at
+		 * each publish 300 s apart, each once per 900 s. */
+		int due[7] = {0};
+
+		for (uint64_t o = 0; o < 900; o++) {
+			int64_t mtime = 0;
+
+			for (int k = 1; k <= 6; k++)
+				if (!graph_fresh(mtime, k * 300, 900, o)) {
+					due[k]++;
+					mtime = k * 300;
+				}
+		}
+		for (int k = 1; k <= 6; k++)
+			assert_int_equal(due[k], 300);
+	}
+	assert_int_not_equal(graph_offset("g/a/avail-day.png"),
+	    graph_offset("g/a/avail-day.svg"));
+}
+
+/* The signature file: written, read back; damaged lines skipped. */
+static void
+test_drawn(void **state)
+{
+	char	      dir[] = "/tmp/v6w-test-drawn.XXXXXX", path[PATH_MAX];
+	const char   *slugs[] = {"a", "~3Cb~3E"};
+	uint64_t      sigs[] = {0x0123456789abcdefULL, 42}, v = 0;
+	struct drawn *d;
+	char	      err[256];
+	FILE	     *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/drawn", dir);
+	d = drawn_load(path); /* missing: empty */
+	assert_int_equal(drawn_get(d, "a", &v), 0);
+	drawn_free(d);
+	assert_int_equal(drawn_save(path, slugs, sigs, 2, err, sizeof(err)), 0);
+	d = drawn_load(path);
+	assert_int_equal(drawn_get(d, "a", &v), 1);
+	assert_true(v == sigs[0]);
+	assert_int_equal(drawn_get(d, "~3Cb~3E", &v), 1);
+	assert_true(v == 42);
+	assert_int_equal(drawn_get(d, "b", &v), 0);
+	drawn_free(d);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("v6watch drawn 1\n0000000000000001 ok\nzz00000000000001 badhex\n"
+	      "0000000000000002 two words\n0000000000000003\n"
+	      "0000000000000004 cut",
+	    f);
+	fclose(f);
+	d = drawn_load(path);
+	assert_int_equal(drawn_get(d, "ok", &v), 1);
+	assert_int_equal(drawn_get(d, "badhex", &v), 0);
+	assert_int_equal(drawn_get(d, "two words", &v), 0);
+	assert_int_equal(drawn_get(d, "cut", &v), 0);
+	drawn_free(d);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("not ours\n0000000000000001 ok\n", f);
+	fclose(f);
+	d = drawn_load(path);
+	assert_int_equal(drawn_get(d, "ok", &v), 0);
+	drawn_free(d);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* A ledger with records of target name for both families. */
@@ -272,6 +383,13 @@ note(struct ledger *lg, const char *name, const char *group, enum outcome o6,
 		r.score = score;
 		series_note(s, &r, (int64_t)ts, &lg->sc);
 	}
+}
+
+static int
+have_none(const char *rel, void *arg)
+{
+	(void)arg;
+	return strstr(rel, ".png") != NULL && strstr(rel, "probe-") == NULL;
 }
 
 static void
@@ -330,6 +448,29 @@ test_site_model(void **state)
 			assert_int_equal(t->nprobes, 2);
 			assert_string_equal(t->problem, "");
 		}
+		/* An hour graph for a new partial outage, not for a target
+		 * up, nor for one down with no change in the hour. */
+		assert_int_equal(site_lively(t, 1764480100),
+		    strcmp(t->name, "split") == 0);
+		assert_false(site_lively(t, 1764480000 + 7200));
+	}
+	{
+		/* Signatures: the same states, the same signature. */
+		struct site *again = site_build(lg, 2, NULL, 1764480200);
+		uint64_t     good = 0, good2 = 0, noaaaa = 0;
+
+		site_finish(again);
+		for (size_t i = 0; i < si->n; i++) {
+			if (strcmp(si->targets[i]->name, "good") == 0)
+				good = site_graph_sig(si->targets[i]);
+			if (strcmp(si->targets[i]->name, "noaaaa") == 0)
+				noaaaa = site_graph_sig(si->targets[i]);
+			if (strcmp(again->targets[i]->name, "good") == 0)
+				good2 = site_graph_sig(again->targets[i]);
+		}
+		assert_true(good == good2);
+		assert_true(good != noaaaa);
+		site_free(again);
 	}
 	report_build(si, &r);
 	assert_int_equal(r.targets, 6);
@@ -342,7 +483,8 @@ test_site_model(void **state)
 	assert_int_equal(r.scores[1], 1); /* 20 */
 	assert_int_equal(r.ngroups, 3);
 	{
-		struct page_ctx ctx = {"<c>", 1764480100, 1};
+		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL};
+		struct page_ctx none = {"<c>", 1764480100, 1, have_none, NULL};
 		struct html	h;
 		cJSON	       *j = report_json(&r, si, &ctx);
 		char	       *text = cJSON_PrintUnformatted(j);
@@ -368,6 +510,16 @@ test_site_model(void **state)
 			page_target(&h, si->targets[i], &ctx);
 			assert_false(h.overflow);
 			assert_null(strstr(h.buf, "<script"));
+			if (si->targets[i]->nprobes > 1)
+				assert_non_null(strstr(h.buf, "Also: "));
+			assert_non_null(strstr(h.buf, "-day.svg\">SVG</a>"));
+			html_free(&h);
+			/* Graphs only linked to, not drawn yet: no link. */
+			html_init(&h);
+			page_target(&h, si->targets[i], &none);
+			assert_null(strstr(h.buf, "-day.svg"));
+			assert_null(strstr(h.buf, "Also: "));
+			assert_non_null(strstr(h.buf, "-day.png"));
 			html_free(&h);
 		}
 	}
@@ -477,10 +629,21 @@ test_publish_run(void **state)
 			    1 + k * 2 + f, k == 2 && !f ? "timeout" : "ok",
 			    k == 2 && !f ? "false" : "true",
 			    k == 2 && !f ? 60 : 100);
+	/* Passive capture of two interfaces, one with a hostile name. */
+	for (int k = 0; k < 2; k++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n,
+		    ",{\"kind\":\"traffic\",\"probe\":\"p1\",\"ts\":%.0f,"
+		    "\"seq\":%d,\"iface\":\"%s\",\"interval_s\":60,"
+		    "\"packets\":{\"ipv6\":100,\"ipv4\":50,\"other\":1},"
+		    "\"bytes\":{\"ipv6\":60000,\"ipv4\":30000,\"other\":"
+		    "100},\"icmpv6\":{\"packet_too_big\":2,"
+		    "\"dest_unreachable\":1},\"drops\":0}",
+		    now - 60, 20 + k, k ? "<i>if</i>" : "eth0");
 	snprintf(body + n, sizeof(body) - n, "]}");
 	assert_int_equal(ingest_post(co->store, collector_ledger(co, "p1"),
 			     body, strlen(body), now, &answer),
 	    200);
+	assert_non_null(strstr(answer, "\"accepted\":10"));
 	cJSON_free(answer);
 
 	assert_int_equal(publish_child(co, now, &st), 0);
@@ -513,10 +676,55 @@ test_publish_run(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	snprintf(path, sizeof(path), "%s/data/summary.rrd", dir);
 	assert_int_equal(stat(path, &sb), 0);
-	/* Two seconds later: only the last hour and day are drawn again. */
-	assert_int_equal(publish_child(co, (double)time(NULL) + 2, &st), 0);
-	assert_int_equal(st.graphs, 3 * 2 + 2); /* 2 targets, summary */
-	assert_true(st.graphs_fresh > 10);
+	/* Traffic: its page, linked from the index, and its graphs. */
+	snprintf(path, sizeof(path), "%s/site/traffic.html", dir);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	assert_null(strstr(text, "<i>if"));
+	assert_non_null(strstr(text, "&lt;i&gt;if&lt;/i&gt;"));
+	assert_non_null(strstr(text, "66.66 %"));  /* IPv6 share */
+	assert_non_null(strstr(text, "1.0 kB/s")); /* 60000 B / 60 s */
+	assert_non_null(strstr(text, "traffic/p1/eth0/share-day.png"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/site/index.html", dir);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	assert_non_null(strstr(text, "href=\"traffic.html\""));
+	free(text);
+	for (int k = GRAPH_SHARE; k <= GRAPH_ICMP; k++)
+		for (int svg = 0; svg < 2; svg++) {
+			char rel[256];
+
+			assert_int_equal(page_graph_path(rel, sizeof(rel),
+					     "~3Ci~3Eif~3C~2Fi~3E", k, "p1",
+					     PERIOD_YEAR, svg),
+			    0);
+			snprintf(path, sizeof(path), "%s/site/%s", dir, rel);
+			assert_int_equal(stat(path, &sb), 0);
+			assert_true(sb.st_size > 1000);
+		}
+	snprintf(path, sizeof(path), "%s/data/state/drawn", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	/* Again: the last hour of the target that is down, the summary's
+	 * day; every other graph waits its turn. */
+	assert_int_equal(publish_child(co, now, &st), 0);
+	assert_int_equal(st.graphs, 1 + 2);
+	assert_true(st.graphs_fresh > 30);
+	/* t is up again over IPv6: its day is drawn again at once. */
+	snprintf(body, sizeof(body),
+	    "{\"probe\":\"p1\",\"results\":[{\"probe\":\"p1\","
+	    "\"target\":\"t\",\"url\":\"https://a.example/\",\"family\":"
+	    "\"ipv6\",\"ts\":%.0f,\"seq\":30,\"outcome\":\"ok\"}]}",
+	    now - 10);
+	assert_int_equal(ingest_post(co->store, collector_ledger(co, "p1"),
+			     body, strlen(body), now, &answer),
+	    200);
+	cJSON_free(answer);
+	assert_int_equal(publish_child(co, now, &st), 0);
+	assert_int_equal(st.graphs, 1 + 4 + 2); /* hour, day PNG and SVG */
+	assert_int_equal(publish_child(co, now, &st), 0);
+	assert_int_equal(st.graphs, 1 + 2);
+	/* A day later everything has come due. */
+	assert_int_equal(publish_child(co, now + 86400, &st), 0);
+	assert_true(st.graphs >= 30);
 	/* The web root finds pages and nothing outside. */
 	{
 		int	    fd;
@@ -558,6 +766,7 @@ main(void)
 	    cmocka_unit_test(test_avail),
 	    cmocka_unit_test(test_webroot_urls),
 	    cmocka_unit_test(test_graph_args),
+	    cmocka_unit_test(test_drawn),
 	    cmocka_unit_test(test_site_model),
 	    cmocka_unit_test(test_publish_run),
 	};
