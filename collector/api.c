@@ -6,18 +6,19 @@
  * thread.
  *
  * POST bodies: the probe is authenticated and the size checked from the
- * headers, before any byte of the body is read. A body without a length
- * (chunked) is buffered up to API_BODY_MAX. Past that, libmicrohttpd
- * 0.9.75 refuses a reply: MHD_queue_response() returns MHD_NO while the
- * body is being received (the states it accepts are "headers processed"
- * and "full request received"), also on a suspended connection, and an
- * access handler that stops consuming the body hangs the connection until
- * its timeout (or gets MHD's own 500 with an internal thread). So the
- * rest of the body is read and dropped, and the 413 is queued once the
- * request is complete, over TLS as over plain HTTP. A body that goes on
- * past API_DISCARD_MAX ends the connection: over plain HTTP a fixed 413
- * is written to the socket first; over TLS the socket belongs to MHD's
- * TLS session, so it is only closed.
+ * headers, before any byte of the body is read; a body too large by its
+ * Content-Length gets its 413 at once (MHD drops the rest and closes). A
+ * body without a length (chunked) is buffered up to API_BODY_MAX. Past
+ * that, libmicrohttpd 0.9.75 takes no reply until the request is
+ * complete: MHD_queue_response() returns MHD_NO from an upload call (its
+ * header says so), and also while the connection is suspended; a handler
+ * that stops consuming the body leaves the connection waiting (MHD warns
+ * it "may result in hung connection"; with its own thread it answers
+ * 500). So the rest of the body is read and dropped, and the 413 queued
+ * when the request is complete, over TLS as over plain HTTP. A body going
+ * on past API_DISCARD_MAX ends the connection: over plain HTTP a fixed 413
+ * is written to the socket first; over TLS the socket carries MHD's TLS
+ * session, so it is only closed.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -49,7 +49,7 @@
  * not exist yet, drawn per publish at most: the first publish of a large
  * site draws what its pages show, the links follow over the next ones.
  */
-#define PUBLISH_DEFER_MAX 1500
+#define PUBLISH_DEFER_MAX 1000
 /* Graph files of one target: its probes' files, in one block. */
 #define SRC_PATH_MAX 4096
 
