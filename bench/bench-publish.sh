@@ -16,8 +16,8 @@
 # its records carry that time.
 #
 # The RRD files are hard links to two templates filled with rrdtool
-# (14 GB of copies otherwise); the templates hold data up to two hours
-# ahead, so that the records posted feed the ledgers and the alert state
+# (14 GB of copies otherwise); the templates hold data up to an hour past
+# the last round, so that the records posted feed the ledgers and the alert state
 # (states, readiness, changes: what the publish decides from) without
 # writing to the shared files (a record not newer than its file's last
 # update is noted, not stored). Alerts decide on each record
@@ -75,11 +75,11 @@ EOC
 sed 's/publish_interval = [0-9]*/publish_interval = 0/' "$work/c.conf" >"$work/d.conf"
 
 now=$(date +%s)
-# Templates: 31 days and 2 hours ahead; IPv6 with an outage a day, IPv4
-# always up.
-python3 - "$work" "$now" "$STEP" <<'PY'
+# Templates: 31 days, and ahead past the last round; IPv6 with an outage a
+# day, IPv4 always up.
+python3 - "$work" "$now" "$STEP" $((ROUNDS * INTERVAL + 3600)) <<'PY'
 import random, subprocess, sys
-work, now, step = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, now, step, ahead = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 start = now - 31 * 86400
 hb = 3 * step
 ds = ["DS:%s:GAUGE:%d:%s:%s" % (n, hb, lo, hi) for n, lo, hi in
@@ -96,7 +96,7 @@ for fam in ("ipv6", "ipv4"):
     subprocess.run(["rrdtool", "create", path, "--step", str(step), "--start",
                     str(start - 1)] + ds + rra, check=True)
     vals = []
-    for t in range(start, now + 7200, step):
+    for t in range(start, now + ahead, step):
         down = fam == "ipv6" and (t // 60) % 1440 < 20
         base = 20 if fam == "ipv6" else 18
         if down:
