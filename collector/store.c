@@ -2,7 +2,9 @@
  * store: RRD file names, definitions (data sources and archives), and the
  * create / last / update calls through librrd or the rrdcached client.
  *
- * Data sources are GAUGEs with a heartbeat of three steps. Checks: up (0/1),
+ * Data sources are GAUGEs with a heartbeat of three steps, and at least
+ * 20 minutes for checks (a target may be checked every 5 or 15 minutes
+ * while the step follows the probes' default interval). Checks: up (0/1),
  * the phase times in ms, cert_days. Traffic: per-second rates (count of the
  * interval / interval_s) of packets and bytes per family, ICMPv6 Packet Too
  * Big, Destination Unreachable and kernel drops -- rates keep averages
@@ -28,6 +30,8 @@
 #include "util.h"
 
 #define STORE_HEARTBEAT_STEPS 3
+/* Least heartbeat of check files: the longest target interval stored. */
+#define STORE_CHECK_HEARTBEAT_S 1200
 /* Least heartbeat of traffic files: the longest capture interval stored. */
 #define STORE_TRAFFIC_HEARTBEAT_S 3600
 #define STORE_ARGS_MAX		  32
@@ -107,6 +111,8 @@ store_build_args(struct store *st, enum store_kind kind)
 
 	if (kind == STORE_TRAFFIC && hb < STORE_TRAFFIC_HEARTBEAT_S)
 		hb = STORE_TRAFFIC_HEARTBEAT_S;
+	if (kind == STORE_CHECK && hb < STORE_CHECK_HEARTBEAT_S)
+		hb = STORE_CHECK_HEARTBEAT_S;
 	for (size_t i = 0; i < nds; i++)
 		st->args[kind][n++] = store_strf("DS:%s:GAUGE:%d:%s:%s",
 		    ds[i].name, hb, ds[i].min, ds[i].max);

@@ -14,7 +14,6 @@ V6TOP=${V6TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T_NAME=$(basename "$0" .sh)
 T_DIR=$(mktemp -d "/tmp/v6w-$T_NAME.XXXXXX")
 T_PIDS=()
-T_NETNS=()
 T_FAILS=0
 
 ok() { echo "ok - $T_NAME: $*"; }
@@ -94,11 +93,12 @@ wait_until() {
 	return 1
 }
 
-# netns_new SHORT: a namespace named v6w<pid><SHORT>, with lo up.
+# netns_new SHORT: a namespace named v6w<pid>-<SHORT>, with lo up; prints
+# its name. (Called as ns=$(netns_new x), it runs in a subshell: cleanup
+# finds the namespaces by this shell's pid in their names.)
 netns_new() {
-	local ns="v6w$$$1"
+	local ns="v6w$$-$1"
 	ip netns add "$ns" || return 1
-	T_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
@@ -113,7 +113,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${T_NETNS[@]}"; do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^v6w$$-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 		rm -rf "/etc/netns/$ns"

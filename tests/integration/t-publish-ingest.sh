@@ -12,7 +12,6 @@ needs_root
 
 chmod 755 "$T_DIR"
 ns=$(netns_new pin) || { not_ok "network namespace"; finish; }
-T_NETNS+=("$ns") # netns_new ran in a subshell: deleted on exit all the same
 echo "tok-p1-$RANDOM$RANDOM" >"$T_DIR/p1.token"
 chmod 644 "$T_DIR/p1.token"
 cat >"$T_DIR/c.conf" <<EOF

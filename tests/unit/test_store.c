@@ -4,6 +4,7 @@
  * the real librrd in a temporary folder.
  */
 #include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,6 +233,54 @@ test_rrd_files(void **state)
 	store_free(st);
 }
 
+/* A target checked every 5 minutes while the step is a minute: the
+ * values land in the file (the heartbeat of check files is 20 minutes). */
+static void
+test_slow_target(void **state)
+{
+	struct store *st = store_new(tmpdir, 60, NULL);
+	char	      p[PATH_MAX], err[512];
+	time_t	      start = 1764480000 - 60, end = 1764480000 + 1200;
+	unsigned long step = 60, nds = 0;
+	char	    **names = NULL;
+	rrd_value_t  *data = NULL;
+	int	      known = 0, up = 0;
+
+	(void)state;
+	assert_int_equal(store_path(st, "p1", "slow", STORE_CHECK, FAMILY_IPV6,
+			     p, sizeof(p)),
+	    0);
+	assert_int_equal(store_create(st, p, STORE_CHECK, 1764479999, err,
+			     sizeof(err)),
+	    0);
+	for (int i = 0; i <= 4; i++) {
+		char v[64];
+
+		snprintf(v, sizeof(v), "%d:1:1:1:1:1:2:90",
+		    1764480000 + 300 * i);
+		assert_int_equal(store_update(st, p, v, err, sizeof(err)), 0);
+	}
+	assert_int_equal(rrd_fetch_r(p, "AVERAGE", &start, &end, &step, &nds,
+			     &names, &data),
+	    0);
+	for (time_t t = start; t < end; t += (time_t)step) {
+		rrd_value_t u = data[(t - start) / (time_t)step * nds];
+
+		if (!isnan(u)) {
+			known++;
+			up += u == 1.0;
+		}
+	}
+	/* every minute from the first update on is known and up */
+	assert_true(known >= 19);
+	assert_int_equal(up, known);
+	for (unsigned long i = 0; i < nds; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+	store_free(st);
+}
+
 static void
 test_rrdcached_down(void **state)
 {
@@ -259,6 +308,7 @@ main(void)
 	    cmocka_unit_test(test_path),
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_rrd_files),
+	    cmocka_unit_test(test_slow_target),
 	    cmocka_unit_test(test_rrdcached_down),
 	};
 
