@@ -67,7 +67,7 @@ check_usage(FILE *f)
 	    "  --json            one JSON document: {\"targets\":[...]}\n"
 	    "  --nagios          one Nagios/Icinga plugin line with perfdata\n"
 	    "  -4, -6            check only IPv4 / only IPv6 (with -4, ready means\n"
-"                    that IPv4 works)\n"
+	    "                    that IPv4 works)\n"
 	    "  --timeout S       deadline of each phase, seconds (default 10)\n"
 	    "  --cacert FILE     trust these CAs (default %s)\n"
 	    "  --large-path P    also fetch P (e.g. /static/app.js) to catch path-MTU\n"
