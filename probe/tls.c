@@ -223,7 +223,10 @@ tls_ctx_new(X509_STORE *store, char *err, size_t errlen)
 	if (store != NULL)
 		SSL_CTX_set1_cert_store(ctx, store);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_cb);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* buffers only while a record is in flight: 33 KiB less per idle
+	 * connection */
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	/* whole records per read(): fewer system calls */
 	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx,

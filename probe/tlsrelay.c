@@ -45,6 +45,9 @@ relay_close(struct tlsrelay *r)
 	if (r->lfd != -1)
 		close(r->lfd);
 	r->tfd = r->pfd = r->lfd = -1;
+	free(r->up); /* down shares the allocation */
+	r->up = r->down = NULL;
+	r->uplen = r->downlen = 0;
 	r->state = TLSRELAY_CLOSED;
 }
 
@@ -82,7 +85,7 @@ relay_watch(struct tlsrelay *r)
 	} else if (r->state == TLSRELAY_PUMP && r->pfd != -1) {
 		tev = (r->tls_want_rd ? EV_READ : 0) |
 		    (r->tls_want_wr ? EV_WRITE : 0);
-		if (!r->up_eof && r->uplen < sizeof(r->up))
+		if (!r->up_eof && r->uplen < TLSRELAY_UP)
 			pev |= EV_READ;
 		if (r->downlen > 0)
 			pev |= EV_WRITE;
@@ -109,6 +112,8 @@ relay_accept_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 	close(r->lfd);
 	r->lfd = -1;
 	r->pfd = fd;
+	r->up = xmalloc(TLSRELAY_UP + TLSRELAY_DOWN);
+	r->down = r->up + TLSRELAY_UP;
 	ev_io_init(&r->pio, fd, relay_io_cb, r);
 	r->tls_want_rd = 1;
 	relay_pump(r);
@@ -183,9 +188,9 @@ relay_step(struct tlsrelay *r)
 
 	r->tls_want_rd = r->tls_want_wr = 0;
 	/* libcurl -> our buffer */
-	if (!r->up_eof && r->uplen < sizeof(r->up)) {
+	if (!r->up_eof && r->uplen < TLSRELAY_UP) {
 		ssize_t n =
-		    read(r->pfd, r->up + r->uplen, sizeof(r->up) - r->uplen);
+		    read(r->pfd, r->up + r->uplen, TLSRELAY_UP - r->uplen);
 
 		if (n > 0) {
 			r->uplen += (size_t)n;
@@ -218,10 +223,10 @@ relay_step(struct tlsrelay *r)
 		}
 	}
 	/* TLS -> our buffer */
-	if (!r->down_eof && r->downlen < sizeof(r->down)) {
+	if (!r->down_eof && r->downlen < TLSRELAY_DOWN) {
 		ERR_clear_error();
 		rc = SSL_read(r->ssl, r->down + r->downlen,
-		    (int)(sizeof(r->down) - r->downlen));
+		    (int)(TLSRELAY_DOWN - r->downlen));
 		if (rc > 0) {
 			r->downlen += (size_t)rc;
 			moved = 1;

@@ -20,7 +20,10 @@
 #include "ev.h"
 #include "tls.h"
 
-#define TLSRELAY_BUF 16384
+/* Plaintext buffers, allocated only while bytes flow: a request is small,
+ * a TLS record carries at most 16 KiB. */
+#define TLSRELAY_UP   4096
+#define TLSRELAY_DOWN 16384
 
 struct tlsrelay;
 /* The handshake ended: ok (then take the plaintext end) or not. */
@@ -52,9 +55,9 @@ struct tlsrelay {
 	int		    sys_err;  /* errno of a failure */
 	char		    why[200]; /* OpenSSL's words for a failure */
 	int		    tls_want_rd, tls_want_wr;
-	unsigned char	    up[TLSRELAY_BUF]; /* libcurl -> TLS */
+	unsigned char	   *up; /* libcurl -> TLS, TLSRELAY_UP */
 	size_t		    uplen;
-	unsigned char	    down[TLSRELAY_BUF]; /* TLS -> libcurl */
+	unsigned char	   *down; /* TLS -> libcurl, TLSRELAY_DOWN */
 	size_t		    downlen;
 	int		    up_eof, down_eof;
 	tlsrelay_cb	    cb;
