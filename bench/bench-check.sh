@@ -25,7 +25,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 need=""
 command -v prometheus-blackbox-exporter >/dev/null || need+=" prometheus-blackbox-exporter"
-[ -x /usr/lib/nagios/plugins/check_curl ] || need+=" monitoring-plugins-standard"
+# check_curl needs liburiparser1, which the package only recommends
+ldd /usr/lib/nagios/plugins/check_curl 2>/dev/null | grep -q 'not found' ||
+	[ ! -x /usr/lib/nagios/plugins/check_curl ] &&
+	need+=" monitoring-plugins-standard liburiparser1"
+[ -x /usr/bin/time ] || need+=" time"
 if [ -n "$need" ]; then
 	echo "bench-check: installing$need"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null ||
@@ -69,18 +73,21 @@ for i in $(seq 1 "$N"); do echo "https://[::1]:8443/?n=$i"; done >"$d/urls.txt"
 { for i in $(seq 1 "$N"); do echo "url = \"https://[::1]:8443/?n=$i\""; echo 'output = "/dev/null"'; done; } >"$d/curl.cfg"
 
 # measure LABEL CMD...: wall seconds, CPU µs per check, peak RSS (MiB) of
-# CMD and everything it waited for. Appends a row to $d/rows.
+# CMD and everything it waited for. Appends a row to $d/rows. GNU time
+# reports the peak: a child forked from python would carry python's own
+# 13 MiB as its high-water mark through exec.
 measure() {
 	local label=$1; shift
-	python3 - "$label" "$N" "$@" >>"$d/rows" <<'PY'
+	python3 - "$label" "$N" "$d/rss" /usr/bin/time -f %M -o "$d/rss" "$@" >>"$d/rows" <<'PY'
 import resource, subprocess, sys, time
-label, n, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+label, n, rssf, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 t = time.monotonic()
 rc = subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 wall = time.monotonic() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = (ru.ru_utime + ru.ru_stime) * 1e6 / n
-print("%s|%.2f|%.0f|%.0f|%.1f|%d" % (label, wall, n / wall, cpu, ru.ru_maxrss / 1024, rc))
+rss = int(open(rssf).read().split()[-1])
+print("%s|%.2f|%.0f|%.0f|%.1f|%d" % (label, wall, n / wall, cpu, rss / 1024, rc))
 PY
 }
 
@@ -134,17 +141,21 @@ run_all() {
 	local ca=$1 x="ip netns exec $ns"
 	: >"$d/rows"
 	# the floor: full handshakes plus GET /, one at a time
-	ip netns exec "$ns" python3 - "$ca" >>"$d/rows" <<'PY'
+	ip netns exec "$ns" python3 - "$ca" "$d/rss" >>"$d/rows" <<'PY'
 import re, resource, subprocess, sys
-p = subprocess.run(["openssl", "s_time", "-connect", "[::1]:8443", "-new", "-time", "10",
+p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", sys.argv[2],
+                    "openssl", "s_time", "-connect", "[::1]:8443", "-new", "-time", "10",
                     "-www", "/", "-CAfile", sys.argv[1]], capture_output=True, text=True)
 m = re.search(r"(\d+) connections in ([\d.]+)s", p.stdout)
 n, secs = int(m.group(1)), float(m.group(2))
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss = int(open(sys.argv[2]).read().split()[-1])
 print("floor: openssl s_time -new c=1|%.2f|%.0f|%.0f|%.1f|0" % (secs, n / secs,
-      (ru.ru_utime + ru.ru_stime) * 1e6 / n, ru.ru_maxrss / 1024))
+      (ru.ru_utime + ru.ru_stime) * 1e6 / n, rss / 1024))
 PY
-	steady "$ca"
+	# the daemon at about the rates blackbox_exporter reaches at c=1 and c=50
+	steady "$ca" 1 "${STEADY_N1:-1000}"
+	steady "$ca" 50 "${STEADY_N50:-5000}"
 	for c in 1 50; do
 		measure "v6probe check c=$c" $x "$V6PROBE" check -6 --no-ns --json \
 			--concurrency "$c" --cacert "$ca" -f "$d/urls.txt"
@@ -162,7 +173,7 @@ PY
 # connection each, TLS sessions resumed (a full handshake at most hourly).
 # CPU of rounds 2..R over the HTTPS checks made in them.
 steady() {
-	local ca=$1 n=${STEADY_N:-1000} ivl=${STEADY_INTERVAL:-5} rounds=4
+	local ca=$1 pair=$2 n=$3 ivl=${STEADY_INTERVAL:-5} rounds=4
 	echo tok >"$d/token"
 	chmod 644 "$d/token"
 	{
@@ -198,7 +209,7 @@ n, ivl = $n, $ivl
 secs = $t1 - $t0
 cpu = ($c1 - $c0) / $hz
 checks = n * secs / ivl
-print('v6probe run, steady state (resumed) c=50|%.2f|%.0f|%.0f|%.1f|0' % (secs, checks / secs, cpu * 1e6 / checks, $rss / 1024))" >>"$d/rows"
+print('v6probe run, steady state (resumed) %d/s ~c=$pair|%.2f|%.0f|%.0f|%.1f|0' % (n / ivl, secs, checks / secs, cpu * 1e6 / checks, $rss / 1024))" >>"$d/rows"
 }
 
 report() {
@@ -216,11 +227,12 @@ for r in rows:
           float(r[3]) / floor, r[4], "yes" if r[5] == "0" else "FAILED"))
 cpu = {r[0]: float(r[3]) for r in rows}
 rss = {r[0]: float(r[4]) for r in rows}
-st = next((v for k, v in cpu.items() if k.startswith("v6probe run")), None)
 print()
 for c in ("1", "50"):
     full = cpu.get("v6probe check c=" + c)
     bbx = cpu.get("blackbox_exporter c=" + c)
+    st = next((v for k, v in cpu.items()
+               if k.startswith("v6probe run") and k.endswith("~c=" + c)), None)
     if full and bbx:
         print("- c=%s: v6probe %.2fx the floor with a full handshake per check;"
               " peak RSS %.1f MiB vs blackbox_exporter's %.1f MiB%s" % (c,
@@ -268,11 +280,15 @@ PY
 	echo "TLS 1.3, session cache and tickets off), a fresh TCP connection and a full TLS"
 	echo "handshake each. CPU is the client's (user + system), all processes it"
 	echo "waited for included; for blackbox_exporter only the exporter's own."
-	echo "The floor is openssl s_time -new -www / for 10 s. The steady-state row is"
-	echo "\`v6probe run\` with ${STEADY_N:-1000} targets every ${STEADY_INTERVAL:-5} s (a fresh TCP connection"
-	echo "each, TLS sessions resumed, results spooled and posted to a stub"
-	echo "collector), measured over rounds 2-4; its IPv4 legs (no_address for an"
-	echo "IPv6 literal) are not counted as checks but their CPU is included."
+	echo "Peak RSS is GNU time's maximum resident set (VmHWM for blackbox_exporter):"
+	echo "it counts the shared libraries' pages a process has touched, about 10 MiB of"
+	echo "them for anything linked with Debian's libcurl (45 libraries)."
+	echo "The floor is openssl s_time -new -www / for 10 s. The steady-state rows are"
+	echo "\`v6probe run\` with ${STEADY_N1:-1000} and ${STEADY_N50:-5000} targets every ${STEADY_INTERVAL:-5} s, about the rates"
+	echo "blackbox_exporter reached at c=1 and c=50 (a fresh TCP connection each, TLS"
+	echo "sessions resumed, results spooled and posted to a stub collector), measured"
+	echo "over rounds 2-4; their IPv4 legs (no_address for an IPv6 literal) are not"
+	echo "counted as checks but their CPU is included."
 } >"$out"
 run_all "$d/ca.pem"
 report "One-certificate CA file" >>"$out"

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -547,6 +548,7 @@ sighup_cb(struct ev_loop *loop, struct ev_signal *s)
 		return;
 	}
 	schedule_new(p, 0);
+	malloc_trim(0);
 	log_info("reload: %zu targets, %zu canaries", p->conf->nloaded,
 	    p->conf->canaries.n);
 }
@@ -707,6 +709,8 @@ run_main(int argc, char **argv)
 	p.conf = NULL;
 	if (probe_apply(&p, c) == -1)
 		fatalx("%s: cannot start", p.conf_path);
+	/* libconfig's tree of 10,000 targets is gone: give its pages back */
+	malloc_trim(0);
 	/* Open what needs root, then drop it. */
 	ev_timer_init(&p.cap_timer, capture_cb, &p);
 	if (c->capture_enabled && !p.once) {
