@@ -22,6 +22,8 @@ PKGS      := libcurl libcares libpcap librrd libcjson libmicrohttpd libconfig \
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || \
+                 printf '%s ' $$p; done)
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
@@ -70,13 +72,13 @@ TOOL_SRC      := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS     := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 
 .PHONY: all test check memcheck lint demo bench fuzz install clean deps \
-        tools integration
+        tools integration pkgcheck
 .DEFAULT_GOAL := all
 .SECONDARY:
 
 all: $(BIN_PROBE) $(BIN_COLL)
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -111,6 +113,15 @@ $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_COMMON)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 tools: $(TOOL_BINS)
+
+# Say which libraries are missing instead of failing on a header.
+pkgcheck:
+ifneq ($(strip $(PKG_MISSING)),)
+	@echo "make: pkg-config cannot find: $(strip $(PKG_MISSING))" >&2
+	@echo "make: install the development packages with 'contrib/install-deps.sh'" \
+	    "(as root), or run 'make test' or 'make demo', which do" >&2
+	@exit 1
+endif
 
 # Packages: installed only when something is missing.
 deps:
