@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -288,6 +289,35 @@ done:
 	return rc;
 }
 
+/* Graphs are drawn in a child that leaves with _exit(), as the daemon's
+ * publisher does: librrd 1.7's rrd_graph_v keeps some of what it
+ * allocates (legend keys) and fontconfig its caches, for the life of the
+ * process. 0 when the publish succeeded, else 1. */
+static int
+publish_in_child(struct collector *co)
+{
+	pid_t pid;
+	int   status;
+
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		log_warn("publish: fork");
+		return 1;
+	}
+	if (pid == 0)
+		_exit(publish_run(co, now_wall(), 1, NULL) == 0 ? 0 : 1);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			log_warn("publish: waitpid");
+			return 1;
+		}
+	if (WIFSIGNALED(status)) {
+		log_warnx("publish: killed by signal %d", WTERMSIG(status));
+		return 1;
+	}
+	return WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 /* `publish`: one publish now, as the configured user; 0 or 1. */
 static int
 run_publish(const char *path)
@@ -315,8 +345,8 @@ run_publish(const char *path)
 	co = collector_new(path, cc, NULL);
 	if (collector_open(co, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
-	else if (publish_run(co, now_wall(), 1, NULL) == 0)
-		rc = 0;
+	else
+		rc = publish_in_child(co);
 	collector_free(co);
 	return rc;
 }
