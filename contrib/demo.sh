@@ -146,13 +146,18 @@ try:
     for line in open(sys.argv[2]):
         req = json.loads(line)
         b = json.loads(req["body"])
-        events.append((b.get("event"), b.get("target"), b.get("family"),
-                       b.get("state"), "ok" if req.get("sig_ok") else "BAD"))
+        what = b.get("state")
+        if what is None and "ready" in b:
+            what = "ready" if b["ready"] else "not ready"
+        if what is None and "days_left" in b:
+            what = "%s days left" % b["days_left"]
+        events.append((b.get("event"), b.get("target", "-"), b.get("family", ""),
+                       what or "", "ok" if req.get("sig_ok") else "BAD"))
 except (OSError, ValueError):
     pass
 print("  webhook events received: %d" % len(events))
 for e in events:
-    print("    %s %s %s %s (signature %s)" % tuple(str(x) for x in e))
+    print("    " + " ".join(str(x) for x in e[:4] if x) + " (signature %s)" % e[4])
 EOF
 echo
 say "done in $(( $(date +%s) - started )) s; tearing the lab down"
