@@ -289,13 +289,17 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 		sizeof(pct)));
 	html_printf(h, ". Published %s. Worst first.</p>\n</header>\n<main>\n",
 	    html_time(ctx->now, t, sizeof(t)));
-	if (ctx->have_summary)
+	if (ctx->have_summary > 0)
 		html_raw(h,
 		    "<figure><img src=\"g/summary-day.png\" "
 		    "alt=\"Share of targets ready for IPv6, last 24 "
 		    "hours\"><figcaption>More in the <a "
 		    "href=\"report.html\">readiness report</a>."
 		    "</figcaption></figure>\n");
+	else if (ctx->have_summary == 0 && si->n > 0)
+		html_raw(h,
+		    "<p>The graph of the share ready for IPv6 appears here "
+		    "after an hour of publishing.</p>\n");
 	if (si->n == 0) {
 		html_raw(h,
 		    "<p>No measurements yet: no probe has sent "

@@ -575,10 +575,16 @@ pub_graphs(struct pub *pb, const struct site *si, char *paths,
 	}
 }
 
-/* The summary RRD and the report's trend: share ready per UTC day. */
+/* A summary graph says something once it holds an hour of the last day. */
+#define SUMMARY_SHOW_S 3600
+
+/* The summary RRD and the report's trend: share ready per UTC day.
+ * 1 when the graphs are worth showing, 0 while the site is younger than
+ * SUMMARY_SHOW_S of publishes, -1 on failure. */
 static int
 pub_summary(struct pub *pb, const struct site *si, struct report *r)
 {
+	int		      show = 0;
 	struct summary_counts c;
 	struct avail_rows     fr, cr, ft, ct;
 	char		      path[PATH_MAX], err[PATH_MAX + 256];
@@ -606,6 +612,10 @@ pub_summary(struct pub *pb, const struct site *si, struct report *r)
 	    avail_fetch(path, pb->daemon, "targets", pb->t - 31 * 86400, pb->t,
 		60 * step, &ct, err, sizeof(err)) == 0) {
 		int64_t day0 = (pb->t - 30 * 86400) / 86400 * 86400;
+		double	sum = 0, known = 0;
+
+		avail_add(&fr, NULL, pb->t - 86400, pb->t, &sum, &known);
+		show = known >= SUMMARY_SHOW_S;
 
 		for (int64_t d = day0;
 		     d <= pb->t && r->ntrend < REPORT_TREND_MAX; d += 86400) {
@@ -623,7 +633,7 @@ pub_summary(struct pub *pb, const struct site *si, struct report *r)
 	avail_rows_free(&cr);
 	avail_rows_free(&ft);
 	avail_rows_free(&ct);
-	return 0;
+	return show;
 }
 
 static void
@@ -797,10 +807,8 @@ publish_run(struct collector *co, double now, int wait,
 		pub_avail(pb, si->targets[i], paths, src);
 	site_finish(si);
 	report_build(si, &r);
-	if (pub_summary(pb, si, &r) == 0) {
-		have_summary = 1;
+	if ((have_summary = pub_summary(pb, si, &r)) >= 0)
 		pub_summary_graphs(pb);
-	}
 	t1 = now_mono_ms();
 	pb->st.ms_figures = t1 - t0;
 	if (pub_drawn_begin(pb, si) == 0) {

@@ -310,7 +310,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	html_raw(h, "</tbody></table>\n");
 
 	html_raw(h, "<h2>Trend</h2>\n");
-	if (ctx->have_summary)
+	if (ctx->have_summary > 0)
 		html_raw(h,
 		    "<figure><img src=\"g/summary-month.png\" alt=\""
 		    "Share of targets ready for IPv6, last 31 days\">"

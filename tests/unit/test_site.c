@@ -504,7 +504,21 @@ test_site_model(void **state)
 		assert_null(strstr(h.buf, "<script>alert"));
 		assert_non_null(strstr(h.buf, "&lt;script&gt;alert"));
 		assert_non_null(strstr(h.buf, "<script src=\"site.js\">"));
+		assert_non_null(strstr(h.buf, "g/summary-day.png"));
+		assert_null(strstr(h.buf, "after an hour of publishing"));
 		html_free(&h);
+		/* A young site: no empty summary graph, a word instead. */
+		ctx.have_summary = 0;
+		html_init(&h);
+		page_index(&h, si, &ctx);
+		assert_null(strstr(h.buf, "g/summary-day.png"));
+		assert_non_null(strstr(h.buf, "after an hour of publishing"));
+		html_free(&h);
+		html_init(&h);
+		report_html(&h, &r, si, &ctx);
+		assert_null(strstr(h.buf, "g/summary-month.png"));
+		html_free(&h);
+		ctx.have_summary = 1;
 		for (size_t i = 0; i < si->n; i++) {
 			html_init(&h);
 			page_target(&h, si->targets[i], &ctx);
