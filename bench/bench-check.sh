@@ -26,9 +26,10 @@ fi
 need=""
 command -v prometheus-blackbox-exporter >/dev/null || need+=" prometheus-blackbox-exporter"
 # check_curl needs liburiparser1, which the package only recommends
-ldd /usr/lib/nagios/plugins/check_curl 2>/dev/null | grep -q 'not found' ||
-	[ ! -x /usr/lib/nagios/plugins/check_curl ] &&
+check_curl=/usr/lib/nagios/plugins/check_curl
+if [ ! -x "$check_curl" ] || ldd "$check_curl" | grep -q 'not found'; then
 	need+=" monitoring-plugins-standard liburiparser1"
+fi
 [ -x /usr/bin/time ] || need+=" time"
 if [ -n "$need" ]; then
 	echo "bench-check: installing$need"
@@ -286,9 +287,10 @@ PY
 	echo "The floor is openssl s_time -new -www / for 10 s. The steady-state rows are"
 	echo "\`v6probe run\` with ${STEADY_N1:-1000} and ${STEADY_N50:-5000} targets every ${STEADY_INTERVAL:-5} s, about the rates"
 	echo "blackbox_exporter reached at c=1 and c=50 (a fresh TCP connection each, TLS"
-	echo "sessions resumed, results spooled and posted to a stub collector), measured"
-	echo "over rounds 2-4; their IPv4 legs (no_address for an IPv6 literal) are not"
-	echo "counted as checks but their CPU is included."
+	echo "sessions resumed, results spooled and posted to tests/tools/stubcollector.py,"
+	echo "which acknowledges every batch, so that only the probe's CPU is counted),"
+	echo "measured over rounds 2-4; their IPv4 legs (no_address for an IPv6 literal)"
+	echo "are not counted as checks but their CPU is included."
 } >"$out"
 run_all "$d/ca.pem"
 report "One-certificate CA file" >>"$out"

@@ -21,7 +21,7 @@ struct site_target;
 struct page_ctx {
 	const char *collector; /* its name */
 	double	    now;
-	int	    have_summary; /* 1 show the summary graphs, 0 too young */
+	int	    have_summary; /* 1 show them, 0 site too young, -1 none */
 	/* 1 when the graph at rel (page_graph_path) exists; NULL: all do.
 	 * A graph only linked to (an SVG, a per-probe graph beyond the day)
 	 * is linked once it exists. */

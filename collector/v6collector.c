@@ -290,9 +290,8 @@ done:
 }
 
 /* Graphs are drawn in a child that leaves with _exit(), as the daemon's
- * publisher does: librrd 1.7's rrd_graph_v keeps some of what it
- * allocates (legend keys) and fontconfig its caches, for the life of the
- * process. 0 when the publish succeeded, else 1. */
+ * publisher does: librrd 1.7's rrd_graph_v keeps strings it formats,
+ * and fontconfig and pango their caches, for the life of the process. 0 when the publish succeeded, else 1. */
 static int
 publish_in_child(struct collector *co)
 {
