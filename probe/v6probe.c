@@ -16,6 +16,21 @@
 
 #define EXIT_USAGE 3
 
+/*
+ * GnuTLS's load-time constructor (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h):
+ * Debian's libcurl pulls libgnutls in through librtmp, for rtmp:// URLs
+ * that v6probe never fetches (TLS is OpenSSL's, requests are http and
+ * https only). Skipping its initialisation saves 0.9 MiB of RSS and the
+ * p11-kit module loading in every process.
+ */
+int _gnutls_global_init_skip(void);
+
+int
+_gnutls_global_init_skip(void)
+{
+	return 1;
+}
+
 static void
 usage(FILE *f)
 {
