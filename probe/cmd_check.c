@@ -24,10 +24,9 @@
 #include "tls.h"
 #include "util.h"
 
-#define EXIT_USAGE     3
-#define TARGETS_MAX    100000
-#define FILE_MAX       (16u << 20)
-#define DEFAULT_CACERT "/etc/ssl/certs/ca-certificates.crt"
+#define EXIT_USAGE  3
+#define TARGETS_MAX 100000
+#define FILE_MAX    (16u << 20)
 
 enum mode { MODE_TABLE, MODE_JSON, MODE_NAGIOS };
 
@@ -69,7 +68,9 @@ check_usage(FILE *f)
 	    "  -4, -6            check only IPv4 / only IPv6 (with -4, ready means\n"
 	    "                    that IPv4 works)\n"
 	    "  --timeout S       deadline of each phase, seconds (default 10)\n"
-	    "  --cacert FILE     trust these CAs (default %s)\n"
+	    "  --cacert FILE     trust the CAs in this PEM file (default: the system\n"
+	    "                    store, read on demand from its hashed directory\n"
+	    "                    /etc/ssl/certs, or SSL_CERT_FILE when set)\n"
 	    "  --large-path P    also fetch P (e.g. /static/app.js) to catch path-MTU\n"
 	    "                    black holes; a page over 64 KiB counts by itself\n"
 	    "  --warn-days N     warn when the certificate expires within N days (30)\n"
@@ -87,8 +88,7 @@ check_usage(FILE *f)
 	    "  v6probe check --json https://portal.example/ https://tax.example/\n"
 	    "  v6probe check --nagios --warn-days 14 https://portal.example/\n"
 	    "  v6probe check -6 --resolve portal.example:443:[2001:db8::10] \\\n"
-	    "      https://portal.example/\n",
-	    DEFAULT_CACERT);
+	    "      https://portal.example/\n");
 }
 
 /* "portal.example" or "https://portal.example/x" -> a URL. */
@@ -440,8 +440,6 @@ check_main(int argc, char **argv)
 		    "check --help)\n");
 		goto out;
 	}
-	if (cacert == NULL && access(DEFAULT_CACERT, R_OK) == 0)
-		cacert = DEFAULT_CACERT;
 	if ((o.store = tls_store_load(cacert, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "v6probe check: %s\n", err);
 		goto out;

@@ -2,6 +2,8 @@
  * tls: the shared SSL_CTX, per-connection SSL setup, certificate details,
  * verification errors and session resumption (see tls.h).
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +17,73 @@
 
 static int tls_ssl_idx = -1;
 
+/* An OpenSSL hash link name: 8 hex digits, '.', a number ("9d6523ce.0"). */
+static int
+is_hash_name(const char *n)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (!isxdigit((unsigned char)n[i]))
+			return 0;
+	if (n[8] != '.' || !isdigit((unsigned char)n[9]))
+		return 0;
+	for (i = 10; n[i] != '\0'; i++)
+		if (!isdigit((unsigned char)n[i]))
+			return 0;
+	return 1;
+}
+
+/* Does dir hold at least one hash link (c_rehash, update-ca-certificates)? */
+static int
+dir_is_hashed(const char *dir)
+{
+	DIR	      *d = opendir(dir);
+	struct dirent *e;
+	int	       found = 0;
+
+	if (d == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL)
+		found = is_hash_name(e->d_name);
+	closedir(d);
+	return found;
+}
+
+/*
+ * Without cafile, the system's trust store. When its directory is hashed
+ * (Debian's /etc/ssl/certs) only the directory is used: OpenSSL reads the
+ * one issuer a verification needs when it needs it, instead of parsing the
+ * whole bundle (~145 certificates, about 190M instructions) before the first
+ * check -- a cost a one-shot check or a forked Nagios plugin pays every
+ * time. SSL_CERT_FILE in the environment, or a directory without hash
+ * links, loads OpenSSL's default file and directory as before.
+ */
 X509_STORE *
 tls_store_load(const char *cafile, char *err, size_t errlen)
 {
 	X509_STORE *st = X509_STORE_new();
+	const char *dir = NULL;
 	int	    ok;
 
 	if (st == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ok = cafile != NULL ? X509_STORE_load_file(st, cafile) :
-			      X509_STORE_set_default_paths(st);
+	if (cafile == NULL &&
+	    getenv(X509_get_default_cert_file_env()) == NULL) {
+		dir = getenv(X509_get_default_cert_dir_env());
+		if (dir == NULL)
+			dir = X509_get_default_cert_dir();
+		if (!dir_is_hashed(dir))
+			dir = NULL;
+	}
+	if (cafile != NULL)
+		ok = X509_STORE_load_file(st, cafile);
+	else if (dir != NULL)
+		ok = X509_STORE_load_path(st, dir);
+	else
+		ok = X509_STORE_set_default_paths(st);
 	if (!ok) {
 		unsigned long e = ERR_get_error();
 

@@ -48,7 +48,10 @@ struct tls_conn {
 	int		 verify_depth;
 };
 
-/* Load a PEM bundle (NULL: OpenSSL's default paths). */
+/*
+ * Load a PEM bundle; NULL: the system trust store (its hashed directory when
+ * there is one, read on demand; else OpenSSL's default paths).
+ */
 X509_STORE *tls_store_load(const char *cafile, char *err, size_t errlen);
 /* The shared client context, verifying against store. */
 SSL_CTX *tls_ctx_new(X509_STORE *store, char *err, size_t errlen);

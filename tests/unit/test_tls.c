@@ -1,15 +1,21 @@
 /*
  * test_tls: the session store's certificate stripping on hand-built DER
  * (long and short lengths, the [3] field anywhere, hostile input), and the
- * shared context's set-up.
+ * shared context's set-up, and the trust store read from a hashed directory
+ * on demand or from a file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
 #include "probe/tls.h"
 
@@ -110,6 +116,97 @@ test_ctx(void **state)
 	X509_STORE_free(st);
 }
 
+/* A certificate for name, signed by (ca, cakey) or self-signed. */
+static X509 *
+make_cert(const char *name, EVP_PKEY *key, X509 *ca, EVP_PKEY *cakey)
+{
+	X509 *x = X509_new();
+
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)name, -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(ca != NULL ? ca : x));
+	if (ca == NULL) {
+		BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+
+		bc->ca = 1;
+		X509_add1_ext_i2d(x, NID_basic_constraints, bc, 1, 0);
+		BASIC_CONSTRAINTS_free(bc);
+	}
+	assert_true(
+	    X509_sign(x, cakey != NULL ? cakey : key, EVP_sha256()) > 0);
+	return x;
+}
+
+static int
+verify(X509_STORE *st, X509 *leaf)
+{
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	int		ok;
+
+	assert_true(X509_STORE_CTX_init(sc, st, leaf, NULL));
+	ok = X509_verify_cert(sc);
+	X509_STORE_CTX_free(sc);
+	return ok;
+}
+
+static void
+test_store(void **state)
+{
+	char	    dir[] = "/tmp/test_tls.XXXXXX", path[512], err[256];
+	EVP_PKEY   *cakey = EVP_EC_gen("P-256"), *key = EVP_EC_gen("P-256");
+	X509	   *ca, *leaf;
+	X509_STORE *st;
+	FILE	   *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ca = make_cert("test CA", cakey, NULL, NULL);
+	leaf = make_cert("www.lab.example", key, ca, cakey);
+	snprintf(path, sizeof(path), "%s/%08lx.0", dir,
+	    X509_subject_name_hash(ca));
+	assert_non_null(f = fopen(path, "w"));
+	PEM_write_X509(f, ca);
+	fclose(f);
+	unsetenv("SSL_CERT_FILE");
+
+	/* a hashed directory: nothing parsed up front, the issuer on demand */
+	setenv("SSL_CERT_DIR", dir, 1);
+	assert_non_null(st = tls_store_load(NULL, err, sizeof(err)));
+	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 0);
+	assert_int_equal(verify(st, leaf), 1);
+	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 1);
+	X509_STORE_free(st);
+
+	/* SSL_CERT_FILE set: that file is loaded whole */
+	setenv("SSL_CERT_FILE", path, 1);
+	setenv("SSL_CERT_DIR", "/nonexistent", 1);
+	assert_non_null(st = tls_store_load(NULL, err, sizeof(err)));
+	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 1);
+	assert_int_equal(verify(st, leaf), 1);
+	X509_STORE_free(st);
+
+	/* a file named by the caller; a store without the CA fails */
+	assert_non_null(st = tls_store_load(path, err, sizeof(err)));
+	assert_int_equal(verify(st, leaf), 1);
+	X509_STORE_free(st);
+	unsetenv("SSL_CERT_FILE");
+	assert_non_null(st = tls_store_load(NULL, err, sizeof(err)));
+	assert_int_not_equal(verify(st, leaf), 1);
+	X509_STORE_free(st);
+
+	unlink(path);
+	rmdir(dir);
+	X509_free(leaf);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+}
+
 int
 main(void)
 {
@@ -118,6 +215,7 @@ main(void)
 	    cmocka_unit_test(test_strip_long),
 	    cmocka_unit_test(test_strip_hostile),
 	    cmocka_unit_test(test_ctx),
+	    cmocka_unit_test(test_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
