@@ -54,7 +54,13 @@ endif
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) \
               -MMD -MP -I. -Icommon $(PKG_CFLAGS) \
               -DV6WATCH_VERSION='"$(VERSION)"' $(CFLAGS)
-ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+# capture.c loads libpcap by its SONAME when a capture starts
+PCAP_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir libpcap 2>/dev/null)/libpcap.so" \
+                 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+ifneq ($(PCAP_SONAME),)
+$(B)/probe/capture.o: ALL_CFLAGS += -DPCAP_SONAME='"$(PCAP_SONAME)"'
+endif
+ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS      := $(PKG_LIBS) -lm
 
 COMMON_SRC    := $(sort $(wildcard common/*.c))
