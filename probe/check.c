@@ -62,7 +62,8 @@ struct leg {
 
 	struct sockaddr_storage sa[RESULT_ADDR_MAX];
 	size_t			nsa;
-	struct tcpconn		conn[RESULT_ADDR_MAX]; /* first hop */
+	struct tcpconn	       *conn; /* first hop: one per address */
+	size_t			nconn;
 	int			nconn_running;
 	struct tcpconn		hconn; /* later hops, large transfer */
 	size_t			hconn_idx;
@@ -80,8 +81,8 @@ struct leg {
 	int		   handed_fd;
 	struct tls_conn	   tls;
 	struct tlsrelay	   relay;
-	struct curl_slist *hdrs; /* Host: for HTTP over our TLS */
-	char		   location[RESULT_URL_MAX]; /* of the response */
+	struct curl_slist *hdrs;     /* Host: for HTTP over our TLS */
+	char		  *location; /* of the response; allocated when seen */
 	EVP_MD_CTX	  *md;
 	uint64_t	   bytes, cap, page_bytes;
 	int		   capped;
@@ -335,6 +336,16 @@ leg_hconn_cb(struct tcpconn *tc)
 }
 
 static void
+leg_conns_free(struct leg *l)
+{
+	for (size_t i = 0; i < l->nconn; i++)
+		tcpconn_stop(&l->conn[i]);
+	free(l->conn);
+	l->conn = NULL;
+	l->nconn = 0;
+}
+
+static void
 leg_connect(struct leg *l)
 {
 	struct check_engine *e = l->c->e;
@@ -349,6 +360,11 @@ leg_connect(struct leg *l)
 			l->r->addrs[i].outcome = OUTCOME_TIMEOUT;
 			l->r->addrs[i].connect_ms = -1;
 		}
+		/* once per leg: hop 0 begins only when the check starts */
+		l->conn = xcalloc(l->nsa, sizeof(*l->conn));
+		l->nconn = l->nsa;
+		for (size_t i = 0; i < l->nconn; i++)
+			l->conn[i].fd = -1;
 		l->nconn_running = (int)l->nsa;
 		for (size_t i = 0; i < l->nsa; i++)
 			tcpconn_start(e->loop, &l->conn[i],
@@ -578,7 +594,8 @@ leg_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 
 	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		l->headers_done = 0;
-		l->location[0] = '\0';
+		if (l->location != NULL)
+			l->location[0] = '\0';
 	} else if (n <= 2 && (n == 0 || buf[0] == '\r' || buf[0] == '\n'))
 		l->headers_done = 1;
 	else if (n > 9 && strncasecmp(buf, "Location:", 9) == 0) {
@@ -593,11 +610,13 @@ leg_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 		    (v[len - 1] == '\r' || v[len - 1] == '\n' ||
 			v[len - 1] == ' ' || v[len - 1] == '\t'))
 			len--;
-		if (len < sizeof(l->location) && memchr(v, '\0', len) == NULL) {
+		if (l->location == NULL)
+			l->location = xmalloc(RESULT_URL_MAX);
+		if (len < RESULT_URL_MAX && memchr(v, '\0', len) == NULL) {
 			memcpy(l->location, v, len);
 			l->location[len] = '\0';
 		} else
-			snprintf(l->location, sizeof(l->location), "%s",
+			snprintf(l->location, RESULT_URL_MAX, "%s",
 			    "\x01too-long");
 	}
 	return n;
@@ -652,7 +671,8 @@ leg_http_start(struct leg *l)
 	l->x.done = leg_http_done;
 	l->x.arg = l;
 	l->errbuf[0] = '\0';
-	l->location[0] = '\0';
+	if (l->location != NULL)
+		l->location[0] = '\0';
 	l->handed_fd = -1;
 	l->bytes = 0;
 	l->capped = 0;
@@ -929,7 +949,8 @@ leg_http_done(struct httpc_xfer *x, CURLcode rc)
 		leg_maybe_done(l);
 		return;
 	}
-	if (status >= 300 && status <= 399 && l->location[0] != '\0') {
+	if (status >= 300 && status <= 399 && l->location != NULL &&
+	    l->location[0] != '\0') {
 		if (l->hop == CHECK_REDIRECTS_MAX)
 			leg_end(l, OUTCOME_HTTP_ERROR,
 			    "more than %d "
@@ -975,8 +996,8 @@ check_free(struct check *c)
 	for (int f = 0; f < FAMILY__N; f++) {
 		struct leg *l = &c->leg[f];
 
-		for (size_t i = 0; i < RESULT_ADDR_MAX; i++)
-			tcpconn_stop(&l->conn[i]);
+		leg_conns_free(l);
+		free(l->location);
 		tcpconn_stop(&l->hconn);
 		if (l->x.active)
 			httpc_cancel(c->e->hc, &l->x);
@@ -1157,8 +1178,6 @@ check_new(struct check_engine *e, struct check_target *t)
 		l->handed_fd = -1;
 		l->chosen = -1;
 		l->hconn.fd = -1;
-		for (size_t i = 0; i < RESULT_ADDR_MAX; i++)
-			l->conn[i].fd = -1;
 		sketch_init(l->sk);
 	}
 	c->rep.t = t;
