@@ -163,6 +163,9 @@ PY
 		measure "curl -Z c=$c" $x curl -Z --parallel-max "$c" -s --no-sessionid \
 			-H "Connection: close" --cacert "$ca" -K "$d/curl.cfg"
 		measure "curl forked c=$c" $x sh -c "xargs -P $c -n 1 curl -s -o /dev/null --cacert $ca <$d/urls.txt"
+		# the Nagios plugin's way: one process per check
+		measure "v6probe check forked c=$c" $x sh -c "xargs -P $c -n 1 $V6PROBE check --nagios -6 \
+			--no-ns --cacert $ca <$d/urls.txt"
 		measure "check_curl forked c=$c" $x sh -c "seq 1 $N | xargs -P $c -I{} \
 			/usr/lib/nagios/plugins/check_curl -6 -I ::1 -p 8443 -S --verify-cert \
 			--ca-cert $ca -u /?n={}"
@@ -282,8 +285,10 @@ PY
 	echo "handshake each. CPU is the client's (user + system), all processes it"
 	echo "waited for included; for blackbox_exporter only the exporter's own."
 	echo "Peak RSS is GNU time's maximum resident set (VmHWM for blackbox_exporter):"
-	echo "it counts the shared libraries' pages a process has touched, about 10 MiB of"
-	echo "them for anything linked with Debian's libcurl (45 libraries)."
+	echo "it counts the shared libraries' pages a process has touched: about 10 MiB"
+	echo "of them for anything linked with Debian's libcurl (curl --version: 11 MiB,"
+	echo "33 libraries; v6probe --version: 7.5 MiB, 37 libraries). The forked rows"
+	echo "start one process per check, as Nagios runs a plugin."
 	echo "The floor is openssl s_time -new -www / for 10 s. The steady-state rows are"
 	echo "\`v6probe run\` with ${STEADY_N1:-1000} and ${STEADY_N50:-5000} targets every ${STEADY_INTERVAL:-5} s, about the rates"
 	echo "blackbox_exporter reached at c=1 and c=50 (a fresh TCP connection each, TLS"
