@@ -102,6 +102,11 @@ pid=$SPAWNED
 plog=$SPAWNED_LOG
 hz=$(getconf CLK_TCK)
 cpu() { awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$pid/stat"; }
+kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$pid/status"; }
+# loaded: the start-up line is logged once the targets are in and their
+# parse tree is freed, a second before the first check
+wait_until 30 grep -q 'targets,' "$plog"
+loaded=$(kib VmRSS)
 rows=()
 start=$(date +%s.%N)
 prev=$(cpu)
@@ -110,8 +115,14 @@ for r in $(seq 1 "$ROUNDS"); do
 	now=$(cpu)
 	rows+=("$r $(python3 -c "print('%.2f' % ($now - $prev))")")
 	prev=$now
+	if [ "$r" -eq 1 ]; then
+		# peak so far (start-up and the full handshakes), then measure the
+		# resumed rounds' own peak: 5 resets VmHWM to the current RSS
+		hwm1=$(kib VmHWM)
+		echo 5 >"/proc/$pid/clear_refs"
+	fi
 done
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+hwm2=$(kib VmHWM)
 stop_pid "$pid"
 stats=$(grep 'stats:' "$plog" | tail -1)
 
@@ -132,7 +143,12 @@ stats=$(grep 'stats:' "$plog" | tail -1)
 		echo "| $1 | $2 | $((2 * N)) | $(python3 -c "print('%.0f' % ($2 * 1e6 / (2 * $N)))") |"
 	done
 	echo
-	echo "Peak RSS: $((rss / 1024)) MiB. Daemon's own figures at exit:"
+	echo "RSS with the $N targets loaded, before the first check: $((loaded / 1024)) MiB."
+	echo "Peak RSS over start-up and round 1 (full handshakes): $((hwm1 / 1024)) MiB;"
+	echo "over rounds 2-$ROUNDS (sessions resumed): $((hwm2 / 1024)) MiB. Checks in"
+	echo "flight add to the peak (their TLS, HTTP and relay buffers); 'at most N in"
+	echo "flight' below says how many there were at once."
+	echo "Daemon's own figures at exit:"
 	echo
 	echo "    ${stats#info: }"
 } >"$out"
