@@ -31,6 +31,7 @@
 #include "resolv.h"
 #include "tcpconn.h"
 #include "tlsrelay.h"
+#include "trust.h"
 #include "url.h"
 #include "util.h"
 
@@ -1279,8 +1280,7 @@ check_engine_new(struct ev_loop *loop, const struct check_opts *o,
 	e->dc = dnscheck_new(loop, e->res, e->o.timeout_ms,
 	    e->o.ns_cache_s > 0 ? e->o.ns_cache_s : 60);
 	if (e->o.store == NULL &&
-	    (e->o.store = e->own_store = tls_store_load(NULL, err, errlen)) ==
-		NULL)
+	    (e->o.store = e->own_store = trust_load(NULL, err, errlen)) == NULL)
 		goto fail;
 	if ((e->ctx = tls_ctx_new(e->o.store, err, errlen)) == NULL)
 		goto fail;

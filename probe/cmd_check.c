@@ -22,6 +22,7 @@
 #include "output.h"
 #include "resolv.h"
 #include "tls.h"
+#include "trust.h"
 #include "util.h"
 
 #define EXIT_USAGE  3
@@ -440,7 +441,7 @@ check_main(int argc, char **argv)
 		    "check --help)\n");
 		goto out;
 	}
-	if ((o.store = tls_store_load(cacert, err, sizeof(err))) == NULL) {
+	if ((o.store = trust_load(cacert, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "v6probe check: %s\n", err);
 		goto out;
 	}

@@ -35,6 +35,7 @@
 #include "sched.h"
 #include "spool.h"
 #include "tls.h"
+#include "trust.h"
 #include "upload.h"
 #include "util.h"
 
@@ -473,7 +474,7 @@ store_load(struct probe *p, const char *cacert, char *err, size_t errlen)
 
 	if (p->store != NULL && str_same(p->store_path, cacert))
 		return 0;
-	if ((st = tls_store_load(cacert, err, errlen)) == NULL)
+	if ((st = trust_load(cacert, err, errlen)) == NULL)
 		return -1;
 	X509_STORE_free(p->store);
 	p->store = st;

@@ -2,8 +2,6 @@
  * tls: the shared SSL_CTX, per-connection SSL setup, certificate details,
  * verification errors and session resumption (see tls.h).
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,86 +15,6 @@
 
 static int tls_ssl_idx = -1;
 
-/* An OpenSSL hash link name: 8 hex digits, '.', a number ("9d6523ce.0"). */
-static int
-is_hash_name(const char *n)
-{
-	size_t i;
-
-	for (i = 0; i < 8; i++)
-		if (!isxdigit((unsigned char)n[i]))
-			return 0;
-	if (n[8] != '.' || !isdigit((unsigned char)n[9]))
-		return 0;
-	for (i = 10; n[i] != '\0'; i++)
-		if (!isdigit((unsigned char)n[i]))
-			return 0;
-	return 1;
-}
-
-/* Does dir hold at least one hash link (c_rehash, update-ca-certificates)? */
-static int
-dir_is_hashed(const char *dir)
-{
-	DIR	      *d = opendir(dir);
-	struct dirent *e;
-	int	       found = 0;
-
-	if (d == NULL)
-		return 0;
-	while (!found && (e = readdir(d)) != NULL)
-		found = is_hash_name(e->d_name);
-	closedir(d);
-	return found;
-}
-
-/*
- * Without cafile, the system's trust store. When its directory is hashed
- * (Debian's /etc/ssl/certs) only the directory is used: OpenSSL reads the
- * one issuer a verification needs when it needs it, instead of parsing the
- * whole bundle (~145 certificates, about 190M instructions) before the first
- * check -- a cost a one-shot check or a forked Nagios plugin pays every
- * time. SSL_CERT_FILE in the environment, or a directory without hash
- * links, loads OpenSSL's default file and directory as before.
- */
-X509_STORE *
-tls_store_load(const char *cafile, char *err, size_t errlen)
-{
-	X509_STORE *st = X509_STORE_new();
-	const char *dir = NULL;
-	int	    ok;
-
-	if (st == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (cafile == NULL &&
-	    getenv(X509_get_default_cert_file_env()) == NULL) {
-		dir = getenv(X509_get_default_cert_dir_env());
-		if (dir == NULL)
-			dir = X509_get_default_cert_dir();
-		if (!dir_is_hashed(dir))
-			dir = NULL;
-	}
-	if (cafile != NULL)
-		ok = X509_STORE_load_file(st, cafile);
-	else if (dir != NULL)
-		ok = X509_STORE_load_path(st, dir);
-	else
-		ok = X509_STORE_set_default_paths(st);
-	if (!ok) {
-		unsigned long e = ERR_get_error();
-
-		snprintf(err, errlen, "%s: cannot load CA certificates: %s",
-		    cafile != NULL ? cafile : "default trust store",
-		    e != 0 ? ERR_reason_error_string(e) : "no certificates");
-		ERR_clear_error();
-		X509_STORE_free(st);
-		return NULL;
-	}
-	return st;
-}
-
 void
 tls_sess_clear(struct tls_sess *s)
 {
@@ -105,9 +23,8 @@ tls_sess_clear(struct tls_sess *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* A DER length at p (n bytes there): its value and the bytes it took. */
-static int
-der_len(const unsigned char *p, size_t n, size_t *val, size_t *used)
+int
+tls_der_len(const unsigned char *p, size_t n, size_t *val, size_t *used)
 {
 	size_t k;
 
@@ -135,7 +52,8 @@ tls_der_strip_peer(unsigned char *der, size_t len)
 	size_t	       clen, hl, pos, out = 0;
 
 	if (len < 2 || der[0] != 0x30 ||
-	    der_len(der + 1, len - 1, &clen, &hl) == -1 || 1 + hl + clen != len)
+	    tls_der_len(der + 1, len - 1, &clen, &hl) == -1 ||
+	    1 + hl + clen != len)
 		return 0;
 	tmp = malloc(len);
 	if (tmp == NULL)
@@ -143,7 +61,8 @@ tls_der_strip_peer(unsigned char *der, size_t len)
 	for (pos = 1 + hl; pos < len;) {
 		size_t elen, eh, total;
 
-		if (der_len(der + pos + 1, len - pos - 1, &elen, &eh) == -1 ||
+		if (tls_der_len(der + pos + 1, len - pos - 1, &elen, &eh) ==
+			-1 ||
 		    elen > len - pos - 1 - eh) {
 			free(tmp);
 			return 0;

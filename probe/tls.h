@@ -49,10 +49,11 @@ struct tls_conn {
 };
 
 /*
- * Load a PEM bundle; NULL: the system trust store (its hashed directory when
- * there is one, read on demand; else OpenSSL's default paths).
+ * The DER length at p (n bytes there): its value in *val, the bytes it took
+ * in *used. 0, or -1 when malformed or longer than 4 bytes.
  */
-X509_STORE *tls_store_load(const char *cafile, char *err, size_t errlen);
+int tls_der_len(const unsigned char *p, size_t n, size_t *val, size_t *used);
+
 /* The shared client context, verifying against store. */
 SSL_CTX *tls_ctx_new(X509_STORE *store, char *err, size_t errlen);
 

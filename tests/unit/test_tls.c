@@ -1,8 +1,8 @@
 /*
  * test_tls: the session store's certificate stripping on hand-built DER
  * (long and short lengths, the [3] field anywhere, hostile input), and the
- * shared context's set-up, and the trust store read from a hashed directory
- * on demand or from a file.
+ * shared context's set-up, and the trust store: a hashed directory or a
+ * bundle read on demand, SSL_CERT_FILE, files OpenSSL must load whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "probe/tls.h"
+#include "probe/trust.h"
 
 static void
 test_strip_short(void **state)
@@ -101,9 +102,8 @@ static void
 test_ctx(void **state)
 {
 	char	    err[256];
-	X509_STORE *st =
-	    tls_store_load("/nonexistent/ca.pem", err, sizeof(err));
-	SSL_CTX *ctx;
+	X509_STORE *st = trust_load("/nonexistent/ca.pem", err, sizeof(err));
+	SSL_CTX	   *ctx;
 
 	(void)state;
 	assert_null(st);
@@ -176,7 +176,7 @@ test_store(void **state)
 
 	/* a hashed directory: nothing parsed up front, the issuer on demand */
 	setenv("SSL_CERT_DIR", dir, 1);
-	assert_non_null(st = tls_store_load(NULL, err, sizeof(err)));
+	assert_non_null(st = trust_load(NULL, err, sizeof(err)));
 	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 0);
 	assert_int_equal(verify(st, leaf), 1);
 	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 1);
@@ -185,17 +185,17 @@ test_store(void **state)
 	/* SSL_CERT_FILE set: that file is loaded whole */
 	setenv("SSL_CERT_FILE", path, 1);
 	setenv("SSL_CERT_DIR", "/nonexistent", 1);
-	assert_non_null(st = tls_store_load(NULL, err, sizeof(err)));
+	assert_non_null(st = trust_load(NULL, err, sizeof(err)));
 	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 1);
 	assert_int_equal(verify(st, leaf), 1);
 	X509_STORE_free(st);
 
 	/* a file named by the caller; a store without the CA fails */
-	assert_non_null(st = tls_store_load(path, err, sizeof(err)));
+	assert_non_null(st = trust_load(path, err, sizeof(err)));
 	assert_int_equal(verify(st, leaf), 1);
 	X509_STORE_free(st);
 	unsetenv("SSL_CERT_FILE");
-	assert_non_null(st = tls_store_load(NULL, err, sizeof(err)));
+	assert_non_null(st = trust_load(NULL, err, sizeof(err)));
 	assert_int_not_equal(verify(st, leaf), 1);
 	X509_STORE_free(st);
 
@@ -207,6 +207,82 @@ test_store(void **state)
 	EVP_PKEY_free(cakey);
 }
 
+static int
+nobjs(X509_STORE *st)
+{
+	return sk_X509_OBJECT_num(X509_STORE_get0_objects(st));
+}
+
+/* A bundle is read as DER; only the issuer a verification needs is decoded. */
+static void
+test_bundle(void **state)
+{
+	char	    path[] = "/tmp/test_tls_bundle.XXXXXX", err[256];
+	EVP_PKEY   *k1 = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+	EVP_PKEY   *k3 = EVP_EC_gen("P-256"), *kl = EVP_EC_gen("P-256");
+	X509	   *ca1 = make_cert("other CA", k1, NULL, NULL);
+	X509	   *ca2 = make_cert("test CA", k2, NULL, NULL);
+	X509	   *ca3 = make_cert("third CA", k3, NULL, NULL);
+	X509	   *leaf = make_cert("www.lab.example", kl, ca2, k2);
+	X509	   *stray = make_cert("stray", kl, ca3, k3);
+	X509_CRL   *crl = X509_CRL_new();
+	X509_STORE *st;
+	FILE	   *f;
+	int	    fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("# a comment line, as some bundles have\n", f);
+	PEM_write_X509(f, ca1);
+	PEM_write_X509(f, ca2);
+	PEM_write_X509(f, ca3);
+	fclose(f);
+
+	assert_non_null(st = trust_load(path, err, sizeof(err)));
+	assert_int_equal(nobjs(st), 0);
+	assert_int_equal(verify(st, leaf), 1);
+	assert_int_equal(nobjs(st), 1); /* test CA only */
+	assert_int_equal(verify(st, leaf), 1);
+	assert_int_equal(nobjs(st), 1);
+	assert_int_equal(verify(st, stray), 1);
+	assert_int_equal(nobjs(st), 2);
+	X509_STORE_free(st);
+
+	/* a block this reader does not take: OpenSSL loads the file whole */
+	assert_non_null(f = fopen(path, "a"));
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca1));
+	X509_CRL_set1_lastUpdate(crl, X509_get0_notBefore(ca1));
+	X509_CRL_set1_nextUpdate(crl, X509_get0_notAfter(ca1));
+	assert_true(X509_CRL_sign(crl, k1, EVP_sha256()) > 0);
+	PEM_write_X509_CRL(f, crl);
+	fclose(f);
+	assert_non_null(st = trust_load(path, err, sizeof(err)));
+	assert_true(nobjs(st) >= 3);
+	assert_int_equal(verify(st, leaf), 1);
+	X509_STORE_free(st);
+
+	/* no certificate at all: an error naming the file */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("not a certificate\n", f);
+	fclose(f);
+	assert_null(trust_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+
+	unlink(path);
+	X509_CRL_free(crl);
+	X509_free(stray);
+	X509_free(leaf);
+	X509_free(ca3);
+	X509_free(ca2);
+	X509_free(ca1);
+	EVP_PKEY_free(kl);
+	EVP_PKEY_free(k3);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(k1);
+}
+
 int
 main(void)
 {
@@ -216,6 +292,7 @@ main(void)
 	    cmocka_unit_test(test_strip_hostile),
 	    cmocka_unit_test(test_ctx),
 	    cmocka_unit_test(test_store),
+	    cmocka_unit_test(test_bundle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
