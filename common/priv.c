@@ -2,11 +2,14 @@
  * priv: drop root to a named user (setgroups, setresgid, setresuid) and
  * verify that it cannot be taken back.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "priv.h"
@@ -69,4 +72,190 @@ priv_drop(const char *user, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* A folder on the way to a daemon's data: root's, or the user's own. */
+static int
+dir_trusted(int fd, const char *shown, uid_t uid, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != uid) {
+		snprintf(err, errlen,
+		    "%s is owned by uid %u: the folders above a daemon's data "
+		    "must belong to root or to the daemon's user, or that "
+		    "owner could steer root",
+		    shown, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_uid == 0 && (st.st_mode & 022) != 0 &&
+	    (st.st_mode & S_ISVTX) == 0) {
+		snprintf(err, errlen,
+		    "%s is writable by group or others (mode %04o): make it "
+		    "0755, or sticky as /tmp is",
+		    shown, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* Root's regular files in dfd become uid:gid; nothing else is touched. */
+static int
+dir_give_files(int dfd, const char *shown, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	struct dirent *de;
+	struct stat    st;
+	DIR	      *d;
+	int	       fd, rc = 0;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		fd = openat(dfd, de->d_name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd == -1)
+			continue; /* a link, a socket: not ours to give */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == 0 && fchown(fd, uid, gid) == -1) {
+			snprintf(err, errlen, "%s/%s: %s", shown, de->d_name,
+			    strerror(errno));
+			rc = -1;
+		}
+		close(fd);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Open name in the trusted folder dfd; a link only if root made it there. */
+static int
+dir_step(int dfd, const char *name)
+{
+	struct stat st, dst;
+	int	    fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 || (errno != ELOOP && errno != ENOTDIR))
+		return fd;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISLNK(st.st_mode) || st.st_uid != 0 || fstat(dfd, &dst) == -1 ||
+	    dst.st_uid != 0 ||
+	    ((dst.st_mode & 022) != 0 && (dst.st_mode & S_ISVTX) == 0)) {
+		errno = ELOOP;
+		return -1;
+	}
+	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int
+priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	char	    buf[PATH_MAX], shown[PATH_MAX];
+	char	   *comp, *next;
+	struct stat st;
+	int	    fd, nfd, last;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf) ||
+	    buf[0] == '\0') {
+		snprintf(err, errlen, "%.64s...: path empty or too long", path);
+		return -1;
+	}
+	fd =
+	    open(buf[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 ||
+	    dir_trusted(fd, buf[0] == '/' ? "/" : ".", uid, err, errlen) ==
+		-1) {
+		if (fd == -1)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	shown[0] = '\0';
+	for (comp = buf + strspn(buf, "/"); *comp != '\0'; comp = next) {
+		next = comp + strcspn(comp, "/");
+		if (*next != '\0') {
+			*next++ = '\0';
+			next += strspn(next, "/");
+		}
+		last = *next == '\0';
+		snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown),
+		    "%s%s", buf[0] == '/' || shown[0] != '\0' ? "/" : "", comp);
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			snprintf(err, errlen, "%s: may not contain '..'", path);
+			goto fail;
+		}
+		nfd = dir_step(fd, comp);
+		if (nfd == -1 && errno == ENOENT) {
+			if (mkdirat(fd, comp, last ? mode : 0755) == -1 &&
+			    errno != EEXIST) {
+				snprintf(err, errlen, "mkdir %s: %s", shown,
+				    strerror(errno));
+				goto fail;
+			}
+			nfd = dir_step(fd, comp);
+		}
+		if (nfd == -1) {
+			if (errno == ELOOP)
+				snprintf(err, errlen,
+				    "%s is a symbolic link in a folder others "
+				    "than root can write: root does not follow "
+				    "it (name the real folder in the "
+				    "configuration)",
+				    shown);
+			else
+				snprintf(err, errlen, "%s: %s", shown,
+				    strerror(errno));
+			goto fail;
+		}
+		close(fd);
+		fd = nfd;
+		if (!last && dir_trusted(fd, shown, uid, err, errlen) == -1)
+			goto fail;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (st.st_uid == uid)
+		return fd;
+	if (st.st_uid != 0) {
+		snprintf(err, errlen,
+		    "%s is owned by uid %u, not by root or by uid %u that the "
+		    "daemon runs as: give it to the daemon's user (chown) or "
+		    "name another folder",
+		    path, (unsigned)st.st_uid, (unsigned)uid);
+		goto fail;
+	}
+	if ((st.st_mode & 022) != 0) {
+		snprintf(err, errlen,
+		    "%s is root's and writable by group or others (mode "
+		    "%04o): make it 0750",
+		    path, (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	if (fchown(fd, uid, gid) == -1) {
+		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (dir_give_files(fd, path, uid, gid, err, errlen) == -1)
+		goto fail;
+	return fd;
+fail:
+	if (fd != -1)
+		close(fd);
+	return -1;
 }

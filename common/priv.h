@@ -20,4 +20,18 @@ priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen);
  */
 int priv_drop(const char *user, char *err, size_t errlen);
 
+/*
+ * As root, make or adopt the directory path (mode for a new one) for the
+ * user uid:gid without following a link that anybody but root could have
+ * planted. Every folder above it must be owned by root or by uid; the
+ * walk opens each with O_NOFOLLOW, so a link the user made is refused,
+ * not followed. path itself must be a real directory owned by root (then
+ * it is given to uid:gid through its descriptor, with the regular files
+ * root left in it) or by uid already; anything else is refused with a
+ * message saying why and what to do. Returns a descriptor on the
+ * directory (O_CLOEXEC), or -1 with the message in err.
+ */
+int priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
+    size_t errlen);
+
 #endif

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -22,6 +24,8 @@
 #define LINE_MAX_BYTES (1u << 20) /* a longer line is corrupt */
 #define PEND_MIN       (1u << 20)
 #define PEND_MAX       (16u << 20)
+#define STATE_SLOT     128
+#define SPOOL_SEQ_MAX  999999999999999ull /* 10^15 - 1, as the wire */
 
 struct seg {
 	uint64_t    first, last; /* seqs of first and last line */
@@ -39,6 +43,8 @@ struct pend {
 struct spool {
 	char	    *dir;
 	int	     dirfd;
+	int	     statefd;
+	char	     id[SPOOL_ID_LEN + 1];
 	uint64_t     max_bytes, seg_max, pend_max;
 	struct seg  *segs;
 	int	     wfd; /* the last segment, open to append */
@@ -48,9 +54,12 @@ struct spool {
 	size_t	     pend_bytes;
 	uint64_t     npend;
 	int	     disk_full;
-	uint64_t     acked_saved;  /* what the acked file says */
-	uint64_t     saved_ms;	   /* when it was last written */
-	uint64_t     ack_every_ms; /* at most this often (0: every ack) */
+	uint64_t     hwm, hwm_saved; /* highest seq ever durable */
+	uint64_t     gen;	     /* of the state slot last written */
+	uint64_t     corrupt;	     /* records skipped for their checksum */
+	uint64_t     acked_saved;    /* what the state file says */
+	uint64_t     saved_ms;	     /* when it was last written */
+	uint64_t     ack_every_ms;   /* at most this often (0: every ack) */
 	/* delivery cursor: the first unacknowledged line */
 	struct seg *cur_seg;
 	uint64_t    cur_off;
@@ -86,66 +95,341 @@ spool_crc32(const void *buf, size_t len)
 }
 
 static void
-seg_path(const struct spool *s, uint64_t first, char *buf, size_t len)
+seg_name(uint64_t first, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/seg-%016" PRIx64 ".log", s->dir, first);
+	snprintf(buf, len, "seg-%016" PRIx64 ".log", first);
 }
 
-/*
- * Parse one line at p (n bytes available). Returns its length including
- * the newline, 0 when incomplete or corrupt; *seq and the JSON span out.
- */
-static size_t
-line_parse(const char *p, size_t n, uint64_t *seq, const char **json,
-    size_t *jlen)
+/* Open name in the spool directory; never through a link, never a FIFO. */
+static int
+spool_openat(const struct spool *s, const char *name, int flags)
 {
-	const char *nl =
-	    memchr(p, '\n', n < LINE_MAX_BYTES ? n : LINE_MAX_BYTES);
-	char	 crcbuf[9], *end;
-	uint32_t crc;
+	struct stat st;
+	int	    fd;
 
-	if (nl == NULL || nl - p < 12 || p[8] != ' ')
-		return 0;
+	fd = openat(s->dirfd, name,
+	    flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* The whole of fd (at most max bytes) into a heap buffer. */
+static int
+fd_read_all(int fd, size_t max, char **out, size_t *lenp)
+{
+	char   *buf = NULL;
+	size_t	len = 0, cap = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) { /* read one past max: too large */
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if (cap > max + 1)
+				cap = max + 1;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		n = pread(fd, buf + len, cap - len, (off_t)len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		free(buf);
+		errno = EFBIG;
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*lenp = len;
+	return 0;
+}
+
+enum line { LINE_OK, LINE_SHORT, LINE_BAD };
+
+/*
+ * Parse one line at p (n bytes available) into *seq and the JSON span.
+ * LINE_OK or LINE_BAD (a complete line that fails its checksum or
+ * format) with its length including the newline in *len; LINE_SHORT
+ * when no newline follows: a torn end.
+ */
+static enum line
+line_parse(const char *p, size_t n, size_t *len, uint64_t *seq,
+    const char **json, size_t *jlen)
+{
+	const char *nl = memchr(p, '\n', n);
+	char	    crcbuf[9], *end;
+	uint32_t    crc;
+
+	if (nl == NULL)
+		return LINE_SHORT;
+	*len = (size_t)(nl - p) + 1;
+	if (*len > LINE_MAX_BYTES || nl - p < 12 || p[8] != ' ')
+		return LINE_BAD;
 	memcpy(crcbuf, p, 8);
 	crcbuf[8] = '\0';
 	crc = (uint32_t)strtoul(crcbuf, &end, 16);
 	if (end != crcbuf + 8)
-		return 0;
+		return LINE_BAD;
 	if (spool_crc32(p + 9, (size_t)(nl - p - 9)) != crc)
-		return 0;
+		return LINE_BAD;
 	errno = 0;
 	*seq = strtoull(p + 9, &end, 10);
-	if (errno != 0 || end == p + 9 || *end != ' ' || *seq == 0)
-		return 0;
+	if (errno != 0 || end == p + 9 || *end != ' ' || *seq == 0 ||
+	    *seq > SPOOL_SEQ_MAX)
+		return LINE_BAD;
 	*json = end + 1;
 	*jlen = (size_t)(nl - end - 1);
-	return (size_t)(nl - p) + 1;
+	return LINE_OK;
+}
+
+/*
+ * The state file: two slots of STATE_SLOT bytes, written in turn in place
+ * (no new block is needed, so acknowledging works on a full disk), each
+ * "v6watch-spool acked=A hwm=H gen=G crc=C", padded. The valid slot with
+ * the higher gen wins; a torn write spoils one slot, not both.
+ */
+static int
+state_write(struct spool *s, int durable)
+{
+	char slot[STATE_SLOT];
+	int  n;
+
+	s->gen++;
+	n = snprintf(slot, sizeof(slot),
+	    "v6watch-spool acked=%" PRIu64 " hwm=%" PRIu64 " gen=%" PRIu64,
+	    s->acked, s->hwm, s->gen);
+	n += snprintf(slot + n, sizeof(slot) - (size_t)n, " crc=%08x",
+	    spool_crc32(slot, (size_t)n));
+	memset(slot + n, ' ', STATE_SLOT - 1 - (size_t)n);
+	slot[STATE_SLOT - 1] = '\n';
+	if (pwrite(s->statefd, slot, STATE_SLOT,
+		(off_t)(s->gen % 2) * STATE_SLOT) != STATE_SLOT ||
+	    (durable && fdatasync(s->statefd) == -1)) {
+		if (errno == 0)
+			errno = ENOSPC;
+		log_warnx("spool: cannot record deliveries in %s/state: %s%s",
+		    s->dir, strerror(errno),
+		    errno == ENOSPC ? " (the disk is full)" : "");
+		return -1;
+	}
+	s->hwm_saved = s->hwm;
+	if (durable) {
+		s->acked_saved = s->acked;
+		s->saved_ms = now_mono_ms();
+	}
+	return 0;
+}
+
+/* One slot: 0 with its numbers, -1 when it is not a valid slot. */
+static int
+state_slot_parse(const char *p, uint64_t *acked, uint64_t *hwm, uint64_t *gen)
+{
+	char			 text[STATE_SLOT];
+	const char		*c;
+	char			*end;
+	uint64_t		 v[3];
+	static const char *const keys[] = {"v6watch-spool acked=", " hwm=",
+	    " gen="};
+
+	memcpy(text, p, STATE_SLOT);
+	text[STATE_SLOT - 1] = '\0';
+	if ((c = strstr(text, " crc=")) == NULL ||
+	    strtoul(c + 5, &end, 16) != spool_crc32(text, (size_t)(c - text)) ||
+	    end != c + 13)
+		return -1;
+	c = text;
+	for (size_t i = 0; i < NELEM(v); i++) {
+		size_t k = strlen(keys[i]);
+
+		if (strncmp(c, keys[i], k) != 0 || c[k] < '0' || c[k] > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtoull(c + k, &end, 10);
+		if (errno != 0 || v[i] > SPOOL_SEQ_MAX * 4)
+			return -1;
+		c = end;
+	}
+	*acked = v[0];
+	*hwm = v[1];
+	*gen = v[2];
+	return *acked <= SPOOL_SEQ_MAX && *hwm <= SPOOL_SEQ_MAX ? 0 : -1;
+}
+
+/* Put name aside as name.bad-TIME; the new name goes to aside. */
+static void
+spool_set_aside(struct spool *s, const char *name, char *aside, size_t len)
+{
+	snprintf(aside, len, "%s.bad-%lld", name, (long long)time(NULL));
+	if (renameat(s->dirfd, name, s->dirfd, aside) == -1) {
+		log_warn("spool: rename %s/%s", s->dir, name);
+		unlinkat(s->dirfd, name, 0);
+	}
+}
+
+enum state_found { STATE_NONE, STATE_GOOD, STATE_DAMAGED };
+
+/* Read "state", or the "acked" file of older versions. */
+static enum state_found
+state_read(struct spool *s, char *why, size_t whylen)
+{
+	uint64_t a[2], h[2], g[2];
+	int	 ok[2];
+	char	*text = NULL;
+	size_t	 len;
+	int	 fd;
+
+	if ((fd = spool_openat(s, "state", O_RDONLY)) != -1) {
+		if (fd_read_all(fd, 2 * STATE_SLOT, &text, &len) == -1)
+			len = 0;
+		close(fd);
+		if (len != 2 * STATE_SLOT) {
+			snprintf(why, whylen, "%zu bytes, not %d", len,
+			    2 * STATE_SLOT);
+			free(text);
+			return STATE_DAMAGED;
+		}
+		for (int i = 0; i < 2; i++)
+			ok[i] = state_slot_parse(text + i * STATE_SLOT, &a[i],
+				    &h[i], &g[i]) == 0;
+		free(text);
+		if (!ok[0] && !ok[1]) {
+			snprintf(why, whylen,
+			    "both copies fail their checksum");
+			return STATE_DAMAGED;
+		}
+		int i = !ok[0] || (ok[1] && g[1] > g[0]);
+
+		s->acked = a[i];
+		s->hwm = h[i];
+		s->gen = g[i];
+		return STATE_GOOD;
+	}
+	if (errno != ENOENT) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return STATE_DAMAGED;
+	}
+	if ((fd = spool_openat(s, "acked", O_RDONLY)) != -1) {
+		long long v;
+
+		if (fd_read_all(fd, 64, &text, &len) == -1)
+			text = NULL;
+		close(fd);
+		if (text != NULL)
+			text[strcspn(text, "\n")] = '\0';
+		if (text == NULL ||
+		    parse_int(text, 0, SPOOL_SEQ_MAX, &v) == -1) {
+			snprintf(why, whylen,
+			    "'acked' is not a sequence number");
+			free(text);
+			return STATE_DAMAGED;
+		}
+		free(text);
+		s->acked = s->hwm = (uint64_t)v;
+		return STATE_GOOD;
+	}
+	if (errno != ENOENT) {
+		snprintf(why, whylen, "acked: %s", strerror(errno));
+		return STATE_DAMAGED;
+	}
+	return STATE_NONE;
+}
+
+/* A new state file, whole and durable, with the numbers in s. */
+static int
+state_create(struct spool *s, char *err, size_t errlen)
+{
+	if (s->statefd != -1)
+		close(s->statefd);
+	unlinkat(s->dirfd, "state", 0);
+	s->statefd = spool_openat(s, "state", O_RDWR | O_CREAT | O_EXCL);
+	if (s->statefd == -1 || state_write(s, 0) == -1 ||
+	    state_write(s, 1) == -1 || fsync(s->dirfd) == -1) {
+		snprintf(err, errlen, "%s/state: %s", s->dir, strerror(errno));
+		return -1;
+	}
+	unlinkat(s->dirfd, "acked", 0);
+	return 0;
+}
+
+/* The spool's identity: made once, never rewritten. */
+static int
+id_read(struct spool *s)
+{
+	char  *text = NULL;
+	size_t len;
+	int    fd;
+
+	if ((fd = spool_openat(s, "id", O_RDONLY)) == -1)
+		return errno == ENOENT ? 1 : 2;
+	if (fd_read_all(fd, 64, &text, &len) == -1)
+		len = 0;
+	close(fd);
+	if (len < SPOOL_ID_LEN ||
+	    (len > SPOOL_ID_LEN && text[SPOOL_ID_LEN] != '\n') ||
+	    len > SPOOL_ID_LEN + 1 ||
+	    strspn(text, "0123456789abcdef") != SPOOL_ID_LEN) {
+		free(text);
+		return 2;
+	}
+	memcpy(s->id, text, SPOOL_ID_LEN);
+	s->id[SPOOL_ID_LEN] = '\0';
+	free(text);
+	return 0;
 }
 
 static int
-acked_write(struct spool *s)
+id_create(struct spool *s, char *err, size_t errlen)
 {
-	char path[PATH_MAX], buf[32];
-	int  n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", s->acked);
+	unsigned char raw[SPOOL_ID_LEN / 2];
+	char	      line[SPOOL_ID_LEN + 2];
+	int	      fd;
 
-	snprintf(path, sizeof(path), "%s/acked", s->dir);
-	if (file_write_atomic(path, buf, (size_t)n, 0600) == -1) {
-		log_warn("spool: %s", path);
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		return -1;
 	}
-	s->acked_saved = s->acked;
-	s->saved_ms = now_mono_ms();
+	hex_encode(raw, sizeof(raw), s->id);
+	snprintf(line, sizeof(line), "%s\n", s->id);
+	unlinkat(s->dirfd, "id.tmp", 0);
+	fd = spool_openat(s, "id.tmp", O_WRONLY | O_CREAT | O_EXCL);
+	if (fd == -1 || write(fd, line, SPOOL_ID_LEN + 1) != SPOOL_ID_LEN + 1 ||
+	    fsync(fd) == -1 ||
+	    renameat(s->dirfd, "id.tmp", s->dirfd, "id") == -1 ||
+	    fsync(s->dirfd) == -1) {
+		snprintf(err, errlen, "%s/id: %s", s->dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
 static void
 seg_unlink(struct spool *s, struct seg *g)
 {
-	char path[PATH_MAX];
+	char name[32];
 
-	seg_path(s, g->first, path, sizeof(path));
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("spool: %s", path);
+	seg_name(g->first, name, sizeof(name));
+	if (unlinkat(s->dirfd, name, 0) == -1 && errno != ENOENT)
+		log_warn("spool: %s/%s", s->dir, name);
 	s->bytes -= g->size;
 }
 
@@ -176,7 +460,7 @@ segs_trim(struct spool *s)
 	while (s->segs != NULL && s->segs->last <= s->acked &&
 	    (s->segs->next != NULL || s->segs->size > 0))
 		seg_pop(s);
-	if (s->segs != NULL && s->dirfd != -1)
+	if (s->segs != NULL)
 		fsync(s->dirfd);
 }
 
@@ -203,22 +487,31 @@ segs_bound(struct spool *s)
 		}
 		if (g->last > s->acked)
 			s->acked = g->last;
+		state_write(s, 1);
 		seg_pop(s);
-		acked_write(s);
 	}
 }
 
-/* Scan a segment file; cut a torn or corrupt tail. -1 when unusable. */
+/*
+ * Scan a segment file. A complete line that fails its checksum is
+ * skipped and counted, and what follows it is kept; a torn end (no
+ * newline) is cut off. -1 when the file is unusable or holds no record.
+ */
 static int
-seg_recover(struct spool *s, struct seg *g, int is_last)
+seg_recover(struct spool *s, struct seg *g)
 {
-	char	 path[PATH_MAX], *buf = NULL;
-	size_t	 len, off = 0;
+	char	 name[32], *buf = NULL;
+	size_t	 len, off = 0, bad = 0, bad_bytes = 0;
 	uint64_t prev = 0;
+	int	 fd;
 
-	seg_path(s, g->first, path, sizeof(path));
-	if (file_read(path, (size_t)SEG_MAX * 4, &buf, &len) == -1) {
-		log_warn("spool: %s", path);
+	seg_name(g->first, name, sizeof(name));
+	if ((fd = spool_openat(s, name, O_RDWR)) == -1 ||
+	    fd_read_all(fd, (size_t)SEG_MAX * 4, &buf, &len) == -1) {
+		log_warnx("spool: %s/%s: %s; left alone", s->dir, name,
+		    errno == EINVAL ? "not a regular file" : strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	g->last = 0;
@@ -226,10 +519,18 @@ seg_recover(struct spool *s, struct seg *g, int is_last)
 		const char *json;
 		size_t	    jlen, n;
 		uint64_t    seq;
+		enum line   l;
 
-		n = line_parse(buf + off, len - off, &seq, &json, &jlen);
-		if (n == 0 || seq <= prev || (prev == 0 && seq != g->first))
+		l = line_parse(buf + off, len - off, &n, &seq, &json, &jlen);
+		if (l == LINE_SHORT)
 			break;
+		if (l == LINE_BAD || seq <= prev ||
+		    (prev == 0 && seq < g->first)) {
+			bad++;
+			bad_bytes += n;
+			off += n;
+			continue;
+		}
 		if (seq > s->acked && s->cur_seg == NULL) {
 			s->cur_seg = g;
 			s->cur_off = off;
@@ -238,18 +539,28 @@ seg_recover(struct spool *s, struct seg *g, int is_last)
 		off += n;
 	}
 	free(buf);
+	if (bad > 0) {
+		log_warnx("spool: %s/%s: %zu corrupt records skipped (%zu "
+			  "bytes); the records after them are kept",
+		    s->dir, name, bad, bad_bytes);
+		s->corrupt += bad;
+	}
 	if (off < len) {
-		log_warnx("spool: %s: %s line at byte %zu cut off (%zu bytes)",
-		    path, is_last ? "torn last" : "corrupt", off, len - off);
+		log_warnx("spool: %s/%s: torn end at byte %zu cut off (%zu "
+			  "bytes)",
+		    s->dir, name, off, len - off);
 		s->recovered_cut += len - off;
-		if (truncate(path, (off_t)off) == -1) {
-			log_warn("spool: truncate %s", path);
+		if (ftruncate(fd, (off_t)off) == -1) {
+			log_warn("spool: truncate %s/%s", s->dir, name);
+			close(fd);
 			return -1;
 		}
 	}
+	close(fd);
 	g->size = off;
 	if (g->last == 0) {
-		unlink(path);
+		if (off == 0)
+			unlinkat(s->dirfd, name, 0);
 		return -1;
 	}
 	return 0;
@@ -264,36 +575,23 @@ seg_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* The segments, oldest first, recovered. */
 static int
-spool_recover(struct spool *s, char *err, size_t errlen)
+segs_load(struct spool *s, char *err, size_t errlen)
 {
 	struct seg   **v = NULL, **tail = &s->segs;
 	size_t	       n = 0, cap = 0;
 	struct dirent *de;
-	char	       path[PATH_MAX], *text = NULL;
 	DIR	      *d;
+	int	       fd;
 
-	snprintf(path, sizeof(path), "%s/acked", s->dir);
-	if (file_read(path, 64, &text, NULL) == 0) {
-		long long a;
-
-		text[strcspn(text, "\n")] = '\0';
-		if (parse_int(text, 0, INT64_MAX, &a) == -1) {
-			snprintf(err, errlen, "%s: not a sequence number",
-			    path);
-			free(text);
-			return -1;
-		}
-		s->acked = (uint64_t)a;
-		free(text);
-	} else if (errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((d = opendir(s->dir)) == NULL) {
+	if ((fd = dup(s->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		snprintf(err, errlen, "%s: %s", s->dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		uint64_t first;
 		char	*end;
@@ -303,7 +601,8 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 		errno = 0;
 		first = strtoull(de->d_name + 4, &end, 16);
 		if (errno != 0 || strcmp(end, ".log") != 0 ||
-		    end != de->d_name + 20 || first == 0)
+		    end != de->d_name + 20 || first == 0 ||
+		    first > SPOOL_SEQ_MAX)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -316,8 +615,7 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 	if (n > 1) /* v is NULL when there is no segment */
 		qsort(v, n, sizeof(*v), seg_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (seg_recover(s, v[i], i == n - 1) == -1 ||
-		    v[i]->first <= s->durable) {
+		if (v[i]->first <= s->durable || seg_recover(s, v[i]) == -1) {
 			if (s->cur_seg == v[i])
 				s->cur_seg = NULL;
 			free(v[i]);
@@ -329,19 +627,99 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 		tail = &v[i]->next;
 	}
 	free(v);
-	s->next_seq = (s->durable > s->acked ? s->durable : s->acked) + 1;
+	return 0;
+}
+
+static int
+spool_recover(struct spool *s, char *err, size_t errlen)
+{
+	enum state_found st;
+	char		 why[128], aside[64];
+	int		 id;
+
+	id = id_read(s);
+	st = state_read(s, why, sizeof(why));
+	if (segs_load(s, err, errlen) == -1)
+		return -1;
+	if (id == 2) {
+		spool_set_aside(s, "id", aside, sizeof(aside));
+		log_warnx("spool: %s/id is damaged (kept as %s): this spool "
+			  "takes a new identity, and the collector counts "
+			  "its sequence from the start again",
+		    s->dir, aside);
+	}
+	if (st == STATE_DAMAGED) {
+		spool_set_aside(s,
+		    faccessat(s->dirfd, "state", F_OK, AT_SYMLINK_NOFOLLOW) ==
+			    0 ?
+			"state" :
+			"acked",
+		    aside, sizeof(aside));
+		if (s->segs != NULL) {
+			s->acked = s->segs->first - 1;
+			log_warnx("spool: %s/state is damaged (%s; kept as "
+				  "%s): sending again every record still "
+				  "in the spool, from seq %" PRIu64
+				  " (the collector answers duplicates for "
+				  "those it has)",
+			    s->dir, why, aside, s->acked + 1);
+		} else {
+			/* nothing says which seq comes next: a new
+			 * sequence under a new identity reuses none */
+			log_warnx("spool: %s/state is damaged (%s; kept as "
+				  "%s) and no record is waiting: this spool "
+				  "takes a new identity and starts again at "
+				  "seq 1",
+			    s->dir, why, aside);
+			s->acked = s->hwm = 0;
+			if (id == 0) {
+				spool_set_aside(s, "id", aside, sizeof(aside));
+				id = 2;
+			}
+		}
+	}
+	if (id != 0 && id_create(s, err, errlen) == -1)
+		return -1;
+	if (s->cur_seg == NULL || s->cur_seg->last <= s->acked) {
+		/* every line is acknowledged: the cursor sits at the end */
+		s->cur_seg = NULL;
+		for (struct seg *g = s->segs; g != NULL; g = g->next)
+			if (g->last > s->acked) {
+				s->cur_seg = g;
+				s->cur_off = 0;
+				break;
+			}
+	}
+	if (s->durable > s->hwm)
+		s->hwm = s->durable;
+	if (s->acked > s->hwm)
+		s->hwm = s->acked;
+	s->next_seq = s->hwm + 1;
 	s->acked_saved = s->acked;
+	if (st == STATE_GOOD &&
+	    faccessat(s->dirfd, "acked", F_OK, AT_SYMLINK_NOFOLLOW) == -1) {
+		s->statefd = spool_openat(s, "state", O_RDWR);
+		if (s->statefd == -1) {
+			snprintf(err, errlen, "%s/state: %s", s->dir,
+			    strerror(errno));
+			return -1;
+		}
+	} else if (state_create(s, err, errlen) == -1)
+		return -1;
 	segs_trim(s);
 	return 0;
 }
 
 struct spool *
-spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
+spool_open_at(int dirfd, const char *dir, uint64_t max_bytes, char *err,
+    size_t errlen)
 {
 	struct spool *s = xcalloc(1, sizeof(*s));
 
 	s->dir = xstrdup(dir);
+	s->dirfd = dirfd;
 	s->wfd = -1;
+	s->statefd = -1;
 	s->max_bytes = max_bytes;
 	s->seg_max = max_bytes / 8 < SEG_MIN ?
 	    SEG_MIN :
@@ -350,31 +728,44 @@ spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 	    PEND_MIN :
 	    (max_bytes > PEND_MAX ? PEND_MAX : max_bytes);
 	s->ptail = &s->phead;
+	if (spool_recover(s, err, errlen) == -1) {
+		spool_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct spool *
+spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	int  fd;
+
+	if (str_copy(buf, sizeof(buf), dir) == -1) {
+		snprintf(err, errlen, "%.64s...: path too long", dir);
+		return NULL;
+	}
 	/* the parents too, as mkdir -p */
-	for (char *q = s->dir + 1; (q = strchr(q, '/')) != NULL; q++) {
+	for (char *q = buf + 1; (q = strchr(q, '/')) != NULL; q++) {
 		*q = '\0';
-		if (mkdir(s->dir, 0755) == -1 && errno != EEXIST) {
-			snprintf(err, errlen, "%s: %s", s->dir,
-			    strerror(errno));
-			*q = '/';
-			goto fail;
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", buf, strerror(errno));
+			return NULL;
 		}
 		*q = '/';
 	}
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		goto fail;
+		return NULL;
 	}
-	if ((s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		goto fail;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", dir,
+		    errno == ELOOP ? "a symbolic link, not a folder" :
+				     strerror(errno));
+		return NULL;
 	}
-	if (spool_recover(s, err, errlen) == -1)
-		goto fail;
-	return s;
-fail:
-	spool_close(s);
-	return NULL;
+	return spool_open_at(fd, dir, max_bytes, err, errlen);
 }
 
 void
@@ -382,9 +773,11 @@ spool_close(struct spool *s)
 {
 	if (s == NULL)
 		return;
-	if (s->phead != NULL && s->dirfd != -1)
+	if (s->phead != NULL && s->statefd != -1)
 		spool_sync(s);
-	if (s->acked != s->acked_saved && s->dirfd != -1 && acked_write(s) == 0)
+	if (s->statefd != -1 &&
+	    (s->acked != s->acked_saved || s->hwm != s->hwm_saved) &&
+	    state_write(s, 1) == 0)
 		segs_trim(s);
 	while (s->phead != NULL) {
 		struct pend *p = s->phead;
@@ -401,10 +794,18 @@ spool_close(struct spool *s)
 	}
 	if (s->wfd != -1)
 		close(s->wfd);
+	if (s->statefd != -1)
+		close(s->statefd);
 	if (s->dirfd != -1)
 		close(s->dirfd);
 	free(s->dir);
 	free(s);
+}
+
+const char *
+spool_id(const struct spool *s)
+{
+	return s->id;
 }
 
 uint64_t
@@ -455,10 +856,10 @@ static int
 seg_new(struct spool *s, uint64_t first)
 {
 	struct seg *g, **tail;
-	char	    path[PATH_MAX];
+	char	    name[32];
 
-	seg_path(s, first, path, sizeof(path));
-	s->wfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	seg_name(first, name, sizeof(name));
+	s->wfd = spool_openat(s, name, O_WRONLY | O_CREAT | O_APPEND);
 	if (s->wfd == -1)
 		return -1;
 	g = xcalloc(1, sizeof(*g));
@@ -557,6 +958,13 @@ spool_sync(struct spool *s)
 			s->ptail = &s->phead;
 	}
 	free(buf);
+	/* The high-water mark goes to the page cache now and to the disk
+	 * with the next acknowledgement: a seq is never handed out twice,
+	 * even when the end of the last segment is later found corrupt. */
+	if (s->durable > s->hwm) {
+		s->hwm = s->durable;
+		state_write(s, 0);
+	}
 	if (s->disk_full) {
 		log_info("spool: writing again");
 		s->disk_full = 0;
@@ -567,9 +975,13 @@ fail:
 	saved = errno;
 	free(buf);
 	if (!s->disk_full)
-		log_warnx("spool: cannot write to %s: %s; %" PRIu64 " records "
-			  "wait in memory, checks go on",
-		    s->dir, strerror(saved), s->npend);
+		log_warnx("spool: cannot write to %s: %s%s; %" PRIu64
+			  " records wait in memory, checks go on",
+		    s->dir, strerror(saved),
+		    saved == ENOSPC || saved == EFBIG || saved == EDQUOT ?
+			" (the disk is full)" :
+			"",
+		    s->npend);
 	s->disk_full = 1;
 	/* Drop an empty segment we could not write to. */
 	g = seg_last(s);
@@ -603,7 +1015,7 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 	s->peeked = 0;
 	*out = NULL;
 	while (g != NULL && !full) {
-		char	path[PATH_MAX];
+		char	name[32];
 		size_t	want, got = 0, pos = 0;
 		int	fd;
 		ssize_t r;
@@ -618,9 +1030,9 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 		want = g->size - off;
 		if (want > max_bytes + LINE_MAX_BYTES)
 			want = max_bytes + LINE_MAX_BYTES;
-		seg_path(s, g->first, path, sizeof(path));
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			log_warn("spool: %s", path);
+		seg_name(g->first, name, sizeof(name));
+		if ((fd = spool_openat(s, name, O_RDONLY)) == -1) {
+			log_warn("spool: %s/%s", s->dir, name);
 			break;
 		}
 		buf = xreallocarray(buf, want, 1);
@@ -633,11 +1045,16 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 			const char *json;
 			size_t	    jlen, ln;
 			uint64_t    seq;
+			enum line   l;
 
-			ln = line_parse(buf + pos, got - pos, &seq, &json,
+			l = line_parse(buf + pos, got - pos, &ln, &seq, &json,
 			    &jlen);
-			if (ln == 0)
+			if (l == LINE_SHORT)
 				break;
+			if (l == LINE_BAD) { /* counted when the spool opened */
+				pos += ln;
+				continue;
+			}
 			if (n > 0 && rlen + jlen + 1 > max_bytes) {
 				full = 1;
 				break;
@@ -659,13 +1076,18 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 			n++;
 			pos += ln;
 		}
-		off += pos;
 		if (pos < got && !full) {
-			log_warnx("spool: seg %" PRIx64 ": unreadable line at "
-				  "byte %" PRIu64 "; skipping the rest",
-			    g->first, off);
-			off = g->size;
+			/* no newline in what was read */
+			if (got - pos >= LINE_MAX_BYTES)
+				pos = got; /* an over-long line, skipped */
+			else if (off + got >= g->size || got < want) {
+				log_warnx("spool: %s/%s: unfinished line at "
+					  "byte %" PRIu64 "; skipping the rest",
+				    s->dir, name, off + pos);
+				pos = (size_t)(g->size - off);
+			}
 		}
+		off += pos;
 	}
 	free(buf);
 	if (n == 0) {
@@ -700,7 +1122,7 @@ spool_ack_to(struct spool *s, struct seg *g, uint64_t off, uint64_t last)
 	s->peeked = 0;
 	if (s->acked != s->acked_saved &&
 	    now_mono_ms() - s->saved_ms >= s->ack_every_ms) {
-		if (acked_write(s) == -1)
+		if (state_write(s, 1) == -1)
 			return -1;
 		segs_trim(s);
 	}
@@ -742,5 +1164,6 @@ spool_stats(const struct spool *s, struct spool_stats *st)
 	st->bytes = s->bytes;
 	st->dropped = s->dropped;
 	st->recovered_cut = s->recovered_cut;
+	st->corrupt = s->corrupt;
 	st->disk_full = s->disk_full;
 }

@@ -5,12 +5,24 @@
  * may leave. A record leaves the spool when the collector acknowledged it.
  *
  * Files: seg-<first seq, 16 hex>.log holding lines "CRC SEQ JSON\n" (CRC-32
- * of "SEQ JSON", 8 hex digits), and "acked", the highest sequence number
- * delivered or given up on. The next sequence number is one past the
- * highest in the segments or in "acked", so it survives restarts; a torn
- * last line after a crash fails its checksum and is cut off on open.
- * When the segments exceed the size bound the oldest are dropped, counted
- * and logged; when the disk is full, records wait in memory (bounded too).
+ * of "SEQ JSON", 8 hex digits); "state", two checksummed slots written in
+ * turn in place, holding the highest sequence number delivered or given
+ * up on ("acked") and the highest ever made durable (the high-water
+ * mark); and "id", the spool's identity (16 hex digits, made once). The
+ * next sequence number is one past the high-water mark, so a seq is never
+ * handed out twice under one identity. On open, a torn end (no newline)
+ * is cut off; a complete line that fails its checksum is skipped and
+ * counted, and the records after it are kept. A damaged state file is
+ * set aside: the records still in the spool are sent again, or, with
+ * none left, the spool takes a new identity (the collector then counts a
+ * new sequence). Acknowledging rewrites the state in place, so it works
+ * on a full disk. When the segments exceed the size bound the oldest are
+ * dropped, counted and logged; when the disk is full, records wait in
+ * memory (bounded too).
+ *
+ * Every file is opened relative to the directory's descriptor, with
+ * O_NOFOLLOW, and must be a regular file: a link planted in the folder is
+ * never followed.
  */
 #ifndef V6W_SPOOL_H
 #define V6W_SPOOL_H
@@ -28,12 +40,22 @@ struct spool_stats {
 	uint64_t bytes;		/* segment bytes on disk */
 	uint64_t dropped;	/* since start: oldest dropped for space */
 	uint64_t recovered_cut; /* bytes of torn tail cut off on open */
+	uint64_t corrupt;	/* records skipped on open: bad checksum */
 	int	 disk_full;	/* the last write failed */
 };
+
+#define SPOOL_ID_LEN 16 /* hex digits */
 
 /* Open (creating dir if needed) and recover. NULL with a message in err. */
 struct spool *
 spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen);
+/* The same on a directory already open (a daemon started as root opens
+ * it, then drops root); takes dirfd over, even on failure. dir names it
+ * in messages. */
+struct spool *spool_open_at(int dirfd, const char *dir, uint64_t max_bytes,
+    char *err, size_t errlen);
+/* The spool's identity: SPOOL_ID_LEN lower-case hex digits. */
+const char *spool_id(const struct spool *);
 /* Sync what is pending, then close. */
 void spool_close(struct spool *);
 

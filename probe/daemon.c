@@ -586,51 +586,39 @@ sigterm_cb(struct ev_loop *loop, struct ev_signal *s)
 	maybe_finish(p);
 }
 
-/* The spool directory and what is in it (flat) go to uid:gid. */
+/*
+ * Started as root: make the spool folder the user's without following a
+ * link the user could plant (priv_own_dir), then become the user. The
+ * spool itself is opened after the drop, through *spool_fd, so nothing
+ * in the folder is ever touched as root. Not root: *spool_fd stays -1.
+ */
 static int
-chown_spool(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
-{
-	struct dirent *de;
-	DIR	      *d;
-	int	       rc = 0;
-
-	if (chown(dir, uid, gid) == -1 || (d = opendir(dir)) == NULL) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (fchownat(dirfd(d), de->d_name, uid, gid,
-			AT_SYMLINK_NOFOLLOW) == -1) {
-			snprintf(err, errlen, "%s/%s: %s", dir, de->d_name,
-			    strerror(errno));
-			rc = -1;
-			break;
-		}
-	}
-	closedir(d);
-	return rc;
-}
-
-/* Started as root: own the spool, then become the configured user. */
-static int
-drop_root(struct probe *p, char *err, size_t errlen)
+drop_root(struct probe *p, const struct probe_conf *c, int *spool_fd, char *err,
+    size_t errlen)
 {
 	uid_t uid;
 	gid_t gid;
 
+	*spool_fd = -1;
 	if (geteuid() != 0) {
 		log_debug("not root: running as uid %d", (int)geteuid());
 		return 0;
 	}
-	if (priv_lookup(p->conf->user, &uid, &gid, err, errlen) == -1)
+	if (priv_lookup(c->user, &uid, &gid, err, errlen) == -1)
 		return -1;
-	if (chown_spool(p->conf->spool_dir, uid, gid, err, errlen) == -1)
+	if (uid == 0) {
+		snprintf(err, errlen,
+		    "user '%s' is root: name an unprivileged "
+		    "user in %s",
+		    c->user, p->conf_path);
 		return -1;
-	if (priv_drop(p->conf->user, err, errlen) == -1)
+	}
+	if ((*spool_fd = priv_own_dir(c->spool_dir, 0700, uid, gid, err,
+		 errlen)) == -1)
 		return -1;
-	log_info("dropped root: running as %s", p->conf->user);
+	if (priv_drop(c->user, err, errlen) == -1)
+		return -1;
+	log_info("dropped root: running as %s", c->user);
 	return 0;
 }
 
@@ -648,7 +636,7 @@ run_main(int argc, char **argv)
 	struct check_opts	   o;
 	struct cfg		   cf;
 	char			   err[512];
-	int			   ch, verbose = 0, use_syslog = 0;
+	int			   ch, verbose = 0, use_syslog = 0, spool_fd;
 
 	memset(&p, 0, sizeof(p));
 	optind = 1;
@@ -691,13 +679,8 @@ run_main(int argc, char **argv)
 	srandom((unsigned)(now_mono_us() ^ (uint64_t)getpid()));
 	if ((p.loop = ev_loop_new()) == NULL)
 		fatal("epoll");
-	if ((p.spool = spool_open(c->spool_dir, (uint64_t)c->spool_max_mb << 20,
-		 err, sizeof(err))) == NULL)
-		fatalx("spool: %s", err);
-	/* the collector drops duplicates: three fsyncs per batch are not
-	 * worth it at hundreds of results a second */
-	spool_set_ack_every(p.spool, 2000);
-	if ((p.up = upload_new(p.loop, p.spool)) == NULL)
+	/* the token is read now, as root; the spool comes after the drop */
+	if ((p.up = upload_new(p.loop, NULL)) == NULL)
 		fatalx("cannot set up libcurl");
 	upload_on_idle(p.up, probe_upload_idle_cb, &p);
 	p.conf = c;
@@ -726,8 +709,19 @@ run_main(int argc, char **argv)
 		log_info("capturing on %s every %d s", p.cap_iface,
 		    p.cap_interval_s);
 	}
-	if (drop_root(&p, err, sizeof(err)) == -1)
+	if (drop_root(&p, c, &spool_fd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	p.spool = spool_fd != -1 ?
+	    spool_open_at(spool_fd, c->spool_dir,
+		(uint64_t)c->spool_max_mb << 20, err, sizeof(err)) :
+	    spool_open(c->spool_dir, (uint64_t)c->spool_max_mb << 20, err,
+		sizeof(err));
+	if (p.spool == NULL)
+		fatalx("spool: %s", err);
+	/* the collector drops duplicates: three fsyncs per batch are not
+	 * worth it at hundreds of results a second */
+	spool_set_ack_every(p.spool, 2000);
+	upload_set_spool(p.up, p.spool);
 	ev_timer_init(&p.sync_timer, sync_cb, &p);
 	ev_timer_init(&p.stop_timer, stop_timer_cb, &p);
 	ev_timer_init(&p.stats_timer, stats_cb, &p);

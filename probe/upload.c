@@ -199,15 +199,22 @@ upload_backoff(struct upload *u, const char *fmt, ...)
 }
 
 void
+upload_set_spool(struct upload *u, struct spool *spool)
+{
+	u->spool = spool;
+}
+
+void
 upload_kick(struct upload *u)
 {
 	char  *items;
 	size_t len, count;
 	size_t overhead;
 
-	if (u->x.active || ev_timer_armed(&u->retry) || u->url == NULL)
+	if (u->x.active || ev_timer_armed(&u->retry) || u->url == NULL ||
+	    u->spool == NULL)
 		return;
-	overhead = strlen(u->probe) * 2 + 64;
+	overhead = strlen(u->probe) * 2 + 64 + SPOOL_ID_LEN;
 	if (spool_peek(u->spool, u->max_body - overhead, &items, &len, &count,
 		&u->batch_first, &u->batch_last) == -1) {
 		upload_idle(u);
@@ -219,7 +226,8 @@ upload_kick(struct upload *u)
 		char  *quoted = cJSON_PrintUnformatted(name);
 
 		u->bodylen = (size_t)asprintf(&u->body,
-		    "{\"probe\":%s,\"results\":[%s]}", quoted, items);
+		    "{\"probe\":%s,\"spool\":\"%s\",\"results\":[%s]}", quoted,
+		    spool_id(u->spool), items);
 		cJSON_free(quoted);
 		cJSON_Delete(name);
 	}

@@ -32,6 +32,9 @@ int  upload_configure(struct upload *, const char *url, const char *token_file,
      const char *cacert, const char *probe, char *err, size_t errlen);
 void upload_on_idle(struct upload *, upload_idle_cb, void *arg);
 /* Send the next batch if none is under way and no backoff runs. */
+/* The spool to deliver from, when it is opened after upload_new() (a
+ * daemon started as root opens it after dropping root). */
+void upload_set_spool(struct upload *, struct spool *);
 void upload_kick(struct upload *);
 int  upload_busy(const struct upload *);
 int  upload_failing(const struct upload *);

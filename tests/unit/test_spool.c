@@ -1,7 +1,9 @@
 /*
  * test_spool: the probe's durable queue on a real directory -- order,
  * acknowledgement, sequence numbers across reopen, a torn last line and a
- * corrupt one cut off, the size bound, a full disk (RLIMIT_FSIZE makes
+ * corrupt one skipped with the records after it kept, no seq handed out
+ * twice, the identity, a damaged state file, links never followed, the
+ * size bound, a full disk (RLIMIT_FSIZE makes
  * writes fail with EFBIG as a full disk would) and records too large to
  * send.
  */
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -170,6 +173,21 @@ only_segment(void)
 	return xstrdup(path);
 }
 
+/* Flip the case of the byte after the first match of what in path. */
+static void
+flip(const char *path, const char *what)
+{
+	char  *text, *p;
+	size_t len;
+
+	assert_int_equal(file_read(path, 1 << 20, &text, &len), 0);
+	p = strstr(text, what);
+	assert_non_null(p);
+	p[1] ^= 0x20;
+	assert_int_equal(file_write_atomic(path, text, len, 0600), 0);
+	free(text);
+}
+
 static void
 test_torn_and_corrupt(void **state)
 {
@@ -197,37 +215,279 @@ test_torn_and_corrupt(void **state)
 	out = peek_all(s, &n, &first, &last);
 	assert_int_equal(n, 2);
 	free(out);
-	/* a flipped byte in a complete line: cut from there */
+	/* a flipped byte in a complete line: that record is skipped and
+	 * counted, the one after it kept */
 	add(s, "c");
 	add(s, "d");
 	assert_int_equal(spool_sync(s), 0);
 	spool_close(s);
 	free(seg);
 	seg = only_segment(); /* c and d went into a new segment */
-	{
-		char  *text;
-		size_t len;
-		char  *p;
-
-		assert_int_equal(file_read(seg, 1 << 20, &text, &len), 0);
-		p = strstr(text, "\"c\"");
-		assert_non_null(p);
-		p[1] = 'C';
-		assert_int_equal(file_write_atomic(seg, text, len, 0600), 0);
-		free(text);
-	}
+	flip(seg, "\"c\"");
 	s = open_spool(1 << 20);
 	spool_stats(s, &st);
-	assert_true(st.recovered_cut > 0);
+	assert_int_equal(st.corrupt, 1);
 	out = peek_all(s, &n, &first, &last);
-	assert_int_equal(n, 2); /* a and b */
-	assert_int_equal(last, 2);
+	assert_int_equal(n, 3); /* a, b and d */
+	assert_int_equal(last, 4);
+	assert_non_null(strstr(out, "\"d\""));
 	free(out);
-	/* no seq is reused that a peer might have seen: c and d were never
-	 * valid, so 3 is next again */
-	assert_int_equal(spool_next_seq(s), 3);
+	/* no seq is reused that a peer might have seen */
+	assert_int_equal(spool_next_seq(s), 5);
 	spool_close(s);
 	free(seg);
+}
+
+/* A flipped byte in line 5 of 20 costs that record only. */
+static void
+test_corrupt_middle_kept(void **state)
+{
+	struct spool	  *s = open_spool(1 << 20);
+	struct spool_stats st;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out, *seg, tag[16];
+
+	(void)state;
+	for (int i = 1; i <= 20; i++) {
+		snprintf(tag, sizeof(tag), "r%02d", i);
+		add(s, tag);
+	}
+	assert_int_equal(spool_sync(s), 0);
+	spool_close(s);
+	seg = only_segment();
+	flip(seg, "\"r05\"");
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(st.recovered_cut, 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 19);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 20);
+	assert_null(strstr(out, "r05"));
+	assert_non_null(strstr(out, "\"r06\""));
+	assert_non_null(strstr(out, "\"r20\""));
+	free(out);
+	assert_int_equal(spool_next_seq(s), 21);
+	/* new records go after the damaged line and read back whole */
+	add(s, "r21");
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 20);
+	assert_int_equal(last, 21);
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	spool_close(s);
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 22);
+	assert_null(peek_all(s, &n, &first, &last));
+	spool_close(s);
+	free(seg);
+}
+
+/*
+ * The last record of the spool damaged after a crash (no clean close):
+ * its seq is not handed out again (the high-water mark).
+ */
+static void
+test_high_water_mark(void **state)
+{
+	struct spool *s;
+	char	     *seg;
+	pid_t	      pid;
+	int	      status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		s = open_spool(1 << 20);
+		for (int i = 0; i < 5; i++)
+			add(s, "before the crash");
+		_exit(spool_sync(s) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	seg = only_segment();
+	flip(seg, "5 {");
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 6);
+	spool_close(s);
+	free(seg);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[128];
+	int  fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static char *
+id_of(struct spool *s)
+{
+	const char *id = spool_id(s);
+
+	assert_int_equal(strlen(id), SPOOL_ID_LEN);
+	assert_int_equal(strspn(id, "0123456789abcdef"), SPOOL_ID_LEN);
+	return xstrdup(id);
+}
+
+/* The identity is made once and kept. */
+static void
+test_identity(void **state)
+{
+	struct spool *s = open_spool(1 << 20);
+	char	     *a, *b;
+
+	(void)state;
+	a = id_of(s);
+	spool_close(s);
+	s = open_spool(1 << 20);
+	b = id_of(s);
+	assert_string_equal(a, b);
+	spool_close(s);
+	free(a);
+	free(b);
+}
+
+/* Damaged state with records waiting: they are sent again, seqs go on. */
+static void
+test_state_damaged_resend(void **state)
+{
+	struct spool	  *s = open_spool(1 << 20);
+	struct spool_stats st;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out, *a, *b;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		add(s, "x");
+	assert_int_equal(spool_sync(s), 0);
+	for (int i = 0; i < 2; i++) { /* 1 and 2 delivered, one by one */
+		size_t len;
+
+		assert_int_equal(spool_peek(s, 1, &out, &len, &n, &first,
+				     &last),
+		    0);
+		assert_int_equal(n, 1);
+		free(out);
+		assert_int_equal(spool_ack_peeked(s), 0);
+	}
+	spool_stats(s, &st);
+	assert_int_equal(st.acked, 2);
+	add(s, "y");
+	assert_int_equal(spool_sync(s), 0);
+	a = id_of(s);
+	spool_close(s);
+	write_file("state", "garbage\n");
+	s = open_spool(1 << 20);
+	b = id_of(s);
+	assert_string_equal(a, b);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(first, 1); /* all of it again: duplicates there */
+	assert_int_equal(last, 4);
+	free(out);
+	assert_int_equal(spool_next_seq(s), 5);
+	spool_stats(s, &st);
+	spool_close(s);
+	/* the new state is good */
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 5);
+	spool_close(s);
+	free(a);
+	free(b);
+}
+
+/* Damaged state and nothing waiting: a new identity, from seq 1. */
+static void
+test_state_damaged_empty(void **state)
+{
+	struct spool *s = open_spool(1 << 20);
+	uint64_t      first, last;
+	size_t	      n;
+	char	     *out, *a, *b;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		add(s, "x");
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	a = id_of(s);
+	spool_close(s);
+	write_file("state", "");
+	s = open_spool(1 << 20);
+	b = id_of(s);
+	assert_string_not_equal(a, b);
+	assert_int_equal(spool_next_seq(s), 1);
+	spool_close(s);
+	free(a);
+	free(b);
+}
+
+/* A spool of an older version: "acked" becomes the state file. */
+static void
+test_legacy_acked(void **state)
+{
+	struct spool *s;
+	char	      path[128];
+
+	(void)state;
+	write_file("acked", "41\n");
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 42);
+	spool_close(s);
+	snprintf(path, sizeof(path), "%s/acked", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 42);
+	spool_close(s);
+	/* an empty one is no reason to stop: a new sequence */
+	write_file("state", "x");
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_next_seq(s), 1);
+	spool_close(s);
+}
+
+/* A link planted in the folder is never followed, for reading or
+ * cutting. */
+static void
+test_link_not_followed(void **state)
+{
+	struct spool *s;
+	char	      victim[128], link[128], *text;
+	size_t	      len;
+	uint64_t      first, last;
+	size_t	      n;
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s.victim", dir);
+	{
+		int fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		assert_true(fd != -1);
+		assert_int_equal(write(fd, "precious\n", 9), 9);
+		close(fd);
+	}
+	snprintf(link, sizeof(link), "%s/seg-0000000000000001.log", dir);
+	assert_int_equal(symlink(victim, link), 0);
+	s = open_spool(1 << 20);
+	assert_null(peek_all(s, &n, &first, &last));
+	spool_close(s);
+	assert_int_equal(file_read(victim, 100, &text, &len), 0);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	unlink(victim);
 }
 
 static void
@@ -346,6 +606,18 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_batches_bounded, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_middle_kept, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_high_water_mark, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state_damaged_resend, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_state_damaged_empty, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy_acked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_link_not_followed, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
