@@ -130,23 +130,10 @@ mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-/* As root: make publish_dir (0755, the site is public) for the user. */
-static int
-prepare_publish_dir(const struct collector_conf *cc, uid_t uid, gid_t gid,
-    char *err, size_t errlen)
-{
-	if (mkdir_p(cc->publish_dir, 0755) == -1 ||
-	    chown(cc->publish_dir, uid, gid) == -1) {
-		snprintf(err, errlen, "publish_dir %s: %s", cc->publish_dir,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /*
- * Make data_dir; as root also give it (and publish_dir) to the user the
- * daemon becomes.
+ * Make data_dir. As root, also make data_dir and publish_dir (0755: the
+ * site is public) the user's, without following a link anybody but root
+ * could have planted (priv_own_dir refuses, saying why).
  */
 static int
 prepare_data_dir(const struct collector_conf *cc, int root, char *err,
@@ -154,22 +141,27 @@ prepare_data_dir(const struct collector_conf *cc, int root, char *err,
 {
 	uid_t uid;
 	gid_t gid;
+	int   fd;
 
-	if (mkdir_p(cc->data_dir, 0750) == -1) {
-		snprintf(err, errlen, "data_dir %s: %s", cc->data_dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (!root)
+	if (!root) {
+		if (mkdir_p(cc->data_dir, 0750) == -1) {
+			snprintf(err, errlen, "data_dir %s: %s", cc->data_dir,
+			    strerror(errno));
+			return -1;
+		}
 		return 0;
+	}
 	if (priv_lookup(cc->user, &uid, &gid, err, errlen) == -1)
 		return -1;
-	if (chown(cc->data_dir, uid, gid) == -1) {
-		snprintf(err, errlen, "chown %s: %s", cc->data_dir,
-		    strerror(errno));
+	if ((fd = priv_own_dir(cc->data_dir, 0750, uid, gid, err, errlen)) ==
+	    -1)
 		return -1;
-	}
-	return prepare_publish_dir(cc, uid, gid, err, errlen);
+	close(fd);
+	if ((fd = priv_own_dir(cc->publish_dir, 0755, uid, gid, err,
+		 errlen)) == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 static void
