@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "priv.h"
 #include "util.h"
 
 #define FIELD(base, f) ((char *)(base) + (f)->off)
@@ -68,6 +70,9 @@ cfg_close(struct cfg *c)
 	for (size_t i = 0; i < c->nerrs; i++)
 		free(c->errs[i]);
 	free(c->errs);
+	for (size_t i = 0; i < c->nwarns; i++)
+		free(c->warns[i]);
+	free(c->warns);
 	free(c->file);
 	free(c->dir);
 	memset(c, 0, sizeof(*c));
@@ -121,6 +126,93 @@ cfg_error_at(struct cfg *c, const char *file, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cfg_add(c, file != NULL ? file : c->file, line, msg);
+}
+
+void
+cfg_warn(struct cfg *c, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = c->file;
+	char	    msg[1024], *text;
+	va_list	    ap;
+	int	    line = 0, n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s != NULL && config_setting_source_file(s) != NULL)
+		file = config_setting_source_file(s);
+	if (s != NULL)
+		line = config_setting_source_line(s);
+	if (line > 0)
+		n = asprintf(&text, "%s:%d: %s", file, line, msg);
+	else
+		n = asprintf(&text, "%s: %s", file, msg);
+	if (n == -1)
+		fatal("asprintf");
+	log_warnx("%s", text);
+	if (c->nwarns >= CFG_MAX_ERRORS) {
+		free(text);
+		return;
+	}
+	c->warns = xreallocarray(c->warns, c->nwarns + 1, sizeof(*c->warns));
+	c->warns[c->nwarns++] = text;
+}
+
+/* Who, besides the owner, can read or change a file of mode st. */
+static int
+secret_exposed(const struct stat *st, const char *user, char *who, size_t size)
+{
+	struct group gr, *res = NULL;
+	char	     buf[4096], err[128];
+	uid_t	     uid;
+	gid_t	     gid;
+	int	     own_group = 0;
+
+	if (st->st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(who, size, "every user");
+		return 1;
+	}
+	if (user != NULL &&
+	    priv_lookup(user, &uid, &gid, err, sizeof(err)) == 0)
+		own_group = st->st_gid == gid;
+	if (!(st->st_mode & S_IWGRP) && (!(st->st_mode & S_IRGRP) || own_group))
+		return 0;
+	if (getgrgid_r(st->st_gid, &gr, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL)
+		snprintf(who, size, "group %s", gr.gr_name);
+	else
+		snprintf(who, size, "group %u", (unsigned)st->st_gid);
+	return 1;
+}
+
+int
+cfg_secret(struct cfg *c, const config_setting_t *s, const char *what,
+    const char *path, const char *user, char *buf, size_t max)
+{
+	struct stat st;
+	char	    err[PATH_MAX + 128], who[300];
+	const char *can;
+
+	if (secret_read_st(path, buf, max, &st, err, sizeof(err)) == -1) {
+		cfg_error(c, s, "%s: %s", what, err);
+		return -1;
+	}
+	if (!secret_exposed(&st, user, who, sizeof(who)))
+		return 0;
+	if ((st.st_mode & (S_IRGRP | S_IROTH)) &&
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		can = "read and change";
+	else if (st.st_mode & (S_IRGRP | S_IROTH))
+		can = "read";
+	else
+		can = "change";
+	if (user == NULL)
+		user = "the daemon's user";
+	cfg_warn(c, s,
+	    "%s: %s has mode %04o, so %s can %s the secret: chmod 0600 it, "
+	    "owned by %s (or chmod 0640, with %s's group)",
+	    what, path, (unsigned)(st.st_mode & 07777), who, can, user, user);
+	return 0;
 }
 
 size_t

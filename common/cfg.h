@@ -51,6 +51,8 @@ struct cfg {
 	char   **errs; /* "file:line: message" */
 	size_t	 nerrs;
 	size_t	 dropped; /* errors past CFG_MAX_ERRORS */
+	char   **warns;	  /* the same, for what works but should not be */
+	size_t	 nwarns;
 };
 
 /* Parse path; a syntax error is recorded and -1 returned. */
@@ -64,6 +66,25 @@ void cfg_error(struct cfg *, const config_setting_t *s, const char *fmt, ...)
 /* Record an error at file:line (file NULL: the config file itself). */
 void cfg_error_at(struct cfg *, const char *file, int line, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Record a warning at the line of s (NULL: no line) and log it at once
+ * (log_warnx): it reaches --check-config's output, the start-up log and
+ * every reload's, whether or not the file has errors.
+ */
+void cfg_warn(struct cfg *, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Read the secret file path, the value of setting s named what ("probes[0].
+ * token_file"), into buf (max bytes, see secret_read()); an error is
+ * recorded when it cannot (missing, not a regular file, too large, not one
+ * line). A file others can read or write, or its group when that is not
+ * the primary group of user (the daemon's, who reads it again on reloads),
+ * gets a warning. 0 or -1; the secret is never part of a message.
+ */
+int cfg_secret(struct cfg *, const config_setting_t *s, const char *what,
+    const char *path, const char *user, char *buf, size_t max);
 
 /* Root-level settings must be among names[]. */
 void cfg_check_root(struct cfg *, const char *const *names, size_t n);
