@@ -3,7 +3,9 @@
  * load, and every broken file under tests/data/config/bad fails with the
  * "FILE:LINE: message" lines its "# expect:" comments name. Secret files:
  * only regular files are read (a FIFO never hangs), loose modes warn, two
- * probes with one token are refused.
+ * probes with one token are refused. Bounds: oversized files and lines,
+ * in the file itself and in what it @includes, are refused before libconfig
+ * parses them; 10,000 targets still load.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -517,6 +519,254 @@ test_shared_tokens(void **state)
 	cfg_close(&c);
 }
 
+/* n bytes of '#' comment, then a newline. */
+static void
+put_comment_line(FILE *f, size_t n)
+{
+	fputc('#', f);
+	for (size_t i = 1; i < n; i++)
+		fputc('x', f);
+	fputc('\n', f);
+}
+
+static FILE *
+create(const char *name)
+{
+	FILE *f = fopen(tp(name), "w");
+
+	assert_non_null(f);
+	return f;
+}
+
+#define PROBE_HEAD                                             \
+	"probe = { name = \"p1\"; };\n"                        \
+	"collector = { url = \"http://[2001:db8::1]:8080/\"; " \
+	"token_file = \"t.token\"; };\n"
+
+/* Over-long lines are refused, with file:line, before libconfig (whose
+ * time grows with the square of a line's length) reads them. */
+static void
+test_long_lines(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	char		   want[1024];
+	FILE		  *f;
+
+	(void)state;
+	put("t.token", "tok\n", 0600);
+	f = create("p.conf");
+	fputs(PROBE_HEAD, f);
+	put_comment_line(f, 1 << 20);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s:3: line longer than 64 KiB",
+	    tp("p.conf"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* 64 KiB exactly is still fine */
+	f = create("p.conf");
+	fputs(PROBE_HEAD, f);
+	put_comment_line(f, CFG_MAX_LINE);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	cfg_report(&c);
+	assert_non_null(pc);
+	probe_conf_free(pc);
+	cfg_close(&c);
+
+	/* in an included file, resolved against the main file's folder as
+	 * libconfig does (not against the including file's) */
+	assert_int_equal(mkdir(tp("sub"), 0700), 0);
+	put("p.conf", PROBE_HEAD "@include \"sub/a.inc\"\n", 0600);
+	put("sub/a.inc", "# a\n@include \"sub/b.inc\"\n", 0600);
+	f = create("sub/b.inc");
+	fputs("# b\n\n", f);
+	put_comment_line(f, 100000);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s:3: line longer than 64 KiB",
+	    tp("sub/b.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a NUL byte: not text */
+	f = create("p.conf");
+	fputs(PROBE_HEAD, f);
+	fwrite("# \0\n", 1, 4, f);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s:3: NUL byte", tp("p.conf"));
+	expect_error(&c, want);
+	cfg_close(&c);
+}
+
+/* n bytes of short comment lines. */
+static void
+put_filler(const char *name, size_t n)
+{
+	FILE *f = create(name);
+
+	for (size_t i = 0; i + 64 <= n; i += 64)
+		put_comment_line(f, 63);
+	fclose(f);
+}
+
+/* @include'd files: bounded in size (each, and all together), regular
+ * files only, nested at most CFG_MAX_DEPTH deep. */
+static void
+test_include_bounds(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	char		   want[1024];
+
+	(void)state;
+	alarm(60);
+	put("t.token", "tok\n", 0600);
+
+	/* 20 MiB: refused from its size, unread (a sparse file) */
+	put("big.inc", "", 0600);
+	assert_int_equal(truncate(tp("big.inc"), 20 << 20), 0);
+	put("p.conf", PROBE_HEAD "\n@include \"big.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:4: @include \"big.inc\": %s: larger than 16 MiB", tp("p.conf"),
+	    tp("big.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* 9 + 9 MiB: each fits, together they do not */
+	put_filler("nine.inc", 9 << 20);
+	put("p.conf",
+	    PROBE_HEAD "@include \"nine.inc\"\n"
+		       "@include \"nine.inc\"\n",
+	    0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:4: @include \"nine.inc\": %s: with it, the configuration is "
+	    "larger than 16 MiB",
+	    tp("p.conf"), tp("nine.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a FIFO: refused at once, never waited on */
+	assert_int_equal(mkfifo(tp("fifo.inc"), 0600), 0);
+	put("p.conf", PROBE_HEAD "@include \"fifo.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:3: @include \"fifo.inc\": %s: a FIFO, not a regular file",
+	    tp("p.conf"), tp("fifo.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a file including itself */
+	put("self.inc", "# me again\n@include \"self.inc\"\n", 0600);
+	put("p.conf", PROBE_HEAD "@include \"self.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:2: @include \"self.inc\": nested more than 10 deep",
+	    tp("self.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a missing file: named, with the line of its @include */
+	put("p.conf", PROBE_HEAD "@include \"none.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:3: @include \"none.inc\": %s: No such file or directory",
+	    tp("p.conf"), tp("none.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* the main file itself */
+	put_filler("p.conf", 17 << 20);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s: larger than 16 MiB", tp("p.conf"));
+	expect_error(&c, want);
+	cfg_close(&c);
+	alarm(0);
+}
+
+/* @include lines are found where libconfig finds them: at the start of a
+ * line, outside comments and strings; what they include is parsed. */
+static void
+test_include_where(void **state)
+{
+	struct cfg  c;
+	const char *v;
+
+	(void)state;
+	put("x.inc", "x = \"from x\";\n", 0600);
+	put("m.conf",
+	    "/* a comment\n"
+	    "@include \"none-1\"\n"
+	    "*/\n"
+	    "# @include \"none-2\"\n"
+	    "s = \"a string\n"
+	    "@include \\\"none-3\\\"\n"
+	    "\";\n"
+	    "  \t@include \"x.inc\" y = 2;\n",
+	    0600);
+	if (cfg_open(&c, tp("m.conf")) == -1) {
+		cfg_report(&c);
+		fail_msg("m.conf did not load");
+	}
+	assert_int_equal(config_lookup_string(&c.lc, "x", &v), CONFIG_TRUE);
+	assert_string_equal(v, "from x");
+	assert_non_null(config_lookup(&c.lc, "y"));
+	cfg_close(&c);
+}
+
+/* The limits leave room: 10,000 targets load, inline and from a
+ * targets_file (lines as bench/bench-probe.sh writes them). */
+static void
+test_ten_thousand_targets(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	FILE		  *f;
+
+	(void)state;
+	put("t.token", "tok\n", 0600);
+	for (int pass = 0; pass < 2; pass++) {
+		f = create(pass == 0 ? "p.conf" : "many.targets");
+		if (pass == 0)
+			fputs(PROBE_HEAD, f);
+		fputs("targets = (\n", f);
+		for (int i = 1; i <= 10000; i++)
+			fprintf(f,
+			    "{ name = \"t%d\"; url = "
+			    "\"https://t%d.bench.example:8443/\"; group = "
+			    "\"G%d\"; large_path = \"/static/app.js\"; "
+			    "interval = 300; }%s\n",
+			    i, i, i % 20, i < 10000 ? "," : "");
+		fputs(");\n", f);
+		fclose(f);
+		if (pass == 1)
+			put("p.conf",
+			    PROBE_HEAD "targets_file = \"many.targets\";\n",
+			    0600);
+		pc = probe_conf_load(tp("p.conf"), &c);
+		cfg_report(&c);
+		assert_non_null(pc);
+		assert_int_equal(pc->ntargets, 10000);
+		assert_string_equal(pc->targets[9999].name, "t10000");
+		probe_conf_free(pc);
+		cfg_close(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -531,6 +781,14 @@ main(void)
 		tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_shared_tokens, tmp_setup,
 		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_long_lines, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_include_bounds, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_include_where, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_ten_thousand_targets,
+		tmp_setup, tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
