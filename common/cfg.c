@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -14,15 +15,249 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "priv.h"
 #include "util.h"
 
 #define FIELD(base, f) ((char *)(base) + (f)->off)
 
+struct cfg_scan {
+	struct cfg *c;
+	size_t	    total; /* bytes of the files read so far */
+	int	    nincludes;
+};
+
+static int cfg_scan(struct cfg_scan *, const char *file, const char *buf,
+    size_t len, int depth);
+
+/* Lines of at most CFG_MAX_LINE bytes, and text: no NUL byte. */
+static int
+cfg_scan_lines(struct cfg *c, const char *file, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	char	    max[32];
+	int	    line = 1;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t	    n = (size_t)((nl != NULL ? nl : end) - p);
+
+		if (n > CFG_MAX_LINE) {
+			size_text(max, sizeof(max), CFG_MAX_LINE);
+			cfg_error_at(c, file, line,
+			    "line longer than %s; split it over several lines",
+			    max);
+			return -1;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			cfg_error_at(c, file, line,
+			    "NUL byte: a config file is text");
+			return -1;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		line++;
+	}
+	return 0;
+}
+
+/*
+ * At the start of a line: libconfig's pattern of an include,
+ * ^[ \t]*@include[ \t]+" -- the length up to the quote, or 0.
+ */
+static size_t
+include_open(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (n - i < 9 || memcmp(p + i, "@include", 8) != 0)
+		return 0;
+	i += 8;
+	if (p[i] != ' ' && p[i] != '\t')
+		return 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i >= n || p[i] != '"')
+		return 0;
+	return i + 1;
+}
+
+/* For messages: the name as written, control characters replaced. */
+static void
+name_shown(char *dst, size_t size, const char *name)
+{
+	size_t i;
+
+	/* dst may be name */
+	for (i = 0; i + 1 < size && name[i] != '\0'; i++)
+		dst[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ?
+		    '?' :
+		    name[i];
+	dst[i] = '\0';
+}
+
+/* @include "name" at from:line: resolved as libconfig 1.5 does (include
+ * dir, a slash, the name -- even an absolute one), bounded, scanned. */
+static int
+cfg_scan_include(struct cfg_scan *sc, const char *from, int line,
+    const char *name, int depth)
+{
+	struct cfg *c = sc->c;
+	char	    path[PATH_MAX], shown[256], why[128], max[32];
+	char	   *text;
+	size_t	    len;
+	int	    rc;
+
+	name_shown(shown, sizeof(shown), name);
+	size_text(max, sizeof(max), CFG_MAX_FILE);
+	if (depth >= CFG_MAX_DEPTH) {
+		cfg_error_at(c, from, line,
+		    "@include \"%s\": nested more than %d deep (does a file "
+		    "include itself?)",
+		    shown, CFG_MAX_DEPTH);
+		return -1;
+	}
+	if (++sc->nincludes > CFG_MAX_INCLUDES) {
+		cfg_error_at(c, from, line,
+		    "@include \"%s\": more than %d @include lines in all",
+		    shown, CFG_MAX_INCLUDES);
+		return -1;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s", c->dir, name) >=
+	    (int)sizeof(path)) {
+		cfg_error_at(c, from, line, "@include \"%s\": path too long",
+		    shown);
+		return -1;
+	}
+	if (file_read_regular(path, CFG_MAX_FILE, &text, &len, NULL, why,
+		sizeof(why)) == -1) {
+		name_shown(path, sizeof(path), path);
+		cfg_error_at(c, from, line, "@include \"%s\": %s: %s", shown,
+		    path, why);
+		return -1;
+	}
+	if (len > CFG_MAX_FILE - sc->total) {
+		name_shown(path, sizeof(path), path);
+		cfg_error_at(c, from, line,
+		    "@include \"%s\": %s: with it, the configuration is larger "
+		    "than %s (the file and all it includes)",
+		    shown, path, max);
+		free(text);
+		return -1;
+	}
+	sc->total += len;
+	rc = cfg_scan(sc, path, text, len, depth + 1);
+	free(text);
+	return rc;
+}
+
+/*
+ * Check the lines of file (buf, len bytes) and follow its @include lines,
+ * found as libconfig's scanner finds them: at the start of a line, outside
+ * comments and strings.
+ */
+static int
+cfg_scan(struct cfg_scan *sc, const char *file, const char *buf, size_t len,
+    int depth)
+{
+	enum { CODE, COMMENT, STRING } st = CODE;
+	size_t i = 0, n;
+	int    line = 1, bol = 1;
+
+	if (cfg_scan_lines(sc->c, file, buf, len) == -1)
+		return -1;
+	while (i < len) {
+		char ch = buf[i];
+
+		if (st == CODE && bol && (n = include_open(buf + i, len - i))) {
+			char   name[PATH_MAX];
+			size_t nl = 0;
+			int    at = line;
+
+			/* libconfig: \\ and \" are escapes; a lone backslash
+			 * is dropped; the name may span lines. */
+			for (i += n; i < len && buf[i] != '"'; i++) {
+				if (buf[i] == '\\') {
+					if (i + 1 >= len ||
+					    (buf[i + 1] != '\\' &&
+						buf[i + 1] != '"'))
+						continue;
+					i++;
+				}
+				if (buf[i] == '\n')
+					line++;
+				if (nl + 1 >= sizeof(name)) {
+					cfg_error_at(sc->c, file, at,
+					    "@include: path too long");
+					return -1;
+				}
+				name[nl++] = buf[i];
+			}
+			if (i >= len)
+				return 0; /* unterminated: libconfig says so */
+			name[nl] = '\0';
+			i++;
+			bol = 0;
+			if (cfg_scan_include(sc, file, at, name, depth) == -1)
+				return -1;
+			continue;
+		}
+		if (ch == '\n') {
+			line++;
+			bol = 1;
+			i++;
+			continue;
+		}
+		bol = 0;
+		switch (st) {
+		case CODE:
+			if (ch == '#' ||
+			    (ch == '/' && i + 1 < len && buf[i + 1] == '/')) {
+				while (i < len && buf[i] != '\n')
+					i++;
+				continue;
+			}
+			if (ch == '/' && i + 1 < len && buf[i + 1] == '*') {
+				st = COMMENT;
+				i += 2;
+				continue;
+			}
+			if (ch == '"')
+				st = STRING;
+			break;
+		case COMMENT:
+			if (ch == '*' && i + 1 < len && buf[i + 1] == '/') {
+				st = CODE;
+				i += 2;
+				continue;
+			}
+			break;
+		case STRING:
+			if (ch == '\\' && i + 1 < len) {
+				if (buf[i + 1] == '\n')
+					line++;
+				i += 2;
+				continue;
+			}
+			if (ch == '"')
+				st = CODE;
+			break;
+		}
+		i++;
+	}
+	return 0;
+}
+
 int
 cfg_open(struct cfg *c, const char *path)
 {
-	char	    tmp[PATH_MAX];
-	struct stat st;
+	char		tmp[PATH_MAX], why[128];
+	struct cfg_scan sc;
+	char	       *text;
+	size_t		len;
+	int		rc;
 
 	memset(c, 0, sizeof(*c));
 	config_init(&c->lc);
@@ -34,26 +269,28 @@ cfg_open(struct cfg *c, const char *path)
 	}
 	c->dir = xstrdup(dirname(tmp));
 	config_set_include_dir(&c->lc, c->dir);
-	/* libconfig reads with stdio and no size limit: bound it first. */
-	if (stat(path, &st) == -1) {
-		cfg_error(c, NULL, "%s", strerror(errno));
+	/*
+	 * libconfig reads with stdio, without bounds, and blocks on a FIFO:
+	 * read the file here, bounded, check it and its includes, and hand
+	 * libconfig the very bytes checked.
+	 */
+	if (file_read_regular(path, CFG_MAX_FILE, &text, &len, NULL, why,
+		sizeof(why)) == -1) {
+		cfg_error(c, NULL, "%s", why);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		cfg_error(c, NULL, "not a regular file");
+	memset(&sc, 0, sizeof(sc));
+	sc.c = c;
+	sc.total = len;
+	if (cfg_scan(&sc, path, text, len, 0) == -1) {
+		free(text);
 		return -1;
 	}
-	if (st.st_size > CFG_MAX_FILE) {
-		cfg_error(c, NULL, "larger than %d MiB", CFG_MAX_FILE >> 20);
-		return -1;
-	}
-	if (config_read_file(&c->lc, path) != CONFIG_TRUE) {
+	rc = config_read_string(&c->lc, text);
+	free(text);
+	if (rc != CONFIG_TRUE) {
 		const char *ef = config_error_file(&c->lc);
 
-		if (config_error_type(&c->lc) == CONFIG_ERR_FILE_IO) {
-			cfg_error(c, NULL, "cannot read: %s", strerror(errno));
-			return -1;
-		}
 		cfg_error_at(c, ef != NULL ? ef : path,
 		    config_error_line(&c->lc), "%s", config_error_text(&c->lc));
 		return -1;
@@ -68,6 +305,9 @@ cfg_close(struct cfg *c)
 	for (size_t i = 0; i < c->nerrs; i++)
 		free(c->errs[i]);
 	free(c->errs);
+	for (size_t i = 0; i < c->nwarns; i++)
+		free(c->warns[i]);
+	free(c->warns);
 	free(c->file);
 	free(c->dir);
 	memset(c, 0, sizeof(*c));
@@ -121,6 +361,93 @@ cfg_error_at(struct cfg *c, const char *file, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cfg_add(c, file != NULL ? file : c->file, line, msg);
+}
+
+void
+cfg_warn(struct cfg *c, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = c->file;
+	char	    msg[1024], *text;
+	va_list	    ap;
+	int	    line = 0, n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s != NULL && config_setting_source_file(s) != NULL)
+		file = config_setting_source_file(s);
+	if (s != NULL)
+		line = config_setting_source_line(s);
+	if (line > 0)
+		n = asprintf(&text, "%s:%d: %s", file, line, msg);
+	else
+		n = asprintf(&text, "%s: %s", file, msg);
+	if (n == -1)
+		fatal("asprintf");
+	log_warnx("%s", text);
+	if (c->nwarns >= CFG_MAX_ERRORS) {
+		free(text);
+		return;
+	}
+	c->warns = xreallocarray(c->warns, c->nwarns + 1, sizeof(*c->warns));
+	c->warns[c->nwarns++] = text;
+}
+
+/* Who, besides the owner, can read or change a file of mode st. */
+static int
+secret_exposed(const struct stat *st, const char *user, char *who, size_t size)
+{
+	struct group gr, *res = NULL;
+	char	     buf[4096], err[128];
+	uid_t	     uid;
+	gid_t	     gid;
+	int	     own_group = 0;
+
+	if (st->st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(who, size, "every user");
+		return 1;
+	}
+	if (user != NULL &&
+	    priv_lookup(user, &uid, &gid, err, sizeof(err)) == 0)
+		own_group = st->st_gid == gid;
+	if (!(st->st_mode & S_IWGRP) && (!(st->st_mode & S_IRGRP) || own_group))
+		return 0;
+	if (getgrgid_r(st->st_gid, &gr, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL)
+		snprintf(who, size, "group %s", gr.gr_name);
+	else
+		snprintf(who, size, "group %u", (unsigned)st->st_gid);
+	return 1;
+}
+
+int
+cfg_secret(struct cfg *c, const config_setting_t *s, const char *what,
+    const char *path, const char *user, char *buf, size_t max)
+{
+	struct stat st;
+	char	    err[PATH_MAX + 128], who[300];
+	const char *can;
+
+	if (secret_read_st(path, buf, max, &st, err, sizeof(err)) == -1) {
+		cfg_error(c, s, "%s: %s", what, err);
+		return -1;
+	}
+	if (!secret_exposed(&st, user, who, sizeof(who)))
+		return 0;
+	if ((st.st_mode & (S_IRGRP | S_IROTH)) &&
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		can = "read and change";
+	else if (st.st_mode & (S_IRGRP | S_IROTH))
+		can = "read";
+	else
+		can = "change";
+	if (user == NULL)
+		user = "the daemon's user";
+	cfg_warn(c, s,
+	    "%s: %s has mode %04o, so %s can %s the secret: chmod 0600 it, "
+	    "owned by %s (or chmod 0640, with %s's group)",
+	    what, path, (unsigned)(st.st_mode & 07777), who, can, user, user);
+	return 0;
 }
 
 size_t

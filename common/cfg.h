@@ -5,6 +5,12 @@
  * group of the file and records "file:line: message" for every problem:
  * wrong types, out-of-range values, missing required settings, unknown
  * settings. Relative paths are resolved against the config file's folder.
+ *
+ * Before libconfig sees a file, cfg_open() bounds it: the file and every
+ * file it @includes (found and resolved as libconfig does) must be regular
+ * files, together at most CFG_MAX_FILE bytes, with lines of at most
+ * CFG_MAX_LINE bytes (libconfig's time grows with the square of a line's
+ * length) and @include nested at most CFG_MAX_DEPTH deep.
  */
 #ifndef V6W_CFG_H
 #define V6W_CFG_H
@@ -14,7 +20,14 @@
 #include <libconfig.h>
 
 #define CFG_MAX_ERRORS 100
-#define CFG_MAX_FILE   (16 * 1024 * 1024)
+/* A config file with everything it @includes; 100,000 targets of a typical
+ * 127 bytes take 12 MiB. libconfig parses 16 MiB in about 0.3 s. */
+#define CFG_MAX_FILE (16 * 1024 * 1024)
+/* A line; at this length libconfig takes about 2 ms for it. */
+#define CFG_MAX_LINE (64 * 1024)
+/* @include nesting (libconfig's own limit) and @include lines in all. */
+#define CFG_MAX_DEPTH	 10
+#define CFG_MAX_INCLUDES 1000
 
 enum cfg_type {
 	CFG_INT,     /* int; min..max */
@@ -51,6 +64,8 @@ struct cfg {
 	char   **errs; /* "file:line: message" */
 	size_t	 nerrs;
 	size_t	 dropped; /* errors past CFG_MAX_ERRORS */
+	char   **warns;	  /* the same, for what works but should not be */
+	size_t	 nwarns;
 };
 
 /* Parse path; a syntax error is recorded and -1 returned. */
@@ -64,6 +79,25 @@ void cfg_error(struct cfg *, const config_setting_t *s, const char *fmt, ...)
 /* Record an error at file:line (file NULL: the config file itself). */
 void cfg_error_at(struct cfg *, const char *file, int line, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Record a warning at the line of s (NULL: no line) and log it at once
+ * (log_warnx): it reaches --check-config's output, the start-up log and
+ * every reload's, whether or not the file has errors.
+ */
+void cfg_warn(struct cfg *, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Read the secret file path, the value of setting s named what ("probes[0].
+ * token_file"), into buf (max bytes, see secret_read()); an error is
+ * recorded when it cannot (missing, not a regular file, too large, not one
+ * line). A file others can read or write, or its group when that is not
+ * the primary group of user (the daemon's, who reads it again on reloads),
+ * gets a warning. 0 or -1; the secret is never part of a message.
+ */
+int cfg_secret(struct cfg *, const config_setting_t *s, const char *what,
+    const char *path, const char *user, char *buf, size_t max);
 
 /* Root-level settings must be among names[]. */
 void cfg_check_root(struct cfg *, const char *const *names, size_t n);

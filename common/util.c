@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,14 +232,168 @@ fail:
 	return -1;
 }
 
-int
-secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen)
+const char *
+file_kind(mode_t m)
 {
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+void
+size_text(char *buf, size_t len, size_t bytes)
+{
+	if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+		snprintf(buf, len, "%zu MiB", bytes >> 20);
+	else if (bytes >= 1024 && bytes % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", bytes >> 10);
+	else
+		snprintf(buf, len, "%zu bytes", bytes);
+}
+
+static int
+too_large(size_t max, char *err, size_t errlen)
+{
+	char size[32];
+
+	size_text(size, sizeof(size), max);
+	snprintf(err, errlen, "larger than %s", size);
+	errno = EFBIG;
+	return -1;
+}
+
+static int
+sys_error(char *err, size_t errlen)
+{
+	int saved = errno;
+
+	snprintf(err, errlen, "%s", strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+static int
+not_regular(mode_t m, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s, not a regular file", file_kind(m));
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * stat() first, so that a device is never opened (opening some has side
+ * effects); O_NONBLOCK and fstat() after, for a file swapped meanwhile: a
+ * FIFO opened so does not wait for a writer. Symbolic links are followed:
+ * secrets are often links (configuration management, mounted volumes).
+ */
+int
+file_read_regular(const char *path, size_t max, char **out, size_t *lenp,
+    struct stat *stp, char *err, size_t errlen)
+{
+	struct stat st;
+	char	   *buf = NULL;
+	size_t	    len = 0, cap;
+	int	    fd, saved;
+
+	*out = NULL;
+	if (stat(path, &st) == -1)
+		return sys_error(err, errlen);
+	if (!S_ISREG(st.st_mode))
+		return not_regular(st.st_mode, err, errlen);
+	if ((uintmax_t)st.st_size > max)
+		return too_large(max, err, errlen);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1)
+		return sys_error(err, errlen);
+	if (fstat(fd, &st) == -1) {
+		sys_error(err, errlen);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		not_regular(st.st_mode, err, errlen);
+		goto fail;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		too_large(max, err, errlen);
+		goto fail;
+	}
+	/* One byte more than the size: a file still growing is noticed. */
+	cap = (size_t)st.st_size + 2;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			if (len > max) {
+				too_large(max, err, errlen);
+				goto fail;
+			}
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			sys_error(err, errlen);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		too_large(max, err, errlen);
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	if (lenp != NULL)
+		*lenp = len;
+	if (stp != NULL)
+		*stp = st;
+	return 0;
+fail:
+	saved = errno;
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, cap);
+		free(buf);
+	}
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+secret_read_st(const char *path, char *buf, size_t max, struct stat *st,
+    char *err, size_t errlen)
+{
+	char   why[128];
 	char  *data = NULL;
 	size_t len, n;
 
-	if (file_read(path, 64 * 1024, &data, &len) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (file_read_regular(path, SECRET_FILE_MAX, &data, &len, st, why,
+		sizeof(why)) == -1) {
+		if (errno == EFBIG)
+			snprintf(err, errlen,
+			    "%s: %s; a secret file holds one line", path, why);
+		else if (errno == EINVAL)
+			snprintf(err, errlen,
+			    "%s: %s; put the secret in a regular file", path,
+			    why);
+		else
+			snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
 	n = strcspn(data, "\r\n");
@@ -258,6 +413,12 @@ secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen)
 	OPENSSL_cleanse(data, len);
 	free(data);
 	return 0;
+}
+
+int
+secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen)
+{
+	return secret_read_st(path, buf, max, NULL, err, errlen);
 }
 
 int

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -36,10 +38,32 @@ int dir_sync_of(const char *path);
  */
 int file_read(const char *path, size_t max, char **out, size_t *lenp);
 /*
- * Read a secret (token, webhook secret) from a file: first line, trailing
- * whitespace removed, 1..max-1 bytes. Errors go to err; they never quote
- * the secret itself.
+ * Read the regular file path, at most max bytes, into a NUL-terminated heap
+ * buffer (caller frees); st (may be NULL) receives its fstat(). A FIFO,
+ * device, socket or directory is refused without being opened or read, so
+ * this never blocks. -1 with a message in err that does not name the file
+ * ("No such file or directory", "a FIFO, not a regular file", "larger than
+ * 16 MiB").
  */
+int file_read_regular(const char *path, size_t max, char **out, size_t *lenp,
+    struct stat *st, char *err, size_t errlen);
+/* "a FIFO", "a directory", ... for messages. */
+const char *file_kind(mode_t);
+/* "16 MiB", "64 KiB", "100 bytes" */
+void size_text(char *buf, size_t len, size_t bytes);
+
+/* A secret file holds one short line; anything larger is refused. */
+#define SECRET_FILE_MAX (64 * 1024)
+
+/*
+ * Read a secret (token, webhook secret) from a file: first line, trailing
+ * whitespace removed, 1..max-1 bytes. The file must be a regular file of at
+ * most SECRET_FILE_MAX bytes (file_read_regular()); st (may be NULL)
+ * receives its fstat() so that the caller can judge its mode. Errors go to
+ * err ("PATH: ..."); they never quote the secret itself.
+ */
+int secret_read_st(const char *path, char *buf, size_t max, struct stat *st,
+    char *err, size_t errlen);
 int
 secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen);
 

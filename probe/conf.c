@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "conf.h"
 #include "util.h"
 
@@ -179,6 +181,17 @@ probe_conf_load(const char *path, struct cfg *c)
 		    NELEM(capture_fields), pc);
 	} else
 		cfg_defaults(c, capture_fields, NELEM(capture_fields), pc);
+	if (pc->token_file != NULL) {
+		char tok[PROBE_TOKEN_MAX];
+
+		/* upload.c reads it again (and on every reload): checked
+		 * here so that --check-config finds what the daemon would. */
+		cfg_secret(c,
+		    config_setting_lookup(root, "collector.token_file"),
+		    "collector.token_file", pc->token_file, pc->user, tok,
+		    sizeof(tok));
+		OPENSSL_cleanse(tok, sizeof(tok));
+	}
 	load_targets(c, pc, config_setting_get_member(root, "targets"));
 
 	s = config_setting_get_member(root, "targets_file");

@@ -12,6 +12,8 @@
 #include "cfg.h"
 
 #define PROBE_TARGETS_MAX 100000
+/* Longest token + 1, as upload.c holds it. */
+#define PROBE_TOKEN_MAX 256
 
 struct target_conf {
 	char	   *name;
@@ -54,8 +56,10 @@ struct probe_conf {
 };
 
 /*
- * Load path. Problems are recorded in c (caller-initialised by this call,
- * caller runs cfg_close); returns NULL when there was any.
+ * Load path, and check that collector.token_file holds a token (its mode
+ * too: a warning when others can read it). Problems are recorded in c
+ * (caller-initialised by this call, caller runs cfg_close); returns NULL
+ * when there was any.
  */
 struct probe_conf *probe_conf_load(const char *path, struct cfg *c);
 void		   probe_conf_free(struct probe_conf *);

@@ -1,15 +1,24 @@
 /*
  * test_cfg: probe.conf and collector.conf loading -- the shipped examples
  * load, and every broken file under tests/data/config/bad fails with the
- * "FILE:LINE: message" lines its "# expect:" comments name.
+ * "FILE:LINE: message" lines its "# expect:" comments name. Secret files:
+ * only regular files are read (a FIFO never hangs), loose modes warn, two
+ * probes with one token are refused. Bounds: oversized files and lines,
+ * in the file itself and in what it @includes, are refused before libconfig
+ * parses them; 10,000 targets still load.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -188,6 +197,576 @@ test_value_checks(void **state)
 	assert_non_null(cfg_check_listen("[::1]"));
 }
 
+/* A scratch folder per test, removed with everything in it. */
+static char tmpdir[64];
+
+static int
+tmp_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/v6w-test-cfg.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+tmp_teardown(void **state)
+{
+	(void)state;
+	alarm(0);
+	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* tmpdir/name in a rotating static buffer: two at a time may be live. */
+static const char *
+tp(const char *name)
+{
+	static char buf[4][512];
+	static int  n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof(buf[n]), "%s/%s", tmpdir, name);
+	return buf[n];
+}
+
+/* Write tmpdir/name with exactly mode (no umask). */
+static void
+put(const char *name, const char *text, mode_t mode)
+{
+	const char *path = tp(name);
+	int	    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	size_t	    len = strlen(text);
+
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int
+has_warning(const struct cfg *c, const char *want)
+{
+	for (size_t i = 0; i < c->nwarns; i++)
+		if (strstr(c->warns[i], want) != NULL)
+			return 1;
+	return 0;
+}
+
+/* No error or warning quotes text. */
+static void
+assert_not_quoted(const struct cfg *c, const char *text)
+{
+	for (size_t i = 0; i < c->nerrs; i++)
+		if (strstr(c->errs[i], text) != NULL)
+			fail_msg("error quotes the secret: %s", c->errs[i]);
+	for (size_t i = 0; i < c->nwarns; i++)
+		if (strstr(c->warns[i], text) != NULL)
+			fail_msg("warning quotes the secret: %s", c->warns[i]);
+}
+
+static void
+expect_error(const struct cfg *c, const char *want)
+{
+	if (!has_error(c, want)) {
+		cfg_report(c);
+		fail_msg("no error '%s'", want);
+	}
+}
+
+#define PROBE_CONF                                             \
+	"probe = { name = \"p1\"; user = \"%s\"; };\n"         \
+	"collector = { url = \"http://[2001:db8::1]:8080/\"; " \
+	"token_file = \"%s\"; };\n"
+
+/* probe.conf in tmpdir with token_file tf, loaded into c. */
+static struct probe_conf *
+probe_with_token(struct cfg *c, const char *user, const char *tf)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), PROBE_CONF, user, tf);
+	put("p.conf", text, 0600);
+	return probe_conf_load(tp("p.conf"), c);
+}
+
+/* collector.conf in tmpdir with these probes ( ... ) and webhooks. */
+static struct collector_conf *
+collector_with(struct cfg *c, const char *probes, const char *hooks)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+	    "collector = { name = \"c1\"; user = \"nobody\"; };\n"
+	    "probes = ( %s );\n"
+	    "%s%s%s",
+	    probes, hooks != NULL ? "webhooks = ( " : "",
+	    hooks != NULL ? hooks : "", hooks != NULL ? " );\n" : "");
+	put("c.conf", text, 0600);
+	return collector_conf_load(tp("c.conf"), c);
+}
+
+/*
+ * A token or secret file that is not a regular file is an error naming
+ * it; a FIFO without a writer must not hang the loader (the alarm turns a
+ * hang into a failure).
+ */
+static void
+test_secret_not_regular(void **state)
+{
+	struct collector_conf *cc;
+	struct probe_conf     *pc;
+	struct cfg	       c;
+	char		       want[1024];
+
+	(void)state;
+	alarm(20);
+	assert_int_equal(mkfifo(tp("fifo.token"), 0600), 0);
+	assert_int_equal(mkdir(tp("dir.token"), 0700), 0);
+	put("ok.token", "ok-token-1\n", 0600);
+
+	pc = probe_with_token(&c, "nobody", "fifo.token");
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:2: collector.token_file: %s: a FIFO, not a regular file",
+	    tp("p.conf"), tp("fifo.token"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	pc = probe_with_token(&c, "nobody", "dir.token");
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s: a directory, not a regular file",
+	    tp("dir.token"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	pc = probe_with_token(&c, "nobody", "/dev/null");
+	assert_null(pc);
+	expect_error(&c, "/dev/null: a character device, not a regular file");
+	cfg_close(&c);
+
+	cc = collector_with(&c,
+	    "{ name = \"a\"; token_file = \"fifo.token\"; }", NULL);
+	assert_null(cc);
+	snprintf(want, sizeof(want),
+	    "%s:2: probes[0].token_file: %s: a FIFO, not a regular file",
+	    tp("c.conf"), tp("fifo.token"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	cc = collector_with(&c, "{ name = \"a\"; token_file = \"ok.token\"; }",
+	    "{ name = \"w\"; url = \"https://hook.example/\"; "
+	    "secret_file = \"fifo.token\"; }");
+	assert_null(cc);
+	snprintf(want, sizeof(want),
+	    "webhooks[0].secret_file: %s: a FIFO, not a regular file",
+	    tp("fifo.token"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a secret file larger than a secret can be is refused unread */
+	assert_int_equal(truncate(tp("ok.token"), 1 << 20), 0);
+	cc = collector_with(&c, "{ name = \"a\"; token_file = \"ok.token\"; }",
+	    NULL);
+	assert_null(cc);
+	snprintf(want, sizeof(want), "%s: larger than 64 KiB", tp("ok.token"));
+	expect_error(&c, want);
+	cfg_close(&c);
+	alarm(0);
+}
+
+/* Others (or a foreign group) able to read a secret: a warning naming the
+ * file, its mode and the fix -- never the secret. */
+static void
+test_secret_mode(void **state)
+{
+	struct collector_conf *cc;
+	struct probe_conf     *pc;
+	struct passwd	      *me = getpwuid(geteuid());
+	struct passwd	      *nobody;
+	struct stat	       st;
+	struct cfg	       c;
+	char		       want[1024], myname[64];
+	gid_t		       mygid;
+
+	(void)state;
+	assert_non_null(me);
+	snprintf(myname, sizeof(myname), "%s", me->pw_name);
+	mygid = me->pw_gid;
+	put("t.token", "tok-SECRET-0644\n", 0644);
+	pc = probe_with_token(&c, "nobody", "t.token");
+	assert_non_null(pc); /* a warning, not an error */
+	assert_int_equal(c.nwarns, 1);
+	snprintf(want, sizeof(want),
+	    "%s:2: collector.token_file: %s has mode 0644, so every user "
+	    "can read the secret: chmod 0600 it, owned by nobody",
+	    tp("p.conf"), tp("t.token"));
+	if (!has_warning(&c, want))
+		fail_msg("no warning '%s' in '%s'", want, c.warns[0]);
+	assert_not_quoted(&c, "tok-SECRET");
+	probe_conf_free(pc);
+	cfg_close(&c);
+
+	/* 0600: quiet */
+	assert_int_equal(chmod(tp("t.token"), 0600), 0);
+	pc = probe_with_token(&c, "nobody", "t.token");
+	assert_non_null(pc);
+	assert_int_equal(c.nwarns, 0);
+	probe_conf_free(pc);
+	cfg_close(&c);
+
+	/* 0640 with the group of the daemon's user: quiet */
+	assert_int_equal(chown(tp("t.token"), (uid_t)-1, mygid), 0);
+	assert_int_equal(chmod(tp("t.token"), 0640), 0);
+	pc = probe_with_token(&c, myname, "t.token");
+	assert_non_null(pc);
+	assert_int_equal(c.nwarns, 0);
+	probe_conf_free(pc);
+	cfg_close(&c);
+
+	/* ... but a group the daemon's user is not in may not read it */
+	nobody = getpwnam("nobody");
+	assert_int_equal(stat(tp("t.token"), &st), 0);
+	if (nobody == NULL || nobody->pw_gid != st.st_gid) {
+		pc = probe_with_token(&c, "nobody", "t.token");
+		assert_non_null(pc);
+		assert_int_equal(c.nwarns, 1);
+		assert_true(has_warning(&c, "has mode 0640, so group "));
+		assert_true(has_warning(&c, "can read the secret"));
+		probe_conf_free(pc);
+		cfg_close(&c);
+	}
+
+	/* collector: every token and secret file is judged the same way */
+	put("a.token", "tok-SECRET-a\n", 0604);
+	put("w.secret", "tok-SECRET-w\n", 0622);
+	cc = collector_with(&c, "{ name = \"a\"; token_file = \"a.token\"; }",
+	    "{ name = \"w\"; url = \"https://hook.example/\"; "
+	    "secret_file = \"w.secret\"; }");
+	assert_non_null(cc);
+	assert_int_equal(c.nwarns, 2);
+	snprintf(want, sizeof(want),
+	    "%s:2: probes[0].token_file: %s has mode 0604, so every user can "
+	    "read the secret",
+	    tp("c.conf"), tp("a.token"));
+	assert_true(has_warning(&c, want));
+	snprintf(want, sizeof(want),
+	    "webhooks[0].secret_file: %s has mode 0622, so every user can "
+	    "change the secret",
+	    tp("w.secret"));
+	assert_true(has_warning(&c, want));
+	assert_not_quoted(&c, "tok-SECRET");
+	collector_conf_free(cc);
+	cfg_close(&c);
+}
+
+/* Two probes with one token: an error naming both, never the token. */
+static void
+test_shared_tokens(void **state)
+{
+	struct collector_conf *cc;
+	struct cfg	       c;
+	char		       want[1024];
+
+	(void)state;
+	put("a.token", "tok-SHARED-1\n", 0600);
+	put("b.token", "tok-SHARED-1 \n", 0600); /* the same, once read */
+	put("c.token", "tok-SHARED-12\n", 0600);
+	put("d.token", "tok-SHARED-\n", 0600);
+	cc = collector_with(&c,
+	    "{ name = \"a\"; token_file = \"a.token\"; },\n"
+	    "{ name = \"c\"; token_file = \"c.token\"; },\n"
+	    "{ name = \"d\"; token_file = \"d.token\"; },\n"
+	    "{ name = \"b\"; token_file = \"b.token\"; }",
+	    NULL);
+	assert_null(cc);
+	assert_int_equal(c.nerrs, 1); /* c and d differ from a in length only */
+	snprintf(want, sizeof(want),
+	    "%s:5: probes[3]: probe 'b' (token_file %s) has the same token "
+	    "as probe 'a' (probes[0], token_file %s)",
+	    tp("c.conf"), tp("b.token"), tp("a.token"));
+	expect_error(&c, want);
+	assert_not_quoted(&c, "tok-SHARED");
+	cfg_close(&c);
+
+	/* one file named by two probes is the same mistake */
+	cc = collector_with(&c,
+	    "{ name = \"a\"; token_file = \"a.token\"; },\n"
+	    "{ name = \"z\"; token_file = \"a.token\"; }",
+	    NULL);
+	assert_null(cc);
+	expect_error(&c, "probes[1]: probe 'z'");
+	expect_error(&c, "as probe 'a' (probes[0]");
+	assert_not_quoted(&c, "tok-SHARED");
+	cfg_close(&c);
+
+	/* tokens of their own: fine */
+	cc = collector_with(&c,
+	    "{ name = \"a\"; token_file = \"a.token\"; },\n"
+	    "{ name = \"c\"; token_file = \"c.token\"; }",
+	    NULL);
+	cfg_report(&c);
+	assert_non_null(cc);
+	assert_string_equal(cc->probes[1].token, "tok-SHARED-12");
+	collector_conf_free(cc);
+	cfg_close(&c);
+}
+
+/* n bytes of '#' comment, then a newline. */
+static void
+put_comment_line(FILE *f, size_t n)
+{
+	fputc('#', f);
+	for (size_t i = 1; i < n; i++)
+		fputc('x', f);
+	fputc('\n', f);
+}
+
+static FILE *
+create(const char *name)
+{
+	FILE *f = fopen(tp(name), "w");
+
+	assert_non_null(f);
+	return f;
+}
+
+#define PROBE_HEAD                                             \
+	"probe = { name = \"p1\"; };\n"                        \
+	"collector = { url = \"http://[2001:db8::1]:8080/\"; " \
+	"token_file = \"t.token\"; };\n"
+
+/* Over-long lines are refused, with file:line, before libconfig (whose
+ * time grows with the square of a line's length) reads them. */
+static void
+test_long_lines(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	char		   want[1024];
+	FILE		  *f;
+
+	(void)state;
+	put("t.token", "tok\n", 0600);
+	f = create("p.conf");
+	fputs(PROBE_HEAD, f);
+	put_comment_line(f, 1 << 20);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s:3: line longer than 64 KiB",
+	    tp("p.conf"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* 64 KiB exactly is still fine */
+	f = create("p.conf");
+	fputs(PROBE_HEAD, f);
+	put_comment_line(f, CFG_MAX_LINE);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	cfg_report(&c);
+	assert_non_null(pc);
+	probe_conf_free(pc);
+	cfg_close(&c);
+
+	/* in an included file, resolved against the main file's folder as
+	 * libconfig does (not against the including file's) */
+	assert_int_equal(mkdir(tp("sub"), 0700), 0);
+	put("p.conf", PROBE_HEAD "@include \"sub/a.inc\"\n", 0600);
+	put("sub/a.inc", "# a\n@include \"sub/b.inc\"\n", 0600);
+	f = create("sub/b.inc");
+	fputs("# b\n\n", f);
+	put_comment_line(f, 100000);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s:3: line longer than 64 KiB",
+	    tp("sub/b.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a NUL byte: not text */
+	f = create("p.conf");
+	fputs(PROBE_HEAD, f);
+	fwrite("# \0\n", 1, 4, f);
+	fclose(f);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s:3: NUL byte", tp("p.conf"));
+	expect_error(&c, want);
+	cfg_close(&c);
+}
+
+/* n bytes of short comment lines. */
+static void
+put_filler(const char *name, size_t n)
+{
+	FILE *f = create(name);
+
+	for (size_t i = 0; i + 64 <= n; i += 64)
+		put_comment_line(f, 63);
+	fclose(f);
+}
+
+/* @include'd files: bounded in size (each, and all together), regular
+ * files only, nested at most CFG_MAX_DEPTH deep. */
+static void
+test_include_bounds(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	char		   want[1024];
+
+	(void)state;
+	alarm(60);
+	put("t.token", "tok\n", 0600);
+
+	/* 20 MiB: refused from its size, unread (a sparse file) */
+	put("big.inc", "", 0600);
+	assert_int_equal(truncate(tp("big.inc"), 20 << 20), 0);
+	put("p.conf", PROBE_HEAD "\n@include \"big.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:4: @include \"big.inc\": %s: larger than 16 MiB", tp("p.conf"),
+	    tp("big.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* 9 + 9 MiB: each fits, together they do not */
+	put_filler("nine.inc", 9 << 20);
+	put("p.conf",
+	    PROBE_HEAD "@include \"nine.inc\"\n"
+		       "@include \"nine.inc\"\n",
+	    0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:4: @include \"nine.inc\": %s: with it, the configuration is "
+	    "larger than 16 MiB",
+	    tp("p.conf"), tp("nine.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a FIFO: refused at once, never waited on */
+	assert_int_equal(mkfifo(tp("fifo.inc"), 0600), 0);
+	put("p.conf", PROBE_HEAD "@include \"fifo.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:3: @include \"fifo.inc\": %s: a FIFO, not a regular file",
+	    tp("p.conf"), tp("fifo.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a file including itself */
+	put("self.inc", "# me again\n@include \"self.inc\"\n", 0600);
+	put("p.conf", PROBE_HEAD "@include \"self.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:2: @include \"self.inc\": nested more than 10 deep",
+	    tp("self.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* a missing file: named, with the line of its @include */
+	put("p.conf", PROBE_HEAD "@include \"none.inc\"\n", 0600);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want),
+	    "%s:3: @include \"none.inc\": %s: No such file or directory",
+	    tp("p.conf"), tp("none.inc"));
+	expect_error(&c, want);
+	cfg_close(&c);
+
+	/* the main file itself */
+	put_filler("p.conf", 17 << 20);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	snprintf(want, sizeof(want), "%s: larger than 16 MiB", tp("p.conf"));
+	expect_error(&c, want);
+	cfg_close(&c);
+	alarm(0);
+}
+
+/* @include lines are found where libconfig finds them: at the start of a
+ * line, outside comments and strings; what they include is parsed. */
+static void
+test_include_where(void **state)
+{
+	struct cfg  c;
+	const char *v;
+
+	(void)state;
+	put("x.inc", "x = \"from x\";\n", 0600);
+	put("m.conf",
+	    "/* a comment\n"
+	    "@include \"none-1\"\n"
+	    "*/\n"
+	    "# @include \"none-2\"\n"
+	    "s = \"a string\n"
+	    "@include \\\"none-3\\\"\n"
+	    "\";\n"
+	    "  \t@include \"x.inc\" y = 2;\n",
+	    0600);
+	if (cfg_open(&c, tp("m.conf")) == -1) {
+		cfg_report(&c);
+		fail_msg("m.conf did not load");
+	}
+	assert_int_equal(config_lookup_string(&c.lc, "x", &v), CONFIG_TRUE);
+	assert_string_equal(v, "from x");
+	assert_non_null(config_lookup(&c.lc, "y"));
+	cfg_close(&c);
+}
+
+/* The limits leave room: 10,000 targets load, inline and from a
+ * targets_file (lines as bench/bench-probe.sh writes them). */
+static void
+test_ten_thousand_targets(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	FILE		  *f;
+
+	(void)state;
+	put("t.token", "tok\n", 0600);
+	for (int pass = 0; pass < 2; pass++) {
+		f = create(pass == 0 ? "p.conf" : "many.targets");
+		if (pass == 0)
+			fputs(PROBE_HEAD, f);
+		fputs("targets = (\n", f);
+		for (int i = 1; i <= 10000; i++)
+			fprintf(f,
+			    "{ name = \"t%d\"; url = "
+			    "\"https://t%d.bench.example:8443/\"; group = "
+			    "\"G%d\"; large_path = \"/static/app.js\"; "
+			    "interval = 300; }%s\n",
+			    i, i, i % 20, i < 10000 ? "," : "");
+		fputs(");\n", f);
+		fclose(f);
+		if (pass == 1)
+			put("p.conf",
+			    PROBE_HEAD "targets_file = \"many.targets\";\n",
+			    0600);
+		pc = probe_conf_load(tp("p.conf"), &c);
+		cfg_report(&c);
+		assert_non_null(pc);
+		assert_int_equal(pc->ntargets, 10000);
+		assert_string_equal(pc->targets[9999].name, "t10000");
+		probe_conf_free(pc);
+		cfg_close(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -196,6 +775,20 @@ main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_bad_files),
 	    cmocka_unit_test(test_value_checks),
+	    cmocka_unit_test_setup_teardown(test_secret_not_regular, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_mode, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_tokens, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_long_lines, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_include_bounds, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_include_where, tmp_setup,
+		tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_ten_thousand_targets,
+		tmp_setup, tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
