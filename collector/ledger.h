@@ -99,9 +99,9 @@ struct ledger {
 	uint64_t	  resets;      /* times the sequence started again */
 	double		  reset_at; /* wall clock of the last one (0: never) */
 	enum ledger_reset reset_reason;
-	double		  last_seen; /* wall clock of the last authenticated
-					POST */
-	int		  dirty;     /* memory differs from the file */
+	/* Wall clock of the last authenticated POST. */
+	double last_seen;
+	int    dirty; /* memory differs from the file */
 
 	/* Since this process started (metrics), not durable. */
 	uint64_t n_accepted, n_duplicate, n_rejected, n_unnumbered;
