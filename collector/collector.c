@@ -227,6 +227,8 @@ collector_ledger(struct collector *co, const char *probe)
 		return NULL;
 	lg = ledger_new(probe, path);
 	if (ledger_load(lg, err, sizeof(err)) == -1) {
+		uint64_t resets = lg->resets;
+
 		if (errno != EBADMSG) {
 			/* Unreadable, not broken: never write over it. */
 			log_warnx("probe %s: %s", probe, err);
@@ -241,7 +243,14 @@ collector_ledger(struct collector *co, const char *probe)
 		if (rename(path, aside) == -1)
 			log_warn("rename %s", path);
 		ledger_free(lg);
+		/* Only the count of restarts is carried over; the seqs
+		 * count again from the next record stored. */
 		lg = ledger_new(probe, path);
+		lg->resets = resets;
+		ledger_restart(lg, LEDGER_RESET_UNREADABLE, now_wall());
+		if (ledger_save(lg, err, sizeof(err)) == -1)
+			log_warnx("probe %s: cannot save the ledger: %s", probe,
+			    err);
 	}
 	if (co->nledgers == co->capledgers) {
 		co->capledgers = co->capledgers ? co->capledgers * 2 : 8;

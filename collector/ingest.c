@@ -1,5 +1,6 @@
 /*
- * ingest: envelope, seq order, per-record decision and the answer.
+ * ingest: envelope, spool ID, seq order, per-record decision, the seq
+ * accounting of the ledger and the answer.
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +35,11 @@ struct batch {
 	struct rejection *rej;
 	size_t		  nrej, caprej;
 	size_t		  accepted, duplicates;
-	struct result	  r; /* scratch: large, so not on the stack */
+	double		  now;
+	/* Distinct seqs rejected past last_seq + 1 in this batch, not yet
+	 * counted (all in last_seq+2..the seq at hand: seq order). */
+	uint64_t      pend_first, pend_last, pend_n;
+	struct result r; /* scratch: large, so not on the stack */
 };
 
 char *
@@ -102,7 +107,7 @@ rej_cmp(const void *a, const void *b)
 /* Decide one record with a readable seq above last_seq. */
 static enum verdict
 ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
-    struct result *r, char *err, size_t errlen)
+    struct result *r, double now, char *err, size_t errlen)
 {
 	char		path[4096], value[STORE_VALUE_MAX];
 	const char     *name;
@@ -116,6 +121,15 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 		snprintf(err, errlen,
 		    "field 'probe': '%.64s' is not the probe of the batch",
 		    r->probe);
+		return V_REJECTED;
+	}
+	/* One record from the future would make every later one of its
+	 * series "older than the last update". */
+	if (r->ts > now + INGEST_TS_AHEAD_MAX) {
+		snprintf(err, errlen,
+		    "field 'ts': %.0f s ahead of the collector's clock (at most "
+		    "%d s allowed)",
+		    ceil(r->ts - now), INGEST_TS_AHEAD_MAX);
 		return V_REJECTED;
 	}
 	kind = r->kind == RESULT_TRAFFIC ? STORE_TRAFFIC : STORE_CHECK;
@@ -183,10 +197,48 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 	return V_REJECTED;
 }
 
-/* Check the envelope; 0, or the HTTP status with the message in err. */
+/* Every key of the envelope known and once; 0, or 400 with err. */
+static int
+ingest_envelope_keys(const cJSON *root, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"probe", "spool", "results"};
+	unsigned		 seen = 0;
+
+	for (const cJSON *c = root->child; c != NULL; c = c->next) {
+		size_t i;
+
+		for (i = 0; i < NELEM(keys); i++)
+			if (c->string != NULL &&
+			    strcmp(c->string, keys[i]) == 0)
+				break;
+		if (i == NELEM(keys)) {
+			char k[48];
+
+			snprintf(k, sizeof(k), "%.40s",
+			    c->string != NULL ? c->string : "?");
+			for (char *q = k; *q; q++)
+				if ((unsigned char)*q < 0x20 || *q == 0x7f)
+					*q = '?';
+			snprintf(err, errlen, "field '%s': unknown field", k);
+			return 400;
+		}
+		if (seen & (1u << i)) {
+			snprintf(err, errlen, "field '%s': duplicate field",
+			    keys[i]);
+			return 400;
+		}
+		seen |= 1u << i;
+	}
+	return 0;
+}
+
+/*
+ * Check the envelope; 0, or the HTTP status with the message in err.
+ * *spool: the batch's spool ID, "" when absent.
+ */
 static int
 ingest_envelope(const cJSON *root, const struct ledger *lg,
-    const cJSON **results, char *err, size_t errlen)
+    const cJSON **results, const char **spool, char *err, size_t errlen)
 {
 	const cJSON *p;
 
@@ -194,14 +246,8 @@ ingest_envelope(const cJSON *root, const struct ledger *lg,
 		snprintf(err, errlen, "body must be a JSON object");
 		return 400;
 	}
-	for (const cJSON *c = root->child; c != NULL; c = c->next)
-		if (c->string == NULL ||
-		    (strcmp(c->string, "probe") != 0 &&
-			strcmp(c->string, "results") != 0)) {
-			snprintf(err, errlen, "field '%.40s': unknown field",
-			    c->string != NULL ? c->string : "?");
-			return 400;
-		}
+	if (ingest_envelope_keys(root, err, errlen) != 0)
+		return 400;
 	p = cJSON_GetObjectItemCaseSensitive(root, "probe");
 	if (p == NULL) {
 		snprintf(err, errlen, "field 'probe': missing");
@@ -215,6 +261,22 @@ ingest_envelope(const cJSON *root, const struct ledger *lg,
 		snprintf(err, errlen,
 		    "field 'probe': this token belongs to another probe");
 		return 403;
+	}
+	*spool = "";
+	p = cJSON_GetObjectItemCaseSensitive(root, "spool");
+	if (p != NULL) {
+		if (!cJSON_IsString(p) || p->valuestring == NULL) {
+			snprintf(err, errlen,
+			    "field 'spool': must be a string");
+			return 400;
+		}
+		if (!ledger_spool_valid(p->valuestring)) {
+			snprintf(err, errlen,
+			    "field 'spool': must be %d lower-case hex digits",
+			    LEDGER_SPOOL_LEN);
+			return 400;
+		}
+		*spool = p->valuestring;
 	}
 	*results = cJSON_GetObjectItemCaseSensitive(root, "results");
 	if (*results == NULL) {
@@ -258,12 +320,116 @@ batch_answer(struct batch *b)
 	return s;
 }
 
+/*
+ * A batch from spool ID spool, whose lowest readable seq is lowest
+ * (UINT64_MAX: none): start the sequence again when it comes from another
+ * spool. Two IDs that differ always mean a new spool. When only one side
+ * has an ID (a probe upgraded to send it, or downgraded), seqs that go on
+ * past last_seq are the same spool; seqs at or below it are a new one.
+ */
+static void
+ingest_spool(struct ledger *lg, const char *spool, uint64_t lowest, double now)
+{
+	if (strcmp(spool, lg->spool) == 0)
+		return;
+	if ((spool[0] != '\0' && lg->spool[0] != '\0') ||
+	    lowest <= lg->last_seq) {
+		log_warnx("probe %s: new spool ID %s (was %s, last seq %llu); "
+			  "its sequence starts again",
+		    lg->name, spool[0] != '\0' ? spool : "(none)",
+		    lg->spool[0] != '\0' ? lg->spool : "none",
+		    (unsigned long long)lg->last_seq);
+		ledger_restart(lg, LEDGER_RESET_NEW_SPOOL, now);
+	} else
+		log_info("probe %s: spool ID %s (was %s); its sequence goes on "
+			 "after seq %llu",
+		    lg->name, spool[0] != '\0' ? spool : "(none)",
+		    lg->spool[0] != '\0' ? lg->spool : "none",
+		    (unsigned long long)lg->last_seq);
+	memcpy(lg->spool, spool, strlen(spool) + 1);
+	lg->dirty = 1;
+}
+
+/*
+ * A record of seq is stored: count the seqs it skips past last_seq
+ * (rejected earlier in this batch, or missing) and move last_seq. While
+ * the history is unknown, the batch's first seq sets the base.
+ */
+static void
+ingest_count_stored(struct ledger *lg, struct batch *b, uint64_t seq)
+{
+	uint64_t from, gap, k = b->pend_n;
+
+	if (k > 0 && b->pend_last == seq)
+		k--; /* the same seq, rejected: this record stands for it */
+	if (lg->base_pending) {
+		lg->base_pending = 0;
+		lg->base_seq = (k > 0 ? b->pend_first : seq) - 1;
+		lg->last_seq = lg->base_seq;
+		if (lg->base_seq > 0)
+			log_info("probe %s: seqs counted from %llu on; the "
+				 "ones before are history this collector "
+				 "does not know",
+			    lg->name, (unsigned long long)lg->base_seq + 1);
+	}
+	from = lg->last_seq + 1;
+	gap = seq > from ? seq - from : 0;
+	if (gap > 0 && gap > k) {
+		if (k == 0)
+			log_warnx("probe %s: seqs %llu..%llu never arrived "
+				  "(%llu records)",
+			    lg->name, (unsigned long long)from,
+			    (unsigned long long)seq - 1,
+			    (unsigned long long)gap);
+		else
+			log_warnx("probe %s: of seqs %llu..%llu, %llu never "
+				  "arrived (%llu more were rejected)",
+			    lg->name, (unsigned long long)from,
+			    (unsigned long long)seq - 1,
+			    (unsigned long long)(gap - k),
+			    (unsigned long long)k);
+	}
+	lg->rejected += k;
+	lg->missing += gap - k;
+	lg->stored++;
+	lg->last_seq = seq;
+	lg->last_seq_at = b->now;
+	b->pend_n = 0;
+}
+
+/* A record of seq is rejected: counted when it is the next seq. */
+static void
+ingest_count_rejected(struct ledger *lg, struct batch *b, uint64_t seq)
+{
+	if (!lg->base_pending && seq == lg->last_seq + 1) {
+		lg->rejected++;
+		lg->last_seq = seq;
+		lg->last_seq_at = b->now;
+		return;
+	}
+	if (b->pend_n > 0 && b->pend_last == seq)
+		return;
+	if (b->pend_n++ == 0)
+		b->pend_first = seq;
+	b->pend_last = seq;
+}
+
+/* The widest gap a record may open now (see SEQ_GAP_MAX). */
+static double
+ingest_gap_allowed(const struct ledger *lg, double now)
+{
+	double idle = now - lg->last_seq_at;
+
+	return (double)SEQ_GAP_MAX + SEQ_RATE_MAX * (idle > 0 ? idle : 0);
+}
+
 /* Run the records of the batch in seq order; 0, or -1 on storage failure. */
 static int
 ingest_items(struct store *st, struct ledger *lg, struct item *items, size_t n,
     struct batch *b, char *ferr, size_t ferrlen)
 {
-	char err[INGEST_ERR_MAX];
+	char   err[INGEST_ERR_MAX];
+	double allowed = ingest_gap_allowed(lg, b->now);
 
 	if (n > 1)
 		qsort(items, n, sizeof(*items), item_cmp);
@@ -285,29 +451,42 @@ ingest_items(struct store *st, struct ledger *lg, struct item *items, size_t n,
 			lg->n_duplicate++;
 			continue;
 		}
-		switch (
-		    ingest_record(st, lg, it->rec, &b->r, err, sizeof(err))) {
+		lg->dirty = 1;
+		/* A spool numbers from 1: nothing comes before seq 1. */
+		if (lg->base_pending && it->seq == 1)
+			lg->base_pending = 0;
+		if (!lg->base_pending &&
+		    (double)(it->seq - lg->last_seq) > allowed) {
+			snprintf(err, sizeof(err),
+			    "field 'seq': %llu is more than %.0f past the last "
+			    "one, %llu",
+			    (unsigned long long)it->seq, allowed,
+			    (unsigned long long)lg->last_seq);
+			batch_reject(b, it->index, err);
+			lg->n_rejected++;
+			continue;
+		}
+		switch (ingest_record(st, lg, it->rec, &b->r, b->now, err,
+		    sizeof(err))) {
 		case V_ACCEPTED:
 			b->accepted++;
 			lg->n_accepted++;
-			lg->stored++;
+			ingest_count_stored(lg, b, it->seq);
 			break;
 		case V_STORED_BEFORE:
 			b->duplicates++;
 			lg->n_duplicate++;
-			lg->stored++;
+			ingest_count_stored(lg, b, it->seq);
 			break;
 		case V_REJECTED:
 			batch_reject(b, it->index, err);
 			lg->n_rejected++;
-			lg->rejected++;
+			ingest_count_rejected(lg, b, it->seq);
 			break;
 		case V_FAILED:
 			snprintf(ferr, ferrlen, "%s", err);
 			return -1;
 		}
-		lg->last_seq = it->seq;
-		lg->dirty = 1;
 	}
 	return 0;
 }
@@ -319,7 +498,9 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 	struct batch *b = xcalloc(1, sizeof(*b));
 	struct item  *items = NULL;
 	const cJSON  *results = NULL, *rec;
+	const char   *spool = "";
 	cJSON	     *root;
+	uint64_t      lowest = UINT64_MAX;
 	char	      err[INGEST_ERR_MAX], msg[INGEST_ERR_MAX + 32];
 	size_t	      n = 0;
 	int	      status = 200, failed;
@@ -331,8 +512,8 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 		status = 400;
 		goto done;
 	}
-	if ((status = ingest_envelope(root, lg, &results, err, sizeof(err))) !=
-	    0) {
+	if ((status = ingest_envelope(root, lg, &results, &spool, err,
+		 sizeof(err))) != 0) {
 		*answer = ingest_error(err);
 		goto done;
 	}
@@ -343,8 +524,12 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 		items[n].rec = rec;
 		items[n].seq = ingest_peek_seq(rec);
 		items[n].index = n;
+		if (items[n].seq != 0 && items[n].seq < lowest)
+			lowest = items[n].seq;
 		n++;
 	}
+	b->now = now;
+	ingest_spool(lg, spool, lowest, now);
 	failed = ingest_items(st, lg, items, n, b, err, sizeof(err));
 	lg->last_seen = now;
 	lg->dirty = 1;

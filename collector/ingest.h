@@ -13,6 +13,19 @@ struct ledger;
 
 /* Most records in one batch. */
 #define INGEST_RECORDS_MAX 20000
+/* Latest record time accepted, in seconds ahead of the collector's clock. */
+#define INGEST_TS_AHEAD_MAX 300
+/*
+ * The widest gap a stored record may open past last_seq (records the
+ * probe's spool dropped for room): SEQ_GAP_MAX, plus SEQ_RATE_MAX per
+ * second since last_seq last moved. A probe makes at most 2 records (one
+ * per family) per target per second (PROBE_TARGETS_MAX 100,000 targets,
+ * interval at least 1 s), plus one per capture interval, so an honest gap
+ * never exceeds the allowance however long the outage; a wild seq (10^15
+ * - 1 after a few thousand) does.
+ */
+#define SEQ_GAP_MAX  10000000ULL
+#define SEQ_RATE_MAX 250000.0
 
 /*
  * Process body (len bytes) posted with lg's token at wall time now. Returns
@@ -21,14 +34,24 @@ struct ledger;
  * 403 {"error":".."} about the envelope, 503 when storage or the ledger
  * failed (nothing is lost: the probe sends the batch again).
  *
- * Records are processed in seq order. A seq at or below the ledger's
- * last_seq is a duplicate. Otherwise the record is decoded and checked
- * (rejected alone when bad) and compared with its RRD file: newer than the
- * file's last update => written (accepted); not newer, but newer than the
- * last record the ledger counted as stored => it was written before a
- * crash (answered as a duplicate, counted as stored); else => rejected as
- * too old. A record whose seq cannot be read is rejected but counted in no
- * seq (n_unnumbered).
+ * A batch whose "spool" ID is not the ledger's starts the sequence again
+ * first (see DESIGN.md; an ID seen for the first time while the seqs go
+ * on is only noted). Records are then processed in seq order. A seq at or
+ * below the ledger's last_seq is a duplicate. A seq more than the gap
+ * allowance (SEQ_GAP_MAX...) past it is rejected. Otherwise the record is
+ * decoded and checked (rejected alone when bad: wrong, of another probe,
+ * or over INGEST_TS_AHEAD_MAX seconds ahead of now) and compared with its
+ * RRD file: newer than the file's last update => written (accepted); not
+ * newer, but newer than the last record the ledger counted as stored =>
+ * it was written before a crash (answered as a duplicate, counted as
+ * stored); else => rejected as too old.
+ *
+ * A stored record moves last_seq to its seq; the seqs it skips are counted
+ * missing (those rejected earlier in the batch: rejected) and logged. A
+ * rejected record moves last_seq only when it is the next seq; otherwise
+ * it is counted in no seq, so a wrong seq never turns honest records into
+ * duplicates. A record whose seq cannot be read is rejected but counted
+ * in no seq (n_unnumbered).
  */
 int ingest_post(struct store *, struct ledger *lg, const char *body, size_t len,
     double now, char **answer);

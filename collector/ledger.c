@@ -17,6 +17,25 @@
 
 static const char *const traffic_fam[3] = {"ipv6", "ipv4", "other"};
 
+static const char *const reset_names[LEDGER_RESET__N] = {
+    [LEDGER_RESET_NONE] = "",
+    [LEDGER_RESET_NEW_SPOOL] = "new spool",
+    [LEDGER_RESET_UNREADABLE] = "ledger unreadable",
+};
+
+const char *
+ledger_reset_name(enum ledger_reset r)
+{
+	return (unsigned)r < LEDGER_RESET__N ? reset_names[r] : "?";
+}
+
+int
+ledger_spool_valid(const char *s)
+{
+	return strlen(s) == LEDGER_SPOOL_LEN &&
+	    strspn(s, "0123456789abcdef") == LEDGER_SPOOL_LEN;
+}
+
 struct ledger *
 ledger_new(const char *name, const char *path)
 {
@@ -24,9 +43,22 @@ ledger_new(const char *name, const char *path)
 
 	lg->name = xstrdup(name);
 	lg->path = xstrdup(path);
+	lg->base_pending = 1;
 	lg->index = table_new();
 	state_conf_init(&lg->sc, 3, 2, 1, 60);
 	return lg;
+}
+
+void
+ledger_restart(struct ledger *lg, enum ledger_reset why, double now)
+{
+	lg->resets++;
+	lg->reset_at = now;
+	lg->reset_reason = why;
+	lg->last_seq = lg->stored = lg->rejected = lg->missing = 0;
+	lg->base_seq = 0;
+	lg->base_pending = why == LEDGER_RESET_UNREADABLE;
+	lg->dirty = 1;
 }
 
 static void
@@ -303,9 +335,18 @@ ledger_head(const struct ledger *lg)
 	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(root, "probe", lg->name);
+	cJSON_AddStringToObject(root, "spool", lg->spool);
 	cJSON_AddNumberToObject(root, "last_seq", (double)lg->last_seq);
 	cJSON_AddNumberToObject(root, "stored", (double)lg->stored);
 	cJSON_AddNumberToObject(root, "rejected", (double)lg->rejected);
+	cJSON_AddNumberToObject(root, "missing", (double)lg->missing);
+	cJSON_AddNumberToObject(root, "base_seq", (double)lg->base_seq);
+	cJSON_AddBoolToObject(root, "base_pending", lg->base_pending);
+	add_num(root, "last_seq_at", lg->last_seq_at, 3);
+	cJSON_AddNumberToObject(root, "resets", (double)lg->resets);
+	add_num(root, "reset_at", lg->reset_at, 3);
+	cJSON_AddStringToObject(root, "reset_reason",
+	    ledger_reset_name(lg->reset_reason));
 	add_num(root, "last_seen", lg->last_seen, 3);
 	return root;
 }
@@ -615,6 +656,161 @@ fail:
 	return -1;
 }
 
+/* The keys of the file's head; each once, no other. */
+static const char *const head_keys[] = {"probe", "spool", "last_seq", "stored",
+    "rejected", "missing", "base_seq", "base_pending", "last_seq_at", "resets",
+    "reset_at", "reset_reason", "last_seen", "series"};
+
+static int
+head_keys_check(const cJSON *root, char *err, size_t errlen, const char *path)
+{
+	uint32_t seen = 0;
+
+	for (const cJSON *c = root->child; c != NULL; c = c->next) {
+		size_t i;
+
+		for (i = 0; i < NELEM(head_keys); i++)
+			if (c->string != NULL &&
+			    strcmp(c->string, head_keys[i]) == 0)
+				break;
+		if (i == NELEM(head_keys) || (seen & (1u << i))) {
+			snprintf(err, errlen, "%s: field '%.40s': %s", path,
+			    c->string != NULL ? c->string : "?",
+			    i == NELEM(head_keys) ? "unknown field" :
+						    "duplicate field");
+			return -1;
+		}
+		seen |= 1u << i;
+	}
+	return 0;
+}
+
+/*
+ * Number at key within [min, max] (integral when integer); def when
+ * absent and not required. The first key at fault goes to *bad.
+ */
+static double
+head_num(const cJSON *o, const char *key, double min, double max, int integer,
+    int required, double def, const char **bad)
+{
+	const cJSON *it = jget(o, key);
+	int	     ok = 1;
+	double	     v;
+
+	if (it == NULL) {
+		if (required && *bad == NULL)
+			*bad = key;
+		return def;
+	}
+	v = jnum(o, key, min, max, &ok);
+	if ((!ok || (integer && v != floor(v))) && *bad == NULL)
+		*bad = key;
+	return ok ? v : def;
+}
+
+/* The head of the file: counts, spool ID and restarts, checked. */
+static int
+ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
+    size_t errlen)
+{
+	const double imax = (double)RESULT_INT_MAX;
+	const char  *bad = NULL, *name;
+	const cJSON *it;
+	int	     ok = 1, has_missing, reason = LEDGER_RESET_NONE;
+	uint64_t     span;
+
+	if (head_keys_check(root, err, errlen, lg->path) == -1)
+		return -1;
+	name = jstr(root, "probe", RESULT_NAME_MAX, &ok);
+	if (!ok || strcmp(name, lg->name) != 0) {
+		snprintf(err, errlen, "%s: not a ledger of probe %s", lg->path,
+		    lg->name);
+		return -1;
+	}
+	/* First, so that a file refused below still tells its count. */
+	lg->resets = (uint64_t)head_num(root, "resets", 0, imax, 1, 0, 0, &bad);
+	if (bad != NULL)
+		lg->resets = 0;
+	lg->last_seq =
+	    (uint64_t)head_num(root, "last_seq", 0, imax, 1, 1, 0, &bad);
+	lg->stored = (uint64_t)head_num(root, "stored", 0, imax, 1, 1, 0, &bad);
+	lg->rejected =
+	    (uint64_t)head_num(root, "rejected", 0, imax, 1, 1, 0, &bad);
+	has_missing = jget(root, "missing") != NULL;
+	lg->missing =
+	    (uint64_t)head_num(root, "missing", 0, imax, 1, 0, 0, &bad);
+	lg->base_seq =
+	    (uint64_t)head_num(root, "base_seq", 0, imax, 1, 0, 0, &bad);
+	it = jget(root, "base_pending");
+	if (it != NULL && !cJSON_IsBool(it) && bad == NULL)
+		bad = "base_pending";
+	lg->base_pending = cJSON_IsTrue(it);
+	lg->last_seen =
+	    head_num(root, "last_seen", 0, RESULT_TS_MAX, 0, 1, 0, &bad);
+	lg->last_seq_at = head_num(root, "last_seq_at", 0, RESULT_TS_MAX, 0, 0,
+	    lg->last_seen, &bad);
+	lg->reset_at =
+	    head_num(root, "reset_at", 0, RESULT_TS_MAX, 0, 0, 0, &bad);
+	if (jget(root, "spool") != NULL) {
+		const char *sp = jstr(root, "spool", sizeof(lg->spool), &ok);
+
+		if (!ok || (sp[0] != '\0' && !ledger_spool_valid(sp))) {
+			if (bad == NULL)
+				bad = "spool";
+		} else
+			memcpy(lg->spool, sp, strlen(sp) + 1);
+	}
+	if (jget(root, "reset_reason") != NULL) {
+		const char *r = jstr(root, "reset_reason", 32, &ok);
+
+		for (reason = 0; reason < LEDGER_RESET__N; reason++)
+			if (strcmp(r, reset_names[reason]) == 0)
+				break;
+		if ((!ok || reason == LEDGER_RESET__N) && bad == NULL)
+			bad = "reset_reason";
+	}
+	if (bad != NULL) {
+		snprintf(err, errlen,
+		    "%s: field '%s': missing, of the wrong type or out of "
+		    "range",
+		    lg->path, bad);
+		return -1;
+	}
+	lg->reset_reason = reason;
+	if (lg->base_seq > lg->last_seq ||
+	    (lg->base_pending && lg->last_seq != 0)) {
+		snprintf(err, errlen,
+		    "%s: base_seq %llu%s is above last_seq %llu", lg->path,
+		    (unsigned long long)lg->base_seq,
+		    lg->base_pending ? " (pending)" : "",
+		    (unsigned long long)lg->last_seq);
+		return -1;
+	}
+	span = lg->last_seq - lg->base_seq;
+	/* Files of older collectors: every seq counted in neither was
+	 * never received. */
+	if (!has_missing && lg->stored + lg->rejected <= span)
+		lg->missing = span - lg->stored - lg->rejected;
+	if (lg->stored + lg->rejected + lg->missing != span) {
+		snprintf(err, errlen,
+		    "%s: stored + rejected + missing (%llu + %llu + %llu) is "
+		    "not last_seq - base_seq (%llu - %llu)",
+		    lg->path, (unsigned long long)lg->stored,
+		    (unsigned long long)lg->rejected,
+		    (unsigned long long)lg->missing,
+		    (unsigned long long)lg->last_seq,
+		    (unsigned long long)lg->base_seq);
+		return -1;
+	}
+	if ((lg->resets == 0) != (lg->reset_reason == LEDGER_RESET_NONE)) {
+		snprintf(err, errlen, "%s: resets %llu with reset_reason '%s'",
+		    lg->path, (unsigned long long)lg->resets,
+		    reset_names[lg->reset_reason]);
+		return -1;
+	}
+	return 0;
+}
+
 int
 ledger_load(struct ledger *lg, char *err, size_t errlen)
 {
@@ -622,7 +818,6 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 	const cJSON *a, *o;
 	char	    *text = NULL, perr[128];
 	size_t	     len, i = 0;
-	int	     ok = 1;
 
 	if (file_read(lg->path, LEDGER_FILE_MAX, &text, &len) == -1) {
 		if (errno == ENOENT)
@@ -637,19 +832,21 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 		errno = EBADMSG;
 		return -1;
 	}
-	if (strcmp(jstr(root, "probe", RESULT_NAME_MAX, &ok), lg->name) != 0)
-		ok = 0;
-	lg->last_seq =
-	    (uint64_t)jnum(root, "last_seq", 0, (double)RESULT_INT_MAX, &ok);
-	lg->stored =
-	    (uint64_t)jnum(root, "stored", 0, (double)RESULT_INT_MAX, &ok);
-	lg->rejected =
-	    (uint64_t)jnum(root, "rejected", 0, (double)RESULT_INT_MAX, &ok);
-	lg->last_seen = jnum(root, "last_seen", 0, RESULT_TS_MAX, &ok);
+	if (!cJSON_IsObject(root) ||
+	    ledger_head_from_json(lg, root, err, errlen) == -1) {
+		if (!cJSON_IsObject(root))
+			snprintf(err, errlen, "%s: not a ledger of probe %s",
+			    lg->path, lg->name);
+		cJSON_Delete(root);
+		errno = EBADMSG;
+		return -1;
+	}
 	a = jget(root, "series");
-	if (!ok || !cJSON_IsArray(a)) {
-		snprintf(err, errlen, "%s: not a ledger of probe %s", lg->path,
-		    lg->name);
+	if (!cJSON_IsArray(a)) {
+		snprintf(err, errlen,
+		    "%s: field 'series': missing or not an "
+		    "array",
+		    lg->path);
 		cJSON_Delete(root);
 		errno = EBADMSG;
 		return -1;

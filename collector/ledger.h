@@ -1,11 +1,13 @@
 /*
  * ledger: what the collector knows of one probe, kept durably in one file
  * (DATA_DIR/state/PROBE.json, replaced atomically, one fsync per save):
- * the highest seq processed and how many records were stored and rejected
- * (every seq in 1..last_seq is one or the other, so stored + rejected ==
- * last_seq proves none lost and none stored twice), and per series (a
- * target x family, or a capture interface) the RRD time of the last stored
- * record and a summary of that record for status, metrics and pages.
+ * the probe's spool ID, the highest seq processed and how each seq in
+ * base_seq+1..last_seq ended -- stored, rejected or missing (never
+ * received), so stored + rejected + missing == last_seq - base_seq proves
+ * none lost unseen and none stored twice --, the restarts of the sequence,
+ * and per series (a target x family, or a capture interface) the RRD time
+ * of the last stored record and a summary of that record for status,
+ * metrics and pages.
  */
 #ifndef V6W_LEDGER_H
 #define V6W_LEDGER_H
@@ -20,6 +22,17 @@
 #define LEDGER_SERIES_MAX 20000
 /* Largest state file read back. */
 #define LEDGER_FILE_MAX (256 * 1024 * 1024)
+
+/* A spool ID: lower-case hex digits. */
+#define LEDGER_SPOOL_LEN 16
+
+/* Why the sequence started again. */
+enum ledger_reset {
+	LEDGER_RESET_NONE,
+	LEDGER_RESET_NEW_SPOOL,	 /* a batch from another spool */
+	LEDGER_RESET_UNREADABLE, /* the file was set aside */
+	LEDGER_RESET__N
+};
 
 /* rrd_last before the store was asked. */
 #define SERIES_RRD_UNKNOWN (-2)
@@ -67,13 +80,28 @@ struct series {
 };
 
 struct ledger {
-	char	*name;
-	char	*path; /* state file */
-	uint64_t last_seq;
-	uint64_t stored;
-	uint64_t rejected;
-	double	 last_seen; /* wall clock of the last authenticated POST */
-	int	 dirty;	    /* memory differs from the file */
+	char *name;
+	char *path;			   /* state file */
+	char  spool[LEDGER_SPOOL_LEN + 1]; /* "": none known */
+	/*
+	 * Seqs base_seq+1..last_seq, each stored, rejected or missing.
+	 * base_pending: the history is unknown (a new ledger, or one set
+	 * aside) until a record is stored; the first seq of its batch
+	 * then sets base_seq, and every count is 0 until then.
+	 */
+	uint64_t	  last_seq;
+	uint64_t	  stored;
+	uint64_t	  rejected;
+	uint64_t	  missing;
+	uint64_t	  base_seq;
+	int		  base_pending;
+	double		  last_seq_at; /* wall clock when last_seq last moved */
+	uint64_t	  resets;      /* times the sequence started again */
+	double		  reset_at; /* wall clock of the last one (0: never) */
+	enum ledger_reset reset_reason;
+	/* Wall clock of the last authenticated POST. */
+	double last_seen;
+	int    dirty; /* memory differs from the file */
 
 	/* Since this process started (metrics), not durable. */
 	uint64_t n_accepted, n_duplicate, n_rejected, n_unnumbered;
@@ -93,12 +121,29 @@ struct ledger {
 	void *batch_arg;
 };
 
+/* A new, empty ledger: no file read, its history unknown. */
 struct ledger *ledger_new(const char *name, const char *path);
 void	       ledger_free(struct ledger *);
 
+/* "new spool", "ledger unreadable"; "" for LEDGER_RESET_NONE. */
+const char *ledger_reset_name(enum ledger_reset);
+/* 1 when s is a spool ID (LEDGER_SPOOL_LEN lower-case hex digits). */
+int ledger_spool_valid(const char *s);
+
+/*
+ * Start the sequence again (why, at wall time now): resets counted, every
+ * seq count back to 0. After a new spool the base is 0 (a spool numbers
+ * from 1); after an unreadable file it is unknown until a record is
+ * stored. The series and the spool ID stay.
+ */
+void ledger_restart(struct ledger *, enum ledger_reset why, double now);
+
 /*
  * Read the file; a missing file is an empty ledger. -1 with err, errno
- * EBADMSG when the file does not decode (else the read's errno).
+ * EBADMSG when the file does not decode (else the read's errno); resets
+ * then holds the file's count when it was readable (0 otherwise). A file
+ * written before the counts of missing seqs were kept has them as
+ * last_seq - stored - rejected.
  */
 int ledger_load(struct ledger *, char *err, size_t errlen);
 /* Write the file durably; clears dirty. -1 with err (errno kept). */

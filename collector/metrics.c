@@ -386,11 +386,24 @@ metrics_text(struct collector *co, size_t *len)
 	    "Highest seq processed (durable).",
 	    offsetof(struct ledger, last_seq));
 	metrics_probe_counter(&b, co, "v6watch_probe_stored_records", "gauge",
-	    "Records stored in all (durable); stored + rejected == last_seq.",
+	    "Records stored since the sequence began (durable); stored + "
+	    "rejected + missing == last_seq - base_seq.",
 	    offsetof(struct ledger, stored));
 	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records", "gauge",
-	    "Records rejected in all (durable).",
+	    "Records rejected since the sequence began (durable).",
 	    offsetof(struct ledger, rejected));
+	metrics_probe_counter(&b, co, "v6watch_probe_missing_records", "gauge",
+	    "Seqs that never arrived (the probe's spool dropped them) since "
+	    "the sequence began (durable).",
+	    offsetof(struct ledger, missing));
+	metrics_probe_counter(&b, co, "v6watch_probe_base_seq", "gauge",
+	    "Seqs at or below it are history the collector does not know.",
+	    offsetof(struct ledger, base_seq));
+	metrics_probe_counter(&b, co, "v6watch_probe_sequence_resets_total",
+	    "counter",
+	    "Times the probe's sequence started again: a new spool, or the "
+	    "ledger set aside (durable).",
+	    offsetof(struct ledger, resets));
 	metrics_head(&b, "v6watch_probe_last_seen_seconds", "gauge",
 	    "Unix time of the probe's last accepted POST.");
 	for (size_t i = 0; i < co->nledgers; i++)

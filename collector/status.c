@@ -206,6 +206,19 @@ status_json(const struct collector *co, double now)
 		cJSON_AddNumberToObject(o, "last_seq", (double)lg->last_seq);
 		cJSON_AddNumberToObject(o, "stored", (double)lg->stored);
 		cJSON_AddNumberToObject(o, "rejected", (double)lg->rejected);
+		/* stored + rejected + missing == last_seq - base_seq */
+		cJSON_AddNumberToObject(o, "missing", (double)lg->missing);
+		cJSON_AddNumberToObject(o, "base_seq", (double)lg->base_seq);
+		cJSON_AddStringToObject(o, "spool", lg->spool);
+		cJSON_AddNumberToObject(o, "resets", (double)lg->resets);
+		if (lg->resets > 0) {
+			cJSON_AddNumberToObject(o, "reset_at", lg->reset_at);
+			cJSON_AddStringToObject(o, "reset_reason",
+			    ledger_reset_name(lg->reset_reason));
+		} else {
+			cJSON_AddNullToObject(o, "reset_at");
+			cJSON_AddNullToObject(o, "reset_reason");
+		}
 		cJSON_AddNumberToObject(o, "last_seen", lg->last_seen);
 		cJSON_AddBoolToObject(o, "configured",
 		    collector_conf_probe(co->conf, lg->name) != NULL);

@@ -225,21 +225,34 @@ test_status_metrics(void **state)
 	collector_free(co);
 }
 
-/* A ledger that does not decode is put aside, not overwritten; one that
- * cannot be read stops the probe (and the start). */
+/* A ledger that does not decode is put aside, not overwritten, and a new
+ * one saved that marks the restart; one that cannot be read stops the
+ * probe (and the start). */
 static void
 test_bad_ledger(void **state)
 {
 	struct collector *co;
 	char		  p[PATH_MAX];
-	struct stat	  sb;
 
 	(void)state;
 	write_file("data/state/p2.json", "{\"probe\":\"p2\",");
 	co = open_collector();
 	assert_int_equal(co->nledgers, 2);
 	snprintf(p, sizeof(p), "%s/data/state/p2.json", tmpdir);
-	assert_int_equal(stat(p, &sb), -1);
+	{
+		char  *text, cmd[PATH_MAX + 64];
+		size_t len;
+
+		assert_int_equal(file_read(p, 1 << 20, &text, &len), 0);
+		assert_non_null(strstr(text, "\"resets\":1,\"reset_at\":"));
+		assert_non_null(
+		    strstr(text, "\"reset_reason\":\"ledger unreadable\""));
+		free(text);
+		snprintf(cmd, sizeof(cmd),
+		    "grep -qx '{\"probe\":\"p2\",' %s.bad-*", p);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(unlink(p), 0);
 	collector_free(co);
 	if (geteuid() == 0)
 		return; /* root reads a 0000 file */
