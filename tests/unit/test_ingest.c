@@ -987,11 +987,13 @@ test_ledger_set_aside(void **state)
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/t.token", dir);
 	assert_int_equal(file_write_atomic(path, "tok-r1\n", 7, 0600), 0);
+	snprintf(path, sizeof(path), "%s/t2.token", dir);
+	assert_int_equal(file_write_atomic(path, "tok-r2\n", 7, 0600), 0);
 	snprintf(path, sizeof(path), "%s/c.conf", dir);
 	text = "collector = { name = \"c\"; data_dir = \"data\"; user = "
 	       "\"nobody\"; };\n"
 	       "probes = ( { name = \"r1\"; token_file = \"t.token\"; },\n"
-	       "           { name = \"r2\"; token_file = \"t.token\"; } );\n";
+	       "           { name = \"r2\"; token_file = \"t2.token\"; } );\n";
 	assert_int_equal(file_write_atomic(path, text, strlen(text), 0600), 0);
 	/* r1: cut short; r2: decodes, but its counts do not add up. */
 	snprintf(path, sizeof(path), "%s/data/state/r1.json", dir);
