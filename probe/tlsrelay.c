@@ -1,6 +1,12 @@
 /*
  * tlsrelay: non-blocking TLS handshake and a two-way pump between an SSL
- * connection and a socketpair (see tlsrelay.h).
+ * connection and the local socket libcurl connects to (see tlsrelay.h).
+ *
+ * The local socket's name is random and only a connection from this very
+ * process (SO_PEERCRED: our pid and effective uid) is pumped: any process
+ * in the network namespace can connect to an abstract UNIX socket, and the
+ * first to do so would otherwise read the plaintext of the check, or
+ * write its own request into it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,9 +17,14 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
+#include "log.h"
 #include "tlsrelay.h"
 #include "util.h"
+
+/* Refused local connections are logged at most once a minute. */
+#define RELAY_REFUSED_LOG_MS 60000
 
 static void relay_pump(struct tlsrelay *);
 
@@ -97,18 +108,64 @@ relay_watch(struct tlsrelay *r)
 
 static void relay_io_cb(struct ev_loop *, struct ev_io *, int);
 
-/* libcurl connects: from now on bytes flow. */
+/*
+ * A connection to the local socket from another process: closed unread and
+ * logged, at most once a minute (with how many went unlogged before).
+ */
+static void
+relay_refuse(struct tlsrelay *r, int fd, const struct ucred *uc)
+{
+	static uint64_t last_ms, unlogged;
+	uint64_t	now = now_mono_ms();
+	char		more[64] = "";
+
+	close(fd);
+	r->refused++;
+	if (last_ms != 0 && now - last_ms < RELAY_REFUSED_LOG_MS) {
+		unlogged++;
+		return;
+	}
+	if (unlogged > 0)
+		snprintf(more, sizeof(more),
+		    " (and %llu more since the last report)",
+		    (unsigned long long)unlogged);
+	log_warnx("TLS relay: refused a connection to the local socket of a "
+		  "check from pid %ld uid %ld: only this process may read "
+		  "its plaintext%s",
+	    uc != NULL ? (long)uc->pid : -1L, uc != NULL ? (long)uc->uid : -1L,
+	    more);
+	last_ms = now;
+	unlogged = 0;
+}
+
+/* libcurl connects: from now on bytes flow. Connections from any other
+ * process are refused, and the relay keeps waiting for libcurl's. */
 static void
 relay_accept_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 {
 	struct tlsrelay *r = io->arg;
+	struct ucred	 uc;
+	socklen_t	 uclen;
 	int		 fd;
 
 	(void)revents;
-	fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1)
-		return; /* spurious; libcurl's own timeouts bound the wait */
+	for (;;) {
+		fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1)
+			return; /* none (left); the deadline bounds the wait */
+		uclen = sizeof(uc);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &uclen) ==
+		    -1) {
+			relay_refuse(r, fd, NULL);
+			continue;
+		}
+		if (uclen == sizeof(uc) && uc.pid == getpid() &&
+		    uc.uid == geteuid())
+			break;
+		relay_refuse(r, fd, &uc);
+	}
 	ev_io_stop(loop, &r->lio);
+	ev_timer_disarm(loop, &r->timer);
 	close(r->lfd);
 	r->lfd = -1;
 	r->pfd = fd;
@@ -119,24 +176,35 @@ relay_accept_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 	relay_pump(r);
 }
 
-/* A listening socket in the abstract namespace, unique in the process. */
+/*
+ * A listening socket in the abstract namespace under a random name (128
+ * bits), so that no other process can guess it, bind it first or connect
+ * to it before it exists.
+ */
 static int
 relay_listen(struct tlsrelay *r)
 {
-	static unsigned long long n;
-	struct sockaddr_un	  sun;
-	socklen_t		  len;
+	unsigned char	   rnd[16];
+	char		   hex[2 * sizeof(rnd) + 1];
+	struct sockaddr_un sun;
+	socklen_t	   len;
 
-	snprintf(r->name, sizeof(r->name), "v6probe-%d-%llu", (int)getpid(),
-	    ++n);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		ERR_clear_error();
+		errno = EAGAIN;
+		return -1;
+	}
+	hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(r->name, sizeof(r->name), "v6probe-%s", hex);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path + 1, r->name, strlen(r->name));
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 	    strlen(r->name));
 	r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* a backlog with room for libcurl behind a few intruders */
 	if (r->lfd == -1 || bind(r->lfd, (struct sockaddr *)&sun, len) == -1 ||
-	    listen(r->lfd, 1) == -1)
+	    listen(r->lfd, 16) == -1)
 		return -1;
 	ev_io_init(&r->lio, r->lfd, relay_accept_cb, r);
 	return ev_io_set(r->loop, &r->lio, EV_READ);
@@ -152,7 +220,8 @@ relay_handshake(struct tlsrelay *r)
 	if (rc == 1) {
 		r->handshake_ms =
 		    (double)(now_mono_us() - r->start_us) / 1000.0;
-		ev_timer_disarm(r->loop, &r->timer);
+		/* from now on the deadline is libcurl's connection's */
+		ev_timer_arm(r->loop, &r->timer, (uint64_t)r->timeout_ms);
 		if (relay_listen(r) == -1) {
 			r->sys_err = errno;
 			snprintf(r->why, sizeof(r->why), "local socket: %s",
@@ -297,6 +366,17 @@ relay_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	struct tlsrelay *r = t->arg;
 
 	(void)loop;
+	if (r->state == TLSRELAY_PUMP && r->pfd == -1) {
+		/* libcurl never connected (it gives up by itself in as
+		 * long): stop listening, nothing else to do */
+		snprintf(r->why, sizeof(r->why),
+		    "libcurl did not connect to the local socket in time%s",
+		    r->refused > 0 ? " (other processes did: refused)" : "");
+		ev_io_stop(r->loop, &r->lio);
+		close(r->lfd);
+		r->lfd = -1;
+		return;
+	}
 	if (r->state != TLSRELAY_HANDSHAKE)
 		return;
 	r->timed_out = 1;

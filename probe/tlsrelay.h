@@ -3,7 +3,9 @@
  * plaintext offered to libcurl on an abstract UNIX socket of its own. The
  * handshake runs first, under its own deadline; then libcurl connects
  * (CURLOPT_ABSTRACT_UNIX_SOCKET) and bytes are pumped both ways until
- * either side closes. libcurl speaks plain HTTP on its end, so the TLS
+ * either side closes. The socket's name is random, and only a connection
+ * from this process is accepted: others are refused and logged, and the
+ * relay keeps waiting for libcurl's within the deadline. libcurl speaks plain HTTP on its end, so the TLS
  * context, sessions and certificate checks stay ours (see tls.h for why).
  * (A socketpair handed over through CURLOPT_OPENSOCKETFUNCTION would be
  * cheaper, but libcurl 7.88 ignores CURL_SOCKOPT_ALREADY_CONNECTED and
@@ -45,7 +47,7 @@ struct tlsrelay {
 	int		    pfd;      /* libcurl's connection, owned */
 	char		    name[48]; /* abstract socket name, no NUL */
 	struct ev_io	    tio, pio, lio;
-	struct ev_timer	    timer; /* the handshake's deadline */
+	struct ev_timer	    timer; /* the handshake's, then libcurl's */
 	struct ev_timer	    kick;  /* starts it from the loop */
 	int		    timeout_ms;
 	uint64_t	    start_us;
@@ -55,7 +57,8 @@ struct tlsrelay {
 	int		    sys_err;  /* errno of a failure */
 	char		    why[200]; /* OpenSSL's words for a failure */
 	int		    tls_want_rd, tls_want_wr;
-	unsigned char	   *up; /* libcurl -> TLS, TLSRELAY_UP */
+	unsigned	    refused; /* connections from other processes */
+	unsigned char	   *up;	     /* libcurl -> TLS, TLSRELAY_UP */
 	size_t		    uplen;
 	unsigned char	   *down; /* TLS -> libcurl, TLSRELAY_DOWN */
 	size_t		    downlen;
