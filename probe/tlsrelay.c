@@ -249,6 +249,85 @@ relay_handshake(struct tlsrelay *r)
 	r->cb(r, 0);
 }
 
+/* A byte of an HTTP header's name (RFC 9110 token). */
+static int
+relay_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* The header name at the start of a line (its first len bytes kept in
+ * line), or "" when it is no header or its name was not kept whole. */
+static void
+relay_line_name(const char *line, size_t len, char *name, size_t size)
+{
+	size_t n = len < TLSRELAY_NAME ? len : TLSRELAY_NAME;
+	size_t i = 0;
+
+	while (i < n && relay_tchar((unsigned char)line[i]))
+		i++;
+	if (i == 0 || i == n || line[i] != ':' || i >= size)
+		i = 0;
+	memcpy(name, line, i);
+	name[i] = '\0';
+}
+
+/*
+ * Follow the response head through n bytes from the server: the longest
+ * line and its header's name, until the blank line that ends the final
+ * (not 1xx) head. One pass over the head's bytes, nothing after it.
+ */
+static void
+relay_scan(struct tlsrelay *r, const unsigned char *p, size_t n)
+{
+	struct tlsrelay_head *h = &r->head;
+
+	for (size_t i = 0; i < n && !h->done; i++) {
+		if (p[i] != '\n') {
+			if (h->len < TLSRELAY_NAME)
+				h->line[h->len] = (char)p[i];
+			h->len++;
+			continue;
+		}
+		if (h->len == 0 || (h->len == 1 && h->line[0] == '\r')) {
+			h->done = !h->interim; /* a blank line ends a head */
+			h->interim = 0;
+			h->lineno = 0;
+		} else {
+			if (h->lineno == 0) /* "HTTP/1.1 1xx" */
+				h->interim = h->len > 10 &&
+				    memcmp(h->line, "HTTP/", 5) == 0 &&
+				    h->line[9] == '1';
+			if (h->len > h->max_len) {
+				h->max_len = h->len;
+				relay_line_name(h->line,
+				    h->lineno == 0 ? 0 : h->len, h->max_name,
+				    sizeof(h->max_name));
+			}
+			h->lineno++;
+		}
+		h->len = 0;
+	}
+}
+
+size_t
+tlsrelay_head_longest(const struct tlsrelay *r, char *name, size_t size)
+{
+	const struct tlsrelay_head *h = &r->head;
+
+	if (size == 0)
+		return 0;
+	if (!h->done && h->len > h->max_len) {
+		relay_line_name(h->line, h->lineno == 0 ? 0 : h->len, name,
+		    size);
+		return h->len;
+	}
+	snprintf(name, size, "%s", h->max_name);
+	return h->max_len;
+}
+
 /* One round of moving bytes; returns 1 when something moved. */
 static int
 relay_step(struct tlsrelay *r)
@@ -297,6 +376,8 @@ relay_step(struct tlsrelay *r)
 		rc = SSL_read(r->ssl, r->down + r->downlen,
 		    (int)(TLSRELAY_DOWN - r->downlen));
 		if (rc > 0) {
+			if (!r->head.done)
+				relay_scan(r, r->down + r->downlen, (size_t)rc);
 			r->downlen += (size_t)rc;
 			moved = 1;
 		} else {

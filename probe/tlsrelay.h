@@ -26,6 +26,8 @@
  * a TLS record carries at most 16 KiB. */
 #define TLSRELAY_UP   4096
 #define TLSRELAY_DOWN 16384
+/* Bytes of a header's name kept to say which header was too long. */
+#define TLSRELAY_NAME 32
 
 struct tlsrelay;
 /* The handshake ended: ok (then take the plaintext end) or not. */
@@ -63,8 +65,18 @@ struct tlsrelay {
 	unsigned char	   *down; /* TLS -> libcurl, TLSRELAY_DOWN */
 	size_t		    downlen;
 	int		    up_eof, down_eof;
-	tlsrelay_cb	    cb;
-	void		   *arg;
+	/* the response head as it passes, to name a line libcurl refuses */
+	struct tlsrelay_head {
+		int    done;		    /* the final head ended */
+		int    interim;		    /* this head's status is 1xx */
+		size_t lineno;		    /* lines ended in this head */
+		size_t len;		    /* of the line under way */
+		char   line[TLSRELAY_NAME]; /* its first bytes */
+		size_t max_len;		    /* of the longest ended line */
+		char   max_name[TLSRELAY_NAME];
+	} head;
+	tlsrelay_cb cb;
+	void	   *arg;
 };
 
 /*
@@ -75,6 +87,13 @@ int tlsrelay_start(struct tlsrelay *, struct ev_loop *, SSL *ssl, int tcpfd,
     int timeout_ms, tlsrelay_cb cb, void *arg);
 /* After a successful handshake: where libcurl connects. */
 const char *tlsrelay_name(const struct tlsrelay *);
+/*
+ * The longest line of the response head that passed (the line under way
+ * included, as long as libcurl read): its length, and the name of its
+ * header in name ("" for the status line or a line that is no header).
+ * Still answers after tlsrelay_stop(), until the next start.
+ */
+size_t tlsrelay_head_longest(const struct tlsrelay *, char *name, size_t size);
 /* Close everything. Safe on an idle or closed relay. */
 void tlsrelay_stop(struct tlsrelay *);
 

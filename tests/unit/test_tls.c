@@ -300,11 +300,11 @@ test_bundle(void **state)
 
 /*
  * A TLS server in a child process on fd: it reads one request and answers
- * with its request line as the body, so the test sees whose request reached
- * the server.
+ * resp, or by default its request line as the body, so that the test sees
+ * whose request reached the server.
  */
 static pid_t
-relay_server(int fd, EVP_PKEY *key, X509 *cert)
+relay_server(int fd, EVP_PKEY *key, X509 *cert, const char *resp_as)
 {
 	SSL_CTX *ctx;
 	SSL	*s;
@@ -337,7 +337,10 @@ relay_server(int fd, EVP_PKEY *key, X509 *cert)
 	    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: "
 	    "close\r\n\r\n%s",
 	    strlen(req), req);
-	SSL_write(s, resp, m);
+	if (resp_as != NULL)
+		SSL_write(s, resp_as, (int)strlen(resp_as));
+	else
+		SSL_write(s, resp, m);
 	SSL_shutdown(s);
 	_exit(0);
 }
@@ -434,7 +437,7 @@ test_relay_intruder(void **state)
 	(void)state;
 	signal(SIGPIPE, SIG_IGN); /* as in v6probe */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	server = relay_server(sv[1], key, cert);
+	server = relay_server(sv[1], key, cert, NULL);
 	close(sv[1]);
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	ssl = SSL_new(ctx);
@@ -500,6 +503,108 @@ test_relay_intruder(void **state)
 	EVP_PKEY_free(key);
 }
 
+/*
+ * One exchange through a relay with a server answering resp, this process
+ * as libcurl; returns the relay, stopped, for what it saw of the head.
+ */
+static void
+relay_exchange(struct tlsrelay *r, const char *resp)
+{
+	EVP_PKEY       *key = EVP_EC_gen("P-256");
+	X509	       *cert = make_cert("relay.lab.example", key, NULL, NULL);
+	SSL_CTX	       *ctx = SSL_CTX_new(TLS_client_method());
+	struct ev_loop *loop = ev_loop_new();
+	struct sockaddr_un sun;
+	char		   buf[4096];
+	uint64_t	   deadline = now_mono_ms() + 10000;
+	int		   sv[2], fd, done = 0, st;
+	pid_t		   server;
+	ssize_t		   k;
+	SSL		  *ssl;
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	server = relay_server(sv[1], key, cert, resp);
+	close(sv[1]);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, sv[0]);
+	SSL_set_connect_state(ssl);
+	assert_int_equal(tlsrelay_start(r, loop, ssl, sv[0], 5000,
+			     relay_done_cb, &done),
+	    0);
+	while (done == 0 && now_mono_ms() < deadline)
+		ev_run_once(loop, 100);
+	assert_int_equal(done, 1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, tlsrelay_name(r), strlen(tlsrelay_name(r)));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				 1 + strlen(tlsrelay_name(r)))),
+	    0);
+	assert_int_equal(write(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27),
+	    27);
+	while (now_mono_ms() < deadline) {
+		ev_run_once(loop, 50);
+		k = read(fd, buf, sizeof(buf));
+		if (k == 0 || (k == -1 && errno != EAGAIN))
+			break;
+	}
+	close(fd);
+	tlsrelay_stop(r);
+	assert_int_equal(waitpid(server, &st, 0), server);
+	ev_loop_free(loop);
+	SSL_CTX_free(ctx);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+/*
+ * The relay follows the response head: the longest line and its header's
+ * name, past a 1xx head, not into the body; a line still under way when
+ * the server stops counts too.
+ */
+static void
+test_relay_head(void **state)
+{
+	struct tlsrelay r;
+	char		resp[4096], name[TLSRELAY_NAME];
+	int		n;
+
+	(void)state;
+	n = snprintf(resp, sizeof(resp),
+	    "HTTP/1.1 100 Continue\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nX-Long: %0200d\r\nShort: x\r\n"
+	    "Content-Length: 600\r\n\r\n",
+	    0);
+	memset(resp + n, 'b', 600); /* one body line, longer than any */
+	resp[n + 600] = '\0';
+	relay_exchange(&r, resp);
+	assert_int_equal(tlsrelay_head_longest(&r, name, sizeof(name)),
+	    strlen("X-Long: ") + 200 + 1);
+	assert_string_equal(name, "X-Long");
+
+	n = snprintf(resp, sizeof(resp), "HTTP/1.1 302 Found\r\nLocation: ");
+	memset(resp + n, 'a', 3000);
+	resp[n + 3000] = '\0';
+	relay_exchange(&r, resp);
+	assert_int_equal(tlsrelay_head_longest(&r, name, sizeof(name)),
+	    strlen("Location: ") + 3000);
+	assert_string_equal(name, "Location");
+
+	/* a status line is no header; neither is a line without a name */
+	n = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK");
+	memset(resp + n, '!', 100);
+	snprintf(resp + n + 100, sizeof(resp) - (size_t)n - 100,
+	    "\r\n: nameless\r\n\r\n");
+	relay_exchange(&r, resp);
+	assert_int_equal(tlsrelay_head_longest(&r, name, sizeof(name)),
+	    strlen("HTTP/1.1 200 OK") + 100 + 1);
+	assert_string_equal(name, "");
+}
+
 int
 main(void)
 {
@@ -511,6 +616,7 @@ main(void)
 	    cmocka_unit_test(test_store),
 	    cmocka_unit_test(test_bundle),
 	    cmocka_unit_test(test_relay_intruder),
+	    cmocka_unit_test(test_relay_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
