@@ -87,7 +87,7 @@ expect_match "silent server: within the timeout (+1 s)" "$secs" "^[0-3]\."
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" -days 2 -subj /CN=localhost \
 	-addext "subjectAltName=DNS:localhost" 2>/dev/null || not_ok "test certificate"
-for spec in "8005 http09" "8006 biglocation 1048576" "8007 bigheader 1048576"; do
+for spec in "8005 http09" "8006 biglocation 1048576" "8007 bigheader 1048576" "8008 ok"; do
 	set -- $spec
 	spawn "$ns" -- "$V6TOOLS/badserver" 127.0.0.1 "$1" "$2" ${3:-}
 	spawn "$ns" -- "$V6TOOLS/badserver" -t "$T_DIR/cert.pem" "$T_DIR/key.pem" \
@@ -96,6 +96,8 @@ done
 wait_until 5 ip netns exec "$ns" bash -c 'exec 3<>/dev/tcp/127.0.0.1/8107' ||
 	not_ok "badserver listening (TLS)"
 v4() { field "$1" "t['ipv4']['outcome'] + ' | ' + t['ipv4']['error']"; }
+run tls-ok -4 --no-ns --timeout 2 --cacert "$T_DIR/cert.pem" https://localhost:8108/
+expect_eq "a good answer over TLS (through the relay): ok" "$(field tls-ok "t['ipv4']['outcome'], t['ipv4']['http']['status']")" "ok 200"
 for scheme in http https; do
 	port=8005; [ "$scheme" = https ] && port=8105
 	run "http09-$scheme" -4 --no-ns --timeout 2 --cacert "$T_DIR/cert.pem" "$scheme://localhost:$port/"
