@@ -11,8 +11,16 @@
  * meaningful whatever the capture interval of each probe; their heartbeat
  * is at least an hour, so that an interval longer than three steps (one
  * minute by default, the step often less) still fills the file.
+ *
+ * A file librrd cannot read as an RRD (truncated, a damaged header, not an
+ * RRD at all) is moved aside as NAME.rrd.bad-<unix time> and a new one
+ * started, so that one damaged file costs its own history, not every batch
+ * that touches it (ingest would answer 503 and the probe re-send forever).
+ * Other failures -- rrdcached unreachable, a file locked by a reader, no
+ * permission -- may pass, and stay errors.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -37,6 +45,8 @@
 #define STORE_ARGS_MAX		  32
 /* Tries of an update whose file is locked by a reader. */
 #define STORE_LOCK_TRIES 5
+/* Longest librrd message kept. */
+#define STORE_MSG_MAX 512
 
 struct store {
 	char	*data_dir;
@@ -46,6 +56,7 @@ struct store {
 	char	*args[2][STORE_ARGS_MAX]; /* create arguments per kind */
 	int	 nargs[2];
 	uint64_t lock_waits, lock_failures;
+	uint64_t set_aside; /* damaged files moved aside */
 };
 
 /* Data sources: name, min, max. */
@@ -201,26 +212,46 @@ store_path(const struct store *st, const char *probe, const char *name,
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
-/* rrd_get_error() as a message that is never empty. */
+/*
+ * librrd's message about the call that returned rc, into buf: what
+ * rrd_get_error() says, else what rc says (the rrdc_* calls return an
+ * errno value, ENOBUFS for a request over the client's 4096 bytes, without
+ * setting a message). Never empty.
+ */
 static const char *
-store_rrd_error(void)
+store_rrd_error(int rc, char *buf, size_t size)
 {
 	const char *e = rrd_test_error() ? rrd_get_error() : NULL;
 
-	return e != NULL && e[0] != '\0' ? e : "unknown librrd error";
+	if (e != NULL && e[0] != '\0')
+		snprintf(buf, size, "%s", e);
+	else if (rc == ENOBUFS)
+		snprintf(buf, size,
+		    "the request does not fit the rrdcached client's 4096-byte "
+		    "buffer (path too long?)");
+	else if (rc > 0)
+		snprintf(buf, size, "rrdcached client: %s", strerror(rc));
+	else
+		snprintf(buf, size, "librrd failed without a reason (%d)", rc);
+	return buf;
 }
 
 static int
 store_connect(struct store *st, char *err, size_t errlen)
 {
+	char msg[STORE_MSG_MAX];
+	int  rc;
+
 	if (st->connected && rrdc_is_connected(st->rrdcached))
 		return 0;
 	st->connected = 0;
 	rrd_clear_error();
-	if (rrdc_connect(st->rrdcached) != 0 ||
-	    !rrdc_is_connected(st->rrdcached)) {
+	rc = rrdc_connect(st->rrdcached);
+	if (rc != 0 || !rrdc_is_connected(st->rrdcached)) {
 		snprintf(err, errlen, "rrdcached %s: %s", st->rrdcached,
-		    store_rrd_error());
+		    rc == 0 && !rrd_test_error() ?
+			"the client did not connect (is the address right?)" :
+			store_rrd_error(rc, msg, sizeof(msg)));
 		return -1;
 	}
 	st->connected = 1;
@@ -240,12 +271,92 @@ store_lost(struct store *st)
 	return 1;
 }
 
+/*
+ * 1 when librrd's msg about path says the file is no readable RRD: librrd
+ * 1.7's words for a short or damaged header, a file shorter than its
+ * header says, a file that is not an RRD, or one from another architecture
+ * or a version it cannot read; rrdcached passes them on inside its own
+ * message. An empty file fails in mmap() with EINVAL. Everything else --
+ * rrdcached unreachable, "could not lock RRD", permissions -- is not.
+ */
+static int
+store_damaged(const char *path, const char *msg)
+{
+	static const char *const words[] = {"' is not an RRD file",
+	    "reached EOF while loading header", "' is too small (should be ",
+	    "This RRD was created on another architecture",
+	    "can't handle RRD file version"};
+	struct stat		 sb;
+
+	for (size_t i = 0; i < NELEM(words); i++)
+		if (strstr(msg, words[i]) != NULL)
+			return 1;
+	return strstr(msg, "mmaping file") != NULL && stat(path, &sb) == 0 &&
+	    S_ISREG(sb.st_mode) && sb.st_size == 0;
+}
+
+/*
+ * Move the damaged file at path aside as path.bad-<unix time> (never over
+ * an earlier one) and log it with librrd's msg. rrdcached first forgets
+ * what it holds for the file: those values cannot be written into it.
+ */
+static int
+store_set_aside(struct store *st, const char *path, const char *msg, char *err,
+    size_t errlen)
+{
+	char	  bad[PATH_MAX];
+	long long now = (long long)time(NULL);
+	int	  n, rc = -1;
+
+	if (st->rrdcached != NULL && store_connect(st, err, errlen) == 0) {
+		rrd_clear_error();
+		rrdc_forget(path); /* fails when nothing is cached: fine */
+		rrd_clear_error();
+	}
+	for (int i = 0; i < 100 && rc == -1; i++) {
+		n = i == 0 ?
+		    snprintf(bad, sizeof(bad), "%s.bad-%lld", path, now) :
+		    snprintf(bad, sizeof(bad), "%s.bad-%lld.%d", path, now, i);
+		if (n < 0 || (size_t)n >= sizeof(bad)) {
+			snprintf(err, errlen,
+			    "%s: damaged (%s), and too long "
+			    "a path to move aside",
+			    path, msg);
+			return -1;
+		}
+		rc = renameat2(AT_FDCWD, path, AT_FDCWD, bad, RENAME_NOREPLACE);
+		if (rc == -1 && errno == EINVAL) { /* no NOREPLACE here */
+			struct stat sb;
+
+			if (lstat(bad, &sb) == 0)
+				continue;
+			rc = rename(path, bad);
+		}
+		if (rc == -1 && errno != EEXIST)
+			break;
+	}
+	if (rc == -1) {
+		snprintf(err, errlen,
+		    "%s: damaged (%s), and cannot be moved aside: %s; move or "
+		    "remove it by hand",
+		    path, msg, strerror(errno));
+		return -1;
+	}
+	dir_sync_of(path);
+	st->set_aside++;
+	log_warnx("rrd %s: damaged (%s): moved aside as %s; a new file starts "
+		  "with the next record",
+	    path, msg, bad);
+	return 0;
+}
+
 int
 store_last(struct store *st, const char *path, int64_t *last, char *err,
     size_t errlen)
 {
 	struct stat sb;
 	time_t	    t = -1;
+	char	    msg[STORE_MSG_MAX];
 
 	if (stat(path, &sb) == -1) {
 		if (errno == ENOENT) {
@@ -265,8 +376,14 @@ store_last(struct store *st, const char *path, int64_t *last, char *err,
 			break;
 	}
 	if (t == -1) {
-		snprintf(err, errlen, "last update of %s: %s", path,
-		    store_rrd_error());
+		store_rrd_error(-1, msg, sizeof(msg));
+		if (store_damaged(path, msg)) {
+			if (store_set_aside(st, path, msg, err, errlen) == -1)
+				return -1;
+			*last = -1; /* as if it had never been */
+			return 0;
+		}
+		snprintf(err, errlen, "last update of %s: %s", path, msg);
 		return -1;
 	}
 	*last = t;
@@ -301,6 +418,7 @@ store_create(struct store *st, const char *path, enum store_kind kind,
     int64_t start, char *err, size_t errlen)
 {
 	const char **argv = (const char **)st->args[kind];
+	char	     msg[STORE_MSG_MAX];
 	int	     rc = -1;
 
 	if (store_mkdirs(st, path, err, errlen) == -1)
@@ -321,7 +439,8 @@ store_create(struct store *st, const char *path, enum store_kind kind,
 			break;
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "create %s: %s", path, store_rrd_error());
+		snprintf(err, errlen, "create %s: %s", path,
+		    store_rrd_error(rc, msg, sizeof(msg)));
 		return -1;
 	}
 	return 0;
@@ -367,13 +486,19 @@ store_update_direct(struct store *st, const char *path, const char **argv)
 	return rc;
 }
 
-int
-store_update(struct store *st, const char *path, const char *value, char *err,
-    size_t errlen)
+/*
+ * One update through rrdcached (reconnecting once) or librrd: 0, or -1 with
+ * librrd's words in msg -- or, when rrdcached could not be reached, with msg
+ * empty and the whole error in err.
+ */
+static int
+store_update_once(struct store *st, const char *path, const char *value,
+    char *msg, size_t msglen, char *err, size_t errlen)
 {
 	const char *argv[1] = {value};
 	int	    rc = -1;
 
+	msg[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (st->rrdcached != NULL &&
 		    store_connect(st, err, errlen) == -1)
@@ -386,11 +511,64 @@ store_update(struct store *st, const char *path, const char *value, char *err,
 		if (rc == 0 || st->rrdcached == NULL || !store_lost(st))
 			break;
 	}
-	if (rc != 0) {
-		snprintf(err, errlen, "update %s: %s", path, store_rrd_error());
+	if (rc == 0)
+		return 0;
+	store_rrd_error(rc, msg, msglen);
+	return -1;
+}
+
+/* The kind of a file, from the suffix store_path() gave it. */
+static enum store_kind
+store_path_kind(const char *path)
+{
+	static const char traffic[] = ".traffic.rrd";
+	size_t		  n = strlen(path);
+
+	return n >= sizeof(traffic) - 1 &&
+		strcmp(path + n - (sizeof(traffic) - 1), traffic) == 0 ?
+	    STORE_TRAFFIC :
+	    STORE_CHECK;
+}
+
+int
+store_update(struct store *st, const char *path, const char *value, char *err,
+    size_t errlen)
+{
+	char	  msg[STORE_MSG_MAX];
+	char	 *end;
+	long long t;
+
+	if (store_update_once(st, path, value, msg, sizeof(msg), err, errlen) ==
+	    0)
+		return 0;
+	if (msg[0] == '\0') /* rrdcached unreachable: err says so */
+		return -1;
+	errno = 0;
+	t = strtoll(value, &end, 10);
+	if (!store_damaged(path, msg) || errno != 0 || end == value ||
+	    *end != ':') {
+		snprintf(err, errlen, "update %s: %s", path, msg);
 		return -1;
 	}
-	return 0;
+	/* A new file from this record on: it starts just before it. */
+	if (store_set_aside(st, path, msg, err, errlen) == -1 ||
+	    store_create(st, path, store_path_kind(path), t - 1, err, errlen) ==
+		-1)
+		return -1;
+	if (store_update_once(st, path, value, msg, sizeof(msg), err, errlen) ==
+	    0)
+		return 0;
+	if (msg[0] != '\0')
+		snprintf(err, errlen,
+		    "update %s (new, the damaged file moved aside): %s", path,
+		    msg);
+	return -1;
+}
+
+uint64_t
+store_set_aside_count(const struct store *st)
+{
+	return st->set_aside;
 }
 
 void

@@ -47,7 +47,13 @@ int store_name_encode(const char *name, char *out, size_t size);
 int store_path(const struct store *, const char *probe, const char *name,
     enum store_kind, enum family, char *out, size_t size);
 
-/* Last update time of path into *last, -1 when the file does not exist. */
+/*
+ * Last update time of path into *last, -1 when the file does not exist --
+ * or did not: a file librrd finds damaged (truncated, a bad header, not an
+ * RRD) is moved aside as path.bad-<unix time>, with a warning, and is gone.
+ * -1 (err set) for anything that may pass: rrdcached unreachable, no
+ * permission.
+ */
 int store_last(struct store *, const char *path, int64_t *last, char *err,
     size_t errlen);
 /* Create path (and its folders) with last update start. */
@@ -58,10 +64,16 @@ int store_create(struct store *, const char *path, enum store_kind,
  * another process is reading is locked (librrd takes a read lock for
  * every fetch and graph, and its update does not wait for it): the update
  * is tried again after 1, 2, 4 and 8 ms, 15 ms at most, counted in
- * store_lock_counts().
+ * store_lock_counts(). A file librrd finds damaged is moved aside (see
+ * store_last()) and created anew, starting just before this update, which
+ * then goes into it. -1 (err set) for anything that may pass: rrdcached
+ * unreachable, a file locked too long, no permission.
  */
 int store_update(struct store *, const char *path, const char *value, char *err,
     size_t errlen);
+
+/* Damaged files moved aside since store_new(). */
+uint64_t store_set_aside_count(const struct store *);
 
 /* Updates that found their file locked, and those that gave up. */
 void

@@ -613,12 +613,16 @@ leg_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 			len--;
 		if (l->location == NULL)
 			l->location = xmalloc(RESULT_URL_MAX);
-		if (len < RESULT_URL_MAX && memchr(v, '\0', len) == NULL) {
-			memcpy(l->location, v, len);
-			l->location[len] = '\0';
-		} else
+		/* "\x01" marks a Location that cannot be followed */
+		if (len >= RESULT_URL_MAX)
 			snprintf(l->location, RESULT_URL_MAX, "%s",
 			    "\x01too-long");
+		else if (memchr(v, '\0', len) != NULL)
+			snprintf(l->location, RESULT_URL_MAX, "%s", "\x01nul");
+		else {
+			memcpy(l->location, v, len);
+			l->location[len] = '\0';
+		}
 	}
 	return n;
 }
@@ -845,6 +849,43 @@ leg_tls_cb(struct tlsrelay *rl, int ok)
 	leg_maybe_done(l);
 }
 
+/*
+ * What libcurl left unsaid about a failure, into buf: which header was too
+ * long (the relay saw the head of a response over TLS; over plain HTTP
+ * only libcurl did, and it does not tell), else libcurl's own words and
+ * the relay's.
+ */
+static void
+leg_http_cause(struct leg *l, CURLcode rc, enum outcome oc, char *buf,
+    size_t size)
+{
+	char name[TLSRELAY_NAME];
+
+	buf[0] = '\0';
+	if (oc == OUTCOME_HTTP_ERROR && rc == CURLE_UNSUPPORTED_PROTOCOL)
+		return; /* libcurl's "HTTP/0.9 when not allowed" adds nothing */
+	if (oc == OUTCOME_HTTP_ERROR && rc == CURLE_OUT_OF_MEMORY) {
+		if (l->u.https &&
+		    tlsrelay_head_longest(&l->relay, name, sizeof(name)) >
+			CURL_MAX_HTTP_HEADER &&
+		    name[0] != '\0')
+			snprintf(buf, size,
+			    "the %s header is longer than %d bytes", name,
+			    CURL_MAX_HTTP_HEADER);
+		else
+			snprintf(buf, size,
+			    "a line of the response head is longer than %d "
+			    "bytes",
+			    CURL_MAX_HTTP_HEADER);
+		return;
+	}
+	snprintf(buf, size, "%s%s%s", l->errbuf,
+	    !l->relay.why[0] ? "" :
+		l->errbuf[0] ? "; TLS: " :
+			       "TLS: ",
+	    l->relay.why);
+}
+
 static void
 leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 {
@@ -862,7 +903,9 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 	f.tls = l->u.https;
 	f.tls_done = 1; /* our relay finished the handshake first */
 	f.got_headers = got_headers;
+	f.msg = l->errbuf;
 	oc = outcome_from_curl(&f, &why);
+	leg_http_cause(l, rc, oc, detail, sizeof(detail));
 	if (l->large) {
 		if (oc == OUTCOME_STALL)
 			leg_end(l, oc,
@@ -874,8 +917,8 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 			    l->large_path, (unsigned long long)l->bytes,
 			    (unsigned long long)l->page_bytes);
 		else
-			leg_end(l, oc, "large transfer %s: %s (%s)",
-			    l->large_path, why, l->errbuf);
+			leg_end(l, oc, "large transfer %s: %s%s%s",
+			    l->large_path, why, detail[0] ? ": " : "", detail);
 		return;
 	}
 	if (oc == OUTCOME_STALL && f.tls && !f.tls_done)
@@ -895,14 +938,10 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 		    "the page is larger than %u MiB; "
 		    "reading stopped",
 		    CHECK_PAGE_MAX >> 20);
-	else {
-		snprintf(detail, sizeof(detail), "%s%s%s", l->errbuf,
-		    l->relay.why[0] ? "; TLS: " : "", l->relay.why);
-		if (detail[0] != '\0')
-			leg_end(l, oc, "%s: %s", why, detail);
-		else
-			leg_end(l, oc, "%s", why);
-	}
+	else if (detail[0] != '\0')
+		leg_end(l, oc, "%s: %s", why, detail);
+	else
+		leg_end(l, oc, "%s", why);
 }
 
 static void
@@ -957,6 +996,11 @@ leg_http_done(struct httpc_xfer *x, CURLcode rc)
 			    "more than %d "
 			    "redirects",
 			    CHECK_REDIRECTS_MAX);
+		else if (strcmp(l->location, "\x01too-long") == 0)
+			leg_end(l, OUTCOME_HTTP_ERROR,
+			    "HTTP %ld: the Location header is longer than %d "
+			    "bytes",
+			    status, RESULT_URL_MAX - 1);
 		else if (l->location[0] == '\x01' ||
 		    url_resolve(l->url, l->location, next, sizeof(next)) == -1)
 			leg_end(l, OUTCOME_HTTP_ERROR,

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <ares.h>
 #include <openssl/ssl.h>
@@ -12,8 +13,13 @@
 #include "outcome.h"
 #include "util.h"
 
-/* How a CURLcode is decided beyond its table row. */
-enum by { BY_TABLE, BY_ERRNO, BY_PHASE, BY_VERIFY };
+/* How a CURLcode is decided beyond its table row. BY_REPLY: codes that
+ * libcurl 7.88 also gives for what a server sent (see curl_reply). */
+enum by { BY_TABLE, BY_ERRNO, BY_PHASE, BY_VERIFY, BY_REPLY };
+
+/* libcurl 7.88's words when all the response headers exceed its limit
+ * (300 KiB); it says CURLE_RECV_ERROR. */
+#define CURL_MSG_HEADERS_TOO_LARGE "Too large response headers"
 
 static const struct curl_row {
 	CURLcode     code;
@@ -22,7 +28,7 @@ static const struct curl_row {
 	const char  *why;
 } curl_rows[] = {
     {CURLE_OK, OUTCOME_OK, BY_TABLE, "ok"},
-    {CURLE_UNSUPPORTED_PROTOCOL, OUTCOME_ERROR, BY_TABLE,
+    {CURLE_UNSUPPORTED_PROTOCOL, OUTCOME_ERROR, BY_REPLY,
 	"scheme not allowed (only http and https)"},
     {CURLE_URL_MALFORMAT, OUTCOME_ERROR, BY_TABLE, "malformed URL"},
     {CURLE_COULDNT_RESOLVE_HOST, OUTCOME_DNS_ERROR, BY_TABLE,
@@ -35,7 +41,7 @@ static const struct curl_row {
 	"the server closed the connection before the whole body arrived"},
     {CURLE_WRITE_ERROR, OUTCOME_ERROR, BY_TABLE,
 	"the response body was too large; reading stopped"},
-    {CURLE_OUT_OF_MEMORY, OUTCOME_ERROR, BY_TABLE, "out of memory"},
+    {CURLE_OUT_OF_MEMORY, OUTCOME_ERROR, BY_REPLY, "out of memory"},
     {CURLE_OPERATION_TIMEDOUT, OUTCOME_TIMEOUT, BY_PHASE, "timed out"},
     {CURLE_SSL_CONNECT_ERROR, OUTCOME_TLS_ERROR, BY_TABLE,
 	"TLS handshake failed"},
@@ -45,7 +51,7 @@ static const struct curl_row {
 	"the server closed the connection without answering"},
     {CURLE_SEND_ERROR, OUTCOME_ERROR, BY_PHASE,
 	"connection failed while sending"},
-    {CURLE_RECV_ERROR, OUTCOME_ERROR, BY_PHASE,
+    {CURLE_RECV_ERROR, OUTCOME_ERROR, BY_REPLY,
 	"connection failed while receiving"},
     {CURLE_PEER_FAILED_VERIFICATION, OUTCOME_CERT_UNTRUSTED, BY_VERIFY,
 	"certificate verification failed"},
@@ -210,6 +216,71 @@ outcome_from_verify(long err, int depth, const char **why)
 	}
 }
 
+static enum outcome
+curl_phase(const struct curl_failure *, const struct curl_row *, const char **);
+
+/*
+ * Codes that name the wrong cause once the server has sent something:
+ * libcurl 7.88 says "unsupported protocol" for a response without a status
+ * line (HTTP/0.9 is refused by default), "out of memory" for a header line
+ * over CURL_MAX_HTTP_HEADER (the buffer stays small), and "receive error"
+ * for headers over 300 KiB in all.
+ */
+static enum outcome
+curl_reply(const struct curl_failure *f, const struct curl_row *row,
+    const char **why)
+{
+	if (f->tcp_ok && !f->got_headers) {
+		if (f->code == CURLE_UNSUPPORTED_PROTOCOL) {
+			*why = "the server answered without an HTTP status "
+			       "line (HTTP/0.9, or not HTTP)";
+			return OUTCOME_HTTP_ERROR;
+		}
+		if (f->code == CURLE_OUT_OF_MEMORY) {
+			*why = "response header too large";
+			return OUTCOME_HTTP_ERROR;
+		}
+		if (f->code == CURLE_RECV_ERROR && f->msg != NULL &&
+		    strncmp(f->msg, CURL_MSG_HEADERS_TOO_LARGE,
+			strlen(CURL_MSG_HEADERS_TOO_LARGE)) == 0) {
+			*why = "response headers too large in all";
+			return OUTCOME_HTTP_ERROR;
+		}
+	}
+	if (f->code == CURLE_RECV_ERROR)
+		return curl_phase(f, row, why);
+	return row->outcome;
+}
+
+/* Codes whose meaning depends on how far the transfer got. */
+static enum outcome
+curl_phase(const struct curl_failure *f, const struct curl_row *row,
+    const char **why)
+{
+	if (!f->tcp_ok) {
+		if (f->code == CURLE_OPERATION_TIMEDOUT) {
+			*why = "no answer to the TCP connection attempt";
+			return OUTCOME_TIMEOUT;
+		}
+		return row->outcome;
+	}
+	if (f->tls && !f->tls_done) {
+		if (f->code == CURLE_OPERATION_TIMEDOUT) {
+			*why = "TCP connected, but the TLS handshake stalled";
+			return OUTCOME_STALL;
+		}
+		*why = "the connection broke during the TLS handshake";
+		return OUTCOME_TLS_ERROR;
+	}
+	if (f->code == CURLE_OPERATION_TIMEDOUT) {
+		*why = f->got_headers ?
+		    "the response body stopped arriving" :
+		    "the request was sent, but no complete response arrived";
+		return OUTCOME_STALL;
+	}
+	return row->outcome;
+}
+
 enum outcome
 outcome_from_curl(const struct curl_failure *f, const char **why)
 {
@@ -237,31 +308,9 @@ outcome_from_curl(const struct curl_failure *f, const char **why)
 							   f->verify,
 		    f->verify_depth, why);
 	case BY_PHASE:
-		if (!f->tcp_ok) {
-			if (f->code == CURLE_OPERATION_TIMEDOUT) {
-				*why = "no answer to the TCP connection "
-				       "attempt";
-				return OUTCOME_TIMEOUT;
-			}
-			return row->outcome;
-		}
-		if (f->tls && !f->tls_done) {
-			if (f->code == CURLE_OPERATION_TIMEDOUT) {
-				*why = "TCP connected, but the TLS handshake "
-				       "stalled";
-				return OUTCOME_STALL;
-			}
-			*why = "the connection broke during the TLS handshake";
-			return OUTCOME_TLS_ERROR;
-		}
-		if (f->code == CURLE_OPERATION_TIMEDOUT) {
-			*why = f->got_headers ?
-			    "the response body stopped arriving" :
-			    "the request was sent, but no complete response "
-			    "arrived";
-			return OUTCOME_STALL;
-		}
-		return row->outcome;
+		return curl_phase(f, row, why);
+	case BY_REPLY:
+		return curl_reply(f, row, why);
 	}
 	return OUTCOME_ERROR;
 }

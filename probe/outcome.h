@@ -12,14 +12,15 @@
 
 /* What a failed HTTP transfer had reached, for codes that depend on it. */
 struct curl_failure {
-	CURLcode code;
-	long	 os_errno;     /* CURLINFO_OS_ERRNO */
-	long	 verify;       /* X509 verify error seen, -1 none */
-	int	 verify_depth; /* 0 = the server's own certificate */
-	int	 tcp_ok;       /* the TCP connection was up */
-	int	 tls;	       /* the URL is https */
-	int	 tls_done;     /* the TLS handshake completed */
-	int	 got_headers;  /* response headers arrived */
+	CURLcode    code;
+	long	    os_errno;	  /* CURLINFO_OS_ERRNO */
+	long	    verify;	  /* X509 verify error seen, -1 none */
+	int	    verify_depth; /* 0 = the server's own certificate */
+	int	    tcp_ok;	  /* the TCP connection was up */
+	int	    tls;	  /* the URL is https */
+	int	    tls_done;	  /* the TLS handshake completed */
+	int	    got_headers;  /* response headers arrived */
+	const char *msg; /* libcurl's ERRORBUFFER; NULL or "" if none */
 };
 
 /* A TLS handshake that failed (ours, on a connected TCP socket). */

@@ -1,6 +1,12 @@
 /*
  * tlsrelay: non-blocking TLS handshake and a two-way pump between an SSL
- * connection and a socketpair (see tlsrelay.h).
+ * connection and the local socket libcurl connects to (see tlsrelay.h).
+ *
+ * The local socket's name is random and only a connection from this very
+ * process (SO_PEERCRED: our pid and effective uid) is pumped: any process
+ * in the network namespace can connect to an abstract UNIX socket, and the
+ * first to do so would otherwise read the plaintext of the check, or
+ * write its own request into it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,9 +17,14 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
+#include "log.h"
 #include "tlsrelay.h"
 #include "util.h"
+
+/* Refused local connections are logged at most once a minute. */
+#define RELAY_REFUSED_LOG_MS 60000
 
 static void relay_pump(struct tlsrelay *);
 
@@ -97,18 +108,64 @@ relay_watch(struct tlsrelay *r)
 
 static void relay_io_cb(struct ev_loop *, struct ev_io *, int);
 
-/* libcurl connects: from now on bytes flow. */
+/*
+ * A connection to the local socket from another process: closed unread and
+ * logged, at most once a minute (with how many went unlogged before).
+ */
+static void
+relay_refuse(struct tlsrelay *r, int fd, const struct ucred *uc)
+{
+	static uint64_t last_ms, unlogged;
+	uint64_t	now = now_mono_ms();
+	char		more[64] = "";
+
+	close(fd);
+	r->refused++;
+	if (last_ms != 0 && now - last_ms < RELAY_REFUSED_LOG_MS) {
+		unlogged++;
+		return;
+	}
+	if (unlogged > 0)
+		snprintf(more, sizeof(more),
+		    " (and %llu more since the last report)",
+		    (unsigned long long)unlogged);
+	log_warnx("TLS relay: refused a connection to the local socket of a "
+		  "check from pid %ld uid %ld: only this process may read "
+		  "its plaintext%s",
+	    uc != NULL ? (long)uc->pid : -1L, uc != NULL ? (long)uc->uid : -1L,
+	    more);
+	last_ms = now;
+	unlogged = 0;
+}
+
+/* libcurl connects: from now on bytes flow. Connections from any other
+ * process are refused, and the relay keeps waiting for libcurl's. */
 static void
 relay_accept_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 {
 	struct tlsrelay *r = io->arg;
+	struct ucred	 uc;
+	socklen_t	 uclen;
 	int		 fd;
 
 	(void)revents;
-	fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1)
-		return; /* spurious; libcurl's own timeouts bound the wait */
+	for (;;) {
+		fd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1)
+			return; /* none (left); the deadline bounds the wait */
+		uclen = sizeof(uc);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &uclen) ==
+		    -1) {
+			relay_refuse(r, fd, NULL);
+			continue;
+		}
+		if (uclen == sizeof(uc) && uc.pid == getpid() &&
+		    uc.uid == geteuid())
+			break;
+		relay_refuse(r, fd, &uc);
+	}
 	ev_io_stop(loop, &r->lio);
+	ev_timer_disarm(loop, &r->timer);
 	close(r->lfd);
 	r->lfd = -1;
 	r->pfd = fd;
@@ -119,24 +176,35 @@ relay_accept_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 	relay_pump(r);
 }
 
-/* A listening socket in the abstract namespace, unique in the process. */
+/*
+ * A listening socket in the abstract namespace under a random name (128
+ * bits), so that no other process can guess it, bind it first or connect
+ * to it before it exists.
+ */
 static int
 relay_listen(struct tlsrelay *r)
 {
-	static unsigned long long n;
-	struct sockaddr_un	  sun;
-	socklen_t		  len;
+	unsigned char	   rnd[16];
+	char		   hex[2 * sizeof(rnd) + 1];
+	struct sockaddr_un sun;
+	socklen_t	   len;
 
-	snprintf(r->name, sizeof(r->name), "v6probe-%d-%llu", (int)getpid(),
-	    ++n);
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		ERR_clear_error();
+		errno = EAGAIN;
+		return -1;
+	}
+	hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(r->name, sizeof(r->name), "v6probe-%s", hex);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path + 1, r->name, strlen(r->name));
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 	    strlen(r->name));
 	r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* a backlog with room for libcurl behind a few intruders */
 	if (r->lfd == -1 || bind(r->lfd, (struct sockaddr *)&sun, len) == -1 ||
-	    listen(r->lfd, 1) == -1)
+	    listen(r->lfd, 16) == -1)
 		return -1;
 	ev_io_init(&r->lio, r->lfd, relay_accept_cb, r);
 	return ev_io_set(r->loop, &r->lio, EV_READ);
@@ -152,7 +220,8 @@ relay_handshake(struct tlsrelay *r)
 	if (rc == 1) {
 		r->handshake_ms =
 		    (double)(now_mono_us() - r->start_us) / 1000.0;
-		ev_timer_disarm(r->loop, &r->timer);
+		/* from now on the deadline is libcurl's connection's */
+		ev_timer_arm(r->loop, &r->timer, (uint64_t)r->timeout_ms);
 		if (relay_listen(r) == -1) {
 			r->sys_err = errno;
 			snprintf(r->why, sizeof(r->why), "local socket: %s",
@@ -178,6 +247,85 @@ relay_handshake(struct tlsrelay *r)
 	relay_fail(r, e);
 	relay_close(r);
 	r->cb(r, 0);
+}
+
+/* A byte of an HTTP header's name (RFC 9110 token). */
+static int
+relay_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* The header name at the start of a line (its first len bytes kept in
+ * line), or "" when it is no header or its name was not kept whole. */
+static void
+relay_line_name(const char *line, size_t len, char *name, size_t size)
+{
+	size_t n = len < TLSRELAY_NAME ? len : TLSRELAY_NAME;
+	size_t i = 0;
+
+	while (i < n && relay_tchar((unsigned char)line[i]))
+		i++;
+	if (i == 0 || i == n || line[i] != ':' || i >= size)
+		i = 0;
+	memcpy(name, line, i);
+	name[i] = '\0';
+}
+
+/*
+ * Follow the response head through n bytes from the server: the longest
+ * line and its header's name, until the blank line that ends the final
+ * (not 1xx) head. One pass over the head's bytes, nothing after it.
+ */
+static void
+relay_scan(struct tlsrelay *r, const unsigned char *p, size_t n)
+{
+	struct tlsrelay_head *h = &r->head;
+
+	for (size_t i = 0; i < n && !h->done; i++) {
+		if (p[i] != '\n') {
+			if (h->len < TLSRELAY_NAME)
+				h->line[h->len] = (char)p[i];
+			h->len++;
+			continue;
+		}
+		if (h->len == 0 || (h->len == 1 && h->line[0] == '\r')) {
+			h->done = !h->interim; /* a blank line ends a head */
+			h->interim = 0;
+			h->lineno = 0;
+		} else {
+			if (h->lineno == 0) /* "HTTP/1.1 1xx" */
+				h->interim = h->len > 10 &&
+				    memcmp(h->line, "HTTP/", 5) == 0 &&
+				    h->line[9] == '1';
+			if (h->len > h->max_len) {
+				h->max_len = h->len;
+				relay_line_name(h->line,
+				    h->lineno == 0 ? 0 : h->len, h->max_name,
+				    sizeof(h->max_name));
+			}
+			h->lineno++;
+		}
+		h->len = 0;
+	}
+}
+
+size_t
+tlsrelay_head_longest(const struct tlsrelay *r, char *name, size_t size)
+{
+	const struct tlsrelay_head *h = &r->head;
+
+	if (size == 0)
+		return 0;
+	if (!h->done && h->len > h->max_len) {
+		relay_line_name(h->line, h->lineno == 0 ? 0 : h->len, name,
+		    size);
+		return h->len;
+	}
+	snprintf(name, size, "%s", h->max_name);
+	return h->max_len;
 }
 
 /* One round of moving bytes; returns 1 when something moved. */
@@ -228,6 +376,8 @@ relay_step(struct tlsrelay *r)
 		rc = SSL_read(r->ssl, r->down + r->downlen,
 		    (int)(TLSRELAY_DOWN - r->downlen));
 		if (rc > 0) {
+			if (!r->head.done)
+				relay_scan(r, r->down + r->downlen, (size_t)rc);
 			r->downlen += (size_t)rc;
 			moved = 1;
 		} else {
@@ -297,6 +447,17 @@ relay_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	struct tlsrelay *r = t->arg;
 
 	(void)loop;
+	if (r->state == TLSRELAY_PUMP && r->pfd == -1) {
+		/* libcurl never connected (it gives up by itself in as
+		 * long): stop listening, nothing else to do */
+		snprintf(r->why, sizeof(r->why),
+		    "libcurl did not connect to the local socket in time%s",
+		    r->refused > 0 ? " (other processes did: refused)" : "");
+		ev_io_stop(r->loop, &r->lio);
+		close(r->lfd);
+		r->lfd = -1;
+		return;
+	}
 	if (r->state != TLSRELAY_HANDSHAKE)
 		return;
 	r->timed_out = 1;

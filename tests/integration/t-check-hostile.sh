@@ -2,8 +2,10 @@
 # t-check-hostile: `v6probe check` against hostile input and servers:
 # malformed URLs, other schemes, zone ids, over-long names, an endless
 # body, headers that never end, garbage instead of TLS, a server that says
-# nothing. Each ends in a clear outcome and message within the timeout,
-# with bounded memory and no crash (the sanitizer build runs this too).
+# nothing, an answer without a status line (HTTP/0.9), a 1 MB Location or
+# other header line, over HTTP and over TLS. Each ends in a clear outcome
+# and a message naming the real cause within the timeout, with bounded
+# memory and no crash (the sanitizer build runs this too).
 . "$(dirname "$0")/lib.sh"
 needs_root
 ns=$(netns_new hostile) || { not_ok "namespace"; finish; }
@@ -77,6 +79,46 @@ expect_match "garbage instead of TLS: says so" "$(field garbage "t['ipv6']['erro
 run silent --timeout 2 https://localhost:8004/
 expect_eq "silent server: stall in the TLS handshake" "$(field silent "t['ipv6']['outcome']")" "stall"
 expect_match "silent server: within the timeout (+1 s)" "$secs" "^[0-3]\."
+
+# Answers libcurl refuses under another name: no status line (HTTP/0.9),
+# one header line of 1 MB (a redirect's Location, or any header). Over TLS
+# the relay sees the head and names the header; over plain HTTP only
+# libcurl reads it, and it does not say which line.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" -days 2 -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost" 2>/dev/null || not_ok "test certificate"
+for spec in "8005 http09" "8006 biglocation 1048576" "8007 bigheader 1048576" "8008 ok"; do
+	set -- $spec
+	spawn "$ns" -- "$V6TOOLS/badserver" 127.0.0.1 "$1" "$2" ${3:-}
+	spawn "$ns" -- "$V6TOOLS/badserver" -t "$T_DIR/cert.pem" "$T_DIR/key.pem" \
+		127.0.0.1 "$(($1 + 100))" "$2" ${3:-}
+done
+wait_until 5 ip netns exec "$ns" bash -c 'exec 3<>/dev/tcp/127.0.0.1/8107' ||
+	not_ok "badserver listening (TLS)"
+v4() { field "$1" "t['ipv4']['outcome'] + ' | ' + t['ipv4']['error']"; }
+run tls-ok -4 --no-ns --timeout 2 --cacert "$T_DIR/cert.pem" https://localhost:8108/
+expect_eq "a good answer over TLS (through the relay): ok" "$(field tls-ok "t['ipv4']['outcome'], t['ipv4']['http']['status']")" "ok 200"
+for scheme in http https; do
+	port=8005; [ "$scheme" = https ] && port=8105
+	run "http09-$scheme" -4 --no-ns --timeout 2 --cacert "$T_DIR/cert.pem" "$scheme://localhost:$port/"
+	expect_match "no status line ($scheme): http_error, says so" "$(v4 "http09-$scheme")" \
+		"^http_error \| the server answered without an HTTP status line \(HTTP/0\.9, or not HTTP\)$"
+	run "bigloc-$scheme" -4 --no-ns --timeout 2 --cacert "$T_DIR/cert.pem" "$scheme://localhost:$((port + 1))/"
+	got=$(v4 "bigloc-$scheme")
+	expect_match "1 MB Location ($scheme): http_error, header too large" "$got" \
+		"^http_error \| response header too large: "
+	if grep -q "out of memory" <<<"$got"; then not_ok "1 MB Location ($scheme): not 'out of memory'"; fi
+	expect_match "1 MB Location ($scheme): memory bounded (< 64 MiB RSS)" "$rss" "^[0-9]{1,5}$"
+	run "bighdr-$scheme" -4 --no-ns --timeout 2 --cacert "$T_DIR/cert.pem" "$scheme://localhost:$((port + 2))/"
+	expect_match "1 MB header line ($scheme): http_error, header too large" "$(v4 "bighdr-$scheme")" \
+		"^http_error \| response header too large: "
+done
+expect_match "1 MB Location over TLS: names the header" "$(v4 bigloc-https)" \
+	"the Location header is longer than 102400 bytes"
+expect_match "1 MB header line over TLS: names the header" "$(v4 bighdr-https)" \
+	"the X-Padding header is longer than 102400 bytes"
+expect_match "1 MB header over HTTP: says a line of the head is too long" "$(v4 bighdr-http)" \
+	"a line of the response head is longer than 102400 bytes"
 
 for f in "$T_DIR"/*.err; do
 	if [ -s "$f" ]; then not_ok "$(basename "$f" .err): stderr empty"; sed 's/^/#   /' "$f"; fi

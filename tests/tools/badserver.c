@@ -1,11 +1,16 @@
 /*
  * badserver: a TCP server for the integration tests that misbehaves on
  * purpose -- answers late, never finishes its headers, sends an endless
- * body, speaks garbage instead of TLS, or says nothing at all.
+ * body, speaks garbage instead of TLS, says nothing at all, answers
+ * without a status line (HTTP/0.9), or sends one header line of ARG bytes
+ * (a Location of a redirect, or any other header).
  *
- *   badserver ADDRESS PORT MODE [ARG]
- *   MODE: ok | delay MS | endless | noheaders | garbage | silent | 500
+ *   badserver [-t CERT KEY] ADDRESS PORT MODE [ARG]
+ *   MODE: ok | delay MS | endless | noheaders | garbage | silent | 500 |
+ *         http09 | biglocation BYTES | bigheader BYTES
  *
+ * With -t, each connection first does a TLS handshake with CERT and KEY
+ * (PEM files) and the mode speaks inside it.
  * One child per connection; children die with the parent and after 120 s.
  */
 #include <arpa/inet.h>
@@ -19,6 +24,11 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
+
+/* The connection's TLS, in the child that serves it; NULL: plain TCP. */
+static SSL *tls;
 
 static const char page[] =
     "<html><head><title>v6watch lab</title></head><body>\n"
@@ -41,8 +51,12 @@ write_all(int fd, const void *buf, size_t len)
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = tls != NULL ?
+		    SSL_write(tls, p, (int)(len > 65536 ? 65536 : len)) :
+		    write(fd, p, len);
 
+		if (tls != NULL && n <= 0)
+			return -1;
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -54,6 +68,15 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* No more bytes from us: close_notify inside TLS, then FIN. */
+static void
+end_write(int fd)
+{
+	if (tls != NULL)
+		SSL_shutdown(tls);
+	shutdown(fd, SHUT_WR);
+}
+
 /* Read the request head (bounded); we do not care what it says. */
 static void
 read_request(int fd)
@@ -62,7 +85,9 @@ read_request(int fd)
 	size_t have = 0;
 
 	while (have < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		ssize_t n = tls != NULL ?
+		    SSL_read(tls, buf + have, (int)(sizeof(buf) - 1 - have)) :
+		    read(fd, buf + have, sizeof(buf) - 1 - have);
 
 		if (n <= 0)
 			return;
@@ -122,6 +147,37 @@ serve(int fd, const char *mode, long arg)
 		write_all(fd, e, sizeof(e) - 1);
 		return;
 	}
+	if (strcmp(mode, "http09") == 0) {
+		/* bytes, but no status line: HTTP/0.9, or not HTTP at all */
+		write_all(fd, page, sizeof(page) - 1);
+		end_write(fd);
+		sleep_ms(200);
+		return;
+	}
+	if (strcmp(mode, "biglocation") == 0 ||
+	    strcmp(mode, "bigheader") == 0) {
+		static const char tail[] = "\r\nContent-Length: 0\r\n"
+					   "Connection: close\r\n\r\n";
+		int		  loc = strcmp(mode, "biglocation") == 0;
+		char		 *v;
+
+		if (arg <= 0 || arg > (64L << 20))
+			arg = 1L << 20;
+		v = malloc((size_t)arg);
+		if (v == NULL)
+			return;
+		memset(v, 'a', (size_t)arg);
+		snprintf(head, sizeof(head), "%s",
+		    loc ? "HTTP/1.1 302 Found\r\nLocation: http://localhost/" :
+			  "HTTP/1.1 200 OK\r\nX-Padding: ");
+		if (write_all(fd, head, strlen(head)) == 0 &&
+		    write_all(fd, v, (size_t)arg) == 0)
+			write_all(fd, tail, sizeof(tail) - 1);
+		free(v);
+		end_write(fd);
+		sleep_ms(200);
+		return;
+	}
 	if (strcmp(mode, "delay") == 0)
 		sleep_ms(arg);
 	snprintf(head, sizeof(head),
@@ -130,7 +186,7 @@ serve(int fd, const char *mode, long arg)
 	    sizeof(page) - 1);
 	write_all(fd, head, strlen(head));
 	write_all(fd, page, sizeof(page) - 1);
-	shutdown(fd, SHUT_WR);
+	end_write(fd);
 	sleep_ms(200);
 }
 
@@ -141,9 +197,25 @@ main(int argc, char **argv)
 	socklen_t		len;
 	long			arg = 0;
 	int			fd, one = 1;
+	SSL_CTX		       *ctx = NULL;
 
+	if (argc > 3 && strcmp(argv[1], "-t") == 0) {
+		ctx = SSL_CTX_new(TLS_server_method());
+		if (ctx == NULL ||
+		    SSL_CTX_use_certificate_chain_file(ctx, argv[2]) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(ctx, argv[3],
+			SSL_FILETYPE_PEM) != 1) {
+			fprintf(stderr, "badserver: cannot load %s and %s\n",
+			    argv[2], argv[3]);
+			return 1;
+		}
+		argv += 3;
+		argc -= 3;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: badserver ADDRESS PORT MODE [ARG]\n");
+		fprintf(stderr,
+		    "usage: badserver [-t CERT KEY] ADDRESS PORT "
+		    "MODE [ARG]\n");
 		return 2;
 	}
 	if (argc > 4)
@@ -190,6 +262,12 @@ main(int argc, char **argv)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			alarm(120);
 			close(fd);
+			if (ctx != NULL) {
+				tls = SSL_new(ctx);
+				if (tls == NULL || SSL_set_fd(tls, c) != 1 ||
+				    SSL_accept(tls) != 1)
+					_exit(1);
+			}
 			serve(c, argv[3], arg);
 			_exit(0);
 		}

@@ -132,6 +132,57 @@ test_curl_by_phase(void **state)
 	    OUTCOME_ERROR);
 }
 
+/*
+ * libcurl 7.88 gives codes that name another cause for what a server sent:
+ * "unsupported protocol" for an answer without a status line, "out of
+ * memory" for a header line over 100 KiB, a receive error for headers over
+ * 300 KiB in all. Before the connection, or after the headers, they keep
+ * their own meaning.
+ */
+static void
+test_curl_by_reply(void **state)
+{
+	struct curl_failure f;
+	const char	   *why;
+
+	(void)state;
+	assert_int_equal(curl_oc(CURLE_UNSUPPORTED_PROTOCOL, 1, 0, 0, 0, -1, 0,
+			     &why),
+	    OUTCOME_HTTP_ERROR);
+	assert_string_equal(why,
+	    "the server answered without an HTTP status line (HTTP/0.9, or "
+	    "not HTTP)");
+	assert_int_equal(curl_oc(CURLE_UNSUPPORTED_PROTOCOL, 1, 1, 1, 0, -1, 0,
+			     &why),
+	    OUTCOME_HTTP_ERROR);
+	assert_int_equal(curl_oc(CURLE_UNSUPPORTED_PROTOCOL, 0, 0, 0, 0, -1, 0,
+			     &why),
+	    OUTCOME_ERROR);
+	assert_non_null(strstr(why, "scheme not allowed"));
+
+	assert_int_equal(curl_oc(CURLE_OUT_OF_MEMORY, 1, 0, 0, 0, -1, 0, &why),
+	    OUTCOME_HTTP_ERROR);
+	assert_string_equal(why, "response header too large");
+	assert_int_equal(curl_oc(CURLE_OUT_OF_MEMORY, 1, 1, 1, 1, -1, 0, &why),
+	    OUTCOME_ERROR);
+	assert_string_equal(why, "out of memory");
+	assert_int_equal(curl_oc(CURLE_OUT_OF_MEMORY, 0, 0, 0, 0, -1, 0, &why),
+	    OUTCOME_ERROR);
+
+	memset(&f, 0, sizeof(f));
+	f.code = CURLE_RECV_ERROR;
+	f.verify = -1;
+	f.tcp_ok = 1;
+	f.msg = "Too large response headers: 360065 > 307200";
+	assert_int_equal(outcome_from_curl(&f, &why), OUTCOME_HTTP_ERROR);
+	assert_string_equal(why, "response headers too large in all");
+	f.msg = "Recv failure: Connection reset by peer";
+	assert_int_equal(outcome_from_curl(&f, &why), OUTCOME_ERROR);
+	assert_string_equal(why, "connection failed while receiving");
+	f.msg = NULL;
+	assert_int_equal(outcome_from_curl(&f, &why), OUTCOME_ERROR);
+}
+
 static void
 test_curl_connect_errno(void **state)
 {
@@ -309,6 +360,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_curl_table),
 	    cmocka_unit_test(test_curl_by_phase),
+	    cmocka_unit_test(test_curl_by_reply),
 	    cmocka_unit_test(test_curl_connect_errno),
 	    cmocka_unit_test(test_verify),
 	    cmocka_unit_test(test_tls_handshake),
