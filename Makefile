@@ -77,7 +77,7 @@ TEST_BINS     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(TEST_SRC))
 TOOL_SRC      := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS     := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 
-.PHONY: all test check memcheck lint demo bench fuzz install clean deps \
+.PHONY: all test check memcheck lint demo bench fuzz install clean deps rootcheck \
         tools integration pkgcheck
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -147,7 +147,16 @@ memcheck: $(TEST_BINS)
 integration: all tools
 	@tests/run-tests.sh --integration
 
-test: deps
+# The integration tests build network namespaces and start nginx, dnsmasq
+# and the daemons as root: without root they could only be skipped, and a
+# run that skips them must not look like a pass.
+rootcheck:
+	@if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make test: needs root (the integration tests make network" \
+	        "namespaces and start the daemons as root); run it as root," \
+	        "or 'make check' for the unit tests alone" >&2; exit 1; fi
+
+test: rootcheck deps
 	@$(MAKE) --no-print-directory all tools $(TEST_BINS)
 	@tests/run-tests.sh --unit $(TEST_BINS) --integration
 
