@@ -19,6 +19,25 @@
  * on past API_DISCARD_MAX ends the connection: over plain HTTP a fixed 413
  * is written to the socket first; over TLS the socket carries MHD's TLS
  * session, so it is only closed.
+ *
+ * Buffered bodies are reserved when a POST's headers are in, against the
+ * pool (API_BODIES_MAX) and the probe's share of it (API_PROBE_BODIES_MAX);
+ * past either, 503 with Retry-After.
+ *
+ * Connections. MHD's own limits are not enough against slow clients: its
+ * timeout restarts at every byte, and it counts per address, when one
+ * IPv6 host has a /64. So: the accept policy callback refuses a source
+ * (api_src_key: a /64, an IPv4 address) holding max_per_ip connections;
+ * MHD_OPTION_NOTIFY_CONNECTION keeps struct api_conn for each connection
+ * (the socket context), counted under its source; every API_SWEEP_MS the
+ * bytes each socket has received (TCP_INFO) show when a request started
+ * and how fast it comes, and one too slow (api_slow_check) is ended from
+ * outside: a 408 written to the socket over plain HTTP, then
+ * shutdown(SHUT_RDWR), so that MHD reads EOF and closes it. A request is
+ * judged until its answer is queued; the clock of the next one starts with
+ * its first byte. When a limit bites, a line names the source, once per
+ * reason until the source has been quiet for API_QUIET_MS (then one line
+ * sums the episode up); these lines are rate-limited over all sources.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,8 +46,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/tcp.h> /* tcpi_bytes_received: not in glibc's tcp_info */
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -46,34 +68,93 @@
 #include "webroot.h"
 
 #define API_TLS_FILE_MAX (1024 * 1024)
-/* Auth failures logged per window; the rest are counted. */
-#define API_FAILLOG_WINDOW_MS 10000
-#define API_FAILLOG_MAX	      10
+/* Lines of each kind logged per window; the rest are counted. */
+#define API_LOG_WINDOW_MS 10000
+#define API_LOG_MAX	  10
+/* A source's limit episode ends after this long without a bite. */
+#define API_QUIET_MS 60000
+
+#define API_STR_(x) #x
+#define API_STR(x)  API_STR_(x)
 
 enum route { ROUTE_RESULTS, ROUTE_STATUS, ROUTE_METRICS };
+
+/* Lines logged in the current window, and those dropped. */
+struct api_lograte {
+	uint64_t start_ms;
+	unsigned n, dropped;
+};
+
+/* Why a source was limited: API_SLOW_* or this. */
+#define API_BITE_REFUSED 0
+
+/* A source of connections (api_src_key) with connections open or a limit
+ * episode going on. */
+struct api_src {
+	struct api_src *hnext;	     /* hash chain */
+	struct api_src *prev, *next; /* every source */
+	unsigned char	key[API_SRC_KEY_LEN];
+	unsigned	conns;	       /* open now */
+	uint64_t	bite_first_ms; /* episode start; 0: none */
+	uint64_t	bite_last_ms;
+	unsigned long	refused, ended; /* in this episode */
+	unsigned	logged;		/* 1 << reason: said this episode */
+	int		spoke;		/* a line was written this episode */
+};
+
+/* One connection (MHD's socket context). */
+struct api_conn {
+	struct api_conn *prev, *next;
+	struct api_src	*src; /* NULL: not an IP client */
+	int		 fd;
+	uint64_t	 base;	    /* bytes received before this request */
+	uint64_t	 start_ms;  /* its first byte seen; 0: not yet */
+	int		 headers;   /* its headers are complete */
+	int		 answering; /* its answer is queued */
+	int		 ending;    /* shut down, MHD to close it */
+};
+
+/* Bodies a probe has buffered. */
+struct api_probe {
+	struct api_probe *next;
+	char		  name[RESULT_NAME_MAX];
+	size_t		  bytes;
+	int		  logged; /* its share refused a POST (said once) */
+};
 
 struct api {
 	struct collector  *co;
 	struct MHD_Daemon *mhd;
 	struct ev_io	   io;
 	struct ev_timer	   timer;
+	struct ev_timer	   sweep; /* slow requests, episodes */
 	int		   tls;
 	int		   quiesced;
+	unsigned	   max_per_src;
+	unsigned	   max_conns, nconns;
+	uint64_t	   closed; /* connections closed, ever */
+	int		   full;   /* said that max_connections is reached */
 	size_t		   inflight;
 	size_t		   body_bytes; /* reserved by requests in progress */
+	struct api_probe  *probes;     /* with bodies reserved */
+	struct api_src	 **buckets;
+	size_t		   nbuckets; /* a power of 2 */
+	uint64_t	   seed[2];
+	struct api_src	  *srcs;
+	struct api_conn	  *conns;
 	char		  *tls_cert, *tls_key;
 	size_t		   tls_key_len;
-	uint64_t	   faillog_start_ms;
-	unsigned	   faillog_n, faillog_dropped;
+	struct api_lograte faillog, limlog;
 };
 
 struct req {
-	enum route route;
-	char	   probe[RESULT_NAME_MAX]; /* authenticated */
-	char	  *body;
-	size_t	   len, reserved;
-	int	   too_large; /* past API_BODY_MAX: the rest is dropped */
-	size_t	   total;     /* bytes of the body received */
+	enum route	  route;
+	char		  probe[RESULT_NAME_MAX]; /* authenticated */
+	struct api_probe *pb;			  /* while reserved > 0 */
+	char		 *body;
+	size_t		  len, reserved;
+	int    too_large; /* past API_BODY_MAX: the rest is dropped */
+	size_t total;	  /* bytes of the body received */
 };
 
 static const char api_413_raw[] =
@@ -84,7 +165,452 @@ static const char api_413_raw[] =
     "\r\n"
     "{\"error\":\"body larger than 1048576 bytes\"}";
 
+#define API_408_BODY "{\"error\":\"request sent too slowly\"}"
+_Static_assert(sizeof(API_408_BODY) - 1 == 35, "Content-Length of the 408");
+static const char api_408_raw[] = "HTTP/1.1 408 Request Timeout\r\n"
+				  "Content-Type: application/json\r\n"
+				  "Content-Length: 35\r\n"
+				  "Connection: close\r\n"
+				  "\r\n" API_408_BODY;
+
+static const char *const api_slow_texts[] = {
+    [API_SLOW_NO] = "not slow",
+    [API_SLOW_HEADERS] =
+	"headers not complete after " API_STR(API_HEADERS_S) " s",
+    [API_SLOW_REQUEST] =
+	"request not complete after " API_STR(API_REQUEST_S) " s",
+    [API_SLOW_RATE] = "request slower than " API_STR(API_MIN_RATE) " bytes/s",
+};
+
+/* connections: sources, deadlines, logs */
+
+enum api_slow
+api_slow_check(uint64_t elapsed_ms, uint64_t bytes, int headers_done)
+{
+	if (!headers_done && elapsed_ms > API_HEADERS_S * 1000ULL)
+		return API_SLOW_HEADERS;
+	if (elapsed_ms > API_REQUEST_S * 1000ULL)
+		return API_SLOW_REQUEST;
+	if (elapsed_ms > API_RATE_GRACE_S * 1000ULL &&
+	    bytes * 1000 < (uint64_t)API_MIN_RATE * elapsed_ms)
+		return API_SLOW_RATE;
+	return API_SLOW_NO;
+}
+
+const char *
+api_slow_text(enum api_slow why)
+{
+	if ((size_t)why >= NELEM(api_slow_texts))
+		return "?";
+	return api_slow_texts[why];
+}
+
+int
+api_src_key(const struct sockaddr *sa, unsigned char key[API_SRC_KEY_LEN])
+{
+	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff};
+	const unsigned char	  *a6;
+
+	memset(key, 0, API_SRC_KEY_LEN);
+	if (sa->sa_family == AF_INET) {
+		memcpy(key, v4mapped, sizeof(v4mapped));
+		memcpy(key + 12,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    4);
+		return 0;
+	}
+	if (sa->sa_family != AF_INET6)
+		return -1;
+	a6 = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+	if (memcmp(a6, v4mapped, sizeof(v4mapped)) == 0)
+		memcpy(key, a6, 16); /* IPv4 through a dual-stack socket */
+	else
+		memcpy(key, a6, 8); /* the /64 */
+	return 0;
+}
+
+const char *
+api_src_name(const unsigned char key[API_SRC_KEY_LEN], char *buf, size_t size)
+{
+	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff};
+	char			   addr[INET6_ADDRSTRLEN];
+
+	if (memcmp(key, v4mapped, sizeof(v4mapped)) == 0) {
+		if (inet_ntop(AF_INET, key + 12, addr, sizeof(addr)) == NULL)
+			snprintf(addr, sizeof(addr), "?");
+		snprintf(buf, size, "%s", addr);
+	} else {
+		if (inet_ntop(AF_INET6, key, addr, sizeof(addr)) == NULL)
+			snprintf(addr, sizeof(addr), "?");
+		snprintf(buf, size, "%s/64", addr);
+	}
+	return buf;
+}
+
+/*
+ * 1 when one more line may be logged now: API_LOG_MAX per window. Lines
+ * dropped in the last window are reported as "N more <what> not logged".
+ */
+static int
+api_lograte_ok(struct api_lograte *lr, uint64_t now, const char *what)
+{
+	if (now - lr->start_ms > API_LOG_WINDOW_MS) {
+		if (lr->dropped > 0)
+			log_warnx("%u more %s not logged", lr->dropped, what);
+		lr->start_ms = now;
+		lr->n = 0;
+		lr->dropped = 0;
+	}
+	if (lr->n < API_LOG_MAX) {
+		lr->n++;
+		return 1;
+	}
+	lr->dropped++;
+	return 0;
+}
+
+static uint64_t
+api_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* Seeded at start, so that a client cannot pick prefixes that collide. */
+static size_t
+api_src_hash(const struct api *a, const unsigned char *key)
+{
+	uint64_t k0, k1;
+
+	memcpy(&k0, key, 8);
+	memcpy(&k1, key + 8, 8);
+	return (size_t)(api_mix(api_mix(k0 ^ a->seed[0]) ^ k1 ^ a->seed[1]) &
+	    (a->nbuckets - 1));
+}
+
+static struct api_src *
+api_src_find(const struct api *a, const unsigned char *key)
+{
+	struct api_src *s;
+
+	for (s = a->buckets[api_src_hash(a, key)]; s != NULL; s = s->hnext)
+		if (memcmp(s->key, key, API_SRC_KEY_LEN) == 0)
+			return s;
+	return NULL;
+}
+
+static struct api_src *
+api_src_get(struct api *a, const unsigned char *key)
+{
+	struct api_src *s = api_src_find(a, key);
+	size_t		h;
+
+	if (s != NULL)
+		return s;
+	s = xcalloc(1, sizeof(*s));
+	memcpy(s->key, key, API_SRC_KEY_LEN);
+	h = api_src_hash(a, key);
+	s->hnext = a->buckets[h];
+	a->buckets[h] = s;
+	s->next = a->srcs;
+	if (a->srcs != NULL)
+		a->srcs->prev = s;
+	a->srcs = s;
+	return s;
+}
+
+static void
+api_src_free(struct api *a, struct api_src *s)
+{
+	struct api_src **pp;
+
+	for (pp = &a->buckets[api_src_hash(a, s->key)]; *pp != s;
+	     pp = &(*pp)->hnext)
+		;
+	*pp = s->hnext;
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		a->srcs = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	free(s);
+}
+
+/* A limit bit source s (why: API_BITE_REFUSED or an API_SLOW_*). */
+static void
+api_bite(struct api *a, struct api_src *s, unsigned why)
+{
+	uint64_t now = ev_now(a->co->loop);
+	char	 name[INET6_ADDRSTRLEN + 4];
+
+	if (why == API_BITE_REFUSED)
+		s->refused++;
+	else
+		s->ended++;
+	if (s->bite_first_ms == 0)
+		s->bite_first_ms = now;
+	s->bite_last_ms = now;
+	if (s->logged & (1u << why))
+		return;
+	s->logged |= 1u << why;
+	if (!api_lograte_ok(&a->limlog, now, "lines about connection limits"))
+		return;
+	s->spoke = 1;
+	api_src_name(s->key, name, sizeof(name));
+	if (why == API_BITE_REFUSED)
+		log_warnx("%s: new connections refused: %u open, max_per_ip is "
+			  "%u (per /64 for IPv6)",
+		    name, s->conns, a->max_per_src);
+	else
+		log_warnx("%s: connection ended: %s", name,
+		    api_slow_text((enum api_slow)why));
+}
+
+/* End an episode quiet for API_QUIET_MS; free a source with nothing left. */
+static void
+api_src_sweep(struct api *a, struct api_src *s, uint64_t now)
+{
+	char name[INET6_ADDRSTRLEN + 4];
+
+	if (s->bite_first_ms != 0 && now - s->bite_last_ms >= API_QUIET_MS) {
+		if (s->spoke)
+			log_info("%s: connection limits quiet for %d s: %lu "
+				 "connections refused, %lu ended as too slow "
+				 "in %llu s",
+			    api_src_name(s->key, name, sizeof(name)),
+			    API_QUIET_MS / 1000, s->refused, s->ended,
+			    (unsigned long long)(s->bite_last_ms -
+				s->bite_first_ms) /
+				1000);
+		s->bite_first_ms = s->bite_last_ms = 0;
+		s->refused = s->ended = 0;
+		s->logged = 0;
+		s->spoke = 0;
+	}
+	if (s->conns == 0 && s->bite_first_ms == 0)
+		api_src_free(a, s);
+}
+
+/* Bytes the socket has received; -1 when the kernel does not say. */
+static int
+api_tcp_bytes(int fd, uint64_t *bytes)
+{
+	struct tcp_info ti;
+	socklen_t	len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd == -1 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return -1;
+	if (len < offsetof(struct tcp_info, tcpi_bytes_received) +
+		sizeof(ti.tcpi_bytes_received))
+		return -1; /* before Linux 4.1 */
+	*bytes = ti.tcpi_bytes_received;
+	return 0;
+}
+
+/* End a connection whose request is too slow (see the top of this file). */
+static void
+api_conn_end(struct api *a, struct api_conn *cn, enum api_slow why)
+{
+	cn->ending = 1;
+	if (!a->tls)
+		(void)send(cn->fd, api_408_raw, sizeof(api_408_raw) - 1,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(cn->fd, SHUT_RDWR);
+	if (cn->src != NULL)
+		api_bite(a, cn->src, (unsigned)why);
+}
+
+static void
+api_conn_sweep(struct api *a, struct api_conn *cn, uint64_t now)
+{
+	enum api_slow why;
+	uint64_t      bytes;
+
+	if (cn->answering || cn->ending || api_tcp_bytes(cn->fd, &bytes) == -1)
+		return;
+	if (cn->start_ms == 0) {
+		if (bytes == cn->base)
+			return; /* idle: connection_timeout's */
+		cn->start_ms = now;
+	}
+	why = api_slow_check(now - cn->start_ms, bytes - cn->base, cn->headers);
+	if (why != API_SLOW_NO)
+		api_conn_end(a, cn, why);
+}
+
+static void
+api_sweep_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct api	*a = t->arg;
+	struct api_conn *cn;
+	struct api_src	*s, *next;
+	uint64_t	 now = ev_now(loop);
+
+	for (cn = a->conns; cn != NULL; cn = cn->next)
+		api_conn_sweep(a, cn, now);
+	for (s = a->srcs; s != NULL; s = next) {
+		next = s->next;
+		api_src_sweep(a, s, now);
+	}
+	if (a->conns != NULL || a->srcs != NULL)
+		ev_timer_arm(loop, t, API_SWEEP_MS);
+}
+
+/* MHD's accept policy: refuse a source holding max_per_ip connections. */
+static enum MHD_Result
+api_accept_cb(void *cls, const struct sockaddr *sa, socklen_t salen)
+{
+	struct api     *a = cls;
+	struct api_src *s;
+	unsigned char	key[API_SRC_KEY_LEN];
+
+	(void)salen;
+	if (api_src_key(sa, key) == -1 || (s = api_src_find(a, key)) == NULL ||
+	    s->conns < a->max_per_src)
+		return MHD_YES;
+	api_bite(a, s, API_BITE_REFUSED);
+	return MHD_NO;
+}
+
+static void
+api_conn_free(struct api *a, struct api_conn *cn)
+{
+	if (cn == NULL)
+		return;
+	if (cn->prev != NULL)
+		cn->prev->next = cn->next;
+	else
+		a->conns = cn->next;
+	if (cn->next != NULL)
+		cn->next->prev = cn->prev;
+	a->closed++;
+	if (--a->nconns <= a->max_conns / 4 * 3)
+		a->full = 0;
+	if (cn->src != NULL && --cn->src->conns == 0 &&
+	    cn->src->bite_first_ms == 0)
+		api_src_free(a, cn->src);
+	free(cn);
+}
+
+/* A connection starts or ends: its struct api_conn is the socket context. */
+static void
+api_conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct api		       *a = cls;
+	struct api_conn		       *cn;
+	const union MHD_ConnectionInfo *ci;
+	unsigned char			key[API_SRC_KEY_LEN];
+
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+		api_conn_free(a, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	cn = xcalloc(1, sizeof(*cn));
+	cn->fd = -1;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL)
+		cn->fd = ci->connect_fd;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL &&
+	    api_src_key(ci->client_addr, key) == 0) {
+		cn->src = api_src_get(a, key);
+		cn->src->conns++;
+	}
+	cn->next = a->conns;
+	if (a->conns != NULL)
+		a->conns->prev = cn;
+	a->conns = cn;
+	*socket_context = cn;
+	/* MHD turns the next ones away before api_accept_cb sees them. */
+	if (++a->nconns >= a->max_conns && !a->full) {
+		a->full = 1;
+		if (api_lograte_ok(&a->limlog, ev_now(a->co->loop),
+			"lines about connection limits"))
+			log_warnx("%u connections open: max_connections "
+				  "reached, new ones are refused until some "
+				  "close",
+			    a->nconns);
+	}
+	if (!ev_timer_armed(&a->sweep))
+		ev_timer_arm(a->co->loop, &a->sweep, API_SWEEP_MS);
+}
+
+static struct api_conn *
+api_conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* bodies: the pool and each probe's share */
+
+static struct api_probe *
+api_probe_get(struct api *a, const char *name)
+{
+	struct api_probe *pb;
+
+	for (pb = a->probes; pb != NULL; pb = pb->next)
+		if (strcmp(pb->name, name) == 0)
+			return pb;
+	pb = xcalloc(1, sizeof(*pb));
+	(void)str_copy(pb->name, sizeof(pb->name), name);
+	pb->next = a->probes;
+	a->probes = pb;
+	return pb;
+}
+
+/* Forget a probe with no body left. */
+static void
+api_probe_put(struct api *a, struct api_probe *pb)
+{
+	struct api_probe **pp;
+
+	if (pb->bytes > 0)
+		return;
+	for (pp = &a->probes; *pp != pb; pp = &(*pp)->next)
+		;
+	*pp = pb->next;
+	free(pb);
+}
+
+static void
+api_body_release(struct api *a, struct req *rq)
+{
+	a->body_bytes -= rq->reserved;
+	if (rq->pb != NULL) {
+		rq->pb->bytes -= rq->reserved;
+		api_probe_put(a, rq->pb);
+		rq->pb = NULL;
+	}
+	rq->reserved = 0;
+}
+
 /* responses */
+
+/* MHD_queue_response(); once queued, the request is no longer judged slow. */
+static enum MHD_Result
+api_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	struct api_conn *cn;
+	enum MHD_Result	 ret;
+
+	ret = MHD_queue_response(c, status, r);
+	if (ret == MHD_YES && (cn = api_conn_of(c)) != NULL)
+		cn->answering = 1;
+	return ret;
+}
 
 /* Queue status with body (malloc'd, taken over) of content type ctype. */
 static enum MHD_Result
@@ -110,7 +636,7 @@ api_reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "10");
 	if (status == MHD_HTTP_CONTENT_TOO_LARGE)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	ret = MHD_queue_response(c, status, r);
+	ret = api_queue(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -161,19 +687,9 @@ api_log_authfail(struct api *a, struct MHD_Connection *c, const char *why)
 	char	 peer[INET6_ADDRSTRLEN];
 
 	a->co->auth_failures++;
-	if (now - a->faillog_start_ms > API_FAILLOG_WINDOW_MS) {
-		if (a->faillog_dropped > 0)
-			log_warnx("%u more refused POSTs not logged",
-			    a->faillog_dropped);
-		a->faillog_start_ms = now;
-		a->faillog_n = 0;
-		a->faillog_dropped = 0;
-	}
-	if (a->faillog_n++ < API_FAILLOG_MAX)
+	if (api_lograte_ok(&a->faillog, now, "refused POSTs"))
 		log_warnx("POST from %s refused: %s",
 		    api_peer(c, peer, sizeof(peer)), why);
-	else
-		a->faillog_dropped++;
 }
 
 /* routes */
@@ -242,7 +758,7 @@ api_static(struct api *a, struct MHD_Connection *c, const char *url)
 		if (r == NULL)
 			return MHD_NO;
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-		ret = MHD_queue_response(c, MHD_HTTP_MOVED_PERMANENTLY, r);
+		ret = api_queue(c, MHD_HTTP_MOVED_PERMANENTLY, r);
 		MHD_destroy_response(r);
 		return ret;
 	case WEBROOT_FILE:
@@ -265,7 +781,7 @@ api_static(struct api *a, struct MHD_Connection *c, const char *url)
 		"default-src 'none'; img-src 'self'; style-src 'self'; "
 		"script-src 'self'; base-uri 'none'; form-action 'none'; "
 		"frame-ancestors 'none'");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	ret = api_queue(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -274,8 +790,10 @@ api_static(struct api *a, struct MHD_Connection *c, const char *url)
 static enum MHD_Result
 api_post_begin(struct api *a, struct MHD_Connection *c, struct req *rq)
 {
-	const char *auth, *ctype, *clen, *who;
-	long long   len = -1;
+	const char	 *auth, *ctype, *clen, *who;
+	struct api_probe *pb;
+	long long	  len = -1;
+	size_t		  want;
 
 	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
@@ -310,16 +828,32 @@ api_post_begin(struct api *a, struct MHD_Connection *c, struct req *rq)
 		    "body larger than 1048576 bytes", NULL);
 	}
 	/* Chunked: room for the largest body. */
-	rq->reserved = len >= 0 ? (size_t)len : API_BODY_MAX;
-	if (a->body_bytes + rq->reserved > API_BODIES_MAX) {
-		rq->reserved = 0;
+	want = len >= 0 ? (size_t)len : API_BODY_MAX;
+	pb = api_probe_get(a, rq->probe);
+	if (pb->bytes + want > API_PROBE_BODIES_MAX) {
+		if (!pb->logged)
+			log_warnx("probe %s: POST refused: %zu bytes of its "
+				  "bodies already buffered, at most %d per "
+				  "probe",
+			    rq->probe, pb->bytes, API_PROBE_BODIES_MAX);
+		pb->logged = 1;
+		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "too many uploads at once from this probe; try again "
+		    "later",
+		    NULL);
+	}
+	if (a->body_bytes + want > API_BODIES_MAX) {
+		api_probe_put(a, pb);
 		log_warnx("probe %s: POST refused: %zu bytes of bodies "
 			  "already buffered",
 		    rq->probe, a->body_bytes);
 		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "too many uploads at once; try again later", NULL);
 	}
-	a->body_bytes += rq->reserved;
+	rq->reserved = want;
+	rq->pb = pb;
+	pb->bytes += want;
+	a->body_bytes += want;
 	rq->body = xmalloc(rq->reserved + 1);
 	return MHD_YES;
 }
@@ -360,8 +894,7 @@ api_post_data(struct api *a, struct MHD_Connection *c, struct req *rq,
 		*size = 0;
 		free(rq->body);
 		rq->body = NULL;
-		a->body_bytes -= rq->reserved;
-		rq->reserved = 0;
+		api_body_release(a, rq);
 		return MHD_YES;
 	}
 	memcpy(rq->body + rq->len, data, *size);
@@ -395,11 +928,14 @@ api_access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct api *a = cls;
-	struct req *rq = *con_cls;
-	enum route  route;
+	struct api	*a = cls;
+	struct req	*rq = *con_cls;
+	struct api_conn *cn;
+	enum route	 route;
 
 	(void)version;
+	if ((cn = api_conn_of(c)) != NULL)
+		cn->headers = 1;
 	if (rq != NULL) {
 		if (*upload_data_size > 0)
 			return api_post_data(a, c, rq, upload_data,
@@ -436,14 +972,19 @@ static void
 api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct api *a = cls;
-	struct req *rq = *con_cls;
+	struct api	*a = cls;
+	struct req	*rq = *con_cls;
+	struct api_conn *cn = api_conn_of(c);
 
-	(void)c;
 	(void)toe;
+	if (cn != NULL) { /* the next request's clock starts with its bytes */
+		cn->headers = cn->answering = 0;
+		cn->start_ms = 0;
+		(void)api_tcp_bytes(cn->fd, &cn->base);
+	}
 	if (rq == NULL)
 		return;
-	a->body_bytes -= rq->reserved;
+	api_body_release(a, rq);
 	a->inflight--;
 	free(rq->body);
 	free(rq);
@@ -475,25 +1016,37 @@ api_arm(struct api *a)
 		ev_timer_disarm(a->co->loop, &a->timer);
 }
 
+/*
+ * MHD_run(), twice when a connection closed: at max_connections (or out of
+ * file descriptors) libmicrohttpd 0.9.75 takes its listening socket out of
+ * its epoll set, and puts it back only at the start of a later MHD_run().
+ * Were nothing else left to wake it (the last connections timed out), it
+ * would accept nothing more, ever.
+ */
+static void
+api_run(struct api *a)
+{
+	uint64_t closed = a->closed;
+
+	MHD_run(a->mhd);
+	if (a->closed != closed)
+		MHD_run(a->mhd);
+	api_arm(a);
+}
+
 static void
 api_io_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 {
-	struct api *a = io->arg;
-
 	(void)loop;
 	(void)revents;
-	MHD_run(a->mhd);
-	api_arm(a);
+	api_run(io->arg);
 }
 
 static void
 api_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 {
-	struct api *a = t->arg;
-
 	(void)loop;
-	MHD_run(a->mhd);
-	api_arm(a);
+	api_run(t->arg);
 }
 
 int
@@ -578,6 +1131,17 @@ api_start(struct collector *co, char *err, size_t errlen)
 	a->co = co;
 	ev_io_init(&a->io, -1, api_io_cb, a);
 	ev_timer_init(&a->timer, api_timer_cb, a);
+	ev_timer_init(&a->sweep, api_sweep_cb, a);
+	a->max_per_src = (unsigned)cc->max_per_ip;
+	a->max_conns = (unsigned)cc->max_connections;
+	for (a->nbuckets = 64; a->nbuckets < (size_t)cc->max_connections;)
+		a->nbuckets *= 2;
+	a->buckets = xcalloc(a->nbuckets, sizeof(*a->buckets));
+	if (getrandom(a->seed, sizeof(a->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(a->seed)) {
+		a->seed[0] = now_mono_us();
+		a->seed[1] = (uint64_t)getpid() << 32 ^ (uint64_t)now_wall();
+	}
 	if (api_parse_listen(cc->listen, &ss, &sslen) == -1) {
 		snprintf(err, errlen,
 		    "listen %s: not a numeric [IPv6]:port or IPv4:port",
@@ -595,13 +1159,13 @@ api_start(struct collector *co, char *err, size_t errlen)
 		flags |= MHD_USE_TLS;
 		a->tls = 1;
 	}
-	a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_access_cb, a,
+	/* max_per_ip is applied per source by api_accept_cb, not by MHD. */
+	a->mhd = MHD_start_daemon(flags, 0, api_accept_cb, a, api_access_cb, a,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log_cb, a, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)cc->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)cc->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cc->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)cc->conn_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-	    api_completed_cb, a,
+	    api_completed_cb, a, MHD_OPTION_NOTIFY_CONNECTION, api_conn_cb, a,
 	    a->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, a->tls_cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, a->tls_key, MHD_OPTION_END);
 	if (a->mhd == NULL) {
@@ -654,8 +1218,20 @@ api_free(struct api *a)
 		return;
 	ev_io_stop(a->co->loop, &a->io);
 	ev_timer_disarm(a->co->loop, &a->timer);
-	if (a->mhd != NULL)
+	ev_timer_disarm(a->co->loop, &a->sweep);
+	if (a->mhd != NULL) /* closes every connection: api_conn_cb frees */
 		MHD_stop_daemon(a->mhd);
+	while (a->conns != NULL) /* none, unless MHD failed to say */
+		api_conn_free(a, a->conns);
+	while (a->srcs != NULL)
+		api_src_free(a, a->srcs);
+	while (a->probes != NULL) {
+		struct api_probe *pb = a->probes;
+
+		a->probes = pb->next;
+		free(pb);
+	}
+	free(a->buckets);
 	if (a->tls_key != NULL)
 		OPENSSL_cleanse(a->tls_key, a->tls_key_len);
 	free(a->tls_key);

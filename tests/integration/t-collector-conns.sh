@@ -1,10 +1,11 @@
 #!/bin/bash
 # t-collector-conns: a slow or idle client cannot starve the rest. 1,000
-# idle connections from 20 addresses stay open while a probe's POST from
-# another address is answered promptly; the per-address limit turns away
-# the 65th connection from one address; half-sent headers (slowloris) and
-# idle connections are dropped after connection_timeout; the collector
-# stays alive and SIGTERM still ends it with status 0.
+# idle connections from 20 addresses (each in its own /64) stay open while
+# a probe's POST from another /64 is answered promptly; the per-source
+# limit (max_per_ip: per /64 for IPv6) turns away the 65th connection
+# from one address; half-sent headers (slowloris) and idle connections
+# are dropped after connection_timeout; the collector stays alive and
+# SIGTERM still ends it with status 0.
 . "$(dirname "$0")/lib.sh"
 needs_root
 
@@ -12,8 +13,8 @@ chmod 755 "$T_DIR"
 ns=$(netns_new cn) || { not_ok "network namespace"; finish; }
 srcs=
 for i in $(seq 1 20); do
-	ip -n "$ns" addr add "2001:db8:1::$i/128" dev lo nodad
-	srcs="$srcs${srcs:+,}2001:db8:1::$i"
+	ip -n "$ns" addr add "2001:db8:1:$i::1/128" dev lo nodad
+	srcs="$srcs${srcs:+,}2001:db8:1:$i::1"
 done
 ip -n "$ns" addr add 2001:db8:1::ff/128 dev lo nodad
 ip -n "$ns" addr add 2001:db8:1::100/128 dev lo nodad
@@ -38,7 +39,7 @@ else
 fi
 IDLE="$V6TOP/tests/tools/idleconns.py"
 
-# 1,000 idle connections, 50 from each of 20 addresses.
+# 1,000 idle connections, 50 from each of 20 addresses in 20 /64s.
 spawn "$ns" -- python3 "$IDLE" 2001:db8:1::ff 8080 1000 --src "$srcs" \
 	--per-src 50 --hold 30
 ipid=$SPAWNED
@@ -61,7 +62,7 @@ check "... within 1 s ($t s)" awk -v t="$t" 'BEGIN { exit !(t < 1.0) }'
 out=$(ncurl --interface 2001:db8:1::100 -o /dev/null -w '%{http_code}' 'http://[2001:db8:1::ff]:8080/metrics')
 expect_eq "... and GET /metrics too" "$out" 200
 
-# The per-address limit: 70 from one address, 64 kept.
+# The per-source limit: 70 from one address, 64 kept.
 spawn "$ns" -- python3 "$IDLE" 2001:db8:1::ff 8080 70 --src 2001:db8:1::200 --hold 3
 plog=$SPAWNED_LOG
 ppid_=$SPAWNED
