@@ -593,6 +593,10 @@ store_add(char *out, size_t size, size_t *n, double v, int known, int prec)
 	if (!known)
 		w = snprintf(out + *n, size - *n, ":U");
 	else {
+		/* a rate of 10^15 packets over 0.001 s: no long long holds
+		 * it, and llround() would give garbage rrdtool refuses */
+		if (!(fabs(v) * (double)scale[prec] < (double)LLONG_MAX))
+			return -1;
 		x = llround(fabs(v) * (double)scale[prec]);
 		if (prec == 0)
 			w = snprintf(out + *n, size - *n, ":%s%lld",

@@ -151,6 +151,11 @@ load_targets_file(struct cfg *c, struct probe_conf *pc,
 			pc->targets[i].file = pc->targets_file;
 	}
 	for (size_t i = 0; i < tc.nerrs; i++) {
+		if (c->nerrs >= CFG_MAX_ERRORS) { /* as cfg.c bounds them */
+			free(tc.errs[i]);
+			c->dropped++;
+			continue;
+		}
 		c->errs =
 		    xreallocarray(c->errs, c->nerrs + 1, sizeof(*c->errs));
 		c->errs[c->nerrs++] = tc.errs[i];

@@ -22,6 +22,8 @@
 # fuzzer finds a crash.
 #
 # To reproduce a crash: build/fuzz/NAME build/fuzz/artifacts/NAME-crash-...
+# What each target checks, its findings and the figures of its last long
+# run (executions, exec/s, coverage): tests/fuzz/README.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)

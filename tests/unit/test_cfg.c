@@ -767,6 +767,37 @@ test_ten_thousand_targets(void **state)
 	}
 }
 
+/* Errors of the main file and of its targets_file together are kept to
+ * CFG_MAX_ERRORS; the rest are counted. */
+static void
+test_targets_file_errors_bounded(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+	FILE		  *f;
+
+	(void)state;
+	put("t.token", "tok\n", 0600);
+	for (int pass = 0; pass < 2; pass++) {
+		f = create(pass == 0 ? "p.conf" : "bad.targets");
+		if (pass == 0)
+			fputs(PROBE_HEAD "targets_file = \"bad.targets\";\n",
+			    f);
+		fputs("targets = (\n", f);
+		for (int i = 0; i < 80; i++) /* a name must not start so */
+			fprintf(f,
+			    "{ name = \"-t%d\"; url = \"https://t/\"; }%s\n", i,
+			    i < 79 ? "," : "");
+		fputs(");\n", f);
+		fclose(f);
+	}
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	assert_int_equal(c.nerrs, CFG_MAX_ERRORS);
+	assert_true(c.nerrs + c.dropped >= 160);
+	cfg_close(&c);
+}
+
 int
 main(void)
 {
@@ -788,6 +819,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_include_where, tmp_setup,
 		tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_ten_thousand_targets,
+		tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_targets_file_errors_bounded,
 		tmp_setup, tmp_teardown),
 	};
 

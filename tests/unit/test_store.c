@@ -187,6 +187,11 @@ test_format(void **state)
 	r.traffic.interval_s = 0;
 	assert_int_equal(store_format(&r, 1764480000, v, sizeof(v)), 0);
 	assert_string_equal(v, "1764480000:U:U:U:U:U:U:U:U:U");
+	/* a rate past any long long: refused, not a value rrdtool refuses
+	 * (which made ingest answer 503 to every retry of the batch) */
+	r.traffic.interval_s = 0.001;
+	r.traffic.packets[0] = 999999999999999ULL;
+	assert_int_equal(store_format(&r, 1764480000, v, sizeof(v)), -1);
 }
 
 static void
