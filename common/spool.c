@@ -57,6 +57,7 @@ struct spool {
 	uint64_t     hwm, hwm_saved; /* highest seq ever durable */
 	uint64_t     gen;	     /* of the state slot last written */
 	uint64_t     corrupt;	     /* records skipped for their checksum */
+	uint64_t     set_aside;	     /* segment files not taken on open */
 	uint64_t     acked_saved;    /* what the state file says */
 	uint64_t     saved_ms;	     /* when it was last written */
 	uint64_t     ack_every_ms;   /* at most this often (0: every ack) */
@@ -495,7 +496,8 @@ segs_bound(struct spool *s)
 /*
  * Scan a segment file. A complete line that fails its checksum is
  * skipped and counted, and what follows it is kept; a torn end (no
- * newline) is cut off. -1 when the file is unusable or holds no record.
+ * newline) is cut off. -1 when the file is unusable or holds no record,
+ * 1 when it was empty and is gone.
  */
 static int
 seg_recover(struct spool *s, struct seg *g)
@@ -559,8 +561,8 @@ seg_recover(struct spool *s, struct seg *g)
 	close(fd);
 	g->size = off;
 	if (g->last == 0) {
-		if (off == 0)
-			unlinkat(s->dirfd, name, 0);
+		if (off == 0 && unlinkat(s->dirfd, name, 0) == 0)
+			return 1;
 		return -1;
 	}
 	return 0;
@@ -615,9 +617,32 @@ segs_load(struct spool *s, char *err, size_t errlen)
 	if (n > 1) /* v is NULL when there is no segment */
 		qsort(v, n, sizeof(*v), seg_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (v[i]->first <= s->durable || seg_recover(s, v[i]) == -1) {
+		char name[32], aside[64];
+		int  r = 0;
+
+		/* A file not taken never keeps its name: a later segment
+		 * would get it, and its old bytes would be read as the new
+		 * records (or, once the segments before it are gone, taken
+		 * in place of newer ones). */
+		if (v[i]->first <= s->durable ||
+		    (r = seg_recover(s, v[i])) != 0) {
 			if (s->cur_seg == v[i])
 				s->cur_seg = NULL;
+			if (r != 1) {
+				seg_name(v[i]->first, name, sizeof(name));
+				spool_set_aside(s, name, aside, sizeof(aside));
+				s->set_aside++;
+				if (v[i]->first <= s->durable)
+					log_warnx("spool: %s/%s starts at or "
+						  "below seq %" PRIu64 ", the "
+						  "last record before it: set "
+						  "aside as %s, not sent",
+					    s->dir, name, s->durable, aside);
+				else
+					log_warnx("spool: %s/%s holds no "
+						  "record: set aside as %s",
+					    s->dir, name, aside);
+			}
 			free(v[i]);
 			continue;
 		}
@@ -1010,6 +1035,7 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 	uint64_t    off = s->cur_off;
 	char	   *res = NULL, *buf = NULL;
 	size_t	    rlen = 0, rcap = 0, n = 0;
+	uint64_t    prev = s->acked; /* the cursor's lines are above it */
 	int	    full = 0;
 
 	s->peeked = 0;
@@ -1051,7 +1077,9 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 			    &jlen);
 			if (l == LINE_SHORT)
 				break;
-			if (l == LINE_BAD) { /* counted when the spool opened */
+			/* Skipped as on open (and counted then): a bad
+			 * checksum, or a seq not above the line before. */
+			if (l == LINE_BAD || seq <= prev || seq < g->first) {
 				pos += ln;
 				continue;
 			}
@@ -1072,7 +1100,7 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 				s->first_end_seg = g;
 				s->first_end_off = off + pos + ln;
 			}
-			*last = seq;
+			*last = prev = seq;
 			n++;
 			pos += ln;
 		}
@@ -1165,5 +1193,6 @@ spool_stats(const struct spool *s, struct spool_stats *st)
 	st->dropped = s->dropped;
 	st->recovered_cut = s->recovered_cut;
 	st->corrupt = s->corrupt;
+	st->set_aside = s->set_aside;
 	st->disk_full = s->disk_full;
 }

@@ -41,6 +41,7 @@ struct spool_stats {
 	uint64_t dropped;	/* since start: oldest dropped for space */
 	uint64_t recovered_cut; /* bytes of torn tail cut off on open */
 	uint64_t corrupt;	/* records skipped on open: bad checksum */
+	uint64_t set_aside;	/* segment files set aside on open */
 	int	 disk_full;	/* the last write failed */
 };
 

@@ -21,21 +21,10 @@
  * peeked; reopened, the spool has nothing waiting, keeps its identity
  * and goes on above that seq.
  *
- * Known and left open (tests/fuzz/README, "Findings"): a segment file
- * that recovery did not take because it holds only corrupt lines keeps
- * its name, and when that name is the one the next record's segment
- * gets, spool_sync() appends to it while counting offsets from 0: the
- * new records are peeked wrong or not at all. The record is not appended
- * in that case (corpus/fuzz_spool/finding-leftover-segment); remove the
- * check once spool.c sets such a file aside. Likewise, a line whose seq
- * is not above the one before it (checksum good) is skipped as corrupt
- * on open but peeked all the same, so that a batch may run backwards:
- * the seq order is not checked for such input
- * (corpus/fuzz_spool/finding-seq-backwards). And a segment whose first
- * seq is at or below the last record of the one before it is passed over
- * on open but left in place, to be taken at a later open, when the
- * segments before it are gone: its records come back then (not checked
- * for such input: corpus/fuzz_spool/finding-overlap).
+ * Also checked: no file is left under the name the next record's segment
+ * gets (recovery sets aside every segment file it does not take), and
+ * a batch never runs backwards, even when a line's seq is not above the
+ * one before it (corpus/fuzz_spool/finding-*, tests/fuzz/README).
  *
  * FUZZ_SOURCES: common/spool.c common/util.c common/log.c
  * FUZZ_LIBS: libcrypto
@@ -87,54 +76,9 @@ fail(const char *what, uint64_t a, uint64_t b)
 	abort();
 }
 
-/*
- * Scan a segment (len bytes, named for seq first) by the rules of
- * spool.c's recovery: the seq of its last record (0: none), and *backwards
- * set when a line passes its checksum but its seq is not above the one
- * before it (the second finding above).
- */
-static uint64_t
-seg_scan(const uint8_t *p, size_t len, uint64_t first, int *backwards)
-{
-	uint64_t prev = 0;
-
-	while (len > 0) {
-		const uint8_t *nl = memchr(p, '\n', len);
-		size_t	       n;
-		char	       crc[9], *end;
-		uint64_t       seq;
-
-		if (nl == NULL)
-			break;
-		n = (size_t)(nl - p);
-		if (n >= 12 && n < (1u << 20) && p[8] == ' ') {
-			memcpy(crc, p, 8);
-			crc[8] = '\0';
-			if (strtoul(crc, &end, 16) ==
-				spool_crc32(p + 9, n - 9) &&
-			    end == crc + 8) {
-				errno = 0;
-				seq = strtoull((const char *)p + 9, &end, 10);
-				if (errno == 0 && end != (const char *)p + 9 &&
-				    *end == ' ' && seq != 0 &&
-				    seq <= 999999999999999ULL) {
-					if (seq <= prev ||
-					    (prev == 0 && seq < first))
-						*backwards = 1;
-					else
-						prev = seq;
-				}
-			}
-		}
-		p += n + 1;
-		len -= n + 1;
-	}
-	return prev;
-}
-
 /* Peek and acknowledge everything; the highest seq handed out. */
 static uint64_t
-drain(struct spool *s, uint64_t acked, int skip, int ordered, uint64_t max_seen)
+drain(struct spool *s, uint64_t acked, int skip, uint64_t max_seen)
 {
 	char	*out;
 	size_t	 len, count, commas;
@@ -147,7 +91,7 @@ drain(struct spool *s, uint64_t acked, int skip, int ordered, uint64_t max_seen)
 			commas += out[i] == ',';
 		if (count == 0 || strlen(out) != len || commas + 1 < count)
 			fail("peeked batch malformed", count, len);
-		if (ordered && (first > last || first <= prev))
+		if (first > last || first <= prev)
 			fail("peeked seqs out of order", first, prev);
 		prev = last;
 		if (last > max_seen)
@@ -171,10 +115,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spool	  *s;
 	const uint8_t	  *p = data + HDR, *seg;
 	size_t		   left, slen, segl, split;
-	uint64_t	   seq, high, first, last, max_bytes, last1, seg2;
+	uint64_t	   seq, high, first, last, max_bytes;
 	char		   err[512], id[SPOOL_ID_LEN + 1], name[PATH_MAX], *out;
 	size_t		   len, count;
-	int		   flags, backwards, overlap;
+	int		   flags;
 
 	if (size < HDR)
 		return 0;
@@ -205,13 +149,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put(name, seg + split, segl - split);
 	}
 	put("seg-0000000000000001.log", seg, split);
-	backwards = 0;
-	last1 = seg_scan(seg, split, 1, &backwards);
-	seg2 = (uint64_t)(data[5] | data[6] << 8) + 1;
-	if (flags & 8)
-		seg_scan(seg + split, segl - split, seg2, &backwards);
-	/* the third finding: a second segment overlapping the first */
-	overlap = (flags & 8) && seg2 > 1 && seg2 <= last1;
 
 	s = spool_open(dir, max_bytes, err, sizeof(err));
 	if (s == NULL) {
@@ -222,16 +159,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ss.next_seq <= ss.acked || ss.durable >= ss.next_seq ||
 	    strlen(spool_id(s)) != SPOOL_ID_LEN)
 		fail("stats after open", ss.next_seq, ss.acked);
-	high = drain(s, ss.acked, flags & 16, !backwards, ss.acked);
+	high = drain(s, ss.acked, flags & 16, ss.acked);
 
-	/* the finding above: a leftover file under the next segment's name */
+	/* no leftover file under the next segment's name */
 	snprintf(name, sizeof(name), "%s/seg-%016" PRIx64 ".log", dir,
 	    spool_next_seq(s));
-	if (access(name, F_OK) == 0) {
-		spool_close(s);
-		fuzz_rmtree(dir, 0);
-		return 0;
-	}
+	if (access(name, F_OK) == 0)
+		fail("a file has the next segment's name", spool_next_seq(s),
+		    0);
 
 	/* a new record: above every seq handed out, and next to leave */
 	seq = spool_append(s, xstrdup("{\"n\":1}"));
@@ -256,11 +191,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	spool_stats(s, &ss);
-	if ((ss.records != 0 && !overlap) || ss.next_seq <= seq ||
+	if (ss.records != 0 || ss.next_seq <= seq ||
 	    strcmp(spool_id(s), id) != 0)
 		fail("reopened spool", ss.records, ss.next_seq);
-	if (!overlap &&
-	    spool_peek(s, 300, &out, &len, &count, &first, &last) == 0)
+	if (spool_peek(s, 300, &out, &len, &count, &first, &last) == 0)
 		fail("a record waits after reopening", first, last);
 	spool_close(s);
 	fuzz_rmtree(dir, 0);

@@ -238,6 +238,157 @@ test_torn_and_corrupt(void **state)
 	free(seg);
 }
 
+/* Write DIR/seg-FIRST.log by hand: one good line per seq (checksum
+ * right), in the order given. */
+static void
+write_seg(uint64_t first, const uint64_t *seqs, size_t n)
+{
+	char  path[128], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/seg-%016" PRIx64 ".log", dir, first);
+	if ((f = fopen(path, "w")) == NULL)
+		fail_msg("%s", path);
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(line, sizeof(line),
+		    "%" PRIu64 " {\"seq\":%" PRIu64 ",\"tag\":\"s%" PRIu64
+		    "\"}",
+		    seqs[i], seqs[i], seqs[i]);
+
+		fprintf(f, "%08x %s\n", spool_crc32(line, (size_t)k), line);
+	}
+	fclose(f);
+}
+
+/* How many files of dir start with prefix. */
+static int
+count_files(const char *prefix)
+{
+	char  cmd[256];
+	int   n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^%s'", dir, prefix);
+	if ((p = popen(cmd, "r")) == NULL || fscanf(p, "%d", &n) != 1)
+		fail();
+	pclose(p);
+	return n;
+}
+
+/* A segment file that holds no record is set aside: the next segment
+ * to get its name does not read its bytes as records. */
+static void
+test_leftover_segment_set_aside(void **state)
+{
+	struct spool_stats st;
+	struct spool	  *s;
+	uint64_t	   first, last;
+	size_t		   n;
+	char		  *out, path[128];
+	FILE		  *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/seg-0000000000000001.log", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		fail();
+	fputs("}\n", f);
+	fclose(f);
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_int_equal(st.set_aside, 1);
+	assert_int_equal(count_files("seg-0000000000000001.log.bad-"), 1);
+	add(s, "a");
+	add(s, "b");
+	add(s, "c");
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 3);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 3);
+	assert_non_null(strstr(out, "\"c\""));
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	add(s, "d");
+	add(s, "e");
+	add(s, "f");
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 3);
+	assert_int_equal(first, 4);
+	assert_int_equal(last, 6);
+	free(out);
+	spool_close(s);
+}
+
+/* A line whose seq is not above the one before it (checksum good) is
+ * skipped on open and never sent: a batch never runs backwards. */
+static void
+test_seq_backwards_skipped(void **state)
+{
+	static const uint64_t seqs[] = {1, 3, 2, 4};
+	struct spool_stats    st;
+	struct spool	     *s;
+	uint64_t	      first, last;
+	size_t		      n;
+	char		     *out;
+
+	(void)state;
+	write_seg(1, seqs, 4);
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_int_equal(st.corrupt, 1);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 3);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 4);
+	assert_null(strstr(out, "\"s2\""));
+	assert_true(strstr(out, "\"s3\"") < strstr(out, "\"s4\""));
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	assert_int_equal(spool_next_seq(s), 5);
+	spool_close(s);
+}
+
+/* A segment overlapping the one before it is set aside at once, never
+ * taken later in place of newer records. */
+static void
+test_overlap_set_aside(void **state)
+{
+	static const uint64_t a[] = {1, 2, 3, 4, 5}, b[] = {3, 4, 5, 6, 7, 8};
+	struct spool_stats    st;
+	struct spool	     *s;
+	uint64_t	      first, last;
+	size_t		      n;
+	char		     *out;
+
+	(void)state;
+	write_seg(1, a, 5);
+	write_seg(3, b, 6);
+	s = open_spool(1 << 20);
+	spool_stats(s, &st);
+	assert_int_equal(st.set_aside, 1);
+	assert_int_equal(count_files("seg-0000000000000003.log.bad-"), 1);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 5);
+	assert_int_equal(last, 5);
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	assert_int_equal(add(s, "x"), 6);
+	assert_int_equal(spool_sync(s), 0);
+	out = peek_all(s, &n, &first, &last);
+	assert_int_equal(n, 1);
+	free(out);
+	assert_int_equal(spool_ack_peeked(s), 0);
+	spool_close(s);
+	/* reopened with everything delivered: nothing comes back */
+	s = open_spool(1 << 20);
+	out = peek_all(s, &n, &first, &last);
+	assert_null(out);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_next_seq(s), 7);
+	spool_close(s);
+}
+
 /* A flipped byte in line 5 of 20 costs that record only. */
 static void
 test_corrupt_middle_kept(void **state)
@@ -622,6 +773,12 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_skip_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leftover_segment_set_aside,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seq_backwards_skipped, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_overlap_set_aside, setup,
+		teardown),
 	    cmocka_unit_test(test_crc),
 	};
 
