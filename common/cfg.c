@@ -195,8 +195,14 @@ cfg_scan(struct cfg_scan *sc, const char *file, const char *buf, size_t len,
 				}
 				name[nl++] = buf[i];
 			}
-			if (i >= len)
-				return 0; /* unterminated: libconfig says so */
+			if (i >= len) {
+				/* libconfig 1.5 would go on reading the name
+				 * in the file that included this one, and
+				 * exit(2) on a folder */
+				cfg_error_at(sc->c, file, at,
+				    "@include: the name has no closing quote");
+				return -1;
+			}
 			name[nl] = '\0';
 			i++;
 			bol = 0;

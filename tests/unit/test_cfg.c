@@ -798,6 +798,33 @@ test_targets_file_errors_bounded(void **state)
 	cfg_close(&c);
 }
 
+/* An @include whose name has no closing quote, in an included file:
+ * libconfig's scanner would read a folder and exit(2) from inside the
+ * parser; it is an error with its file:line instead. */
+static void
+test_include_unterminated(void **state)
+{
+	struct probe_conf *pc;
+	struct cfg	   c;
+
+	(void)state;
+	put("p.conf", "@include \"inc.conf\"\"\n", 0644);
+	put("inc.conf", "\n @include \"", 0644);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	assert_true(has_error(&c,
+	    "inc.conf:2: @include: the name has no "
+	    "closing quote"));
+	cfg_close(&c);
+	put("p.conf", " @include \"x\n", 0644);
+	pc = probe_conf_load(tp("p.conf"), &c);
+	assert_null(pc);
+	assert_true(has_error(&c,
+	    "p.conf:1: @include: the name has no "
+	    "closing quote"));
+	cfg_close(&c);
+}
+
 int
 main(void)
 {
@@ -821,6 +848,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_ten_thousand_targets,
 		tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_targets_file_errors_bounded,
+		tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_include_unterminated,
 		tmp_setup, tmp_teardown),
 	};
 
