@@ -46,14 +46,17 @@ expect_eq "every batch of both probes stored" "$posted" "$(cat "$T_DIR"/p1.jsonl
 # The daemon's own publish (every 3 s, in a child).
 if wait_until 20 grep -q 'publish: 6 targets' "$clog"; then ok "the daemon publishes on its own"
 else not_ok "the daemon publishes on its own"; sed 's/^/#   /' "$clog" | tail -20; fi
-# The loop answers while publishes run: 40 status requests, each quick.
-slow=0
+# The loop answers while publishes run (they draw in a child): 40 status
+# requests, spread over more than one publish, all answered. Speed is
+# measured in bench/, not asserted here.
+unanswered=0
+pubs0=$(grep -c 'publish: 6 targets' "$clog")
 for i in $(seq 1 40); do
-	t=$(ncurl -o /dev/null -w '%{time_total}' "$URL/api/v1/status")
-	awk -v t="$t" 'BEGIN { exit !(t > 0.5) }' && slow=$((slow + 1))
-	sleep 0.05
+	ncurl -f -o /dev/null "$URL/api/v1/status" || unanswered=$((unanswered + 1))
+	sleep 0.1
 done
-expect_eq "status answers in under 0.5 s during publishes" "$slow" 0
+expect_eq "status answers while publishes run" "$unanswered" 0
+expect_match "... and publishes ran meanwhile" "$(($(grep -c 'publish: 6 targets' "$clog") - pubs0))" '^[1-9]'
 
 # On demand, twice at once: the second waits for the first.
 ip netns exec "$ns" "$V6COLLECTOR" publish -c "$T_DIR/c.conf" >"$T_DIR/pub1.out" 2>&1 &
