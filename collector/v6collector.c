@@ -28,7 +28,6 @@
 #include "util.h"
 #include "webhook_test.h"
 
-#define EXIT_USAGE 3
 /* Longest wait for requests in progress at SIGTERM. */
 #define DRAIN_MAX_MS 10000
 

@@ -542,6 +542,16 @@ cfg_str_value(struct cfg *c, const struct cfg_field *f, const char *v)
 	return xstrdup(buf);
 }
 
+long long
+cfg_default_int(const struct cfg_field *fields, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i].name, name) == 0 &&
+		    (fields[i].type == CFG_INT || fields[i].type == CFG_BOOL))
+			return fields[i].def_int;
+	fatalx("cfg: no integer setting '%s' in the table", name);
+}
+
 void
 cfg_defaults(struct cfg *c, const struct cfg_field *fields, size_t n,
     void *base)

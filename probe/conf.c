@@ -55,6 +55,12 @@ static const char *const probe_root[] = {"probe", "collector", "capture",
     "targets", "targets_file"};
 static const char *const targets_root[] = {"targets"};
 
+int
+probe_conf_default(const char *name)
+{
+	return (int)cfg_default_int(probe_fields, NELEM(probe_fields), name);
+}
+
 static void
 load_targets(struct cfg *c, struct probe_conf *pc, const config_setting_t *l)
 {
