@@ -227,8 +227,7 @@ store_rrd_error(int rc, char *buf, size_t size)
 		snprintf(buf, size, "%s", e);
 	else if (rc == ENOBUFS)
 		snprintf(buf, size,
-		    "the request does not fit the rrdcached client's 4096-byte "
-		    "buffer (path too long?)");
+		    "the request does not fit the rrdcached client's 4096-byte buffer (path too long?)");
 	else if (rc > 0)
 		snprintf(buf, size, "rrdcached client: %s", strerror(rc));
 	else
@@ -319,8 +318,7 @@ store_set_aside(struct store *st, const char *path, const char *msg, char *err,
 		    snprintf(bad, sizeof(bad), "%s.bad-%lld.%d", path, now, i);
 		if (n < 0 || (size_t)n >= sizeof(bad)) {
 			snprintf(err, errlen,
-			    "%s: damaged (%s), and too long "
-			    "a path to move aside",
+			    "%s: damaged (%s), and too long a path to move aside",
 			    path, msg);
 			return -1;
 		}
@@ -337,15 +335,14 @@ store_set_aside(struct store *st, const char *path, const char *msg, char *err,
 	}
 	if (rc == -1) {
 		snprintf(err, errlen,
-		    "%s: damaged (%s), and cannot be moved aside: %s; move or "
-		    "remove it by hand",
+		    "%s: damaged (%s), and cannot be moved aside: %s; move or remove it by hand",
 		    path, msg, strerror(errno));
 		return -1;
 	}
 	dir_sync_of(path);
 	st->set_aside++;
-	log_warnx("rrd %s: damaged (%s): moved aside as %s; a new file starts "
-		  "with the next record",
+	log_warnx(
+	    "rrd %s: damaged (%s): moved aside as %s; a new file starts with the next record",
 	    path, msg, bad);
 	return 0;
 }

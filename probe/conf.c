@@ -121,8 +121,7 @@ check_duplicates(struct cfg *c, struct probe_conf *pc)
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(v[i - 1]->name, v[i]->name) == 0)
 			cfg_error_at(c, v[i]->file, v[i]->line,
-			    "targets: name "
-			    "'%s' used twice (first at %s:%d)",
+			    "targets: name '%s' used twice (first at %s:%d)",
 			    v[i]->name, v[i - 1]->file, v[i - 1]->line);
 	free(v);
 }
