@@ -2,8 +2,11 @@
  * api: libmicrohttpd glue and request handling. MHD runs with MHD_USE_EPOLL
  * and no thread of its own: its epoll fd is one read watcher of the loop,
  * MHD_run() runs on readiness and on a timer armed from MHD_get_timeout().
- * Every request handler runs to completion inside MHD_run(), on the loop's
- * thread.
+ * Every request handler runs inside MHD_run(), on the loop's thread, and
+ * never waits: a batch whose next RRD file is locked by a reader (see
+ * ingest_step()) suspends its connection, and a timer of the loop resumes
+ * it to go on; a batch of a probe that has one on its way waits suspended
+ * until that one is answered.
  *
  * POST bodies: the probe is authenticated and the size checked from the
  * headers, before any byte of the body is read; a body too large by its
@@ -142,17 +145,24 @@ struct api {
 	uint64_t	   seed[2];
 	struct api_src	  *srcs;
 	struct api_conn	  *conns;
+	struct req	  *held; /* suspended requests */
 	char		  *tls_cert, *tls_key;
 	size_t		   tls_key_len;
 	struct api_lograte faillog, limlog;
 };
 
 struct req {
-	enum route	  route;
-	char		  probe[RESULT_NAME_MAX]; /* authenticated */
-	struct api_probe *pb;			  /* while reserved > 0 */
-	char		 *body;
-	size_t		  len, reserved;
+	struct api	      *a;
+	struct MHD_Connection *conn;
+	struct ingest	      *job;	      /* its batch, once started */
+	struct ev_timer	       retry;	      /* a locked file: step again */
+	int		       held;	      /* suspended, in a->held */
+	struct req	      *hprev, *hnext; /* a->held */
+	enum route	       route;
+	char		       probe[RESULT_NAME_MAX]; /* authenticated */
+	struct api_probe      *pb;		       /* while reserved > 0 */
+	char		      *body;
+	size_t		       len, reserved;
 	int    too_large; /* past API_BODY_MAX: the rest is dropped */
 	size_t total;	  /* bytes of the body received */
 };
@@ -903,11 +913,71 @@ api_post_data(struct api *a, struct MHD_Connection *c, struct req *rq,
 	return MHD_YES;
 }
 
+static void api_run(struct api *);
+
+/* Suspend rq's connection (its body is in: not judged slow meanwhile). */
+static void
+api_hold(struct api *a, struct MHD_Connection *c, struct req *rq)
+{
+	struct api_conn *cn = api_conn_of(c);
+
+	MHD_suspend_connection(c);
+	if (cn != NULL)
+		cn->answering = 1;
+	rq->held = 1;
+	rq->hprev = NULL;
+	rq->hnext = a->held;
+	if (a->held != NULL)
+		a->held->hprev = rq;
+	a->held = rq;
+}
+
+/* Resume rq's connection: MHD calls api_access_cb() for it again. */
+static void
+api_release(struct api *a, struct req *rq)
+{
+	if (!rq->held)
+		return;
+	ev_timer_disarm(a->co->loop, &rq->retry);
+	if (rq->hprev != NULL)
+		rq->hprev->hnext = rq->hnext;
+	else
+		a->held = rq->hnext;
+	if (rq->hnext != NULL)
+		rq->hnext->hprev = rq->hprev;
+	rq->hprev = rq->hnext = NULL;
+	rq->held = 0;
+	MHD_resume_connection(rq->conn);
+}
+
+/* A batch of probe on its way, other than rq's: NULL when none. */
+static struct req *
+api_batch_of(struct api *a, const struct req *rq)
+{
+	for (struct req *h = a->held; h != NULL; h = h->hnext)
+		if (h != rq && h->job != NULL &&
+		    strcmp(h->probe, rq->probe) == 0)
+			return h;
+	return NULL;
+}
+
+static void
+api_retry_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct req *rq = t->arg;
+	struct api *a = rq->a;
+
+	(void)loop;
+	api_release(a, rq);
+	api_run(a);
+}
+
 static enum MHD_Result
 api_post_end(struct api *a, struct MHD_Connection *c, struct req *rq)
 {
 	struct ledger *lg = collector_ledger(a->co, rq->probe);
 	char	      *answer;
+	uint64_t       retry_ms = 0;
 	int	       status;
 
 	if (rq->too_large)
@@ -918,8 +988,30 @@ api_post_end(struct api *a, struct MHD_Connection *c, struct req *rq)
 	if (lg == NULL)
 		return api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "no ledger for this probe", NULL);
-	status = ingest_post(a->co->store, lg, rq->body, rq->len, now_wall(),
-	    &answer);
+	if (rq->job == NULL) {
+		rq->a = a;
+		rq->conn = c;
+		ev_timer_init(&rq->retry, api_retry_cb, rq);
+		if (api_batch_of(a, rq) != NULL) { /* woken when it answers */
+			api_hold(a, c, rq);
+			return MHD_YES;
+		}
+		rq->job = ingest_start(a->co->store, lg, rq->body, rq->len,
+		    now_wall());
+	}
+	status = ingest_step(rq->job, &answer, &retry_ms);
+	if (status == INGEST_AGAIN) {
+		api_hold(a, c, rq);
+		ev_timer_arm(a->co->loop, &rq->retry, retry_ms);
+		return MHD_YES;
+	}
+	ingest_free(rq->job);
+	rq->job = NULL;
+	for (struct req *h = a->held, *next; h != NULL; h = next) {
+		next = h->hnext;
+		if (h->job == NULL && strcmp(h->probe, rq->probe) == 0)
+			api_release(a, h);
+	}
 	return api_json(c, (unsigned)status, answer);
 }
 
@@ -984,6 +1076,16 @@ api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	if (rq == NULL)
 		return;
+	if (rq->held) { /* only when the daemon stops */
+		ev_timer_disarm(a->co->loop, &rq->retry);
+		if (rq->hprev != NULL)
+			rq->hprev->hnext = rq->hnext;
+		else
+			a->held = rq->hnext;
+		if (rq->hnext != NULL)
+			rq->hnext->hprev = rq->hprev;
+	}
+	ingest_free(rq->job);
 	api_body_release(a, rq);
 	a->inflight--;
 	free(rq->body);
@@ -1125,7 +1227,8 @@ api_start(struct collector *co, char *err, size_t errlen)
 	struct sockaddr_storage	     ss;
 	const union MHD_DaemonInfo  *di;
 	size_t			     sslen;
-	unsigned		     flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned		     flags =
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
 	a->co = co;
@@ -1219,6 +1322,9 @@ api_free(struct api *a)
 	ev_io_stop(a->co->loop, &a->io);
 	ev_timer_disarm(a->co->loop, &a->timer);
 	ev_timer_disarm(a->co->loop, &a->sweep);
+	/* libmicrohttpd 0.9.75 stops with no connection suspended */
+	while (a->held != NULL)
+		api_release(a, a->held);
 	if (a->mhd != NULL) /* closes every connection: api_conn_cb frees */
 		MHD_stop_daemon(a->mhd);
 	while (a->conns != NULL) /* none, unless MHD failed to say */

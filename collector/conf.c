@@ -102,14 +102,12 @@ load_thresholds(struct cfg *c, const config_setting_t *alert,
 		return;
 	if (config_setting_get_member(alert, "cert_warn_days") != NULL) {
 		cfg_error(c, l,
-		    "alert.cert_thresholds: set it or cert_warn_days, not "
-		    "both");
+		    "alert.cert_thresholds: set it or cert_warn_days, not both");
 		return;
 	}
 	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
 		cfg_error(c, l,
-		    "alert.cert_thresholds: must be a list of days, "
-		    "e.g. [30, 14, 7, 1]");
+		    "alert.cert_thresholds: must be a list of days, e.g. [30, 14, 7, 1]");
 		return;
 	}
 	n = config_setting_length(l);
@@ -132,16 +130,14 @@ load_thresholds(struct cfg *c, const config_setting_t *alert,
 		v = config_setting_get_int64(e);
 		if (v < 0 || v > 3650) {
 			cfg_error(c, e,
-			    "alert.cert_thresholds[%d]: %lld is out of range "
-			    "0..3650",
+			    "alert.cert_thresholds[%d]: %lld is out of range 0..3650",
 			    i, v);
 			continue;
 		}
 		for (int j = 0; j < cc->ncert_thresholds; j++)
 			if (cc->cert_thresholds[j] == v) {
 				cfg_error(c, e,
-				    "alert.cert_thresholds[%d]: %lld is "
-				    "listed twice",
+				    "alert.cert_thresholds[%d]: %lld is listed twice",
 				    i, v);
 				v = -1;
 				break;
@@ -224,9 +220,7 @@ check_shared_tokens(struct cfg *c, struct collector_conf *cc,
 			    CRYPTO_memcmp(md[i], md[j], sizeof(md[i])) != 0)
 				continue;
 			cfg_error(c, config_setting_get_elem(probes, (int)i),
-			    "probes[%zu]: probe '%s' (token_file %s) has the "
-			    "same token as probe '%s' (probes[%zu], token_file "
-			    "%s); give each probe a token of its own",
+			    "probes[%zu]: probe '%s' (token_file %s) has the same token as probe '%s' (probes[%zu], token_file %s); give each probe a token of its own",
 			    i, p->name, p->token_file, q->name, j,
 			    q->token_file);
 			break;
@@ -256,9 +250,8 @@ load_secrets(struct cfg *c, struct collector_conf *cc,
 			if (p->name != NULL && cc->probes[j].name != NULL &&
 			    strcmp(p->name, cc->probes[j].name) == 0)
 				cfg_error(c, e,
-				    "probes[%zu]: name '%s' used "
-				    "twice",
-				    i, p->name);
+				    "probes[%zu]: name '%s' used twice", i,
+				    p->name);
 	}
 	check_shared_tokens(c, cc, probes);
 	for (size_t i = 0; i < cc->nwebhooks; i++) {
@@ -277,16 +270,14 @@ load_secrets(struct cfg *c, struct collector_conf *cc,
 			    sizeof(w->secret));
 		if (w->retry_max_s < w->retry_min_s)
 			cfg_error(c, e,
-			    "webhooks[%zu]: retry_max (%d) is below retry_min "
-			    "(%d)",
+			    "webhooks[%zu]: retry_max (%d) is below retry_min (%d)",
 			    i, w->retry_max_s, w->retry_min_s);
 		for (size_t j = 0; j < i; j++)
 			if (w->name != NULL && cc->webhooks[j].name != NULL &&
 			    strcmp(w->name, cc->webhooks[j].name) == 0)
 				cfg_error(c, e,
-				    "webhooks[%zu]: name '%s' used "
-				    "twice",
-				    i, w->name);
+				    "webhooks[%zu]: name '%s' used twice", i,
+				    w->name);
 	}
 }
 
@@ -316,8 +307,7 @@ collector_conf_load(const char *path, struct cfg *c)
 	probes = config_setting_get_member(root, "probes");
 	if (probes == NULL)
 		cfg_error(c, NULL,
-		    "probes: missing (list the probes allowed "
-		    "to post, each with name and token_file)");
+		    "probes: missing (list the probes allowed to post, each with name and token_file)");
 	cc->probes =
 	    load_list(c, probes, "probes", probe_fields, NELEM(probe_fields),
 		sizeof(struct probe_auth), COLLECTOR_PROBES_MAX, &cc->nprobes);

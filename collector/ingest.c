@@ -18,7 +18,7 @@
 
 #define INGEST_ERR_MAX 256
 
-enum verdict { V_ACCEPTED, V_STORED_BEFORE, V_REJECTED, V_FAILED };
+enum verdict { V_ACCEPTED, V_STORED_BEFORE, V_REJECTED, V_FAILED, V_AGAIN };
 
 struct item {
 	const cJSON *rec;
@@ -40,6 +40,21 @@ struct batch {
 	 * counted (all in last_seq+2..the seq at hand: seq order). */
 	uint64_t      pend_first, pend_last, pend_n;
 	struct result r; /* scratch: large, so not on the stack */
+};
+
+/* A batch on its way: parsed at ingest_start(), decided by ingest_step(). */
+struct ingest {
+	struct store  *st;
+	struct ledger *lg;
+	cJSON	      *root;
+	struct item   *items;
+	size_t	       n, next;	 /* records, and the next one to decide */
+	unsigned       tries;	 /* times items[next] found its file locked */
+	int	       can_wait; /* a lock is STORE_AGAIN, not a failure */
+	double	       allowed;	 /* widest gap, from the batch's start */
+	int	       status;	 /* != 0: answered at the start (400, 403) */
+	char	      *answer;
+	struct batch  *b;
 };
 
 char *
@@ -104,16 +119,21 @@ rej_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : (x->index > y->index);
 }
 
-/* Decide one record with a readable seq above last_seq. */
+/*
+ * Decide one record with a readable seq above last_seq. V_AGAIN: its file
+ * is locked by a reader; decide it again after *retry_ms, with tries + 1.
+ */
 static enum verdict
 ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
-    struct result *r, double now, char *err, size_t errlen)
+    struct result *r, double now, unsigned tries, uint64_t *retry_ms, char *err,
+    size_t errlen)
 {
 	char		path[4096], value[STORE_VALUE_MAX];
 	const char     *name;
 	struct series  *s;
 	enum store_kind kind;
 	int64_t		t;
+	int		rc;
 
 	if (result_from_json(rec, r, err, errlen) == -1)
 		return V_REJECTED;
@@ -172,10 +192,19 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 			snprintf(err, errlen, "record does not format");
 			return V_REJECTED;
 		}
-		if ((s->rrd_last == -1 &&
-			store_create(st, s->path, kind, t - 1, err, errlen) ==
-			    -1) ||
-		    store_update(st, s->path, value, err, errlen) == -1) {
+		if (s->rrd_last == -1) {
+			if (store_create(st, s->path, kind, t - 1, err,
+				errlen) == -1) {
+				s->rrd_last = SERIES_RRD_UNKNOWN;
+				return V_FAILED;
+			}
+			s->rrd_last = t - 1; /* a try again only updates */
+		}
+		rc = store_update(st, s->path, value, tries, retry_ms, err,
+		    errlen);
+		if (rc == STORE_AGAIN)
+			return V_AGAIN;
+		if (rc == -1) {
 			s->rrd_last = SERIES_RRD_UNKNOWN;
 			return V_FAILED;
 		}
@@ -423,18 +452,20 @@ ingest_gap_allowed(const struct ledger *lg, double now)
 	return (double)SEQ_GAP_MAX + SEQ_RATE_MAX * (idle > 0 ? idle : 0);
 }
 
-/* Run the records of the batch in seq order; 0, or -1 on storage failure. */
+/*
+ * Run the records of the batch in seq order from job->next on; 0, -1 on
+ * storage failure, or 1 with *retry_ms when the next record's file is
+ * locked (job->next stays on it).
+ */
 static int
-ingest_items(struct store *st, struct ledger *lg, struct item *items, size_t n,
-    struct batch *b, char *ferr, size_t ferrlen)
+ingest_items(struct ingest *job, uint64_t *retry_ms, char *ferr, size_t ferrlen)
 {
-	char   err[INGEST_ERR_MAX];
-	double allowed = ingest_gap_allowed(lg, b->now);
+	struct ledger *lg = job->lg;
+	struct batch  *b = job->b;
+	char	       err[INGEST_ERR_MAX];
 
-	if (n > 1)
-		qsort(items, n, sizeof(*items), item_cmp);
-	for (size_t k = 0; k < n; k++) {
-		struct item *it = &items[k];
+	for (; job->next < job->n; job->next++, job->tries = 0) {
+		struct item *it = &job->items[job->next];
 
 		if (it->seq == 0) {
 			if (result_from_json(it->rec, &b->r, err,
@@ -456,17 +487,17 @@ ingest_items(struct store *st, struct ledger *lg, struct item *items, size_t n,
 		if (lg->base_pending && it->seq == 1)
 			lg->base_pending = 0;
 		if (!lg->base_pending &&
-		    (double)(it->seq - lg->last_seq) > allowed) {
+		    (double)(it->seq - lg->last_seq) > job->allowed) {
 			snprintf(err, sizeof(err),
-			    "field 'seq': %llu is more than %.0f past the last "
-			    "one, %llu",
-			    (unsigned long long)it->seq, allowed,
+			    "field 'seq': %llu is more than %.0f past the last one, %llu",
+			    (unsigned long long)it->seq, job->allowed,
 			    (unsigned long long)lg->last_seq);
 			batch_reject(b, it->index, err);
 			lg->n_rejected++;
 			continue;
 		}
-		switch (ingest_record(st, lg, it->rec, &b->r, b->now, err,
+		switch (ingest_record(job->st, lg, it->rec, &b->r, b->now,
+		    job->tries, job->can_wait ? retry_ms : NULL, err,
 		    sizeof(err))) {
 		case V_ACCEPTED:
 			b->accepted++;
@@ -486,52 +517,81 @@ ingest_items(struct store *st, struct ledger *lg, struct item *items, size_t n,
 		case V_FAILED:
 			snprintf(ferr, ferrlen, "%s", err);
 			return -1;
+		case V_AGAIN:
+			job->tries++;
+			return 1;
 		}
 	}
 	return 0;
 }
 
-int
-ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
-    double now, char **answer)
+struct ingest *
+ingest_start(struct store *st, struct ledger *lg, const char *body, size_t len,
+    double now)
 {
-	struct batch *b = xcalloc(1, sizeof(*b));
-	struct item  *items = NULL;
-	const cJSON  *results = NULL, *rec;
-	const char   *spool = "";
-	cJSON	     *root;
-	uint64_t      lowest = UINT64_MAX;
-	char	      err[INGEST_ERR_MAX], msg[INGEST_ERR_MAX + 32];
-	size_t	      n = 0;
-	int	      status = 200, failed;
+	struct ingest *job = xcalloc(1, sizeof(*job));
+	const cJSON   *results = NULL, *rec;
+	const char    *spool = "";
+	uint64_t       lowest = UINT64_MAX;
+	char	       err[INGEST_ERR_MAX], msg[INGEST_ERR_MAX + 32];
+	size_t	       n = 0;
 
-	root = json_parse_strict(body, len, err, sizeof(err));
-	if (root == NULL) {
+	job->st = st;
+	job->lg = lg;
+	job->can_wait = 1;
+	job->b = xcalloc(1, sizeof(*job->b));
+	job->b->now = now;
+	job->root = json_parse_strict(body, len, err, sizeof(err));
+	if (job->root == NULL) {
 		snprintf(msg, sizeof(msg), "body is not JSON: %s", err);
-		*answer = ingest_error(msg);
-		status = 400;
-		goto done;
+		job->answer = ingest_error(msg);
+		job->status = 400;
+		return job;
 	}
-	if ((status = ingest_envelope(root, lg, &results, &spool, err,
+	if ((job->status = ingest_envelope(job->root, lg, &results, &spool, err,
 		 sizeof(err))) != 0) {
-		*answer = ingest_error(err);
-		goto done;
+		job->answer = ingest_error(err);
+		return job;
 	}
-	items =
-	    xcalloc((size_t)cJSON_GetArraySize(results) + 1, sizeof(*items));
+	job->items = xcalloc((size_t)cJSON_GetArraySize(results) + 1,
+	    sizeof(*job->items));
 	cJSON_ArrayForEach(rec, results)
 	{
-		items[n].rec = rec;
-		items[n].seq = ingest_peek_seq(rec);
-		items[n].index = n;
-		if (items[n].seq != 0 && items[n].seq < lowest)
-			lowest = items[n].seq;
+		struct item *it = &job->items[n];
+
+		it->rec = rec;
+		it->seq = ingest_peek_seq(rec);
+		it->index = n;
+		if (it->seq != 0 && it->seq < lowest)
+			lowest = it->seq;
 		n++;
 	}
-	b->now = now;
+	job->n = n;
 	ingest_spool(lg, spool, lowest, now);
-	failed = ingest_items(st, lg, items, n, b, err, sizeof(err));
-	lg->last_seen = now;
+	job->allowed = ingest_gap_allowed(lg, now);
+	if (n > 1)
+		qsort(job->items, n, sizeof(*job->items), item_cmp);
+	return job;
+}
+
+int
+ingest_step(struct ingest *job, char **answer, uint64_t *retry_ms)
+{
+	struct ledger *lg = job->lg;
+	struct batch  *b = job->b;
+	char	       err[INGEST_ERR_MAX], msg[INGEST_ERR_MAX + 32];
+	int	       status = 200, failed;
+
+	*answer = NULL;
+	if (job->status != 0) {
+		*answer = job->answer;
+		job->answer = NULL;
+		return job->status;
+	}
+	failed = ingest_items(job, retry_ms, err, sizeof(err));
+	if (failed == 1)
+		return INGEST_AGAIN;
+	lg->last_seen = b->now;
 	lg->dirty = 1;
 	if (failed) {
 		log_warnx("probe %s: batch stopped, storage failed: %s",
@@ -543,7 +603,7 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 	 * again; fed again, its records lead to the states already saved,
 	 * which raise no second event. */
 	if (lg->batch_cb != NULL)
-		lg->batch_cb(lg, now, lg->batch_arg);
+		lg->batch_cb(lg, b->now, lg->batch_arg);
 	if (ledger_save(lg, msg, sizeof(msg)) == -1) {
 		log_warnx("probe %s: cannot save the ledger: %s", lg->name,
 		    msg);
@@ -551,21 +611,42 @@ ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
 	}
 	if (status == 503)
 		*answer = ingest_error(
-		    "storage failed; the batch was not fully stored, "
-		    "send it again later");
+		    "storage failed; the batch was not fully stored, send it again later");
 	else {
-		status = 200;
 		*answer = batch_answer(b);
-		log_debug("probe %s: %zu records: %zu accepted, %zu "
-			  "duplicates, %zu rejected",
-		    lg->name, n, b->accepted, b->duplicates, b->nrej);
+		log_debug(
+		    "probe %s: %zu records: %zu accepted, %zu duplicates, %zu rejected",
+		    lg->name, job->n, b->accepted, b->duplicates, b->nrej);
 	}
-done:
-	cJSON_Delete(root);
-	free(items);
-	for (size_t i = 0; i < b->nrej; i++)
-		free(b->rej[i].error);
-	free(b->rej);
-	free(b);
+	return status;
+}
+
+void
+ingest_free(struct ingest *job)
+{
+	if (job == NULL)
+		return;
+	cJSON_Delete(job->root);
+	free(job->items);
+	if (job->b != NULL)
+		for (size_t i = 0; i < job->b->nrej; i++)
+			free(job->b->rej[i].error);
+	if (job->b != NULL)
+		free(job->b->rej);
+	free(job->b);
+	cJSON_free(job->answer);
+	free(job);
+}
+
+int
+ingest_post(struct store *st, struct ledger *lg, const char *body, size_t len,
+    double now, char **answer)
+{
+	struct ingest *job = ingest_start(st, lg, body, len, now);
+	int	       status;
+
+	job->can_wait = 0;
+	status = ingest_step(job, answer, NULL);
+	ingest_free(job);
 	return status;
 }

@@ -7,9 +7,14 @@
 #define V6W_INGEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 struct ledger;
+struct ingest;
+
+/* ingest_step(): a record's RRD file is locked by a reader; step again. */
+#define INGEST_AGAIN 0
 
 /* Most records in one batch. */
 #define INGEST_RECORDS_MAX 20000
@@ -55,6 +60,24 @@ struct ledger;
  */
 int ingest_post(struct store *, struct ledger *lg, const char *body, size_t len,
     double now, char **answer);
+
+/*
+ * ingest_post() in steps, for the daemon's loop, which must never wait:
+ * ingest_start() parses the body and checks the envelope (body need not
+ * outlive the call); ingest_step() decides the records and answers as
+ * ingest_post() does -- or returns INGEST_AGAIN with *retry_ms when the
+ * next record's RRD file is locked by a reader (see store_update()): the
+ * records before it are decided, nothing is answered yet, and the caller
+ * steps again after *retry_ms. The batch goes on where it stopped, its
+ * answer as if it had run at once. Until it answers, no other batch of
+ * the same probe may be stepped. ingest_post() itself fails a batch
+ * (503) at a locked file instead: it is for callers with no loop.
+ * ingest_free() is NULL-safe.
+ */
+struct ingest *ingest_start(struct store *, struct ledger *lg, const char *body,
+    size_t len, double now);
+int	       ingest_step(struct ingest *, char **answer, uint64_t *retry_ms);
+void	       ingest_free(struct ingest *);
 
 /* {"error":msg} as a JSON text (caller frees with cJSON_free). */
 char *ingest_error(const char *msg);

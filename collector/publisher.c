@@ -1,5 +1,5 @@
 /*
- * publisher: timer, fork, and reaping of the publish child.
+ * publisher: timer, fork, and reaping of the publish child on SIGCHLD.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,11 +17,10 @@
 #include "publisher.h"
 #include "util.h"
 
-#define PUBLISHER_POLL_MS 100
-
 struct publisher {
 	struct collector *co;
-	struct ev_timer	  timer, reap;
+	struct ev_timer	  timer;
+	struct ev_signal  sigchld;
 	pid_t		  pid; /* -1: none */
 	uint64_t	  started_ms;
 	uint64_t	  runs, failures, skipped;
@@ -62,8 +61,8 @@ publisher_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	publisher_arm(pb, (uint64_t)pb->co->conf->publish_interval_s * 1000);
 	if (pb->pid != -1) {
 		pb->skipped++;
-		log_warnx("publish: the previous publish (pid %d) is still "
-			  "running; this turn is skipped",
+		log_warnx(
+		    "publish: the previous publish (pid %d) is still running; this turn is skipped",
 		    (int)pb->pid);
 		return;
 	}
@@ -77,25 +76,26 @@ publisher_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 		publisher_child(pb, parent);
 	pb->runs++;
 	pb->started_ms = ev_now(loop);
-	ev_timer_arm(loop, &pb->reap, PUBLISHER_POLL_MS);
 }
 
+/*
+ * SIGCHLD, through the loop's signalfd: signals of one kind merge, and
+ * other children may end too, so the child is asked for by its pid and
+ * left alone while it runs.
+ */
 static void
-publisher_reap_cb(struct ev_loop *loop, struct ev_timer *t)
+publisher_sigchld_cb(struct ev_loop *loop, struct ev_signal *s)
 {
-	struct publisher *pb = t->arg;
+	struct publisher *pb = s->arg;
 	int		  status;
 	pid_t		  r;
 
-	r = waitpid(pb->pid, &status, WNOHANG);
-	if (r == 0) {
-		ev_timer_arm(loop, t, PUBLISHER_POLL_MS);
+	if (pb->pid == -1)
 		return;
-	}
-	if (r == -1 && errno == EINTR) {
-		ev_timer_arm(loop, t, PUBLISHER_POLL_MS);
+	while ((r = waitpid(pb->pid, &status, WNOHANG)) == -1 && errno == EINTR)
+		;
+	if (r == 0)
 		return;
-	}
 	if (r == -1)
 		log_warn("publish: waitpid %d", (int)pb->pid);
 	else if (WIFSIGNALED(status)) {
@@ -118,7 +118,9 @@ publisher_new(struct collector *co)
 	pb->co = co;
 	pb->pid = -1;
 	ev_timer_init(&pb->timer, publisher_timer_cb, pb);
-	ev_timer_init(&pb->reap, publisher_reap_cb, pb);
+	if (ev_signal_start(co->loop, &pb->sigchld, SIGCHLD,
+		publisher_sigchld_cb, pb) == -1)
+		fatal("signalfd");
 	publisher_arm(pb, PUBLISHER_FIRST_MS);
 	return pb;
 }
@@ -129,7 +131,7 @@ publisher_free(struct publisher *pb)
 	if (pb == NULL)
 		return;
 	ev_timer_disarm(pb->co->loop, &pb->timer);
-	ev_timer_disarm(pb->co->loop, &pb->reap);
+	ev_signal_stop(pb->co->loop, &pb->sigchld);
 	if (pb->pid != -1) {
 		kill(pb->pid, SIGTERM);
 		while (waitpid(pb->pid, NULL, 0) == -1 && errno == EINTR)

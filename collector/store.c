@@ -44,7 +44,7 @@
 #define STORE_TRAFFIC_HEARTBEAT_S 3600
 #define STORE_ARGS_MAX		  32
 /* Tries of an update whose file is locked by a reader. */
-#define STORE_LOCK_TRIES 5
+#define STORE_LOCK_TRIES 5u
 /* Longest librrd message kept. */
 #define STORE_MSG_MAX 512
 
@@ -227,8 +227,7 @@ store_rrd_error(int rc, char *buf, size_t size)
 		snprintf(buf, size, "%s", e);
 	else if (rc == ENOBUFS)
 		snprintf(buf, size,
-		    "the request does not fit the rrdcached client's 4096-byte "
-		    "buffer (path too long?)");
+		    "the request does not fit the rrdcached client's 4096-byte buffer (path too long?)");
 	else if (rc > 0)
 		snprintf(buf, size, "rrdcached client: %s", strerror(rc));
 	else
@@ -319,8 +318,7 @@ store_set_aside(struct store *st, const char *path, const char *msg, char *err,
 		    snprintf(bad, sizeof(bad), "%s.bad-%lld.%d", path, now, i);
 		if (n < 0 || (size_t)n >= sizeof(bad)) {
 			snprintf(err, errlen,
-			    "%s: damaged (%s), and too long "
-			    "a path to move aside",
+			    "%s: damaged (%s), and too long a path to move aside",
 			    path, msg);
 			return -1;
 		}
@@ -337,15 +335,14 @@ store_set_aside(struct store *st, const char *path, const char *msg, char *err,
 	}
 	if (rc == -1) {
 		snprintf(err, errlen,
-		    "%s: damaged (%s), and cannot be moved aside: %s; move or "
-		    "remove it by hand",
+		    "%s: damaged (%s), and cannot be moved aside: %s; move or remove it by hand",
 		    path, msg, strerror(errno));
 		return -1;
 	}
 	dir_sync_of(path);
 	st->set_aside++;
-	log_warnx("rrd %s: damaged (%s): moved aside as %s; a new file starts "
-		  "with the next record",
+	log_warnx(
+	    "rrd %s: damaged (%s): moved aside as %s; a new file starts with the next record",
 	    path, msg, bad);
 	return 0;
 }
@@ -456,40 +453,10 @@ store_locked(void)
 }
 
 /*
- * rrd_update_r, tried again while a reader holds the file: librrd's
- * fetch (and so every graph) takes a read lock (fcntl F_SETLK, F_RDLCK)
- * for as long as it reads one file, a millisecond or less, and its update
- * asks for the write lock without waiting. The publisher reads every file
- * in a forked process while ingest writes them; a short wait gets the
- * file, and the loop is held up 15 ms at worst.
- */
-static int
-store_update_direct(struct store *st, const char *path, const char **argv)
-{
-	int rc = -1;
-
-	for (int i = 0; i < STORE_LOCK_TRIES; i++) {
-		struct timespec ts = {0,
-		    (1L << (i > 0 ? i - 1 : 0)) * 1000 * 1000};
-
-		if (i > 0) {
-			if (i == 1)
-				st->lock_waits++;
-			nanosleep(&ts, NULL);
-		}
-		rrd_clear_error();
-		rc = rrd_update_r(path, NULL, 1, argv);
-		if (rc == 0 || !store_locked())
-			return rc;
-	}
-	st->lock_failures++;
-	return rc;
-}
-
-/*
- * One update through rrdcached (reconnecting once) or librrd: 0, or -1 with
+ * One update through rrdcached (reconnecting once) or librrd: 0, -1 with
  * librrd's words in msg -- or, when rrdcached could not be reached, with msg
- * empty and the whole error in err.
+ * empty and the whole error in err -- or STORE_AGAIN when librrd found the
+ * file locked by a reader (msg says so).
  */
 static int
 store_update_once(struct store *st, const char *path, const char *value,
@@ -507,13 +474,37 @@ store_update_once(struct store *st, const char *path, const char *value,
 		if (st->rrdcached != NULL)
 			rc = rrdc_update(path, 1, argv);
 		else
-			rc = store_update_direct(st, path, argv);
+			rc = rrd_update_r(path, NULL, 1, argv);
 		if (rc == 0 || st->rrdcached == NULL || !store_lost(st))
 			break;
 	}
 	if (rc == 0)
 		return 0;
 	store_rrd_error(rc, msg, msglen);
+	return st->rrdcached == NULL && store_locked() ? STORE_AGAIN : -1;
+}
+
+/*
+ * A reader holds the lock of path (librrd's fetch, and so every graph,
+ * takes a read lock -- fcntl F_SETLK, F_RDLCK -- for as long as it reads
+ * one file, a millisecond or less, and its update asks for the write lock
+ * without waiting; the publisher reads every file in a forked process
+ * while ingest writes them). Nothing waits here: STORE_AGAIN with the
+ * delay of the next try (1, 2, 4, 8 ms), or -1 once STORE_LOCK_TRIES
+ * tries found the file locked.
+ */
+static int
+store_update_locked(struct store *st, const char *path, const char *msg,
+    unsigned tries, uint64_t *retry_ms, char *err, size_t errlen)
+{
+	if (tries == 0)
+		st->lock_waits++;
+	if (retry_ms != NULL && tries + 1 < STORE_LOCK_TRIES) {
+		*retry_ms = 1ULL << tries;
+		return STORE_AGAIN;
+	}
+	st->lock_failures++;
+	snprintf(err, errlen, "update %s: %s", path, msg);
 	return -1;
 }
 
@@ -531,16 +522,20 @@ store_path_kind(const char *path)
 }
 
 int
-store_update(struct store *st, const char *path, const char *value, char *err,
-    size_t errlen)
+store_update(struct store *st, const char *path, const char *value,
+    unsigned tries, uint64_t *retry_ms, char *err, size_t errlen)
 {
 	char	  msg[STORE_MSG_MAX];
 	char	 *end;
 	long long t;
+	int	  rc;
 
-	if (store_update_once(st, path, value, msg, sizeof(msg), err, errlen) ==
-	    0)
+	rc = store_update_once(st, path, value, msg, sizeof(msg), err, errlen);
+	if (rc == 0)
 		return 0;
+	if (rc == STORE_AGAIN)
+		return store_update_locked(st, path, msg, tries, retry_ms, err,
+		    errlen);
 	if (msg[0] == '\0') /* rrdcached unreachable: err says so */
 		return -1;
 	errno = 0;
@@ -555,9 +550,12 @@ store_update(struct store *st, const char *path, const char *value, char *err,
 	    store_create(st, path, store_path_kind(path), t - 1, err, errlen) ==
 		-1)
 		return -1;
-	if (store_update_once(st, path, value, msg, sizeof(msg), err, errlen) ==
-	    0)
+	rc = store_update_once(st, path, value, msg, sizeof(msg), err, errlen);
+	if (rc == 0)
 		return 0;
+	if (rc == STORE_AGAIN) /* the new file: its update goes on from here */
+		return store_update_locked(st, path, msg, tries, retry_ms, err,
+		    errlen);
 	if (msg[0] != '\0')
 		snprintf(err, errlen,
 		    "update %s (new, the damaged file moved aside): %s", path,

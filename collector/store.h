@@ -59,18 +59,27 @@ int store_last(struct store *, const char *path, int64_t *last, char *err,
 /* Create path (and its folders) with last update start. */
 int store_create(struct store *, const char *path, enum store_kind,
     int64_t start, char *err, size_t errlen);
+/* store_update(): the file is locked by a reader; try again later. */
+#define STORE_AGAIN 1
+
 /*
- * Update path with value "T:v:v:...". Through librrd directly, a file that
- * another process is reading is locked (librrd takes a read lock for
- * every fetch and graph, and its update does not wait for it): the update
- * is tried again after 1, 2, 4 and 8 ms, 15 ms at most, counted in
- * store_lock_counts(). A file librrd finds damaged is moved aside (see
- * store_last()) and created anew, starting just before this update, which
- * then goes into it. -1 (err set) for anything that may pass: rrdcached
- * unreachable, a file locked too long, no permission.
+ * Update path with value "T:v:v:...": 0, -1 (err set), or STORE_AGAIN.
+ * Through librrd directly, a file that another process is reading is
+ * locked (librrd takes a read lock for every fetch and graph, and its
+ * update does not wait for it). The store never waits: it answers
+ * STORE_AGAIN with *retry_ms, and the caller, whose loop goes on
+ * meanwhile, calls again with the same value and tries + 1 after that
+ * long -- 1, 2, 4 and 8 ms, 15 ms in all; the fifth try that finds the
+ * file locked is -1 ("could not lock"). A NULL retry_ms makes the first
+ * lock -1. Counted in store_lock_counts(): a wait for each update whose
+ * first try met a lock, a failure for each that gave up. A file librrd
+ * finds damaged is moved aside (see store_last()) and created anew,
+ * starting just before this update, which then goes into it. -1 (err set)
+ * for anything that may pass: rrdcached unreachable, a file locked too
+ * long, no permission.
  */
-int store_update(struct store *, const char *path, const char *value, char *err,
-    size_t errlen);
+int store_update(struct store *, const char *path, const char *value,
+    unsigned tries, uint64_t *retry_ms, char *err, size_t errlen);
 
 /* Damaged files moved aside since store_new(). */
 uint64_t store_set_aside_count(const struct store *);

@@ -28,7 +28,6 @@
 #include "util.h"
 #include "webhook_test.h"
 
-#define EXIT_USAGE 3
 /* Longest wait for requests in progress at SIGTERM. */
 #define DRAIN_MAX_MS 10000
 
@@ -100,8 +99,8 @@ raise_nofile(int max_connections)
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		log_warn("setrlimit NOFILE %llu", (unsigned long long)want);
 	if (rl.rlim_cur < want)
-		log_warnx("only %llu open files allowed; max_connections %d "
-			  "may not be reached",
+		log_warnx(
+		    "only %llu open files allowed; max_connections %d may not be reached",
 		    (unsigned long long)rl.rlim_cur, max_connections);
 }
 
@@ -157,8 +156,8 @@ prepare_data_dir(const struct collector_conf *cc, int root, char *err,
 	    -1)
 		return -1;
 	close(fd);
-	if ((fd = priv_own_dir(cc->publish_dir, 0755, uid, gid, err,
-		 errlen)) == -1)
+	if ((fd = priv_own_dir(cc->publish_dir, 0755, uid, gid, err, errlen)) ==
+	    -1)
 		return -1;
 	close(fd);
 	return 0;

@@ -114,8 +114,7 @@ cfg_scan_include(struct cfg_scan *sc, const char *from, int line,
 	size_text(max, sizeof(max), CFG_MAX_FILE);
 	if (depth >= CFG_MAX_DEPTH) {
 		cfg_error_at(c, from, line,
-		    "@include \"%s\": nested more than %d deep (does a file "
-		    "include itself?)",
+		    "@include \"%s\": nested more than %d deep (does a file include itself?)",
 		    shown, CFG_MAX_DEPTH);
 		return -1;
 	}
@@ -141,8 +140,7 @@ cfg_scan_include(struct cfg_scan *sc, const char *from, int line,
 	if (len > CFG_MAX_FILE - sc->total) {
 		name_shown(path, sizeof(path), path);
 		cfg_error_at(c, from, line,
-		    "@include \"%s\": %s: with it, the configuration is larger "
-		    "than %s (the file and all it includes)",
+		    "@include \"%s\": %s: with it, the configuration is larger than %s (the file and all it includes)",
 		    shown, path, max);
 		free(text);
 		return -1;
@@ -450,8 +448,7 @@ cfg_secret(struct cfg *c, const config_setting_t *s, const char *what,
 	if (user == NULL)
 		user = "the daemon's user";
 	cfg_warn(c, s,
-	    "%s: %s has mode %04o, so %s can %s the secret: chmod 0600 it, "
-	    "owned by %s (or chmod 0640, with %s's group)",
+	    "%s: %s has mode %04o, so %s can %s the secret: chmod 0600 it, owned by %s (or chmod 0640, with %s's group)",
 	    what, path, (unsigned)(st.st_mode & 07777), who, can, user, user);
 	return 0;
 }
@@ -548,6 +545,16 @@ cfg_str_value(struct cfg *c, const struct cfg_field *f, const char *v)
 	return xstrdup(buf);
 }
 
+long long
+cfg_default_int(const struct cfg_field *fields, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i].name, name) == 0 &&
+		    (fields[i].type == CFG_INT || fields[i].type == CFG_BOOL))
+			return fields[i].def_int;
+	fatalx("cfg: no integer setting '%s' in the table", name);
+}
+
 void
 cfg_defaults(struct cfg *c, const struct cfg_field *fields, size_t n,
     void *base)
@@ -631,8 +638,7 @@ cfg_load_one(struct cfg *c, const config_setting_t *s, const char *what,
 
 		if (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) {
 			cfg_error(c, s,
-			    "%s.%s: must be a list of strings ( ), "
-			    "not %s",
+			    "%s.%s: must be a list of strings ( ), not %s",
 			    what, f->name, type_name(t));
 			return;
 		}
@@ -743,8 +749,7 @@ cfg_check_name(const char *s)
 	for (; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' &&
 		    *s != '-')
-			return "may contain only letters, digits, '.', '_' "
-			       "and '-'";
+			return "may contain only letters, digits, '.', '_' and '-'";
 	return NULL;
 }
 
@@ -765,8 +770,7 @@ cfg_check_http_url(const char *s)
 		size_t auth = strcspn(host, "/?#");
 
 		if (memchr(host, '@', auth) != NULL)
-			return "must not carry a user name or password (it "
-			       "would show in every result)";
+			return "must not carry a user name or password (it would show in every result)";
 	}
 	if (strchr(s, ' ') != NULL)
 		return "must not contain spaces";

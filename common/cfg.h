@@ -19,6 +19,12 @@
 
 #include <libconfig.h>
 
+/*
+ * Exit status of both daemons and their subcommands for a usage or config
+ * error: 3, as Nagios's UNKNOWN (DESIGN.md, v6probe check).
+ */
+#define EXIT_USAGE 3
+
 #define CFG_MAX_ERRORS 100
 /* A config file with everything it @includes; 100,000 targets of a typical
  * 127 bytes take 12 MiB. libconfig parses 16 MiB in about 0.3 s. */
@@ -108,6 +114,12 @@ void cfg_check_root(struct cfg *, const char *const *names, size_t n);
  */
 void cfg_load_fields(struct cfg *, const config_setting_t *group,
     const char *what, const struct cfg_field *, size_t n, void *base);
+/*
+ * The default of the CFG_INT / CFG_BOOL field name of fields[]: defaults
+ * are written in the tables only. A name not there is a broken invariant
+ * (fatalx).
+ */
+long long cfg_default_int(const struct cfg_field *, size_t n, const char *name);
 /* Set every field of base to its default. */
 void cfg_defaults(struct cfg *, const struct cfg_field *, size_t n, void *base);
 /* Free the strings and lists fields[] put into base. */

@@ -15,8 +15,10 @@
 
 #include <curl/curl.h>
 
+#include "cfg.h"
 #include "check.h"
 #include "cmd_check.h"
+#include "conf.h"
 #include "ev.h"
 #include "log.h"
 #include "output.h"
@@ -25,7 +27,6 @@
 #include "trust.h"
 #include "util.h"
 
-#define EXIT_USAGE  3
 #define TARGETS_MAX 100000
 #define FILE_MAX    (16u << 20)
 
@@ -336,8 +337,8 @@ check_main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 10000;
-	o.warn_days = 30;
+	o.timeout_ms = probe_conf_default("timeout") * 1000;
+	o.warn_days = probe_conf_default("warn_days");
 	o.families = 1 << FAMILY_IPV6 | 1 << FAMILY_IPV4;
 	o.concurrency = 50;
 	o.ns_check = 1;

@@ -55,6 +55,12 @@ static const char *const probe_root[] = {"probe", "collector", "capture",
     "targets", "targets_file"};
 static const char *const targets_root[] = {"targets"};
 
+int
+probe_conf_default(const char *name)
+{
+	return (int)cfg_default_int(probe_fields, NELEM(probe_fields), name);
+}
+
 static void
 load_targets(struct cfg *c, struct probe_conf *pc, const config_setting_t *l)
 {
@@ -115,8 +121,7 @@ check_duplicates(struct cfg *c, struct probe_conf *pc)
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(v[i - 1]->name, v[i]->name) == 0)
 			cfg_error_at(c, v[i]->file, v[i]->line,
-			    "targets: name "
-			    "'%s' used twice (first at %s:%d)",
+			    "targets: name '%s' used twice (first at %s:%d)",
 			    v[i]->name, v[i - 1]->file, v[i - 1]->line);
 	free(v);
 }

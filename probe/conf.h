@@ -63,6 +63,8 @@ struct probe_conf {
  */
 struct probe_conf *probe_conf_load(const char *path, struct cfg *c);
 void		   probe_conf_free(struct probe_conf *);
+/* The default of the integer setting probe.name, from the table. */
+int probe_conf_default(const char *name);
 /* Free the target list once the daemon holds its own copies (10,000
  * targets: about 2 MiB); nloaded keeps the count. */
 void probe_conf_forget_targets(struct probe_conf *);

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "url.h"
+#include "util.h"
 
 int
 url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
@@ -18,6 +19,7 @@ url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
 	char	 *scheme = NULL, *host = NULL, *port = NULL, *zone = NULL;
 	char	 *user = NULL;
 	CURLUcode rc;
+	long long v;
 	int	  ret = -1;
 	size_t	  n;
 
@@ -108,11 +110,14 @@ url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
 		}
 	}
 	curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	u->port = port != NULL ? atoi(port) : (u->https ? 443 : 80);
-	if (u->port <= 0 || u->port > 65535) {
-		snprintf(err, errlen, "bad port");
+	if (port == NULL)
+		u->port = u->https ? 443 : 80;
+	else if (parse_int(port, 1, 65535, &v) == -1) {
+		snprintf(err, errlen, "port '%.16s': not a number 1..65535",
+		    port);
 		goto done;
-	}
+	} else
+		u->port = (int)v;
 	ret = 0;
 done:
 	curl_free(scheme);

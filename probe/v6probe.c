@@ -14,7 +14,6 @@
 #include "log.h"
 #include "traffic.h"
 
-#define EXIT_USAGE 3
 
 /*
  * GnuTLS's load-time constructor (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h):

@@ -27,6 +27,8 @@
 
 #include <openssl/ssl.h>
 
+#include "util.h"
+
 /* The connection's TLS, in the child that serves it; NULL: plain TCP. */
 static SSL *tls;
 
@@ -196,6 +198,8 @@ main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t		len;
 	long			arg = 0;
+	long long		v;
+	uint16_t		port;
 	int			fd, one = 1;
 	SSL_CTX		       *ctx = NULL;
 
@@ -218,6 +222,13 @@ main(int argc, char **argv)
 		    "MODE [ARG]\n");
 		return 2;
 	}
+	if (parse_int(argv[2], 1, 65535, &v) == -1) {
+		fprintf(stderr,
+		    "badserver: PORT '%s': want an integer 1..65535\n",
+		    argv[2]);
+		return 2;
+	}
+	port = (uint16_t)v;
 	if (argc > 4)
 		arg = strtol(argv[4], NULL, 10);
 	memset(&ss, 0, sizeof(ss));
@@ -225,7 +236,7 @@ main(int argc, char **argv)
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)atoi(argv[2]));
+		s6->sin6_port = htons(port);
 		if (inet_pton(AF_INET6, argv[1], &s6->sin6_addr) != 1)
 			return 2;
 		len = sizeof(*s6);
@@ -233,7 +244,7 @@ main(int argc, char **argv)
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)atoi(argv[2]));
+		s4->sin_port = htons(port);
 		if (inet_pton(AF_INET, argv[1], &s4->sin_addr) != 1)
 			return 2;
 		len = sizeof(*s4);

@@ -24,6 +24,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -268,6 +269,23 @@ answer_num(const cJSON *a, const char *k)
 	return cJSON_IsNumber(it) ? it->valuedouble : 0;
 }
 
+static void usage(void) __attribute__((noreturn));
+
+/* The number of option -opt, in [min, max], or exit 2 naming it. */
+static long long
+num_arg(int opt, const char *s, long long min, long long max)
+{
+	long long v;
+
+	if (parse_int(s, min, max, &v) == -1) {
+		fprintf(stderr,
+		    "collpost: -%c '%s': want an integer %lld..%lld\n", opt, s,
+		    min, max);
+		exit(2);
+	}
+	return v;
+}
+
 static void
 usage(void)
 {
@@ -313,7 +331,7 @@ main(int argc, char **argv)
 			o.addr = optarg;
 			break;
 		case 'p':
-			o.port = atoi(optarg);
+			o.port = (int)num_arg('p', optarg, 1, 65535);
 			break;
 		case 't':
 			if (secret_read(optarg, o.token, sizeof(o.token), err,
@@ -339,7 +357,7 @@ main(int argc, char **argv)
 			o.ts0 = strtoll(optarg, NULL, 10);
 			break;
 		case 'n':
-			o.nmax = atol(optarg);
+			o.nmax = num_arg('n', optarg, 0, LONG_MAX);
 			break;
 		case 'r':
 			o.retry_s = atof(optarg);

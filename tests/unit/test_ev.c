@@ -140,42 +140,124 @@ test_timer_no_starvation(void **state)
 	ev_loop_free(loop);
 }
 
-/* Many timers armed and disarmed at random keep the heap in order. */
+/*
+ * Many timers armed, disarmed and re-armed at random, before the loop runs
+ * and from inside its callbacks, fired by the real loop. A model says what
+ * each timer should be: idle, due (in the past, so it fires at the next
+ * pass, with no waiting) or far in the future. Every callback checks that
+ * the loop fired a due timer the model has armed (a cancelled or re-armed
+ * one never fires from its old arming), at the due time it was armed
+ * with, and none armed with an earlier one: timers fire by due time. At
+ * the end every due timer fired once, and only the future ones are left.
+ */
+enum { STRESS_N = 3000, STRESS_OPS = 20000, STRESS_CB_OPS = 8000 };
+enum stress_state { STRESS_IDLE, STRESS_DUE, STRESS_FUTURE };
+
+struct stress {
+	struct ev_timer	  t[STRESS_N];
+	enum stress_state state[STRESS_N];
+	uint64_t	  due[STRESS_N];
+	unsigned	  fired[STRESS_N];
+	uint64_t	  base, future;
+	unsigned	  seed;
+	size_t		  nfired, cb_ops, bad_order, bad_fire;
+};
+
+static unsigned
+stress_rand(struct stress *st)
+{
+	st->seed = st->seed * 1103515245 + 12345;
+	return (st->seed >> 8) & 0xffffff;
+}
+
+/* One random operation on a random timer, in the loop and the model. */
+static void
+stress_op(struct ev_loop *loop, struct stress *st)
+{
+	unsigned i = stress_rand(st) % STRESS_N, op = stress_rand(st) % 10;
+
+	if (op < 5) { /* due: fires at the next pass */
+		st->due[i] = st->base + stress_rand(st) % 5000;
+		st->state[i] = STRESS_DUE;
+		ev_timer_arm_at(loop, &st->t[i], st->due[i]);
+	} else if (op < 7) { /* an hour away: must not fire */
+		st->due[i] = st->future + stress_rand(st) % 5000;
+		st->state[i] = STRESS_FUTURE;
+		ev_timer_arm_at(loop, &st->t[i], st->due[i]);
+	} else { /* cancelled */
+		st->state[i] = STRESS_IDLE;
+		ev_timer_disarm(loop, &st->t[i]);
+	}
+}
+
+static void
+stress_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct stress *st = t->arg;
+	size_t	       i = (size_t)(t - st->t);
+
+	if (st->state[i] != STRESS_DUE || t->due_ms != st->due[i])
+		st->bad_fire++;
+	for (size_t k = 0; k < STRESS_N; k++)
+		if (k != i && st->state[k] != STRESS_IDLE &&
+		    st->due[k] < t->due_ms)
+			st->bad_order++;
+	st->state[i] = STRESS_IDLE;
+	st->fired[i]++;
+	st->nfired++;
+	/* disarm, re-arm and arm others while the loop is firing */
+	for (int k = 0; k < 2 && st->cb_ops < STRESS_CB_OPS; k++, st->cb_ops++)
+		stress_op(loop, st);
+}
+
+static size_t
+stress_count(const struct stress *st, enum stress_state state)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < STRESS_N; i++)
+		n += st->state[i] == state;
+	return n;
+}
+
 static void
 test_timer_heap_stress(void **state)
 {
-	enum { N = 2000 };
-	static struct ev_timer t[N];
-	struct ev_loop	      *loop = ev_loop_new();
-	uint64_t	       last = 0;
-	unsigned	       seed = 7;
-	size_t		       fired = 0;
+	static struct stress st;
+	struct ev_loop	    *loop = ev_loop_new();
+	size_t		     passes = 0;
 
 	(void)state;
-	for (int i = 0; i < N; i++) {
-		ev_timer_init(&t[i], record_cb, NULL);
-		ev_timer_arm_at(loop, &t[i],
-		    1000 + (seed = seed * 1103515245 + 12345) % 5000);
-	}
-	for (int i = 0; i < N; i += 3)
-		ev_timer_disarm(loop, &t[i]);
-	for (int i = 0; i < N; i += 7)
-		ev_timer_arm_at(loop, &t[i],
-		    1000 + (seed = seed * 1103515245 + 12345) % 5000);
-	/* Pop everything in order through the public interface. */
-	while (ev_timer_count(loop) > 0) {
-		struct ev_timer *min = NULL;
-
-		for (int i = 0; i < N; i++)
-			if (ev_timer_armed(&t[i]) &&
-			    (min == NULL || t[i].due_ms < min->due_ms))
-				min = &t[i];
-		assert_true(min->due_ms >= last);
-		last = min->due_ms;
-		ev_timer_disarm(loop, min);
-		fired++;
-	}
-	assert_true(fired > N / 2);
+	memset(&st, 0, sizeof(st));
+	st.seed = 7;
+	ev_now_update(loop);
+	/* CLOCK_MONOTONIC runs from boot: past due times stay above 0 */
+	st.base = ev_now(loop) > 10000 ? ev_now(loop) - 10000 : 0;
+	st.future = ev_now(loop) + 3600 * 1000;
+	for (int i = 0; i < STRESS_N; i++)
+		ev_timer_init(&st.t[i], stress_cb, &st);
+	for (int k = 0; k < STRESS_OPS; k++)
+		stress_op(loop, &st);
+	assert_int_equal(ev_timer_count(loop),
+	    STRESS_N - stress_count(&st, STRESS_IDLE));
+	/* every pass fires something until no due timer is left */
+	while (stress_count(&st, STRESS_DUE) > 0 && ev_run_once(loop, 0) > 0)
+		assert_true(++passes < 100000);
+	assert_int_equal(stress_count(&st, STRESS_DUE), 0);
+	assert_int_equal(st.bad_fire, 0);
+	assert_int_equal(st.bad_order, 0);
+	assert_int_equal(st.cb_ops, STRESS_CB_OPS);
+	assert_true(st.nfired > STRESS_N / 2);
+	/* what is left is the future, all of it */
+	assert_int_equal(ev_timer_count(loop),
+	    stress_count(&st, STRESS_FUTURE));
+	for (int i = 0; i < STRESS_N; i++)
+		assert_int_equal(ev_timer_armed(&st.t[i]),
+		    st.state[i] == STRESS_FUTURE);
+	/* a last pass fires nothing */
+	assert_int_equal(ev_run_once(loop, 0), 0);
+	for (int i = 0; i < STRESS_N; i++)
+		ev_timer_disarm(loop, &st.t[i]);
 	ev_loop_free(loop);
 }
 

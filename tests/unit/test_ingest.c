@@ -4,7 +4,9 @@
  * duplicates, rejected records alone, envelope errors, hostile names, a
  * crash between the RRD writes and the ledger save, the seq accounting
  * (gaps, wild seqs, spool IDs, records from the future), a ledger set
- * aside by the collector, and the ledger file read back.
+ * aside by the collector, the ledger file read back, and a batch that
+ * meets a file locked by a reader: it stops there without waiting and goes
+ * on when stepped again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <rrd.h>
@@ -1159,6 +1163,93 @@ test_ledger_fields(void **state)
 	ledger_free(lg);
 }
 
+/*
+ * A reader (another process) holds the read lock of one file: the batch
+ * stops at that record without waiting (INGEST_AGAIN, nothing answered,
+ * the records before it decided), says when to try again, and goes on
+ * from there once the reader is gone: answered as if it had run at once.
+ * ingest_post(), with no loop to come back, answers 503 instead.
+ */
+static void
+test_locked_file_steps(void **state)
+{
+	struct ledger *lg = new_ledger("lk");
+	struct ingest *job;
+	char	      *recs[3], *body, *text, path[PATH_MAX], c;
+	cJSON	      *ans;
+	uint64_t       retry_ms = 0, waits0, fails0, waits, fails;
+	int	       go[2], held[2];
+	pid_t	       pid;
+
+	(void)state;
+	recs[0] = rec("lk", "a", "ipv6", TS0, 1, "ok");
+	recs[1] = rec("lk", "b", "ipv6", TS0, 2, "ok");
+	assert_int_equal(post_take(lg, batch("lk", recs, 2), TS0 + 200, &ans),
+	    200);
+	assert_int_equal(num(ans, "accepted"), 2);
+	cJSON_Delete(ans);
+	assert_int_equal(store_path(st, "lk", "b", STORE_CHECK, FAMILY_IPV6,
+			     path, sizeof(path)),
+	    0);
+	store_lock_counts(st, &waits0, &fails0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(held), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) { /* a reader holding b's file */
+		struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+		int	     fd = open(path, O_RDONLY);
+
+		alarm(20);
+		close(go[1]);
+		if (fd == -1 || fcntl(fd, F_SETLK, &fl) == -1)
+			_exit(1);
+		(void)!write(held[1], "h", 1);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(held[1]);
+	close(go[0]);
+	assert_int_equal(read(held[0], &c, 1), 1);
+
+	recs[0] = rec("lk", "a", "ipv6", TS0 + 60, 3, "ok");
+	recs[1] = rec("lk", "b", "ipv6", TS0 + 60, 4, "ok");
+	recs[2] = rec("lk", "a", "ipv6", TS0 + 120, 5, "ok");
+	body = batch("lk", recs, 3);
+	job = ingest_start(st, lg, body, strlen(body), TS0 + 200);
+	assert_int_equal(ingest_step(job, &text, &retry_ms), INGEST_AGAIN);
+	assert_null(text);
+	assert_int_equal(retry_ms, 1);
+	assert_int_equal(lg->last_seq, 3); /* a stored, b waits */
+	assert_int_equal(ingest_step(job, &text, &retry_ms), INGEST_AGAIN);
+	assert_int_equal(retry_ms, 2);
+	/* with no loop to come back: 503, the probe sends it again */
+	assert_int_equal(post_at(lg, body, TS0 + 200, &ans), 503);
+	cJSON_Delete(ans);
+	assert_int_equal(lg->last_seq, 3);
+
+	close(go[1]); /* the reader goes */
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	close(held[0]);
+	assert_int_equal(ingest_step(job, &text, &retry_ms), 200);
+	ans = cJSON_Parse(text);
+	cJSON_free(text);
+	assert_int_equal(num(ans, "accepted"), 3);
+	assert_int_equal(num(ans, "duplicates"), 0);
+	assert_int_equal(cJSON_GetArraySize(
+			     cJSON_GetObjectItemCaseSensitive(ans, "rejected")),
+	    0);
+	cJSON_Delete(ans);
+	ingest_free(job);
+	free(body);
+	assert_int_equal(lg->last_seq, 5);
+	assert_int_equal(lg->stored, 5);
+	store_lock_counts(st, &waits, &fails);
+	assert_int_equal(waits - waits0, 2); /* the batch's, ingest_post's */
+	assert_int_equal(fails - fails0, 1); /* ingest_post's */
+	ledger_free(lg);
+}
+
 int
 main(void)
 {
@@ -1178,6 +1269,7 @@ main(void)
 	    cmocka_unit_test(test_duplicate_keys),
 	    cmocka_unit_test(test_ledger_set_aside),
 	    cmocka_unit_test(test_ledger_fields),
+	    cmocka_unit_test(test_locked_file_steps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -222,14 +222,14 @@ test_rrd_files(void **state)
 	    -1);
 	assert_int_equal(store_last(st, p, &last, err, sizeof(err)), 0);
 	assert_int_equal(last, 1764479999);
-	assert_int_equal(store_update(st, p, "1764480000:1:2.1:10:U:U:U:87",
-			     err, sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480000:1:2.1:10:U:U:U:87", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 	assert_int_equal(store_last(st, p, &last, err, sizeof(err)), 0);
 	assert_int_equal(last, 1764480000);
 	/* The same second again: librrd's own message. */
-	assert_int_equal(store_update(st, p, "1764480000:1:2:3:U:U:U:87", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480000:1:2:3:U:U:U:87", 0,
+			     NULL, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "minimum one second step"));
 	assert_int_equal(rrd_lastupdate_r(p, &t, &nds, &names, &vals), 0);
@@ -282,7 +282,9 @@ test_slow_target(void **state)
 
 		snprintf(v, sizeof(v), "%d:1:1:1:1:1:2:90",
 		    1764480000 + 300 * i);
-		assert_int_equal(store_update(st, p, v, err, sizeof(err)), 0);
+		assert_int_equal(store_update(st, p, v, 0, NULL, err,
+				     sizeof(err)),
+		    0);
 	}
 	assert_int_equal(rrd_fetch_r(p, "AVERAGE", &start, &end, &step, &nds,
 			     &names, &data),
@@ -350,8 +352,8 @@ damaged_file(struct store *st, const char *name, char *p, size_t size)
 	assert_int_equal(store_create(st, p, STORE_CHECK, 1764479999, err,
 			     sizeof(err)),
 	    0);
-	assert_int_equal(store_update(st, p, "1764480000:1:2:3:4:5:6:87", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480000:1:2:3:4:5:6:87", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 }
 
@@ -376,8 +378,8 @@ test_damaged(void **state)
 	full = file_size(p);
 	assert_int_equal(truncate(p, full / 2), 0);
 	err[0] = '\0';
-	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 	assert_int_equal(count_bad(p, bad, sizeof(bad)), 1);
 	assert_int_equal(file_size(bad), full / 2);
@@ -391,8 +393,8 @@ test_damaged(void **state)
 	}
 	rrd_freemem(names);
 	rrd_freemem(vals);
-	assert_int_equal(store_update(st, p, "1764480120:1:2:3:4:5:6:85", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480120:1:2:3:4:5:6:85", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 	assert_int_equal(store_last(st, p, &last, err, sizeof(err)), 0);
 	assert_int_equal(last, 1764480120);
@@ -421,7 +423,7 @@ test_damaged(void **state)
 				     err, sizeof(err)),
 		    0);
 		assert_int_equal(store_update(st, p,
-				     "1764480060:1:2:3:4:5:6:86", err,
+				     "1764480060:1:2:3:4:5:6:86", 0, NULL, err,
 				     sizeof(err)),
 		    0);
 	}
@@ -434,8 +436,8 @@ test_damaged(void **state)
 			     sizeof(err)),
 	    0);
 	assert_int_equal(truncate(p, 1000), 0);
-	assert_int_equal(store_update(st, p, "1764480000:1:2:3:4:5:6:7:8:9",
-			     err, sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480000:1:2:3:4:5:6:7:8:9", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 	assert_int_equal(count_bad(p, NULL, 0), 1);
 	store_free(st);
@@ -452,7 +454,7 @@ test_locked_is_not_damage(void **state)
 	char	      p[PATH_MAX], err[512], c;
 	int	      go[2], held[2];
 	pid_t	      pid;
-	uint64_t      waits, failures;
+	uint64_t      waits, failures, retry;
 
 	(void)state;
 	damaged_file(st, "locked", p, sizeof(p));
@@ -476,19 +478,42 @@ test_locked_is_not_damage(void **state)
 	close(held[1]);
 	close(go[0]);
 	assert_int_equal(read(held[0], &c, 1), 1);
-	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", err,
-			     sizeof(err)),
+	/* the store never waits: it says when to try again, four times */
+	for (unsigned tries = 0; tries < 4; tries++) {
+		uint64_t retry_ms = 0;
+
+		assert_int_equal(store_update(st, p,
+				     "1764480060:1:2:3:4:5:6:86", tries,
+				     &retry_ms, err, sizeof(err)),
+		    STORE_AGAIN);
+		assert_int_equal(retry_ms, 1ULL << tries);
+	}
+	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", 4,
+			     &retry, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "could not lock"));
 	assert_int_equal(count_bad(p, NULL, 0), 0);
 	store_lock_counts(st, &waits, &failures);
+	assert_int_equal(waits, 1);
 	assert_int_equal(failures, 1);
+	/* no retry asked for: the first lock is the failure */
+	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", 0,
+			     NULL, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "could not lock"));
+	/* locked at the first try, free at the second: stored */
+	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", 0,
+			     &retry, err, sizeof(err)),
+	    STORE_AGAIN);
 	close(go[1]);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	close(held[0]);
-	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", 1,
+			     &retry, err, sizeof(err)),
 	    0);
+	store_lock_counts(st, &waits, &failures);
+	assert_int_equal(waits, 3);
+	assert_int_equal(failures, 2);
 	store_free(st);
 }
 
@@ -577,8 +602,8 @@ test_damaged_rrdcached(void **state)
 	assert_int_equal(truncate(p, file_size(p) / 2), 0);
 	assert_int_equal(truncate(q, 200), 0);
 
-	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480060:1:2:3:4:5:6:86", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 	assert_int_equal(count_bad(p, NULL, 0), 1);
 	assert_int_equal(store_last(st, p, &last, err, sizeof(err)), 0);
@@ -590,8 +615,8 @@ test_damaged_rrdcached(void **state)
 	assert_int_equal(store_create(st, q, STORE_CHECK, 1764480059, err,
 			     sizeof(err)),
 	    0);
-	assert_int_equal(store_update(st, q, "1764480060:1:2:3:4:5:6:86", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, q, "1764480060:1:2:3:4:5:6:86", 0,
+			     NULL, err, sizeof(err)),
 	    0);
 	assert_int_equal(store_last(st, q, &last, err, sizeof(err)), 0);
 	assert_int_equal(last, 1764480060);
@@ -642,8 +667,8 @@ test_rrdcached_says_why(void **state)
 	assert_int_equal(store_create(direct, p, STORE_CHECK, 1764479999, err,
 			     sizeof(err)),
 	    0);
-	assert_int_equal(store_update(st, p, "1764480000:1:2:3:4:5:6:87", big,
-			     sizeof(big)),
+	assert_int_equal(store_update(st, p, "1764480000:1:2:3:4:5:6:87", 0,
+			     NULL, big, sizeof(big)),
 	    -1);
 	assert_null(strstr(big, "unknown"));
 	assert_non_null(strstr(big, "4096-byte"));
@@ -666,8 +691,8 @@ test_rrdcached_down(void **state)
 			     sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "rrdcached"));
-	assert_int_equal(store_update(st, p, "1764480000:1:U:U:U:U:U:U", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480000:1:U:U:U:U:U:U", 0,
+			     NULL, err, sizeof(err)),
 	    -1);
 	store_free(st);
 
@@ -678,8 +703,8 @@ test_rrdcached_down(void **state)
 	store_free(st);
 	assert_int_equal(truncate(p, 1000), 0);
 	st = store_new(tmpdir, 60, "unix:/nonexistent/sock");
-	assert_int_equal(store_update(st, p, "1764480060:1:U:U:U:U:U:U", err,
-			     sizeof(err)),
+	assert_int_equal(store_update(st, p, "1764480060:1:U:U:U:U:U:U", 0,
+			     NULL, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "Unable to connect to rrdcached"));
 	assert_int_equal(count_bad(p, NULL, 0), 0);
