@@ -94,14 +94,14 @@ low=$(cat "$spool"/seg-*.log | awk '{print $2}' | sort -n | head -1)
 high=$(cat "$spool"/seg-*.log | awk '{print $2}' | sort -n | tail -1)
 : >"$got"
 stub_up
-restart=$(date +%s)
+restart=$(date +%s.%N)	# records carry milliseconds
 probe_up
 wait_until 30 received_ge $((high - low + 2)) || true
 expect_match "the damaged record is skipped and counted" "$(cat "$PLOG")" \
 	'1 corrupt records skipped'
 python3 - "$got" "$target" "$low" "$high" "$restart" >"$T_DIR/flip.out" <<'PY'
 import json, sys
-got, bad, low, high, restart = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+got, bad, low, high, restart = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 recs = [json.loads(l) for l in open(got)]
 seqs = [r["seq"] for r in recs]
 old = set(s for s in seqs if s <= high)
@@ -115,7 +115,7 @@ for r in recs:
 bad_seqs = sorted(q for q, v in by_seq.items() if len(v) > 1)
 late = sorted(r["seq"] for r in recs if r["seq"] <= high and r["ts"] >= restart)
 print("reused", "False" if not bad_seqs and not late else
-      "seqs with two records %s, old seqs made after the restart %s (high %d, restart %d)"
+      "seqs with two records %s, old seqs made after the restart %s (high %d, restart %.3f)"
       % (bad_seqs[:5], late[:5], high, restart))
 PY
 expect_eq "every record after it delivered" "$(sed -n 1p "$T_DIR/flip.out")" "missing none"
