@@ -203,25 +203,27 @@ install: all
 	install -m 0644 contrib/v6watch.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/v6watch.conf
 	install -m 0644 contrib/v6watch.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/v6watch.conf
 
-# Debian packages (v6watch-common, -probe, -collector) into build/deb/. They
-# are built from a copy of the tree in build/deb/src, because dpkg-buildpackage
-# writes next to the source and its clean step would remove build/ itself.
-# The unit tests are not run again (make check does); DEB_BUILD_OPTIONS= runs them.
+# Debian packages (v6watch-common, -probe, -collector) into DEB_DIR. They
+# are built from a copy of the tree in DEB_DIR/src, because dpkg-buildpackage
+# writes next to the source and its clean step would remove build/ itself
+# (so DEB_DIR lies under build/ or outside the tree). The unit tests are not
+# run again (make check does); DEB_BUILD_OPTIONS=parallel=2 runs them too.
+DEB_DIR ?= build/deb
 DEB_BUILD_OPTIONS ?= nocheck parallel=2
 deb:
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || { \
 	    echo "make deb: debian/changelog is at $$v, the Makefile's VERSION is" \
 	        "$(VERSION): add a changelog entry (dch -v $(VERSION))" >&2; exit 1; }
-	rm -rf build/deb
-	mkdir -p build/deb/src/v6watch-$(VERSION)
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src/v6watch-$(VERSION)
 	tar -cf - --exclude=./build --exclude=./.git \
 	    --exclude=./probe/v6probe --exclude=./collector/v6collector . | \
-	    tar -xf - -C build/deb/src/v6watch-$(VERSION)
-	cd build/deb/src/v6watch-$(VERSION) && \
+	    tar -xf - -C $(DEB_DIR)/src/v6watch-$(VERSION)
+	cd $(DEB_DIR)/src/v6watch-$(VERSION) && \
 	    DEB_BUILD_OPTIONS='$(DEB_BUILD_OPTIONS)' dpkg-buildpackage -us -uc -b
-	find build/deb/src -maxdepth 1 -type f -exec mv {} build/deb/ \;
-	rm -rf build/deb/src
-	@ls build/deb/*.deb
+	find $(DEB_DIR)/src -maxdepth 1 -type f -exec mv {} $(DEB_DIR)/ \;
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf build probe/v6probe collector/v6collector
