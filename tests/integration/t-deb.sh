@@ -55,6 +55,14 @@ if [ -z "${V6DEBS:-}" ]; then
 		grep -v '^running with root privileges')
 	expect_eq "lintian: no error and no warning" "$out" ""
 fi
+# install-deps.sh --runtime installs every package the daemons' packages
+# depend on or recommend (but the C library and the sysusers provider).
+want=$(for p in "${pkgs[@]}"; do dpkg-deb -f "$p" Depends Recommends; done |
+	sed 's/^[A-Za-z-]*: //' | tr ',|' '\n\n' | sed 's/(.*)//; s/ //g' |
+	grep -Ev '^(v6watch-common|libc6|systemd.*|)$' | sort -u)
+have=$("$V6TOP/contrib/install-deps.sh" --list --runtime | sort -u)
+expect_eq "install-deps.sh --runtime covers the packages' dependencies" \
+	"$(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')" ""
 for p in "${pkgs[@]}"; do
 	if dpkg-deb -c "$p" | grep -q '/etc/v6watch/secrets'; then
 		not_ok "$(basename "$p") ships no secret"
