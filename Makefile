@@ -5,7 +5,8 @@
 #   make check           unit tests only
 #   make SANITIZE=1 ...  the same with AddressSanitizer + UBSan (build/san/)
 #   make memcheck        unit tests under valgrind
-#   make lint            clang-format --dry-run and cppcheck
+#   make lint            clang-format --dry-run, cppcheck, mandoc -Tlint
+#   make deb             Debian packages into build/deb/ (dpkg-buildpackage)
 #   make demo | bench | fuzz | install | clean
 #
 # `make test` calls $(MAKE) once after installing packages, so that
@@ -14,6 +15,10 @@
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+# install's folders; the Debian packages set UNITDIR and DOCDIR (debian/rules)
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/v6watch
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?= 0
 CC        ?= cc
 
@@ -78,7 +83,7 @@ TOOL_SRC      := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS     := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 
 .PHONY: all test check memcheck lint demo bench fuzz install clean deps rootcheck \
-        tools integration pkgcheck
+        tools integration pkgcheck deb
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -165,6 +170,8 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --suppress=missingIncludeSystem \
 	    -I common -D V6WATCH_VERSION='"$(VERSION)"' common probe collector
+	mandoc -Tlint -Wwarning $(wildcard man/*.[0-9])
+	tests/man-keys.sh
 
 # The whole pipeline against a lab in network namespaces (root), ~2 min.
 demo: deps
@@ -181,18 +188,42 @@ fuzz:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/v6watch/examples \
-	    $(DESTDIR)$(PREFIX)/share/v6watch/contrib $(DESTDIR)$(PREFIX)/share/doc/v6watch \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d \
-	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	    $(DESTDIR)$(PREFIX)/share/v6watch/contrib $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BIN_PROBE) $(BIN_COLL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 configs/*.conf $(DESTDIR)$(PREFIX)/share/v6watch/examples/
-	install -m 0644 README.md docs/DESIGN.md $(DESTDIR)$(PREFIX)/share/doc/v6watch/
+	install -m 0644 README.md docs/DESIGN.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 contrib/webhook-* $(DESTDIR)$(PREFIX)/share/v6watch/contrib/
+	install -m 0644 man/v6watch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/v6probe.8 man/v6collector.8 $(DESTDIR)$(MANDIR)/man8/
 	for u in v6probe v6collector; do \
-	    sed 's|/usr/bin/v6|$(PREFIX)/bin/v6|g; s|/usr/share/doc/v6watch|$(PREFIX)/share/doc/v6watch|' \
-	        contrib/$$u.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; done
+	    sed 's|/usr/bin/v6|$(PREFIX)/bin/v6|g; s|/usr/share/doc/v6watch/|$(DOCDIR)/|' \
+	        contrib/$$u.service >$(DESTDIR)$(UNITDIR)/$$u.service; done
 	install -m 0644 contrib/v6watch.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/v6watch.conf
 	install -m 0644 contrib/v6watch.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/v6watch.conf
+
+# Debian packages (v6watch-common, -probe, -collector) into DEB_DIR. They
+# are built from a copy of the tree in DEB_DIR/src, because dpkg-buildpackage
+# writes next to the source and its clean step would remove build/ itself
+# (so DEB_DIR lies under build/ or outside the tree). The unit tests are not
+# run again (make check does); DEB_BUILD_OPTIONS=parallel=2 runs them too.
+DEB_DIR ?= build/deb
+DEB_BUILD_OPTIONS ?= nocheck parallel=2
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || { \
+	    echo "make deb: debian/changelog is at $$v, the Makefile's VERSION is" \
+	        "$(VERSION): add a changelog entry (dch -v $(VERSION))" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src/v6watch-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./.git \
+	    --exclude=./probe/v6probe --exclude=./collector/v6collector . | \
+	    tar -xf - -C $(DEB_DIR)/src/v6watch-$(VERSION)
+	cd $(DEB_DIR)/src/v6watch-$(VERSION) && \
+	    DEB_BUILD_OPTIONS='$(DEB_BUILD_OPTIONS)' dpkg-buildpackage -us -uc -b
+	find $(DEB_DIR)/src -maxdepth 1 -type f -exec mv {} $(DEB_DIR)/ \;
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf build probe/v6probe collector/v6collector
