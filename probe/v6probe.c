@@ -14,7 +14,6 @@
 #include "log.h"
 #include "traffic.h"
 
-
 /*
  * GnuTLS's load-time constructor (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h):
  * Debian's libcurl pulls libgnutls in through librtmp, for rtmp:// URLs
