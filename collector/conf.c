@@ -3,6 +3,7 @@
  * loader for the collector, probes, alert and webhooks groups.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,8 +38,8 @@ static const struct cfg_field collector_fields[] = {
     {"listen", CFG_STR, CF(listen), 0, 128, 0, "[::]:8080", 0,
 	cfg_check_listen},
     {"data_dir", CFG_PATH, CF(data_dir), 0, 0, 0, "/var/lib/v6watch", 0, NULL},
-    {"publish_dir", CFG_PATH, CF(publish_dir), 0, 0, 0, "/var/lib/v6watch/site",
-	0, NULL},
+    /* default: DATA_DIR/site, set after loading */
+    {"publish_dir", CFG_PATH, CF(publish_dir), 0, 0, 0, NULL, 0, NULL},
     {"step", CFG_INT, CF(step_s), 1, 86400, 60, NULL, 0, NULL},
     {"rrdcached", CFG_STR, CF(rrdcached), 0, 1024, 0, NULL, 0, check_rrdcached},
     {"tls_cert", CFG_PATH, CF(tls_cert), 0, 0, 0, NULL, 0, NULL},
@@ -293,6 +294,12 @@ collector_conf_load(const char *path, struct cfg *c)
 	cfg_check_root(c, collector_root, NELEM(collector_root));
 	cfg_load_fields(c, config_setting_get_member(root, "collector"),
 	    "collector", collector_fields, NELEM(collector_fields), cc);
+	if (cc->publish_dir == NULL && cc->data_dir != NULL) {
+		size_t n = strlen(cc->data_dir) + sizeof("/site");
+
+		cc->publish_dir = xcalloc(1, n);
+		snprintf(cc->publish_dir, n, "%s/site", cc->data_dir);
+	}
 	s = config_setting_get_member(root, "alert");
 	if (s != NULL)
 		cfg_load_fields(c, s, "alert", alert_fields,

@@ -101,6 +101,8 @@ test_defaults(void **state)
 	assert_int_equal(cc->up_after, 2);
 	assert_int_equal(cc->quorum, 1);
 	assert_int_equal(cc->nwebhooks, 0);
+	assert_string_equal(cc->data_dir, "/var/lib/v6watch");
+	assert_string_equal(cc->publish_dir, "/var/lib/v6watch/site");
 	collector_conf_free(cc);
 	cfg_close(&c);
 }
@@ -825,6 +827,37 @@ test_include_unterminated(void **state)
 	cfg_close(&c);
 }
 
+/* publish_dir follows data_dir unless set: a collector given its own
+ * data_dir never writes into /var/lib/v6watch. */
+static void
+test_publish_dir_follows_data_dir(void **state)
+{
+	struct collector_conf *cc;
+	struct cfg	       c;
+
+	(void)state;
+	put("c.token", "tok\n", 0600);
+	put("c.conf",
+	    "collector = { name = \"c\"; data_dir = \"/srv/v6\"; };\n"
+	    "probes = ( { name = \"p1\"; token_file = \"c.token\"; } );\n",
+	    0644);
+	cc = collector_conf_load(tp("c.conf"), &c);
+	cfg_report(&c);
+	assert_non_null(cc);
+	assert_string_equal(cc->publish_dir, "/srv/v6/site");
+	collector_conf_free(cc);
+	cfg_close(&c);
+	put("c.conf",
+	    "collector = { name = \"c\"; data_dir = \"/srv/v6\"; publish_dir = \"/srv/www\"; };\n"
+	    "probes = ( { name = \"p1\"; token_file = \"c.token\"; } );\n",
+	    0644);
+	cc = collector_conf_load(tp("c.conf"), &c);
+	assert_non_null(cc);
+	assert_string_equal(cc->publish_dir, "/srv/www");
+	collector_conf_free(cc);
+	cfg_close(&c);
+}
+
 int
 main(void)
 {
@@ -850,6 +883,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_targets_file_errors_bounded,
 		tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_include_unterminated,
+		tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_publish_dir_follows_data_dir,
 		tmp_setup, tmp_teardown),
 	};
 
