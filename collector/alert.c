@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "alert.h"
+#include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "util.h"
@@ -739,42 +740,10 @@ alert_save(struct alert *a, char *err, size_t errlen)
 	return 0;
 }
 
-static const cJSON *
-jget(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static double
-jnum(const cJSON *o, const char *key, double min, double max, int *ok)
-{
-	const cJSON *it = jget(o, key);
-
-	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
-	    it->valuedouble < min || it->valuedouble > max) {
-		*ok = 0;
-		return min;
-	}
-	return it->valuedouble;
-}
-
-static const char *
-jstr(const cJSON *o, const char *key, size_t max, int *ok)
-{
-	const cJSON *it = jget(o, key);
-
-	if (!cJSON_IsString(it) || it->valuestring == NULL ||
-	    strlen(it->valuestring) >= max || str_has_ctrl(it->valuestring)) {
-		*ok = 0;
-		return "";
-	}
-	return it->valuestring;
-}
-
 static int
 jstate(const cJSON *o, const char *key, int *ok)
 {
-	int v = state_from_name(jstr(o, key, 16, ok));
+	int v = state_from_name(json_str(o, key, 16, ok));
 
 	if (v == -1)
 		*ok = 0;
@@ -788,27 +757,27 @@ alert_state_from_json(struct alert_target *t, const cJSON *o)
 	const cJSON	   *ch, *c;
 	int		    ok = 1, f, v;
 
-	f = family_from_name(jstr(o, "family", 8, &ok));
+	f = family_from_name(json_str(o, "family", 8, &ok));
 	if (f == -1 || !ok || t->fam[f].since != 0)
 		return -1;
 	st = &t->fam[f];
 	st->state = jstate(o, "state", &ok);
-	st->since = jnum(o, "since", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
+	st->since = json_num(o, "since", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
 	st->told = jstate(o, "told", &ok);
-	if ((v = outcome_from_name(jstr(o, "outcome", 32, &ok))) == -1)
+	if ((v = outcome_from_name(json_str(o, "outcome", 32, &ok))) == -1)
 		return -1;
 	st->outcome = v;
-	ch = jget(o, "changes");
+	ch = json_get(o, "changes");
 	if (!ok || !cJSON_IsArray(ch) || cJSON_GetArraySize(ch) > ALERT_CHANGES)
 		return -1;
 	cJSON_ArrayForEach(c, ch)
 	{
 		struct alert_change *x = &st->ring[st->head];
 
-		x->ts = jnum(c, "ts", 0, RESULT_TS_MAX, &ok);
+		x->ts = json_num(c, "ts", 0, RESULT_TS_MAX, &ok);
 		x->from = jstate(c, "from", &ok);
 		x->to = jstate(c, "to", &ok);
-		if ((v = outcome_from_name(jstr(c, "outcome", 32, &ok))) ==
+		if ((v = outcome_from_name(json_str(c, "outcome", 32, &ok))) ==
 			-1 ||
 		    !ok)
 			return -1;
@@ -829,27 +798,27 @@ alert_target_from_json(struct alert *a, const cJSON *o)
 
 	if (!cJSON_IsObject(o))
 		return -1;
-	name = jstr(o, "name", RESULT_NAME_MAX, &ok);
+	name = json_str(o, "name", RESULT_NAME_MAX, &ok);
 	if (!ok || name[0] == '\0')
 		return -1;
 	alert_find(a, name, &found);
 	if (found || (t = alert_target_add(a, name)) == NULL)
 		return -1;
-	if (jget(o, "url") != NULL)
-		set_str(&t->url, jstr(o, "url", RESULT_URL_MAX, &ok));
-	if (jget(o, "group") != NULL)
-		set_str(&t->group, jstr(o, "group", RESULT_NAME_MAX, &ok));
+	if (json_get(o, "url") != NULL)
+		set_str(&t->url, json_str(o, "url", RESULT_URL_MAX, &ok));
+	if (json_get(o, "group") != NULL)
+		set_str(&t->group, json_str(o, "group", RESULT_NAME_MAX, &ok));
 	t->ready = jstate(o, "ready", &ok);
-	t->ready_since = jnum(o, "ready_since", 0, RESULT_TS_MAX, &ok);
+	t->ready_since = json_num(o, "ready_since", 0, RESULT_TS_MAX, &ok);
 	t->ready_told = jstate(o, "ready_told", &ok);
-	if (jget(o, "cert_days") != NULL) {
+	if (json_get(o, "cert_days") != NULL) {
 		t->has_cert = 1;
 		t->cert_days =
-		    (int)jnum(o, "cert_days", -1000000, 1000000, &ok);
+		    (int)json_num(o, "cert_days", -1000000, 1000000, &ok);
 	}
-	if (jget(o, "cert_told") != NULL)
-		t->cert_told = (int)jnum(o, "cert_told", 0, 100000, &ok);
-	fa = jget(o, "families");
+	if (json_get(o, "cert_told") != NULL)
+		t->cert_told = (int)json_num(o, "cert_told", 0, 100000, &ok);
+	fa = json_get(o, "families");
 	if (!ok || !cJSON_IsArray(fa))
 		return -1;
 	cJSON_ArrayForEach(f, fa)
@@ -886,8 +855,8 @@ alert_load(struct alert *a, const char *path, char *err, size_t errlen)
 		errno = EBADMSG;
 		return -1;
 	}
-	ts = jget(root, "targets");
-	if (jnum(root, "version", 1, 1, &ok) != 1 || !ok ||
+	ts = json_get(root, "targets");
+	if (json_num(root, "version", 1, 1, &ok) != 1 || !ok ||
 	    !cJSON_IsArray(ts)) {
 		snprintf(err, errlen, "%s: not an alert state file", path);
 		goto fail;
