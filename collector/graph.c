@@ -9,7 +9,6 @@
 #include <rrd.h>
 
 #include "graph.h"
-#include "publish.h"
 #include "util.h"
 
 #define COLOR_V6       "1f77b4"
@@ -531,8 +530,8 @@ graph_render(const struct graph_req *rq, const char *path, char *err,
 		snprintf(err, errlen, "graph %s: librrd returned no image",
 		    path);
 	else
-		rc = publish_file(path, i->value.u_blo.ptr, i->value.u_blo.size,
-		    rq->end, err, errlen);
+		rc = file_replace(path, i->value.u_blo.ptr, i->value.u_blo.size,
+		    0644, rq->end, err, errlen);
 	rrd_info_free(info);
 	return rc;
 }

@@ -74,60 +74,6 @@ struct pub {
 					  * still draw for the first time */
 };
 
-int
-publish_file(const char *path, const void *buf, size_t len, int64_t mtime,
-    char *err, size_t errlen)
-{
-	char	    tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *p = buf;
-	int	    fd, n;
-
-	n = slash != NULL ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp",
-				(int)(slash - path), path, slash + 1) :
-			    snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1) {
-			snprintf(err, errlen, "write %s: %s", tmp,
-			    strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (mtime >= 0) {
-		struct timespec ts[2] = {{(time_t)mtime, 0},
-		    {(time_t)mtime, 0}};
-
-		if (futimens(fd, ts) == -1) {
-			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 pub_fail(struct pub *pb, const char *msg)
 {
@@ -163,7 +109,7 @@ pub_write(struct pub *pb, const char *rel, const char *text, size_t len)
 		pub_fail(pb, "a page path is too long");
 		return;
 	}
-	if (publish_file(path, text, len, -1, err, sizeof(err)) == -1) {
+	if (file_replace(path, text, len, 0644, -1, err, sizeof(err)) == -1) {
 		pub_fail(pb, err);
 		return;
 	}

@@ -28,7 +28,17 @@ int str_copy(char *dst, size_t size, const char *src);
 /* 1 when s contains a byte < 0x20 or 0x7f. */
 int str_has_ctrl(const char *s);
 
-/* Durable replace: write path.tmp, fsync, rename over path, fsync the dir. */
+/*
+ * Replace path by the len bytes at buf, atomically and durably: a hidden
+ * temporary in the same folder (.NAME.tmp, created with mode, never
+ * through a link), written, given the modification time mtime (wall
+ * seconds; -1: now), fsynced, renamed over path, then the folder fsynced.
+ * Readers see the old file or the new, never a part. 0, or -1 with errno
+ * set and, when errlen > 0, err naming the step and the file that failed.
+ */
+int file_replace(const char *path, const void *buf, size_t len, int mode,
+    int64_t mtime, char *err, size_t errlen);
+/* file_replace() with the time now and no message. */
 int file_write_atomic(const char *path, const void *buf, size_t len, int mode);
 /* fsync the directory holding path. */
 int dir_sync_of(const char *path);
