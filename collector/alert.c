@@ -642,15 +642,6 @@ alert_tick(struct alert *a, struct ledger *const *lgs, size_t n, double now)
 
 /* the file */
 
-static void
-add_ts(cJSON *o, const char *key, double v)
-{
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%.3f", v);
-	cJSON_AddRawToObject(o, key, buf);
-}
-
 static cJSON *
 alert_state_json(const struct alert_state *st)
 {
@@ -658,7 +649,7 @@ alert_state_json(const struct alert_state *st)
 
 	cJSON_AddStringToObject(o, "family", family_name(st->family));
 	cJSON_AddStringToObject(o, "state", state_name(st->state));
-	add_ts(o, "since", st->since);
+	json_add_fixed(o, "since", st->since, 3);
 	cJSON_AddStringToObject(o, "told", state_name(st->told));
 	cJSON_AddStringToObject(o, "outcome", outcome_name(st->outcome));
 	ch = cJSON_AddArrayToObject(o, "changes");
@@ -667,7 +658,7 @@ alert_state_json(const struct alert_state *st)
 		cJSON			  *e = cJSON_CreateObject();
 
 		cJSON_AddItemToArray(ch, e);
-		add_ts(e, "ts", c->ts);
+		json_add_fixed(e, "ts", c->ts, 3);
 		cJSON_AddStringToObject(e, "from", state_name(c->from));
 		cJSON_AddStringToObject(e, "to", state_name(c->to));
 		cJSON_AddStringToObject(e, "outcome", outcome_name(c->outcome));
@@ -693,7 +684,7 @@ alert_to_json(const struct alert *a)
 		if (t->group != NULL)
 			cJSON_AddStringToObject(o, "group", t->group);
 		cJSON_AddStringToObject(o, "ready", state_name(t->ready));
-		add_ts(o, "ready_since", t->ready_since);
+		json_add_fixed(o, "ready_since", t->ready_since, 3);
 		cJSON_AddStringToObject(o, "ready_told",
 		    state_name(t->ready_told));
 		if (t->has_cert)

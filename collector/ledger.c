@@ -213,21 +213,17 @@ series_note(struct series *s, const struct result *r, int64_t t,
 /* encoding */
 
 /*
- * A number: integers through cJSON, fractions as raw text with prec
- * decimals (cJSON prints them with a sprintf + sscanf round trip, which
- * costs more than the rest of a series).
+ * A number: integers through cJSON, fractions with prec decimals (cJSON
+ * prints them with a sprintf + sscanf round trip, which costs more than
+ * the rest of a series).
  */
 static void
 add_num(cJSON *o, const char *key, double v, int prec)
 {
-	char buf[64];
-
-	if (v == floor(v) && fabs(v) < 2147483647.0) {
+	if (v == floor(v) && fabs(v) < 2147483647.0)
 		cJSON_AddNumberToObject(o, key, v);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.*f", prec, v);
-	cJSON_AddRawToObject(o, key, buf);
+	else
+		json_add_fixed(o, key, v, prec);
 }
 
 static void

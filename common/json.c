@@ -135,3 +135,12 @@ json_str(const cJSON *o, const char *key, size_t size, int *ok)
 	}
 	return s;
 }
+
+void
+json_add_fixed(cJSON *o, const char *key, double v, int prec)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", prec, v);
+	cJSON_AddRawToObject(o, key, buf);
+}

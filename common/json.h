@@ -51,4 +51,10 @@ double
 json_num(const cJSON *o, const char *key, double min, double max, int *ok);
 const char *json_str(const cJSON *o, const char *key, size_t size, int *ok);
 
+/*
+ * Add v under key as its text with prec decimals ("%.*f"), not cJSON's
+ * %.17g: times to the millisecond stay short and read as written.
+ */
+void json_add_fixed(cJSON *o, const char *key, double v, int prec);
+
 #endif
