@@ -140,6 +140,26 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 	return s;
 }
 
+struct ledger_row *
+ledger_rows(struct ledger *const *ledgers, size_t n, size_t *np)
+{
+	struct ledger_row *rows;
+	size_t		   k = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += ledgers[i]->nseries;
+	rows = xcalloc(total + 1, sizeof(*rows));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < ledgers[i]->nseries; j++)
+			if (ledgers[i]->series[j]->seq != 0) {
+				rows[k].lg = ledgers[i];
+				rows[k].s = ledgers[i]->series[j];
+				k++;
+			}
+	*np = k;
+	return rows;
+}
+
 /* Replace *dst by a copy of src ("" = none), reusing it when unchanged. */
 static void
 series_set_str(char **dst, const char *src)
