@@ -506,6 +506,36 @@ ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 	return CRYPTO_memcmp(ha, hb, sizeof(ha)) == 0 && alen == blen;
 }
 
+int
+pct_encode(const char *s, const char *keep, int flags, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t		  n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		int stay = (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    (strchr(keep, *p) != NULL &&
+			!(*p == '.' && p == (const unsigned char *)s &&
+			    (flags & PCT_ENCODE_NO_LEADING_DOT)));
+
+		if (n + (stay ? 1 : 3) >= size)
+			return -1;
+		if (stay)
+			out[n++] = (char)*p;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 0xf];
+		}
+	}
+	if (n >= size || n > INT_MAX)
+		return -1;
+	out[n] = '\0';
+	return (int)n;
+}
+
 void
 hex_encode(const unsigned char *in, size_t len, char *out)
 {

@@ -80,6 +80,15 @@ secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen);
 /* Constant-time equality of two byte strings of any lengths. */
 int ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 
+/*
+ * Percent-encode s into out (size bytes, NUL included): letters, digits
+ * and the bytes in keep stay, every other byte becomes %XX (upper-case
+ * hex); with PCT_ENCODE_NO_LEADING_DOT a '.' that starts s is encoded
+ * even when keep has it. The length written, or -1 when it does not fit.
+ */
+#define PCT_ENCODE_NO_LEADING_DOT 1
+int
+pct_encode(const char *s, const char *keep, int flags, char *out, size_t size);
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void hex_encode(const unsigned char *in, size_t len, char *out);
 
