@@ -703,9 +703,8 @@ alert_to_json(const struct alert *a)
 int
 alert_save(struct alert *a, char *err, size_t errlen)
 {
-	cJSON *root;
-	char  *text;
-	int    rc, saved;
+	char *text;
+	int   rc, saved;
 
 	if (!a->dirty)
 		return 0;
@@ -714,21 +713,14 @@ alert_save(struct alert *a, char *err, size_t errlen)
 		errno = EINVAL;
 		return -1;
 	}
-	root = alert_to_json(a);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatalx("alert: out of memory");
-	rc = file_write_atomic(a->path, text, strlen(text), 0640);
+	text = json_text(alert_to_json(a));
+	rc = file_replace(a->path, text, strlen(text), 0640, -1, err, errlen);
 	saved = errno;
 	cJSON_free(text);
-	if (rc == -1) {
-		snprintf(err, errlen, "%s: %s", a->path, strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	a->dirty = 0;
-	return 0;
+	if (rc == 0)
+		a->dirty = 0;
+	errno = saved;
+	return rc;
 }
 
 static int

@@ -12,19 +12,7 @@
 #include "alert.h"
 #include "alert_event.h"
 #include "json.h"
-#include "log.h"
 #include "util.h"
-
-static char *
-json_text(cJSON *o)
-{
-	char *s = cJSON_PrintUnformatted(o);
-
-	cJSON_Delete(o);
-	if (s == NULL)
-		fatalx("alert_event: out of memory");
-	return s;
-}
 
 char *
 alert_event_json(const struct alert_event *ev, const char *collector)

@@ -380,17 +380,6 @@ ledger_to_json(const struct ledger *lg)
 	return root;
 }
 
-static char *
-json_print(cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-
-	cJSON_Delete(o);
-	if (text == NULL)
-		fatalx("ledger: out of memory");
-	return text;
-}
-
 /*
  * The file's text: the head, then each series' text, which is kept and
  * printed again only when the series changed (a batch touches a few).
@@ -398,7 +387,7 @@ json_print(cJSON *o)
 static char *
 ledger_text(struct ledger *lg, size_t *lenp)
 {
-	char  *head = json_print(ledger_head(lg)), *buf;
+	char  *head = json_text(ledger_head(lg)), *buf;
 	size_t hlen = strlen(head), len = hlen + 16, n;
 
 	for (size_t i = 0; i < lg->nseries; i++) {
@@ -408,7 +397,7 @@ ledger_text(struct ledger *lg, size_t *lenp)
 			continue;
 		if (s->json == NULL || s->json_dirty) {
 			cJSON_free(s->json);
-			s->json = json_print(series_obj(s));
+			s->json = json_text(series_obj(s));
 			s->json_len = strlen(s->json);
 			s->json_dirty = 0;
 		}
@@ -445,16 +434,13 @@ ledger_save(struct ledger *lg, char *err, size_t errlen)
 	char  *text = ledger_text(lg, &len);
 	int    rc, saved;
 
-	rc = file_write_atomic(lg->path, text, len, 0640);
+	rc = file_replace(lg->path, text, len, 0640, -1, err, errlen);
 	saved = errno;
 	free(text);
-	if (rc == -1) {
-		snprintf(err, errlen, "%s: %s", lg->path, strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	lg->dirty = 0;
-	return 0;
+	if (rc == 0)
+		lg->dirty = 0;
+	errno = saved;
+	return rc;
 }
 
 /* decoding */

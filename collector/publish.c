@@ -27,6 +27,7 @@
 #include "drawn.h"
 #include "graph.h"
 #include "html.h"
+#include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "page.h"
@@ -625,7 +626,6 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	    pub_have, pb};
 	struct html	h;
 	char		rel[SITE_SLUG_MAX + 16], *text;
-	cJSON	       *j;
 
 	pub_write(pb, "style.css", page_css, strlen(page_css));
 	pub_write(pb, "favicon.svg", page_icon, strlen(page_icon));
@@ -639,11 +639,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	html_init(&h);
 	report_html(&h, r, si, &ctx);
 	pub_write_html(pb, "report.html", &h);
-	j = report_json(r, si, &ctx);
-	text = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (text == NULL)
-		fatalx("publish: out of memory");
+	text = json_text(report_json(r, si, &ctx));
 	pub_write(pb, "report.json", text, strlen(text));
 	cJSON_free(text);
 	text = status_json(pb->co, pb->now);

@@ -11,8 +11,8 @@
 #include "alert.h"
 #include "collector.h"
 #include "conf.h"
+#include "json.h"
 #include "ledger.h"
-#include "log.h"
 #include "status.h"
 #include "util.h"
 #include "webhook.h"
@@ -164,7 +164,6 @@ status_json(const struct collector *co, double now)
 	struct ledger_row *rows;
 	size_t		   n;
 	cJSON		  *root = cJSON_CreateObject(), *checks, *traffic, *pa;
-	char		  *text;
 
 	rows = ledger_rows(co->ledgers, co->nledgers, &n);
 	qsort(rows, n, sizeof(*rows), status_row_cmp);
@@ -210,9 +209,5 @@ status_json(const struct collector *co, double now)
 		    collector_conf_probe(co->conf, lg->name) != NULL);
 	}
 	free(rows);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatalx("status: out of memory");
-	return text;
+	return json_text(root);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "log.h"
 #include "util.h"
 
 cJSON *
@@ -134,6 +135,17 @@ json_str(const cJSON *o, const char *key, size_t size, int *ok)
 		return "";
 	}
 	return s;
+}
+
+char *
+json_text(cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+
+	cJSON_Delete(o);
+	if (text == NULL)
+		fatalx("out of memory printing JSON");
+	return text;
 }
 
 void

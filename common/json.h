@@ -52,6 +52,12 @@ json_num(const cJSON *o, const char *key, double min, double max, int *ok);
 const char *json_str(const cJSON *o, const char *key, size_t size, int *ok);
 
 /*
+ * Print o without layout and delete it (takes ownership of o); the caller
+ * frees the text with cJSON_free(). Out of memory is fatal.
+ */
+char *json_text(cJSON *o);
+
+/*
  * Add v under key as its text with prec decimals ("%.*f"), not cJSON's
  * %.17g: times to the millisecond stay short and read as written.
  */
