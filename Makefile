@@ -72,6 +72,8 @@ COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROBE_SRC     := $(filter-out probe/v6probe.c,$(sort $(wildcard probe/*.c)))
 COLLECTOR_SRC := $(filter-out collector/v6collector.c,$(sort $(wildcard collector/*.c)))
 TEST_SRC      := $(sort $(wildcard tests/unit/test_*.c))
+# What every unit test program links besides its own file (tmpdir.c).
+TEST_LIB_SRC  := $(filter-out $(TEST_SRC),$(sort $(wildcard tests/unit/*.c)))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 LIB_COMMON    := $(B)/libcommon.a
@@ -113,7 +115,8 @@ $(BIN_COLL): $(call obj,collector/v6collector.c) $(LIB_COLLECTOR) $(LIB_COMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/unit/%: $(B)/tests/unit/%.o $(LIB_PROBE) $(LIB_COLLECTOR) $(LIB_COMMON)
+$(B)/unit/%: $(B)/tests/unit/%.o $(call obj,$(TEST_LIB_SRC)) $(LIB_PROBE) \
+    $(LIB_COLLECTOR) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)

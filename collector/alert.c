@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "alert.h"
+#include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "util.h"
@@ -641,15 +642,6 @@ alert_tick(struct alert *a, struct ledger *const *lgs, size_t n, double now)
 
 /* the file */
 
-static void
-add_ts(cJSON *o, const char *key, double v)
-{
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%.3f", v);
-	cJSON_AddRawToObject(o, key, buf);
-}
-
 static cJSON *
 alert_state_json(const struct alert_state *st)
 {
@@ -657,7 +649,7 @@ alert_state_json(const struct alert_state *st)
 
 	cJSON_AddStringToObject(o, "family", family_name(st->family));
 	cJSON_AddStringToObject(o, "state", state_name(st->state));
-	add_ts(o, "since", st->since);
+	json_add_fixed(o, "since", st->since, 3);
 	cJSON_AddStringToObject(o, "told", state_name(st->told));
 	cJSON_AddStringToObject(o, "outcome", outcome_name(st->outcome));
 	ch = cJSON_AddArrayToObject(o, "changes");
@@ -666,7 +658,7 @@ alert_state_json(const struct alert_state *st)
 		cJSON			  *e = cJSON_CreateObject();
 
 		cJSON_AddItemToArray(ch, e);
-		add_ts(e, "ts", c->ts);
+		json_add_fixed(e, "ts", c->ts, 3);
 		cJSON_AddStringToObject(e, "from", state_name(c->from));
 		cJSON_AddStringToObject(e, "to", state_name(c->to));
 		cJSON_AddStringToObject(e, "outcome", outcome_name(c->outcome));
@@ -692,7 +684,7 @@ alert_to_json(const struct alert *a)
 		if (t->group != NULL)
 			cJSON_AddStringToObject(o, "group", t->group);
 		cJSON_AddStringToObject(o, "ready", state_name(t->ready));
-		add_ts(o, "ready_since", t->ready_since);
+		json_add_fixed(o, "ready_since", t->ready_since, 3);
 		cJSON_AddStringToObject(o, "ready_told",
 		    state_name(t->ready_told));
 		if (t->has_cert)
@@ -711,9 +703,8 @@ alert_to_json(const struct alert *a)
 int
 alert_save(struct alert *a, char *err, size_t errlen)
 {
-	cJSON *root;
-	char  *text;
-	int    rc, saved;
+	char *text;
+	int   rc, saved;
 
 	if (!a->dirty)
 		return 0;
@@ -722,59 +713,20 @@ alert_save(struct alert *a, char *err, size_t errlen)
 		errno = EINVAL;
 		return -1;
 	}
-	root = alert_to_json(a);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatalx("alert: out of memory");
-	rc = file_write_atomic(a->path, text, strlen(text), 0640);
+	text = json_text(alert_to_json(a));
+	rc = file_replace(a->path, text, strlen(text), 0640, -1, err, errlen);
 	saved = errno;
 	cJSON_free(text);
-	if (rc == -1) {
-		snprintf(err, errlen, "%s: %s", a->path, strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	a->dirty = 0;
-	return 0;
-}
-
-static const cJSON *
-jget(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static double
-jnum(const cJSON *o, const char *key, double min, double max, int *ok)
-{
-	const cJSON *it = jget(o, key);
-
-	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
-	    it->valuedouble < min || it->valuedouble > max) {
-		*ok = 0;
-		return min;
-	}
-	return it->valuedouble;
-}
-
-static const char *
-jstr(const cJSON *o, const char *key, size_t max, int *ok)
-{
-	const cJSON *it = jget(o, key);
-
-	if (!cJSON_IsString(it) || it->valuestring == NULL ||
-	    strlen(it->valuestring) >= max || str_has_ctrl(it->valuestring)) {
-		*ok = 0;
-		return "";
-	}
-	return it->valuestring;
+	if (rc == 0)
+		a->dirty = 0;
+	errno = saved;
+	return rc;
 }
 
 static int
 jstate(const cJSON *o, const char *key, int *ok)
 {
-	int v = state_from_name(jstr(o, key, 16, ok));
+	int v = state_from_name(json_str(o, key, 16, ok));
 
 	if (v == -1)
 		*ok = 0;
@@ -788,27 +740,27 @@ alert_state_from_json(struct alert_target *t, const cJSON *o)
 	const cJSON	   *ch, *c;
 	int		    ok = 1, f, v;
 
-	f = family_from_name(jstr(o, "family", 8, &ok));
+	f = family_from_name(json_str(o, "family", 8, &ok));
 	if (f == -1 || !ok || t->fam[f].since != 0)
 		return -1;
 	st = &t->fam[f];
 	st->state = jstate(o, "state", &ok);
-	st->since = jnum(o, "since", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
+	st->since = json_num(o, "since", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
 	st->told = jstate(o, "told", &ok);
-	if ((v = outcome_from_name(jstr(o, "outcome", 32, &ok))) == -1)
+	if ((v = outcome_from_name(json_str(o, "outcome", 32, &ok))) == -1)
 		return -1;
 	st->outcome = v;
-	ch = jget(o, "changes");
+	ch = json_get(o, "changes");
 	if (!ok || !cJSON_IsArray(ch) || cJSON_GetArraySize(ch) > ALERT_CHANGES)
 		return -1;
 	cJSON_ArrayForEach(c, ch)
 	{
 		struct alert_change *x = &st->ring[st->head];
 
-		x->ts = jnum(c, "ts", 0, RESULT_TS_MAX, &ok);
+		x->ts = json_num(c, "ts", 0, RESULT_TS_MAX, &ok);
 		x->from = jstate(c, "from", &ok);
 		x->to = jstate(c, "to", &ok);
-		if ((v = outcome_from_name(jstr(c, "outcome", 32, &ok))) ==
+		if ((v = outcome_from_name(json_str(c, "outcome", 32, &ok))) ==
 			-1 ||
 		    !ok)
 			return -1;
@@ -829,27 +781,27 @@ alert_target_from_json(struct alert *a, const cJSON *o)
 
 	if (!cJSON_IsObject(o))
 		return -1;
-	name = jstr(o, "name", RESULT_NAME_MAX, &ok);
+	name = json_str(o, "name", RESULT_NAME_MAX, &ok);
 	if (!ok || name[0] == '\0')
 		return -1;
 	alert_find(a, name, &found);
 	if (found || (t = alert_target_add(a, name)) == NULL)
 		return -1;
-	if (jget(o, "url") != NULL)
-		set_str(&t->url, jstr(o, "url", RESULT_URL_MAX, &ok));
-	if (jget(o, "group") != NULL)
-		set_str(&t->group, jstr(o, "group", RESULT_NAME_MAX, &ok));
+	if (json_get(o, "url") != NULL)
+		set_str(&t->url, json_str(o, "url", RESULT_URL_MAX, &ok));
+	if (json_get(o, "group") != NULL)
+		set_str(&t->group, json_str(o, "group", RESULT_NAME_MAX, &ok));
 	t->ready = jstate(o, "ready", &ok);
-	t->ready_since = jnum(o, "ready_since", 0, RESULT_TS_MAX, &ok);
+	t->ready_since = json_num(o, "ready_since", 0, RESULT_TS_MAX, &ok);
 	t->ready_told = jstate(o, "ready_told", &ok);
-	if (jget(o, "cert_days") != NULL) {
+	if (json_get(o, "cert_days") != NULL) {
 		t->has_cert = 1;
 		t->cert_days =
-		    (int)jnum(o, "cert_days", -1000000, 1000000, &ok);
+		    (int)json_num(o, "cert_days", -1000000, 1000000, &ok);
 	}
-	if (jget(o, "cert_told") != NULL)
-		t->cert_told = (int)jnum(o, "cert_told", 0, 100000, &ok);
-	fa = jget(o, "families");
+	if (json_get(o, "cert_told") != NULL)
+		t->cert_told = (int)json_num(o, "cert_told", 0, 100000, &ok);
+	fa = json_get(o, "families");
 	if (!ok || !cJSON_IsArray(fa))
 		return -1;
 	cJSON_ArrayForEach(f, fa)
@@ -886,8 +838,8 @@ alert_load(struct alert *a, const char *path, char *err, size_t errlen)
 		errno = EBADMSG;
 		return -1;
 	}
-	ts = jget(root, "targets");
-	if (jnum(root, "version", 1, 1, &ok) != 1 || !ok ||
+	ts = json_get(root, "targets");
+	if (json_num(root, "version", 1, 1, &ok) != 1 || !ok ||
 	    !cJSON_IsArray(ts)) {
 		snprintf(err, errlen, "%s: not an alert state file", path);
 		goto fail;

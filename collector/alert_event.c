@@ -11,29 +11,8 @@
 
 #include "alert.h"
 #include "alert_event.h"
-#include "log.h"
+#include "json.h"
 #include "util.h"
-
-/* Times to the millisecond, as raw numbers (no %.17g noise). */
-static void
-add_time(cJSON *o, const char *key, double v)
-{
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%.3f", v);
-	cJSON_AddRawToObject(o, key, buf);
-}
-
-static char *
-json_text(cJSON *o)
-{
-	char *s = cJSON_PrintUnformatted(o);
-
-	cJSON_Delete(o);
-	if (s == NULL)
-		fatalx("alert_event: out of memory");
-	return s;
-}
 
 char *
 alert_event_json(const struct alert_event *ev, const char *collector)
@@ -54,12 +33,12 @@ alert_event_json(const struct alert_event *ev, const char *collector)
 		cJSON_AddStringToObject(o, "state", state_name(ev->state));
 		cJSON_AddStringToObject(o, "previous",
 		    state_name(ev->previous));
-		add_time(o, "since", ev->since);
+		json_add_fixed(o, "since", ev->since, 3);
 		break;
 	case ALERT_READINESS_CHANGED:
 		cJSON_AddBoolToObject(o, "ready", ev->state == STATE_UP);
 		cJSON_AddBoolToObject(o, "previous", ev->previous == STATE_UP);
-		add_time(o, "since", ev->since);
+		json_add_fixed(o, "since", ev->since, 3);
 		break;
 	case ALERT_CERT_EXPIRING:
 		cJSON_AddNumberToObject(o, "days_left", ev->days_left);
@@ -79,7 +58,7 @@ alert_event_json(const struct alert_event *ev, const char *collector)
 	}
 	cJSON_AddStringToObject(o, "detail", ev->detail);
 	cJSON_AddStringToObject(o, "collector", collector);
-	add_time(o, "ts", ev->ts);
+	json_add_fixed(o, "ts", ev->ts, 3);
 	return json_text(o);
 }
 

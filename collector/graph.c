@@ -9,7 +9,6 @@
 #include <rrd.h>
 
 #include "graph.h"
-#include "publish.h"
 #include "util.h"
 
 #define COLOR_V6       "1f77b4"
@@ -219,10 +218,20 @@ arg_legend(struct graph_argv *a, const char *vname, const char *fmt)
 	}
 }
 
-/* Shaded spans where family f is down (up below one half). */
+/*
+ * The availability of each family as upX (have[f]: it has measurements)
+ * and shaded spans where it is down (up below one half).
+ */
 static void
-arg_outages(struct graph_argv *a, const int have[FAMILY__N])
+arg_outages(struct graph_argv *a, const struct graph_req *rq,
+    int have[FAMILY__N])
 {
+	for (int f = 0; f < FAMILY__N; f++) {
+		char up[8];
+
+		snprintf(up, sizeof(up), "up%c", fam_tag[f]);
+		have[f] = arg_avg(a, rq, f, "up", up);
+	}
 	for (int f = 0; f < FAMILY__N; f++) {
 		if (!have[f])
 			continue;
@@ -243,13 +252,7 @@ args_avail(struct graph_argv *a, const struct graph_req *rq)
 	arg(a, "--lower-limit=0");
 	arg(a, "--upper-limit=100");
 	arg(a, "--rigid");
-	for (int f = 0; f < FAMILY__N; f++) {
-		char up[8];
-
-		snprintf(up, sizeof(up), "up%c", fam_tag[f]);
-		have[f] = arg_avg(a, rq, f, "up", up);
-	}
-	arg_outages(a, have);
+	arg_outages(a, rq, have);
 	for (int f = 0; f < FAMILY__N; f++) {
 		if (!have[f]) {
 			arg(a, "COMMENT:%s\\: no measurements\\l",
@@ -268,29 +271,35 @@ args_avail(struct graph_argv *a, const struct graph_req *rq)
 	}
 }
 
+/*
+ * Milliseconds over the outages: per family the time of each phase
+ * (GRAPH_LATENCY), or the total time (GRAPH_PROBE, one probe's graph).
+ */
 static void
-args_latency(struct graph_argv *a, const struct graph_req *rq)
+args_ms(struct graph_argv *a, const struct graph_req *rq)
 {
 	int have[FAMILY__N];
 
 	arg(a, "--vertical-label=milliseconds");
 	arg(a, "--lower-limit=0");
+	arg_outages(a, rq, have);
 	for (int f = 0; f < FAMILY__N; f++) {
-		char up[8];
+		char v[32];
 
-		snprintf(up, sizeof(up), "up%c", fam_tag[f]);
-		have[f] = arg_avg(a, rq, f, "up", up);
-	}
-	arg_outages(a, have);
-	for (int f = 0; f < FAMILY__N; f++) {
 		if (!have[f]) {
 			arg(a, "COMMENT:%s\\: no measurements\\l",
 			    fam_label[f]);
 			continue;
 		}
+		if (rq->kind == GRAPH_PROBE) {
+			snprintf(v, sizeof(v), "total%c", fam_tag[f]);
+			arg_avg(a, rq, f, "total", v);
+			arg(a, "LINE2:%s#%s:%s total time%s", v, fam_color[f],
+			    fam_label[f], fam_dash[f]);
+			arg_legend(a, v, "%7.1lf ms");
+			continue;
+		}
 		for (size_t p = 0; p < NELEM(lat_ds); p++) {
-			char v[32];
-
 			snprintf(v, sizeof(v), "%s%c", lat_ds[p], fam_tag[f]);
 			if (!arg_avg(a, rq, f, lat_ds[p], v))
 				continue;
@@ -298,36 +307,6 @@ args_latency(struct graph_argv *a, const struct graph_req *rq)
 			    fam_label[f], lat_label[p], fam_dash[f]);
 			arg_legend(a, v, "%7.1lf ms");
 		}
-	}
-}
-
-static void
-args_probe(struct graph_argv *a, const struct graph_req *rq)
-{
-	int have[FAMILY__N];
-
-	arg(a, "--vertical-label=milliseconds");
-	arg(a, "--lower-limit=0");
-	for (int f = 0; f < FAMILY__N; f++) {
-		char up[8];
-
-		snprintf(up, sizeof(up), "up%c", fam_tag[f]);
-		have[f] = arg_avg(a, rq, f, "up", up);
-	}
-	arg_outages(a, have);
-	for (int f = 0; f < FAMILY__N; f++) {
-		char v[16];
-
-		if (!have[f]) {
-			arg(a, "COMMENT:%s\\: no measurements\\l",
-			    fam_label[f]);
-			continue;
-		}
-		snprintf(v, sizeof(v), "total%c", fam_tag[f]);
-		arg_avg(a, rq, f, "total", v);
-		arg(a, "LINE2:%s#%s:%s total time%s", v, fam_color[f],
-		    fam_label[f], fam_dash[f]);
-		arg_legend(a, v, "%7.1lf ms");
 	}
 }
 
@@ -464,12 +443,12 @@ graph_args(const struct graph_req *rq, struct graph_argv *a)
 	case GRAPH_LATENCY:
 		arg(a, "--title=%s: time per phase, %s", name,
 		    period_words[rq->period]);
-		args_latency(a, rq);
+		args_ms(a, rq);
 		break;
 	case GRAPH_PROBE:
 		arg(a, "--title=%s from %s: total time, %s", name, probe,
 		    period_words[rq->period]);
-		args_probe(a, rq);
+		args_ms(a, rq);
 		break;
 	case GRAPH_SUMMARY:
 		arg(a, "--title=Targets ready for IPv6, %s",
@@ -531,8 +510,8 @@ graph_render(const struct graph_req *rq, const char *path, char *err,
 		snprintf(err, errlen, "graph %s: librrd returned no image",
 		    path);
 	else
-		rc = publish_file(path, i->value.u_blo.ptr, i->value.u_blo.size,
-		    rq->end, err, errlen);
+		rc = file_replace(path, i->value.u_blo.ptr, i->value.u_blo.size,
+		    0644, rq->end, err, errlen);
 	rrd_info_free(info);
 	return rc;
 }

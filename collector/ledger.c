@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "table.h"
@@ -139,6 +140,26 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 	return s;
 }
 
+struct ledger_row *
+ledger_rows(struct ledger *const *ledgers, size_t n, size_t *np)
+{
+	struct ledger_row *rows;
+	size_t		   k = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += ledgers[i]->nseries;
+	rows = xcalloc(total + 1, sizeof(*rows));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < ledgers[i]->nseries; j++)
+			if (ledgers[i]->series[j]->seq != 0) {
+				rows[k].lg = ledgers[i];
+				rows[k].s = ledgers[i]->series[j];
+				k++;
+			}
+	*np = k;
+	return rows;
+}
+
 /* Replace *dst by a copy of src ("" = none), reusing it when unchanged. */
 static void
 series_set_str(char **dst, const char *src)
@@ -212,21 +233,17 @@ series_note(struct series *s, const struct result *r, int64_t t,
 /* encoding */
 
 /*
- * A number: integers through cJSON, fractions as raw text with prec
- * decimals (cJSON prints them with a sprintf + sscanf round trip, which
- * costs more than the rest of a series).
+ * A number: integers through cJSON, fractions with prec decimals (cJSON
+ * prints them with a sprintf + sscanf round trip, which costs more than
+ * the rest of a series).
  */
 static void
 add_num(cJSON *o, const char *key, double v, int prec)
 {
-	char buf[64];
-
-	if (v == floor(v) && fabs(v) < 2147483647.0) {
+	if (v == floor(v) && fabs(v) < 2147483647.0)
 		cJSON_AddNumberToObject(o, key, v);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.*f", prec, v);
-	cJSON_AddRawToObject(o, key, buf);
+	else
+		json_add_fixed(o, key, v, prec);
 }
 
 static void
@@ -363,17 +380,6 @@ ledger_to_json(const struct ledger *lg)
 	return root;
 }
 
-static char *
-json_print(cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-
-	cJSON_Delete(o);
-	if (text == NULL)
-		fatalx("ledger: out of memory");
-	return text;
-}
-
 /*
  * The file's text: the head, then each series' text, which is kept and
  * printed again only when the series changed (a batch touches a few).
@@ -381,7 +387,7 @@ json_print(cJSON *o)
 static char *
 ledger_text(struct ledger *lg, size_t *lenp)
 {
-	char  *head = json_print(ledger_head(lg)), *buf;
+	char  *head = json_text(ledger_head(lg)), *buf;
 	size_t hlen = strlen(head), len = hlen + 16, n;
 
 	for (size_t i = 0; i < lg->nseries; i++) {
@@ -391,7 +397,7 @@ ledger_text(struct ledger *lg, size_t *lenp)
 			continue;
 		if (s->json == NULL || s->json_dirty) {
 			cJSON_free(s->json);
-			s->json = json_print(series_obj(s));
+			s->json = json_text(series_obj(s));
 			s->json_len = strlen(s->json);
 			s->json_dirty = 0;
 		}
@@ -428,52 +434,16 @@ ledger_save(struct ledger *lg, char *err, size_t errlen)
 	char  *text = ledger_text(lg, &len);
 	int    rc, saved;
 
-	rc = file_write_atomic(lg->path, text, len, 0640);
+	rc = file_replace(lg->path, text, len, 0640, -1, err, errlen);
 	saved = errno;
 	free(text);
-	if (rc == -1) {
-		snprintf(err, errlen, "%s: %s", lg->path, strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	lg->dirty = 0;
-	return 0;
+	if (rc == 0)
+		lg->dirty = 0;
+	errno = saved;
+	return rc;
 }
 
 /* decoding */
-
-static const cJSON *
-jget(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-/* Number at key within [min, max]; *ok cleared when not. */
-static double
-jnum(const cJSON *o, const char *key, double min, double max, int *ok)
-{
-	const cJSON *it = jget(o, key);
-
-	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
-	    it->valuedouble < min || it->valuedouble > max) {
-		*ok = 0;
-		return 0;
-	}
-	return it->valuedouble;
-}
-
-static const char *
-jstr(const cJSON *o, const char *key, size_t max, int *ok)
-{
-	const cJSON *it = jget(o, key);
-
-	if (!cJSON_IsString(it) || it->valuestring == NULL ||
-	    strlen(it->valuestring) >= max || str_has_ctrl(it->valuestring)) {
-		*ok = 0;
-		return "";
-	}
-	return it->valuestring;
-}
 
 static int
 series_traffic_from_json(const cJSON *o, struct series *s)
@@ -482,16 +452,16 @@ series_traffic_from_json(const cJSON *o, struct series *s)
 	const double	       cmax = (double)RESULT_INT_MAX;
 	int		       ok = 1;
 
-	t->interval_s = jnum(o, "interval_s", 0, 86400, &ok);
+	t->interval_s = json_num(o, "interval_s", 0, 86400, &ok);
 	for (int i = 0; i < 3; i++) {
-		t->packets[i] = (uint64_t)jnum(jget(o, "packets"),
+		t->packets[i] = (uint64_t)json_num(json_get(o, "packets"),
 		    traffic_fam[i], 0, cmax, &ok);
-		t->bytes[i] = (uint64_t)jnum(jget(o, "bytes"), traffic_fam[i],
-		    0, cmax, &ok);
+		t->bytes[i] = (uint64_t)json_num(json_get(o, "bytes"),
+		    traffic_fam[i], 0, cmax, &ok);
 	}
-	t->ptb = (uint64_t)jnum(o, "ptb", 0, cmax, &ok);
-	t->unreach = (uint64_t)jnum(o, "unreach", 0, cmax, &ok);
-	t->drops = (uint64_t)jnum(o, "drops", 0, cmax, &ok);
+	t->ptb = (uint64_t)json_num(o, "ptb", 0, cmax, &ok);
+	t->unreach = (uint64_t)json_num(o, "unreach", 0, cmax, &ok);
+	t->drops = (uint64_t)json_num(o, "drops", 0, cmax, &ok);
 	return ok ? 0 : -1;
 }
 
@@ -512,15 +482,17 @@ series_details_from_json(const cJSON *o, struct series *s)
 	int	     ok = 1, v;
 	size_t	     n = 0;
 
-	s->score =
-	    jget(o, "score") == NULL ? -1 : (int)jnum(o, "score", 0, 100, &ok);
-	s->http_status =
-	    jget(o, "http") == NULL ? 0 : (int)jnum(o, "http", 1, 999, &ok);
+	s->score = json_get(o, "score") == NULL ?
+	    -1 :
+	    (int)json_num(o, "score", 0, 100, &ok);
+	s->http_status = json_get(o, "http") == NULL ?
+	    0 :
+	    (int)json_num(o, "http", 1, 999, &ok);
 	for (size_t i = 0; i < NELEM(strs); i++)
-		if (jget(o, strs[i].key) != NULL)
+		if (json_get(o, strs[i].key) != NULL)
 			series_set_str((char **)((char *)s + strs[i].off),
-			    jstr(o, strs[i].key, strs[i].max, &ok));
-	a = jget(o, "addresses");
+			    json_str(o, strs[i].key, strs[i].max, &ok));
+	a = json_get(o, "addresses");
 	if (a == NULL)
 		return ok ? 0 : -1;
 	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > RESULT_ADDR_MAX)
@@ -531,13 +503,14 @@ series_details_from_json(const cJSON *o, struct series *s)
 		struct result_addr *ad = &s->addrs[n++];
 
 		if (str_copy(ad->ip, sizeof(ad->ip),
-			jstr(e, "ip", RESULT_IP_MAX, &ok)) == -1 ||
-		    (v = outcome_from_name(jstr(e, "outcome", 32, &ok))) == -1)
+			json_str(e, "ip", RESULT_IP_MAX, &ok)) == -1 ||
+		    (v = outcome_from_name(json_str(e, "outcome", 32, &ok))) ==
+			-1)
 			return -1;
 		ad->outcome = v;
-		ad->connect_ms = jget(e, "connect_ms") == NULL ?
+		ad->connect_ms = json_get(e, "connect_ms") == NULL ?
 		    -1 :
-		    jnum(e, "connect_ms", 0, RESULT_MS_MAX, &ok);
+		    json_num(e, "connect_ms", 0, RESULT_MS_MAX, &ok);
 	}
 	s->naddrs = n;
 	return ok ? 0 : -1;
@@ -557,20 +530,21 @@ state_probe_from_json(const cJSON *o, const char *prefix, struct state_probe *p,
 	int  ok = 1, v;
 
 #define KEY(k) (snprintf(key, sizeof(key), "%s%s", prefix, k), key)
-	if (jget(o, KEY("state")) == NULL)
+	if (json_get(o, KEY("state")) == NULL)
 		return required ? -1 : 0;
-	if ((v = state_from_name(jstr(o, key, 16, &ok))) == -1)
+	if ((v = state_from_name(json_str(o, key, 16, &ok))) == -1)
 		return -1;
 	p->state = v;
 	p->last_ts = last_ts;
-	p->since = jnum(o, KEY("since"), 0, RESULT_TS_MAX, &ok);
-	if (jget(o, KEY("run")) != NULL) {
-		p->run = (uint32_t)jnum(o, key, 0, UINT32_MAX, &ok);
+	p->since = json_num(o, KEY("since"), 0, RESULT_TS_MAX, &ok);
+	if (json_get(o, KEY("run")) != NULL) {
+		p->run = (uint32_t)json_num(o, key, 0, UINT32_MAX, &ok);
 		if ((v = state_input_from_name(
-			 jstr(o, KEY("run_in"), 16, &ok))) == -1)
+			 json_str(o, KEY("run_in"), 16, &ok))) == -1)
 			return -1;
 		p->in = v;
-		p->run_since = jnum(o, KEY("run_since"), 0, RESULT_TS_MAX, &ok);
+		p->run_since =
+		    json_num(o, KEY("run_since"), 0, RESULT_TS_MAX, &ok);
 	}
 #undef KEY
 	return ok ? 0 : -1;
@@ -579,15 +553,15 @@ state_probe_from_json(const cJSON *o, const char *prefix, struct state_probe *p,
 static int
 series_check_from_json(const cJSON *o, struct series *s)
 {
-	const cJSON *w, *ms = jget(o, "ms"), *it;
+	const cJSON *w, *ms = json_get(o, "ms"), *it;
 	int	     ok = 1, v;
 
-	if ((v = outcome_from_name(jstr(o, "outcome", 32, &ok))) == -1)
+	if ((v = outcome_from_name(json_str(o, "outcome", 32, &ok))) == -1)
 		return -1;
 	s->outcome = v;
-	if (!cJSON_IsArray(jget(o, "warnings")))
+	if (!cJSON_IsArray(json_get(o, "warnings")))
 		return -1;
-	cJSON_ArrayForEach(w, jget(o, "warnings"))
+	cJSON_ArrayForEach(w, json_get(o, "warnings"))
 	{
 		if (!cJSON_IsString(w) ||
 		    (v = warning_from_name(w->valuestring)) == -1)
@@ -597,19 +571,20 @@ series_check_from_json(const cJSON *o, struct series *s)
 	if (!cJSON_IsObject(ms))
 		return -1;
 	for (int p = 0; p < PHASE__N; p++)
-		s->ms[p] = jget(ms, phase_name(p)) == NULL ?
+		s->ms[p] = json_get(ms, phase_name(p)) == NULL ?
 		    -1 :
-		    jnum(ms, phase_name(p), 0, RESULT_MS_MAX, &ok);
-	if ((s->has_cert = jget(o, "cert_days") != NULL))
+		    json_num(ms, phase_name(p), 0, RESULT_MS_MAX, &ok);
+	if ((s->has_cert = json_get(o, "cert_days") != NULL))
 		s->cert_days =
-		    (int)jnum(o, "cert_days", -1000000, 1000000, &ok);
-	it = jget(o, "ready");
+		    (int)json_num(o, "cert_days", -1000000, 1000000, &ok);
+	it = json_get(o, "ready");
 	s->ready = it == NULL ? -1 : cJSON_IsTrue(it);
-	if (jget(o, "url") != NULL)
-		series_set_str(&s->url, jstr(o, "url", RESULT_URL_MAX, &ok));
-	if (jget(o, "group") != NULL)
+	if (json_get(o, "url") != NULL)
+		series_set_str(&s->url,
+		    json_str(o, "url", RESULT_URL_MAX, &ok));
+	if (json_get(o, "group") != NULL)
 		series_set_str(&s->group,
-		    jstr(o, "group", RESULT_NAME_MAX, &ok));
+		    json_str(o, "group", RESULT_NAME_MAX, &ok));
 	if (series_details_from_json(o, s) == -1)
 		return -1;
 	if (state_probe_from_json(o, "", &s->sm, 1, s->ts) == -1 ||
@@ -628,12 +603,12 @@ series_from_json(struct ledger *lg, const cJSON *o, char *err, size_t errlen,
 	struct series *s;
 	int	       ok = 1, fam = FAMILY_IPV6, traffic;
 
-	kind = jstr(o, "kind", 16, &ok);
-	name = jstr(o, "name", RESULT_NAME_MAX, &ok);
+	kind = json_str(o, "kind", 16, &ok);
+	name = json_str(o, "name", RESULT_NAME_MAX, &ok);
 	traffic = strcmp(kind, "traffic") == 0;
 	if (!ok || name[0] == '\0' || (!traffic && strcmp(kind, "check")) ||
 	    (!traffic &&
-		(fam = family_from_name(jstr(o, "family", 8, &ok))) == -1))
+		(fam = family_from_name(json_str(o, "family", 8, &ok))) == -1))
 		goto fail;
 	s = ledger_series(lg, traffic ? RESULT_TRAFFIC : RESULT_CHECK, name,
 	    fam, 0);
@@ -643,9 +618,9 @@ series_from_json(struct ledger *lg, const cJSON *o, char *err, size_t errlen,
 	    fam, 1);
 	if (s == NULL)
 		goto fail;
-	s->stored_t = (int64_t)jnum(o, "rrd_t", -1, RESULT_TS_MAX, &ok);
-	s->seq = (uint64_t)jnum(o, "seq", 1, (double)RESULT_INT_MAX, &ok);
-	s->ts = jnum(o, "ts", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
+	s->stored_t = (int64_t)json_num(o, "rrd_t", -1, RESULT_TS_MAX, &ok);
+	s->seq = (uint64_t)json_num(o, "seq", 1, (double)RESULT_INT_MAX, &ok);
+	s->ts = json_num(o, "ts", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
 	if (!ok ||
 	    (traffic ? series_traffic_from_json(o, s) :
 		       series_check_from_json(o, s)) == -1)
@@ -693,19 +668,20 @@ static double
 head_num(const cJSON *o, const char *key, double min, double max, int integer,
     int required, double def, const char **bad)
 {
-	const cJSON *it = jget(o, key);
-	int	     ok = 1;
-	double	     v;
+	double v;
 
-	if (it == NULL) {
+	switch (json_get_num(o, key, min, max, integer, &v)) {
+	case JSON_OK:
+		return v;
+	case JSON_MISSING:
 		if (required && *bad == NULL)
 			*bad = key;
 		return def;
+	default:
+		if (*bad == NULL)
+			*bad = key;
+		return def;
 	}
-	v = jnum(o, key, min, max, &ok);
-	if ((!ok || (integer && v != floor(v))) && *bad == NULL)
-		*bad = key;
-	return ok ? v : def;
 }
 
 /* The head of the file: counts, spool ID and restarts, checked. */
@@ -721,7 +697,7 @@ ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
 
 	if (head_keys_check(root, err, errlen, lg->path) == -1)
 		return -1;
-	name = jstr(root, "probe", RESULT_NAME_MAX, &ok);
+	name = json_str(root, "probe", RESULT_NAME_MAX, &ok);
 	if (!ok || strcmp(name, lg->name) != 0) {
 		snprintf(err, errlen, "%s: not a ledger of probe %s", lg->path,
 		    lg->name);
@@ -736,12 +712,12 @@ ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
 	lg->stored = (uint64_t)head_num(root, "stored", 0, imax, 1, 1, 0, &bad);
 	lg->rejected =
 	    (uint64_t)head_num(root, "rejected", 0, imax, 1, 1, 0, &bad);
-	has_missing = jget(root, "missing") != NULL;
+	has_missing = json_get(root, "missing") != NULL;
 	lg->missing =
 	    (uint64_t)head_num(root, "missing", 0, imax, 1, 0, 0, &bad);
 	lg->base_seq =
 	    (uint64_t)head_num(root, "base_seq", 0, imax, 1, 0, 0, &bad);
-	it = jget(root, "base_pending");
+	it = json_get(root, "base_pending");
 	if (it != NULL && !cJSON_IsBool(it) && bad == NULL)
 		bad = "base_pending";
 	lg->base_pending = cJSON_IsTrue(it);
@@ -751,8 +727,9 @@ ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
 	    lg->last_seen, &bad);
 	lg->reset_at =
 	    head_num(root, "reset_at", 0, RESULT_TS_MAX, 0, 0, 0, &bad);
-	if (jget(root, "spool") != NULL) {
-		const char *sp = jstr(root, "spool", sizeof(lg->spool), &ok);
+	if (json_get(root, "spool") != NULL) {
+		const char *sp =
+		    json_str(root, "spool", sizeof(lg->spool), &ok);
 
 		if (!ok || (sp[0] != '\0' && !ledger_spool_valid(sp))) {
 			if (bad == NULL)
@@ -760,8 +737,8 @@ ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
 		} else
 			memcpy(lg->spool, sp, strlen(sp) + 1);
 	}
-	if (jget(root, "reset_reason") != NULL) {
-		const char *r = jstr(root, "reset_reason", 32, &ok);
+	if (json_get(root, "reset_reason") != NULL) {
+		const char *r = json_str(root, "reset_reason", 32, &ok);
 
 		for (reason = 0; reason < LEDGER_RESET__N; reason++)
 			if (strcmp(r, reset_names[reason]) == 0)
@@ -841,7 +818,7 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 		errno = EBADMSG;
 		return -1;
 	}
-	a = jget(root, "series");
+	a = json_get(root, "series");
 	if (!cJSON_IsArray(a)) {
 		snprintf(err, errlen,
 		    "%s: field 'series': missing or not an "

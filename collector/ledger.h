@@ -158,6 +158,19 @@ cJSON *ledger_to_json(const struct ledger *);
 struct series *ledger_series(struct ledger *, enum result_kind,
     const char *name, enum family, int create);
 
+/* A series with the ledger of its probe. */
+struct ledger_row {
+	struct ledger *lg;
+	struct series *s;
+};
+
+/*
+ * Every series of ledgers[0..n) that has a record, ledger by ledger in
+ * the order of creation; *np of them (caller frees).
+ */
+struct ledger_row *
+ledger_rows(struct ledger *const *ledgers, size_t n, size_t *np);
+
 /*
  * Record r (stored under RRD time t) as the series' last record and feed
  * it to the probe's views with thresholds sc.

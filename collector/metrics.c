@@ -108,38 +108,12 @@ metrics_sibling(struct ledger *lg, const struct series *s)
 	return o != NULL && o->seq != 0 ? o : NULL;
 }
 
-struct mrow {
-	struct ledger *lg;
-	struct series *s;
-};
-
-/* Every series with a record, in ledger order. */
-static struct mrow *
-metrics_rows(struct collector *co, size_t *np)
-{
-	struct mrow *rows;
-	size_t	     n = 0, total = 0;
-
-	for (size_t i = 0; i < co->nledgers; i++)
-		total += co->ledgers[i]->nseries;
-	rows = xcalloc(total + 1, sizeof(*rows));
-	for (size_t i = 0; i < co->nledgers; i++)
-		for (size_t j = 0; j < co->ledgers[i]->nseries; j++)
-			if (co->ledgers[i]->series[j]->seq != 0) {
-				rows[n].lg = co->ledgers[i];
-				rows[n].s = co->ledgers[i]->series[j];
-				n++;
-			}
-	*np = n;
-	return rows;
-}
-
 struct ready_acc {
 	int seen, ready;
 };
 
 static void
-metrics_ready(struct mbuf *b, const struct mrow *rows, size_t nrows)
+metrics_ready(struct mbuf *b, const struct ledger_row *rows, size_t nrows)
 {
 	struct table	  *t = table_new();
 	struct ready_acc **accs = NULL;
@@ -189,7 +163,7 @@ metrics_ready(struct mbuf *b, const struct mrow *rows, size_t nrows)
 }
 
 static void
-metrics_series(struct mbuf *b, const struct mrow *rows, size_t n)
+metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 {
 	struct ledger *lg;
 	struct series *s;
@@ -358,9 +332,9 @@ metrics_webhooks(struct mbuf *b, const struct webhooks *ws)
 char *
 metrics_text(struct collector *co, size_t *len)
 {
-	struct mbuf  b = {xmalloc(65536), 0, 65536};
-	size_t	     n;
-	struct mrow *rows = metrics_rows(co, &n);
+	struct mbuf	   b = {xmalloc(65536), 0, 65536};
+	size_t		   n;
+	struct ledger_row *rows = ledger_rows(co->ledgers, co->nledgers, &n);
 
 	metrics_series(&b, rows, n);
 	metrics_states(&b, co->alert);

@@ -27,6 +27,7 @@
 #include "drawn.h"
 #include "graph.h"
 #include "html.h"
+#include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "page.h"
@@ -74,60 +75,6 @@ struct pub {
 					  * still draw for the first time */
 };
 
-int
-publish_file(const char *path, const void *buf, size_t len, int64_t mtime,
-    char *err, size_t errlen)
-{
-	char	    tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *p = buf;
-	int	    fd, n;
-
-	n = slash != NULL ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp",
-				(int)(slash - path), path, slash + 1) :
-			    snprintf(tmp, sizeof(tmp), ".%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1) {
-			snprintf(err, errlen, "write %s: %s", tmp,
-			    strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (mtime >= 0) {
-		struct timespec ts[2] = {{(time_t)mtime, 0},
-		    {(time_t)mtime, 0}};
-
-		if (futimens(fd, ts) == -1) {
-			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 pub_fail(struct pub *pb, const char *msg)
 {
@@ -163,7 +110,7 @@ pub_write(struct pub *pb, const char *rel, const char *text, size_t len)
 		pub_fail(pb, "a page path is too long");
 		return;
 	}
-	if (publish_file(path, text, len, -1, err, sizeof(err)) == -1) {
+	if (file_replace(path, text, len, 0644, -1, err, sizeof(err)) == -1) {
 		pub_fail(pb, err);
 		return;
 	}
@@ -679,7 +626,6 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	    pub_have, pb};
 	struct html	h;
 	char		rel[SITE_SLUG_MAX + 16], *text;
-	cJSON	       *j;
 
 	pub_write(pb, "style.css", page_css, strlen(page_css));
 	pub_write(pb, "favicon.svg", page_icon, strlen(page_icon));
@@ -693,11 +639,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	html_init(&h);
 	report_html(&h, r, si, &ctx);
 	pub_write_html(pb, "report.html", &h);
-	j = report_json(r, si, &ctx);
-	text = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (text == NULL)
-		fatalx("publish: out of memory");
+	text = json_text(report_json(r, si, &ctx));
 	pub_write(pb, "report.json", text, strlen(text));
 	cJSON_free(text);
 	text = status_json(pb->co, pb->now);

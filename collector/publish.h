@@ -32,13 +32,4 @@ struct publish_stats {
 int
 publish_run(struct collector *co, double now, int wait, struct publish_stats *);
 
-/*
- * Replace path by buf atomically (a hidden temporary in the same folder,
- * then rename): readers see the old file or the new, never a part. Its
- * modification time is mtime (wall seconds; -1: now). Not fsynced: the
- * site is rebuilt by every publish. 0, or -1 with err.
- */
-int publish_file(const char *path, const void *buf, size_t len, int64_t mtime,
-    char *err, size_t errlen);
-
 #endif

@@ -11,21 +11,16 @@
 #include "alert.h"
 #include "collector.h"
 #include "conf.h"
+#include "json.h"
 #include "ledger.h"
-#include "log.h"
 #include "status.h"
 #include "util.h"
 #include "webhook.h"
 
-struct status_row {
-	const struct ledger *lg;
-	const struct series *s;
-};
-
 static int
 status_row_cmp(const void *a, const void *b)
 {
-	const struct status_row *x = a, *y = b;
+	const struct ledger_row *x = a, *y = b;
 	int			 c;
 
 	if ((c = strcmp(x->s->name, y->s->name)) != 0)
@@ -36,7 +31,7 @@ status_row_cmp(const void *a, const void *b)
 }
 
 static void
-status_check(cJSON *a, const struct status_row *row, double now)
+status_check(cJSON *a, const struct ledger_row *row, double now)
 {
 	const struct series *s = row->s;
 	cJSON		    *o = cJSON_CreateObject(), *w;
@@ -67,7 +62,7 @@ status_check(cJSON *a, const struct status_row *row, double now)
 }
 
 static void
-status_traffic(cJSON *a, const struct status_row *row)
+status_traffic(cJSON *a, const struct ledger_row *row)
 {
 	const struct series	    *s = row->s;
 	const struct result_traffic *t = &s->traffic;
@@ -166,21 +161,11 @@ status_webhooks(cJSON *root, const struct webhooks *ws)
 char *
 status_json(const struct collector *co, double now)
 {
-	struct status_row *rows;
-	size_t		   n = 0, total = 0;
+	struct ledger_row *rows;
+	size_t		   n;
 	cJSON		  *root = cJSON_CreateObject(), *checks, *traffic, *pa;
-	char		  *text;
 
-	for (size_t i = 0; i < co->nledgers; i++)
-		total += co->ledgers[i]->nseries;
-	rows = xcalloc(total + 1, sizeof(*rows));
-	for (size_t i = 0; i < co->nledgers; i++)
-		for (size_t j = 0; j < co->ledgers[i]->nseries; j++)
-			if (co->ledgers[i]->series[j]->seq != 0) {
-				rows[n].lg = co->ledgers[i];
-				rows[n].s = co->ledgers[i]->series[j];
-				n++;
-			}
+	rows = ledger_rows(co->ledgers, co->nledgers, &n);
 	qsort(rows, n, sizeof(*rows), status_row_cmp);
 
 	cJSON_AddStringToObject(root, "collector", co->conf->name);
@@ -224,9 +209,5 @@ status_json(const struct collector *co, double now)
 		    collector_conf_probe(co->conf, lg->name) != NULL);
 	}
 	free(rows);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatalx("status: out of memory");
-	return text;
+	return json_text(root);
 }

@@ -170,31 +170,12 @@ store_free(struct store *st)
 int
 store_name_encode(const char *name, char *out, size_t size)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t		  n = 0;
+	int n;
 
-	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
-	     p++) {
-		int keep = (*p >= 'a' && *p <= 'z') ||
-		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '_' || *p == '-' ||
-		    (*p == '.' && p != (const unsigned char *)name);
-
-		if (n + (keep ? 1 : 3) > STORE_NAME_MAX ||
-		    n + (keep ? 1 : 3) >= size)
-			return -1;
-		if (keep)
-			out[n++] = (char)*p;
-		else {
-			out[n++] = '%';
-			out[n++] = hex[*p >> 4];
-			out[n++] = hex[*p & 0xf];
-		}
-	}
-	if (n == 0 || n >= size)
-		return -1;
-	out[n] = '\0';
-	return 0;
+	if (size > STORE_NAME_MAX + 1)
+		size = STORE_NAME_MAX + 1;
+	n = pct_encode(name, "_-.", PCT_ENCODE_NO_LEADING_DOT, out, size);
+	return n > 0 ? 0 : -1;
 }
 
 int

@@ -75,24 +75,10 @@ webroot_beneath(const char *root, const char *path)
 static int
 webroot_location(const char *url, char *out, size_t size)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t		  n = 0;
+	int n;
 
-	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-		int keep = (*p >= 'a' && *p <= 'z') ||
-		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("/._~-", *p) != NULL;
-
-		if (n + 4 >= size)
-			return -1;
-		if (keep)
-			out[n++] = (char)*p;
-		else {
-			out[n++] = '%';
-			out[n++] = hex[*p >> 4];
-			out[n++] = hex[*p & 0xf];
-		}
-	}
+	if (size < 2 || (n = pct_encode(url, "/._~-", 0, out, size - 1)) == -1)
+		return -1;
 	out[n++] = '/';
 	out[n] = '\0';
 	return 0;

@@ -290,25 +290,26 @@ static int
 dec_str(struct dec *d, const cJSON *o, const char *prefix, const char *key,
     char *dst, size_t size, int required)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-	char	     msg[64];
-	size_t	     n;
+	const char *s;
+	char	    msg[64];
 
 	dst[0] = '\0';
-	if (it == NULL)
+	switch (json_get_str(o, key, size, &s)) {
+	case JSON_OK:
+		break;
+	case JSON_MISSING:
 		return required ? dec_fail(d, prefix, key, "missing") : 0;
-	if (!cJSON_IsString(it) || it->valuestring == NULL)
-		return dec_fail(d, prefix, key, "must be a string");
-	n = strlen(it->valuestring);
-	if (n >= size) {
+	case JSON_TOO_LONG:
 		snprintf(msg, sizeof(msg), "longer than %zu bytes", size - 1);
 		return dec_fail(d, prefix, key, msg);
-	}
-	if (n == 0 && required)
-		return dec_fail(d, prefix, key, "must not be empty");
-	if (str_has_ctrl(it->valuestring))
+	case JSON_CONTROL:
 		return dec_fail(d, prefix, key, "contains control characters");
-	memcpy(dst, it->valuestring, n + 1);
+	default:
+		return dec_fail(d, prefix, key, "must be a string");
+	}
+	if (s[0] == '\0' && required)
+		return dec_fail(d, prefix, key, "must not be empty");
+	memcpy(dst, s, strlen(s) + 1);
 	return 0;
 }
 
@@ -318,25 +319,24 @@ static int
 dec_num(struct dec *d, const cJSON *o, const char *prefix, const char *key,
     double min, double max, int integer, double *out, int *present)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-	char	     msg[96];
-	double	     v;
+	enum json_fault f = json_get_num(o, key, min, max, integer, out);
+	char		msg[96];
 
 	if (present != NULL)
-		*present = it != NULL;
-	if (it == NULL)
+		*present = f != JSON_MISSING;
+	switch (f) {
+	case JSON_OK:
+		return 0;
+	case JSON_MISSING:
 		return present != NULL ? 0 :
 					 dec_fail(d, prefix, key, "missing");
-	if (!cJSON_IsNumber(it))
-		return dec_fail(d, prefix, key, "must be a number");
-	v = it->valuedouble;
-	if (!isfinite(v) || v < min || v > max || (integer && v != floor(v))) {
+	case JSON_RANGE:
 		snprintf(msg, sizeof(msg), "must be %s between %.17g and %.17g",
 		    integer ? "an integer" : "a number", min, max);
 		return dec_fail(d, prefix, key, msg);
+	default:
+		return dec_fail(d, prefix, key, "must be a number");
 	}
-	*out = v;
-	return 0;
 }
 
 static int
@@ -370,7 +370,7 @@ dec_ip(struct dec *d, const char *key, const char *ip, enum family fam)
 static int
 dec_warnings(struct dec *d, const cJSON *o, struct result *r)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "warnings"), *w;
+	const cJSON *a = json_get(o, "warnings"), *w;
 
 	if (a == NULL)
 		return 0;
@@ -397,8 +397,8 @@ static int
 dec_addresses(struct dec *d, const cJSON *o, struct result *r)
 {
 	static const char *const keys[] = {"ip", "outcome", "connect_ms"};
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "addresses"), *e;
-	char	     prefix[32];
+	const cJSON		*a = json_get(o, "addresses"), *e;
+	char			 prefix[32];
 
 	if (a == NULL)
 		return 0;
@@ -437,7 +437,7 @@ dec_addresses(struct dec *d, const cJSON *o, struct result *r)
 static int
 dec_ms(struct dec *d, const cJSON *o, struct result *r)
 {
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "ms");
+	const cJSON *m = json_get(o, "ms");
 
 	if (m == NULL)
 		return 0;
@@ -460,8 +460,8 @@ dec_http(struct dec *d, const cJSON *o, struct result *r)
 {
 	static const char *const keys[] = {"status", "bytes", "sha256",
 	    "effective_url"};
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "http");
-	double	     v;
+	const cJSON		*h = json_get(o, "http");
+	double			 v;
 
 	if (h == NULL)
 		return 0;
@@ -493,7 +493,7 @@ dec_tls(struct dec *d, const cJSON *o, struct result *r)
 {
 	static const char *const keys[] = {"version", "cert_days_left",
 	    "issuer"};
-	const cJSON		*t = cJSON_GetObjectItemCaseSensitive(o, "tls");
+	const cJSON		*t = json_get(o, "tls");
 	double			 v;
 
 	if (t == NULL)
@@ -551,7 +551,7 @@ dec_traffic(struct dec *d, const cJSON *o, struct result *r)
 		const char *prefix = k == 0 ? "packets." : "bytes.";
 		uint64_t   *dst = k == 0 ? t->packets : t->bytes;
 
-		sub = cJSON_GetObjectItemCaseSensitive(o, name);
+		sub = json_get(o, name);
 		if (sub == NULL)
 			return dec_fail(d, "", name, "missing");
 		if (dec_keys(d, sub, prefix, traffic_fam, 3) == -1)
@@ -563,7 +563,7 @@ dec_traffic(struct dec *d, const cJSON *o, struct result *r)
 			dst[i] = (uint64_t)v;
 		}
 	}
-	sub = cJSON_GetObjectItemCaseSensitive(o, "icmpv6");
+	sub = json_get(o, "icmpv6");
 	if (sub == NULL)
 		return dec_fail(d, "", "icmpv6", "missing");
 	if (dec_keys(d, sub, "icmpv6.", ickeys, 2) == -1 ||
@@ -634,7 +634,7 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 	if (r->effective_url[0] != '\0' &&
 	    dec_url(&d, "http.effective_url", r->effective_url) == -1)
 		return -1;
-	it = cJSON_GetObjectItemCaseSensitive(o, "ready");
+	it = json_get(o, "ready");
 	if (it != NULL) {
 		if (!cJSON_IsBool(it))
 			return dec_fail(&d, "", "ready",
@@ -646,67 +646,4 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 		return -1;
 	r->score = present ? (int)v : -1;
 	return 0;
-}
-
-cJSON *
-json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
-{
-	const char *end = NULL;
-	int	    in_str = 0, esc = 0, depth = 0;
-	cJSON	   *root;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-			snprintf(err, errlen,
-			    "control byte 0x%02x at offset "
-			    "%zu",
-			    c, i);
-			return NULL;
-		}
-		if (esc) {
-			esc = 0;
-			if (c == 'u' && i + 4 < len &&
-			    memcmp(buf + i + 1, "0000", 4) == 0) {
-				snprintf(err, errlen,
-				    "NUL character (\\u0000) "
-				    "in a string at offset %zu",
-				    i - 1);
-				return NULL;
-			}
-		} else if (in_str && c == '\\')
-			esc = 1;
-		else if (c == '"')
-			in_str = !in_str;
-		else if (!in_str && (c == '[' || c == '{')) {
-			if (++depth > JSON_MAX_DEPTH) {
-				snprintf(err, errlen,
-				    "nesting deeper than %d "
-				    "levels at offset %zu",
-				    JSON_MAX_DEPTH, i);
-				return NULL;
-			}
-		} else if (!in_str && (c == ']' || c == '}'))
-			depth--;
-	}
-	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-	if (root == NULL) {
-		size_t off =
-		    end != NULL && end >= buf ? (size_t)(end - buf) : 0;
-
-		snprintf(err, errlen, "invalid JSON at offset %zu%s", off,
-		    off >= len ? " (truncated)" : "");
-		return NULL;
-	}
-	for (size_t off = (size_t)(end - buf); off < len; off++) {
-		if (buf[off] != ' ' && buf[off] != '\t' && buf[off] != '\n' &&
-		    buf[off] != '\r') {
-			snprintf(err, errlen, "trailing data at offset %zu",
-			    off);
-			cJSON_Delete(root);
-			return NULL;
-		}
-	}
-	return root;
 }

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
+
 enum family { FAMILY_IPV6, FAMILY_IPV4, FAMILY__N };
 
 enum outcome {
@@ -143,15 +145,5 @@ cJSON *result_to_json(const struct result *);
  * naming the field at fault into err; r is then unspecified.
  */
 int result_from_json(const cJSON *, struct result *, char *err, size_t errlen);
-
-#define JSON_MAX_DEPTH 32
-
-/*
- * Parse a JSON text of len bytes (not necessarily NUL-terminated): rejects
- * control bytes, \u0000 escapes, nesting deeper than JSON_MAX_DEPTH and
- * trailing garbage, and names the byte
- * offset of a syntax error. Caller frees with cJSON_Delete.
- */
-cJSON *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen);
 
 #endif

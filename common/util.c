@@ -104,23 +104,39 @@ str_has_ctrl(const char *s)
 	return 0;
 }
 
-int
-dir_sync_of(const char *path)
+/*
+ * The folder of path into dir (".", "/" or the part before the last '/')
+ * and its last part into *name. -1 with errno ENAMETOOLONG when the folder
+ * does not fit.
+ */
+static int
+path_split(const char *path, char *dir, size_t size, const char **name)
 {
-	char	    dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	int	    fd, rc;
 
+	*name = slash != NULL ? slash + 1 : path;
 	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, size, ".");
 	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) < sizeof(dir))
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		snprintf(dir, size, "/");
+	else if ((size_t)(slash - path) < size)
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
 	else {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	return 0;
+}
+
+int
+dir_sync_of(const char *path)
+{
+	char	    dir[PATH_MAX];
+	const char *name;
+	int	    fd, rc;
+
+	if (path_split(path, dir, sizeof(dir), &name) == -1)
+		return -1;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
 	rc = fsync(fd);
@@ -128,48 +144,105 @@ dir_sync_of(const char *path)
 	return rc;
 }
 
-int
-file_write_atomic(const char *path, const void *buf, size_t len, int mode)
+/* Say which step of file_replace() failed on what, keeping errno. */
+static int
+replace_fail(char *err, size_t errlen, const char *step, const char *dir,
+    const char *name)
 {
-	char	    tmp[PATH_MAX];
-	const char *p = buf;
-	int	    fd, saved;
+	int saved = errno;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	if (errlen > 0)
+		snprintf(err, errlen, "%s %s%s%s: %s", step,
+		    strcmp(dir, ".") != 0 ? dir : "",
+		    strcmp(dir, ".") != 0 && strcmp(dir, "/") != 0 ? "/" : "",
+		    name, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int
+file_replace(const char *path, const void *buf, size_t len, int mode,
+    int64_t mtime, char *err, size_t errlen)
+{
+	char	    dir[PATH_MAX], tmp[NAME_MAX + 1];
+	const char *name, *p = buf;
+	int	    dfd = -1, fd = -1, n, saved;
+
+	n = path_split(path, dir, sizeof(dir), &name) == -1 ?
+	    -1 :
+	    snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		errno = ENAMETOOLONG;
+		return replace_fail(err, errlen, "write", ".", path);
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		replace_fail(err, errlen, "open folder", ".", dir);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd == -1)
-		return -1;
+	fd = openat(dfd, tmp,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd == -1) {
+		replace_fail(err, errlen, "create", dir, tmp);
+		goto fail;
+	}
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t w = write(fd, p, len);
 
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1) {
+			replace_fail(err, errlen, "write", dir, tmp);
 			goto fail;
 		}
-		p += n;
-		len -= (size_t)n;
+		p += w;
+		len -= (size_t)w;
 	}
-	if (fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
+	if (mtime >= 0) {
+		struct timespec ts[2] = {{(time_t)mtime, 0},
+		    {(time_t)mtime, 0}};
+
+		if (futimens(fd, ts) == -1) {
+			replace_fail(err, errlen, "set the time of", dir, tmp);
+			goto fail;
+		}
+	}
+	if (fsync(fd) == -1) {
+		replace_fail(err, errlen, "fsync", dir, tmp);
 		goto fail;
 	}
+	n = close(fd);
 	fd = -1;
-	if (rename(tmp, path) == -1)
+	if (n == -1) {
+		replace_fail(err, errlen, "close", dir, tmp);
 		goto fail;
-	return dir_sync_of(path);
+	}
+	if (renameat(dfd, tmp, dfd, name) == -1) {
+		replace_fail(err, errlen, "rename to", dir, name);
+		goto fail;
+	}
+	if (fsync(dfd) == -1) {
+		replace_fail(err, errlen, "fsync folder", ".", dir);
+		saved = errno;
+		close(dfd);
+		errno = saved;
+		return -1;
+	}
+	close(dfd);
+	return 0;
 fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
+	close(dfd);
 	errno = saved;
 	return -1;
+}
+
+int
+file_write_atomic(const char *path, const void *buf, size_t len, int mode)
+{
+	return file_replace(path, buf, len, mode, -1, NULL, 0);
 }
 
 int
@@ -431,6 +504,36 @@ ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 	SHA256(a, alen, ha);
 	SHA256(b, blen, hb);
 	return CRYPTO_memcmp(ha, hb, sizeof(ha)) == 0 && alen == blen;
+}
+
+int
+pct_encode(const char *s, const char *keep, int flags, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t		  n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		int stay = (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    (strchr(keep, *p) != NULL &&
+			!(*p == '.' && p == (const unsigned char *)s &&
+			    (flags & PCT_ENCODE_NO_LEADING_DOT)));
+
+		if (n + (stay ? 1 : 3) >= size)
+			return -1;
+		if (stay)
+			out[n++] = (char)*p;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 0xf];
+		}
+	}
+	if (n >= size || n > INT_MAX)
+		return -1;
+	out[n] = '\0';
+	return (int)n;
 }
 
 void

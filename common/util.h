@@ -28,7 +28,17 @@ int str_copy(char *dst, size_t size, const char *src);
 /* 1 when s contains a byte < 0x20 or 0x7f. */
 int str_has_ctrl(const char *s);
 
-/* Durable replace: write path.tmp, fsync, rename over path, fsync the dir. */
+/*
+ * Replace path by the len bytes at buf, atomically and durably: a hidden
+ * temporary in the same folder (.NAME.tmp, created with mode, never
+ * through a link), written, given the modification time mtime (wall
+ * seconds; -1: now), fsynced, renamed over path, then the folder fsynced.
+ * Readers see the old file or the new, never a part. 0, or -1 with errno
+ * set and, when errlen > 0, err naming the step and the file that failed.
+ */
+int file_replace(const char *path, const void *buf, size_t len, int mode,
+    int64_t mtime, char *err, size_t errlen);
+/* file_replace() with the time now and no message. */
 int file_write_atomic(const char *path, const void *buf, size_t len, int mode);
 /* fsync the directory holding path. */
 int dir_sync_of(const char *path);
@@ -70,6 +80,15 @@ secret_read(const char *path, char *buf, size_t max, char *err, size_t errlen);
 /* Constant-time equality of two byte strings of any lengths. */
 int ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 
+/*
+ * Percent-encode s into out (size bytes, NUL included): letters, digits
+ * and the bytes in keep stay, every other byte becomes %XX (upper-case
+ * hex); with PCT_ENCODE_NO_LEADING_DOT a '.' that starts s is encoded
+ * even when keep has it. The length written, or -1 when it does not fit.
+ */
+#define PCT_ENCODE_NO_LEADING_DOT 1
+int
+pct_encode(const char *s, const char *keep, int flags, char *out, size_t size);
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void hex_encode(const unsigned char *in, size_t len, char *out);
 

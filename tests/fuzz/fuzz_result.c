@@ -6,7 +6,7 @@
  * text that decodes again into the same record: what the probe sends of
  * a record the collector accepts, the collector accepts.
  *
- * FUZZ_SOURCES: common/result.c common/util.c common/log.c
+ * FUZZ_SOURCES: common/json.c common/result.c common/util.c common/log.c
  * FUZZ_LIBS: libcjson libcrypto
  */
 #include <stddef.h>

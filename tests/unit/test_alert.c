@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "collector/alert.h"
 #include "collector/alert_event.h"
 #include "collector/conf.h"
@@ -25,8 +27,6 @@
 #include "util.h"
 
 #define T0 1764480000.0
-
-static char tmpdir[] = "/tmp/v6w-test-alert.XXXXXX";
 
 struct got {
 	enum alert_kind kind;
@@ -574,23 +574,6 @@ test_conf_thresholds(void **state)
 	}
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -604,5 +587,5 @@ main(void)
 	};
 
 	log_init("test_alert", 0, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

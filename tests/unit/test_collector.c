@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "collector/api.h"
 #include "collector/collector.h"
 #include "collector/conf.h"
@@ -35,7 +37,6 @@
 #include "priv.h"
 #include "util.h"
 
-static char tmpdir[] = "/tmp/v6w-test-collector.XXXXXX";
 static char confpath[PATH_MAX];
 
 static void
@@ -58,8 +59,7 @@ setup(void **state)
 {
 	char p[PATH_MAX];
 
-	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
+	if (tmpdir_setup(state) == -1)
 		return -1;
 	snprintf(confpath, sizeof(confpath), "%s/c.conf", tmpdir);
 	snprintf(p, sizeof(p), "%s/data", tmpdir);
@@ -68,16 +68,6 @@ setup(void **state)
 	write_file("p2.token", "secret-two\n");
 	write_file("c.conf", conf_text);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 static struct collector *
@@ -384,5 +374,5 @@ main(void)
 	};
 
 	log_init("test_collector", 0, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tmpdir.h"
 #include <cjson/cJSON.h>
 
 #include "collector/alert.h"
@@ -25,8 +27,6 @@
 #include "log.h"
 #include "spool.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/v6w-test-webhook.XXXXXX";
 
 static void
 test_sign(void **state)
@@ -384,23 +384,6 @@ test_conf(void **state)
 	cfg_close(&c);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -415,5 +398,5 @@ main(void)
 	};
 
 	log_init("test_webhook", 0, 0);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
