@@ -714,7 +714,8 @@ alert_save(struct alert *a, char *err, size_t errlen)
 		return -1;
 	}
 	text = json_text(alert_to_json(a));
-	rc = file_replace(a->path, text, strlen(text), 0640, -1, err, errlen);
+	rc = file_replace(a->path, text, strlen(text), 0640, -1, FILE_DURABLE,
+	    err, errlen);
 	saved = errno;
 	cJSON_free(text);
 	if (rc == 0)

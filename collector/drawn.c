@@ -120,7 +120,7 @@ drawn_save(const char *path, const char *const *slugs, const uint64_t *sigs,
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%016llx %s\n",
 		    (unsigned long long)sigs[i], slugs[i]);
-	rc = file_replace(path, buf, len, 0644, -1, err, errlen);
+	rc = file_replace(path, buf, len, 0644, -1, 0, err, errlen);
 	free(buf);
 	return rc;
 }

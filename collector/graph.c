@@ -511,7 +511,7 @@ graph_render(const struct graph_req *rq, const char *path, char *err,
 		    path);
 	else
 		rc = file_replace(path, i->value.u_blo.ptr, i->value.u_blo.size,
-		    0644, rq->end, err, errlen);
+		    0644, rq->end, 0, err, errlen);
 	rrd_info_free(info);
 	return rc;
 }

@@ -434,7 +434,8 @@ ledger_save(struct ledger *lg, char *err, size_t errlen)
 	char  *text = ledger_text(lg, &len);
 	int    rc, saved;
 
-	rc = file_replace(lg->path, text, len, 0640, -1, err, errlen);
+	rc = file_replace(lg->path, text, len, 0640, -1, FILE_DURABLE, err,
+	    errlen);
 	saved = errno;
 	free(text);
 	if (rc == 0)

@@ -110,7 +110,8 @@ pub_write(struct pub *pb, const char *rel, const char *text, size_t len)
 		pub_fail(pb, "a page path is too long");
 		return;
 	}
-	if (file_replace(path, text, len, 0644, -1, err, sizeof(err)) == -1) {
+	if (file_replace(path, text, len, 0644, -1, 0, err, sizeof(err)) ==
+	    -1) {
 		pub_fail(pb, err);
 		return;
 	}

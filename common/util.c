@@ -162,7 +162,7 @@ replace_fail(char *err, size_t errlen, const char *step, const char *dir,
 
 int
 file_replace(const char *path, const void *buf, size_t len, int mode,
-    int64_t mtime, char *err, size_t errlen)
+    int64_t mtime, int flags, char *err, size_t errlen)
 {
 	char	    dir[PATH_MAX], tmp[NAME_MAX + 1];
 	const char *name, *p = buf;
@@ -206,7 +206,7 @@ file_replace(const char *path, const void *buf, size_t len, int mode,
 			goto fail;
 		}
 	}
-	if (fsync(fd) == -1) {
+	if ((flags & FILE_DURABLE) && fsync(fd) == -1) {
 		replace_fail(err, errlen, "fsync", dir, tmp);
 		goto fail;
 	}
@@ -220,7 +220,7 @@ file_replace(const char *path, const void *buf, size_t len, int mode,
 		replace_fail(err, errlen, "rename to", dir, name);
 		goto fail;
 	}
-	if (fsync(dfd) == -1) {
+	if ((flags & FILE_DURABLE) && fsync(dfd) == -1) {
 		replace_fail(err, errlen, "fsync folder", ".", dir);
 		saved = errno;
 		close(dfd);
@@ -242,7 +242,7 @@ fail:
 int
 file_write_atomic(const char *path, const void *buf, size_t len, int mode)
 {
-	return file_replace(path, buf, len, mode, -1, NULL, 0);
+	return file_replace(path, buf, len, mode, -1, FILE_DURABLE, NULL, 0);
 }
 
 int

@@ -29,16 +29,20 @@ int str_copy(char *dst, size_t size, const char *src);
 int str_has_ctrl(const char *s);
 
 /*
- * Replace path by the len bytes at buf, atomically and durably: a hidden
- * temporary in the same folder (.NAME.tmp, created with mode, never
- * through a link), written, given the modification time mtime (wall
- * seconds; -1: now), fsynced, renamed over path, then the folder fsynced.
- * Readers see the old file or the new, never a part. 0, or -1 with errno
- * set and, when errlen > 0, err naming the step and the file that failed.
+ * Replace path by the len bytes at buf, atomically: a hidden temporary in
+ * the same folder (.NAME.tmp, created with mode, never through a link),
+ * written, given the modification time mtime (wall seconds; -1: now) and
+ * renamed over path. Readers see the old file or the new, never a part.
+ * With FILE_DURABLE, the file is fsynced before the rename and the folder
+ * after it: state that must survive a crash. Without, a crash may lose
+ * the new file (what is made again anyway: the published site). 0, or -1
+ * with errno set and, when errlen > 0, err naming the step and the file
+ * that failed.
  */
+#define FILE_DURABLE 1
 int file_replace(const char *path, const void *buf, size_t len, int mode,
-    int64_t mtime, char *err, size_t errlen);
-/* file_replace() with the time now and no message. */
+    int64_t mtime, int flags, char *err, size_t errlen);
+/* file_replace() durably, with the time now and no message. */
 int file_write_atomic(const char *path, const void *buf, size_t len, int mode);
 /* fsync the directory holding path. */
 int dir_sync_of(const char *path);

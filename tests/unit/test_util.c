@@ -37,9 +37,10 @@ test_replace(void **state)
 	(void)state;
 	path_of(p, sizeof(p), "f.json");
 	path_of(tmp, sizeof(tmp), ".f.json.tmp");
-	assert_int_equal(file_replace(p, "one", 3, 0640, -1, err, sizeof(err)),
+	assert_int_equal(file_replace(p, "one", 3, 0640, -1, FILE_DURABLE, err,
+			     sizeof(err)),
 	    0);
-	assert_int_equal(file_replace(p, "second", 6, 0640, 1700000000, err,
+	assert_int_equal(file_replace(p, "second", 6, 0640, 1700000000, 0, err,
 			     sizeof(err)),
 	    0);
 	assert_int_equal(file_read(p, 100, &text, &len), 0);
@@ -57,7 +58,7 @@ test_replace(void **state)
 	path_of(victim, sizeof(victim), "victim");
 	assert_int_equal(file_write_atomic(victim, "keep", 4, 0600), 0);
 	assert_int_equal(symlink(victim, tmp), 0);
-	assert_int_equal(file_replace(p, "third", 5, 0640, -1, err,
+	assert_int_equal(file_replace(p, "third", 5, 0640, -1, 0, err,
 			     sizeof(err)),
 	    -1);
 	assert_int_equal(errno, ELOOP);
@@ -68,13 +69,13 @@ test_replace(void **state)
 	free(text);
 	/* The stale link is removed: the next write goes through. */
 	assert_int_equal(lstat(tmp, &sb), -1);
-	assert_int_equal(file_replace(p, "third", 5, 0640, -1, err,
+	assert_int_equal(file_replace(p, "third", 5, 0640, -1, 0, err,
 			     sizeof(err)),
 	    0);
 
 	/* No folder: the message names it. */
 	assert_int_equal(file_replace("/nonexistent-v6w/x/f", "a", 1, 0640, -1,
-			     err, sizeof(err)),
+			     FILE_DURABLE, err, sizeof(err)),
 	    -1);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(err,
