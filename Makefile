@@ -64,13 +64,15 @@ PCAP_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir libpcap 2>/de
                  2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
 ifneq ($(PCAP_SONAME),)
 $(B)/probe/capture.o: ALL_CFLAGS += -DPCAP_SONAME='"$(PCAP_SONAME)"'
+# collector/publish/ (the published site) includes the collector's headers
+$(B)/collector/%.o $(B)/tests/%.o: ALL_CFLAGS += -Icollector
 endif
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS      := $(PKG_LIBS) -lm
 
 COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROBE_SRC     := $(filter-out probe/v6probe.c,$(sort $(wildcard probe/*.c)))
-COLLECTOR_SRC := $(filter-out collector/v6collector.c,$(sort $(wildcard collector/*.c)))
+COLLECTOR_SRC := $(filter-out collector/v6collector.c,$(sort $(wildcard collector/*.c collector/publish/*.c)))
 TEST_SRC      := $(sort $(wildcard tests/unit/test_*.c))
 # What every unit test program links besides its own file (tmpdir.c).
 TEST_LIB_SRC  := $(filter-out $(TEST_SRC),$(sort $(wildcard tests/unit/*.c)))
@@ -169,10 +171,10 @@ test: rootcheck deps
 	@tests/run-tests.sh --unit $(TEST_BINS) --integration
 
 lint:
-	clang-format --dry-run --Werror $(wildcard common/*.[ch] probe/*.[ch] collector/*.[ch] tests/unit/*.[ch] tests/tools/*.c tests/fuzz/*.c)
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] probe/*.[ch] collector/*.[ch] collector/publish/*.[ch] tests/unit/*.[ch] tests/tools/*.c tests/fuzz/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --suppress=missingIncludeSystem \
-	    -I common -D V6WATCH_VERSION='"$(VERSION)"' common probe collector
+	    -I common -I collector -D V6WATCH_VERSION='"$(VERSION)"' common probe collector
 	mandoc -Tlint -Wwarning $(wildcard man/*.[0-9])
 	tests/man-keys.sh
 

@@ -23,8 +23,8 @@
 #include "ev.h"
 #include "log.h"
 #include "priv.h"
-#include "publish.h"
-#include "publisher.h"
+#include "publish/publish.h"
+#include "publish/publisher.h"
 #include "util.h"
 #include "webhook_test.h"
 

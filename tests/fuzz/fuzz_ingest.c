@@ -16,7 +16,7 @@
  * so that an RRD file is a few KB instead of 1.7 MB, which keeps creating
  * one (once per new series in a run) in the tens of microseconds.
  *
- * FUZZ_SOURCES: collector/ingest.c collector/ledger.c collector/store.c collector/state.c collector/table.c common/json.c common/result.c common/util.c common/log.c
+ * FUZZ_SOURCES: collector/ingest.c collector/ledger.c collector/store.c collector/state.c common/table.c common/json.c common/result.c common/util.c common/log.c
  * FUZZ_LIBS: libcjson librrd libcrypto
  * FUZZ_FLAGS: -close_fd_mask=2
  */

@@ -6,7 +6,7 @@
  * counts that add up, and must survive the collector's own save: saved,
  * it loads again, and from then on saving and loading change nothing.
  *
- * FUZZ_SOURCES: collector/ledger.c collector/state.c collector/table.c common/json.c common/result.c common/util.c common/log.c
+ * FUZZ_SOURCES: collector/ledger.c collector/state.c common/table.c common/json.c common/result.c common/util.c common/log.c
  * FUZZ_LIBS: libcjson libcrypto
  */
 #include <errno.h>

@@ -76,7 +76,7 @@ for src in "${targets[@]}"; do
 	# shellcheck disable=SC2086
 	if ! (cd "$top" && $CC -std=c17 -D_GNU_SOURCE -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I. -Icommon $(pkg-config --cflags $libs) "$src" $srcs \
+		-I. -Icommon -Icollector $(pkg-config --cflags $libs) "$src" $srcs \
 		-o "$bin" $(pkg-config --libs $libs) -lm); then
 		echo "$name: build failed" >&2
 		summary+=("$name: build failed")

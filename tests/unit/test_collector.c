@@ -32,7 +32,7 @@
 #include "collector/metrics.h"
 #include "collector/state.h"
 #include "collector/status.h"
-#include "collector/table.h"
+#include "table.h"
 #include "log.h"
 #include "priv.h"
 #include "util.h"
