@@ -176,6 +176,7 @@ lint:
 	    --inline-suppr --suppress=missingIncludeSystem \
 	    -I common -I collector -D V6WATCH_VERSION='"$(VERSION)"' common probe collector
 	mandoc -Tlint -Wwarning $(wildcard man/*.[0-9])
+	tests/include-cycles.py
 	tests/man-keys.sh
 
 # The whole pipeline against a lab in network namespaces (root), ~2 min.
