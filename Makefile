@@ -61,7 +61,8 @@ ifneq ($(PCAP_SONAME),)
 $(B)/probe/capture.o: ALL_CFLAGS += -DPCAP_SONAME='"$(PCAP_SONAME)"'
 endif
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
-LIBS      := $(PKG_LIBS) -lm
+# http_parser (libhttp-parser-dev) ships no pkg-config file
+LIBS      := $(PKG_LIBS) -lhttp_parser -lm
 
 COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROBE_SRC     := $(filter-out probe/v6probe.c,$(sort $(wildcard probe/*.c)))

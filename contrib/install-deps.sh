@@ -9,7 +9,7 @@ set -eu
 PKGS="
 build-essential pkg-config
 libcurl4-openssl-dev libc-ares-dev libpcap-dev librrd-dev libcjson-dev
-libmicrohttpd-dev libconfig-dev libssl-dev libcmocka-dev
+libmicrohttpd-dev libconfig-dev libssl-dev libcmocka-dev libhttp-parser-dev
 rrdtool rrdcached
 nginx dnsmasq-base nftables iproute2 openssl curl
 tcpdump prometheus python3 procps psmisc valgrind

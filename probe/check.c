@@ -4,9 +4,9 @@
  * transfer) and the hand-over of a finished target (see check.h).
  *
  * Ownership: the engine owns every struct check; a check owns its legs,
- * their curl handles (taken from and returned to the engine's pool), TCP
- * connects and the socket handed to curl until curl takes it. A check is
- * freed only when no leg, connect, transfer or DNS query still refers to it.
+ * their TCP connects and their connection's exchange (check_http.h), which
+ * owns the socket and the SSL once connected. A check is freed only when
+ * no leg, connect, exchange or DNS query still refers to it.
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -20,17 +20,17 @@
 #include <unistd.h>
 
 #include <ares.h>
+#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "check.h"
 #include "check_dns.h"
 #include "ev.h"
-#include "httpc.h"
+#include "check_http.h"
 #include "log.h"
 #include "outcome.h"
 #include "resolv.h"
 #include "tcpconn.h"
-#include "tlsrelay.h"
 #include "trust.h"
 #include "url.h"
 #include "util.h"
@@ -74,22 +74,14 @@ struct leg {
 	uint64_t dns_start_us;
 	int	 dns_pending;
 
-	CURL		  *easy;
-	struct httpc_xfer  x;
-	char		   errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *resolve;
-	int		   handover_fd;
-	int		   handed_fd;
-	struct tls_conn	   tls;
-	struct tlsrelay	   relay;
-	struct curl_slist *hdrs;     /* Host: for HTTP over our TLS */
-	char		  *location; /* of the response; allocated when seen */
-	EVP_MD_CTX	  *md;
-	uint64_t	   bytes, cap, page_bytes;
-	int		   capped;
-	int		   headers_done; /* the blank line arrived */
-	int		   large;
-	const char	  *large_path;
+	struct tls_conn tls;
+	struct hx	hx; /* the connection's TLS and HTTP */
+	EVP_MD_CTX     *md;
+	uint64_t	bytes, cap, page_bytes;
+	int		capped;
+	int		headers_done; /* the blank line arrived */
+	int		large;
+	const char     *large_path;
 };
 
 struct check {
@@ -111,7 +103,6 @@ struct check_engine {
 	struct check_opts    o;
 	check_done_cb	     done;
 	void		    *arg;
-	struct httpc	    *hc;
 	struct resolv	    *res;
 	struct dnscheck	    *dc;
 	const EVP_MD	    *sha256;
@@ -120,12 +111,10 @@ struct check_engine {
 	struct check	    *running;
 	SSL_CTX		    *ctx;	/* shared by every TLS connection */
 	X509_STORE	    *own_store; /* the default one, when none given */
-	CURL		   **pool;
-	size_t		     npool, poolcap;
 };
 
 static void leg_hop_begin(struct leg *);
-static void leg_http_start(struct leg *);
+static void leg_http_start(struct leg *, int fd, SSL *ssl);
 static void check_maybe_done(struct check *);
 
 static void
@@ -191,7 +180,7 @@ static void
 leg_maybe_done(struct leg *l)
 {
 	if (!l->ended || l->phase == LEG_DONE || l->nconn_running > 0 ||
-	    l->x.active || l->dns_pending)
+	    l->dns_pending)
 		return;
 	l->phase = LEG_DONE;
 	l->c->legs_running--;
@@ -227,17 +216,12 @@ leg_end(struct leg *l, enum outcome oc, const char *fmt, ...)
 			*p = ' ';
 	r->ms[PHASE_TOTAL] = since_ms(l->c->start_us);
 	tcpconn_stop(&l->hconn);
-	if (l->handover_fd != -1) {
-		close(l->handover_fd);
-		l->handover_fd = -1;
-	}
+	hx_stop(&l->hx);
 	/* Other first-hop connects go on: their outcomes are still news. */
 	leg_maybe_done(l);
 }
 
 /* legs: connecting */
-
-static void leg_tls_cb(struct tlsrelay *, int);
 
 static void
 leg_connected(struct leg *l, struct tcpconn *tc, size_t idx)
@@ -255,23 +239,16 @@ leg_connected(struct leg *l, struct tcpconn *tc, size_t idx)
 	    tc->ms;
 	hostport(&l->sa[idx], l->u.port, hp, sizeof(hp));
 	snprintf(l->r->remote, sizeof(l->r->remote), "%s", hp);
-	if (!l->u.https) {
-		l->handover_fd = fd;
-		leg_http_start(l);
-		return;
-	}
-	/* TLS is ours (one shared context); libcurl gets the plaintext. */
-	ssl = tls_new(e->ctx, fd, l->u.host, l->u.literal_af != 0, &l->tls,
-	    e->o.resume_tls ? &l->c->t->sess[l->fam] : NULL, now_mono_ms(), err,
-	    sizeof(err));
-	if (ssl == NULL) {
+	ssl = NULL;
+	if (l->u.https &&
+	    (ssl = tls_new(e->ctx, fd, l->u.host, l->u.literal_af != 0, &l->tls,
+		 e->o.resume_tls ? &l->c->t->sess[l->fam] : NULL, now_mono_ms(),
+		 err, sizeof(err))) == NULL) {
 		close(fd);
 		leg_end(l, OUTCOME_ERROR, "%s", err);
 		return;
 	}
-	tlsrelay_stop(&l->relay);
-	tlsrelay_start(&l->relay, e->loop, ssl, fd, e->o.timeout_ms, leg_tls_cb,
-	    l);
+	leg_http_start(l, fd, ssl);
 }
 
 static void
@@ -537,221 +514,89 @@ leg_hop_begin(struct leg *l)
 
 /* legs: HTTP */
 
-static curl_socket_t
-leg_opensocket_cb(void *clientp, curlsocktype purpose,
-    struct curl_sockaddr *address)
-{
-	struct leg *l = clientp;
-	int	    fd;
-
-	(void)purpose;
-	if (l->handover_fd != -1 && address->family == l->af) {
-		fd = l->handover_fd;
-		l->handover_fd = -1;
-		l->handed_fd = fd;
-		return fd;
-	}
-	fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
-	    address->protocol);
-	return fd == -1 ? CURL_SOCKET_BAD : fd;
-}
-
+/* Body bytes: counted, hashed and sketched for the page, never kept. */
 static int
-leg_sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpose)
+leg_body_cb(struct hx *x, const char *buf, size_t n)
 {
-	struct leg *l = clientp;
-
-	(void)purpose;
-	return fd == l->handed_fd ? CURL_SOCKOPT_ALREADY_CONNECTED :
-				    CURL_SOCKOPT_OK;
-}
-
-static size_t
-leg_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct leg *l = userdata;
-	size_t	    n = size * nmemb;
+	struct leg *l = x->arg;
 
 	if (l->bytes + n > l->cap) {
 		l->capped = 1;
-		return 0;
+		return -1;
 	}
 	l->bytes += n;
 	if (!l->large) {
-		EVP_DigestUpdate(l->md, ptr, n);
-		sketch_feed(l->sk, ptr, n);
+		EVP_DigestUpdate(l->md, buf, n);
+		sketch_feed(l->sk, buf, n);
 	}
-	return n;
+	return 0;
 }
 
-/* Only to know whether the response headers ever completed. */
-/* Notes whether the response headers completed and where a redirect
- * points (each new status line starts over). */
-static size_t
-leg_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+/* The Host header's value for u: the port only when not the default. */
+static void
+leg_host(const struct url *u, char *host, size_t hlen)
 {
-	struct leg *l = userdata;
-	size_t	    n = size * nitems;
+	int dflt = u->port == (u->https ? 443 : 80);
 
-	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-		l->headers_done = 0;
-		if (l->location != NULL)
-			l->location[0] = '\0';
-	} else if (n <= 2 && (n == 0 || buf[0] == '\r' || buf[0] == '\n'))
-		l->headers_done = 1;
-	else if (n > 9 && strncasecmp(buf, "Location:", 9) == 0) {
-		const char *v = buf + 9;
-		size_t	    len = n - 9;
-
-		while (len > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			len--;
-		}
-		while (len > 0 &&
-		    (v[len - 1] == '\r' || v[len - 1] == '\n' ||
-			v[len - 1] == ' ' || v[len - 1] == '\t'))
-			len--;
-		if (l->location == NULL)
-			l->location = xmalloc(RESULT_URL_MAX);
-		/* "\x01" marks a Location that cannot be followed */
-		if (len >= RESULT_URL_MAX)
-			snprintf(l->location, RESULT_URL_MAX, "%s",
-			    "\x01too-long");
-		else if (memchr(v, '\0', len) != NULL)
-			snprintf(l->location, RESULT_URL_MAX, "%s", "\x01nul");
-		else {
-			memcpy(l->location, v, len);
-			l->location[len] = '\0';
-		}
-	}
-	return n;
+	snprintf(host, hlen,
+	    u->literal_af == AF_INET6 ? (dflt ? "[%s]" : "[%s]:%d") :
+					(dflt ? "%s" : "%s:%d"),
+	    u->host, u->port);
 }
 
-static CURL *
-pool_get(struct check_engine *e)
+/* The request-target of url: its path and query. 0 or -1. */
+static int
+leg_target(const char *url, char *target, size_t tlen)
 {
-	if (e->npool > 0) {
-		CURL *h = e->pool[--e->npool];
+	CURLU *h = curl_url();
+	char  *path = NULL, *query = NULL;
+	int    ok;
 
-		curl_easy_reset(h);
-		return h;
-	}
-	return curl_easy_init();
+	ok = h != NULL && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_PATH, &path, 0) == CURLUE_OK;
+	if (ok && curl_url_get(h, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+		query = NULL;
+	ok = ok &&
+	    (size_t)snprintf(target, tlen, "%s%s%s", path, query ? "?" : "",
+		query ? query : "") < tlen;
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(h);
+	return ok ? 0 : -1;
 }
+
+static void leg_http_done(struct hx *);
 
 static void
-pool_put(struct check_engine *e, CURL *h)
-{
-	if (h == NULL)
-		return;
-	if (e->npool == e->poolcap && e->poolcap < CHECK_POOL_MAX) {
-		e->poolcap = e->poolcap ? e->poolcap * 2 : 16;
-		e->pool = xreallocarray(e->pool, e->poolcap, sizeof(CURL *));
-	}
-	if (e->npool < e->poolcap)
-		e->pool[e->npool++] = h;
-	else
-		curl_easy_cleanup(h);
-}
-
-static void leg_http_done(struct httpc_xfer *, CURLcode);
-
-static void
-leg_http_start(struct leg *l)
+leg_http_start(struct leg *l, int fd, SSL *ssl)
 {
 	struct check_engine *e = l->c->e;
-	CURL		    *h;
-	char		     entry[512], ip[RESULT_IP_MAX];
-	char		     url[RESULT_URL_MAX + 300], host[300];
-	long		     lowtime = (e->o.timeout_ms + 999) / 1000;
+	char		     target[RESULT_URL_MAX], host[300];
 
 	l->phase = l->large ? LEG_LARGE : LEG_HTTP;
-	if (l->easy == NULL && (l->easy = pool_get(e)) == NULL) {
-		leg_end(l, OUTCOME_ERROR, "out of memory");
-		return;
-	} else if (l->x.easy != NULL)
-		curl_easy_reset(l->easy);
-	h = l->easy;
-	l->x.easy = h;
-	l->x.done = leg_http_done;
-	l->x.arg = l;
-	l->errbuf[0] = '\0';
-	if (l->location != NULL)
-		l->location[0] = '\0';
-	l->handed_fd = -1;
 	l->bytes = 0;
 	l->capped = 0;
-	l->headers_done = 0;
-	curl_slist_free_all(l->resolve);
-	curl_slist_free_all(l->hdrs);
-	l->resolve = l->hdrs = NULL;
-	if (l->u.literal_af == 0 && !l->u.https) {
-		sa_ntop(&l->sa[l->chosen], ip, sizeof(ip));
-		snprintf(entry, sizeof(entry),
-		    l->af == AF_INET6 ? "%s:%d:[%s]" : "%s:%d:%s", l->u.host,
-		    l->u.port, ip);
-		l->resolve = curl_slist_append(NULL, entry);
-		curl_easy_setopt(h, CURLOPT_RESOLVE, l->resolve);
-	}
+	leg_host(&l->u, host, sizeof(host));
 	if (l->large) {
-		snprintf(url, sizeof(url),
-		    l->af == AF_INET6 && l->u.literal_af ? "%s://[%s]:%d%s" :
-							   "%s://%s:%d%s",
-		    l->u.https ? "https" : "http", l->u.host, l->u.port,
-		    l->large_path);
+		snprintf(target, sizeof(target), "%s", l->large_path);
 		l->cap = CHECK_LARGE_MAX;
 	} else {
-		snprintf(url, sizeof(url), "%s", l->url);
+		if (leg_target(l->url, target, sizeof(target)) == -1) {
+			SSL_free(ssl);
+			close(fd);
+			leg_end(l, OUTCOME_ERROR, "cannot read the path of %s",
+			    l->url);
+			return;
+		}
 		l->cap = CHECK_PAGE_MAX;
 		if (l->md == NULL)
 			l->md = EVP_MD_CTX_new();
 		EVP_DigestInit_ex(l->md, e->sha256, NULL);
 		sketch_init(l->sk);
 	}
-	if (l->u.https) {
-		char plain[sizeof(url)];
-
-		if (url_plain(url, &l->u, plain, sizeof(plain), host,
-			sizeof(host)) == -1) {
-			leg_end(l, OUTCOME_ERROR, "cannot rewrite the URL");
-			return;
-		}
-		snprintf(url, sizeof(url), "%s", plain);
-		l->hdrs = curl_slist_append(NULL, host);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, l->hdrs);
-		curl_easy_setopt(h, CURLOPT_ABSTRACT_UNIX_SOCKET,
-		    tlsrelay_name(&l->relay));
-	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	/* (over our TLS, libcurl's connection is the local socket) */
-	if (!l->u.https)
-		curl_easy_setopt(h, CURLOPT_IPRESOLVE,
-		    l->af == AF_INET6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, leg_opensocket_cb);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, l);
-	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, leg_sockopt_cb);
-	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, l);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, leg_write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, l);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, leg_header_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, l);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, l->errbuf);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 0L);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, CHECK_USER_AGENT);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->o.timeout_ms);
-	/* A stall is bytes not arriving; a slow trickle is bounded too. */
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, lowtime);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3L * e->o.timeout_ms);
-	if (log_getverbose() >= 2) /* -v -v: libcurl's own account */
-		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	if (httpc_start(e->hc, &l->x) == -1)
-		leg_end(l, OUTCOME_ERROR, "cannot start the transfer");
+	hx_start(&l->hx, e->loop, fd, ssl, ssl != NULL ? &l->tls : NULL, host,
+	    target, CHECK_USER_AGENT, e->o.timeout_ms, leg_body_cb,
+	    leg_http_done, l);
 }
 
 static void
@@ -802,37 +647,24 @@ leg_record_tls(struct leg *l)
 	snprintf(r->issuer, sizeof(r->issuer), "%s", l->tls.issuer);
 }
 
-/* Our TLS handshake ended: HTTP over it, or the verdict. */
+/* The TLS handshake failed: the verdict. */
 static void
-leg_tls_cb(struct tlsrelay *rl, int ok)
+leg_tls_failed(struct leg *l, const struct hx *x)
 {
-	struct leg	  *l = rl->arg;
 	struct tls_failure f;
 	enum outcome	   oc;
 	const char	  *why;
 
-	if (!l->large)
-		l->r->ms[PHASE_TLS] =
-		    (l->r->ms[PHASE_TLS] > 0 ? l->r->ms[PHASE_TLS] : 0) +
-		    rl->handshake_ms;
-	if (ok) {
-		tls_done(rl->ssl, &l->tls);
-		leg_record_tls(l);
-		leg_http_start(l); /* libcurl connects to the relay */
-		leg_maybe_done(l);
-		return;
-	}
-	leg_record_tls(l);
 	memset(&f, 0, sizeof(f));
-	f.timed_out = rl->timed_out;
+	f.timed_out = x->tls_timed_out;
 	f.verify = l->tls.verify_err;
 	f.verify_depth = l->tls.verify_depth;
-	f.ssl_err = rl->ssl_err;
-	f.sys_err = rl->sys_err;
+	f.ssl_err = x->ssl_err;
+	f.sys_err = x->sys_err;
 	oc = outcome_from_tls(&f, &why);
 	if (l->large)
 		leg_end(l, oc, "large transfer %s: %s%s%s", l->large_path, why,
-		    rl->why[0] ? ": " : "", rl->why);
+		    x->why[0] ? ": " : "", x->why);
 	else if (oc == OUTCOME_STALL)
 		leg_end(l, oc,
 		    "%s within %d s: small packets pass but the "
@@ -842,72 +674,61 @@ leg_tls_cb(struct tlsrelay *rl, int ok)
 	else if (oc == OUTCOME_CERT_EXPIRED && l->tls.has_cert &&
 	    l->tls.days_left < 0)
 		leg_end(l, oc, "%s (%d days ago)", why, -l->tls.days_left);
-	else if (oc == OUTCOME_TLS_ERROR && rl->why[0] != '\0')
-		leg_end(l, oc, "%s: %s", why, rl->why);
+	else if (oc == OUTCOME_TLS_ERROR && x->why[0] != '\0')
+		leg_end(l, oc, "%s: %s", why, x->why);
 	else
 		leg_end(l, oc, "%s", why);
-	leg_maybe_done(l);
 }
 
-/*
- * What libcurl left unsaid about a failure, into buf: which header was too
- * long (the relay saw the head of a response over TLS; over plain HTTP
- * only libcurl did, and it does not tell), else libcurl's own words and
- * the relay's.
- */
+/* What the failure's name leaves unsaid, into buf. */
 static void
-leg_http_cause(struct leg *l, CURLcode rc, enum outcome oc, char *buf,
-    size_t size)
+leg_http_cause(const struct hx *x, char *buf, size_t size)
 {
-	char name[TLSRELAY_NAME];
-
 	buf[0] = '\0';
-	if (oc == OUTCOME_HTTP_ERROR && rc == CURLE_UNSUPPORTED_PROTOCOL)
-		return; /* libcurl's "HTTP/0.9 when not allowed" adds nothing */
-	if (oc == OUTCOME_HTTP_ERROR && rc == CURLE_OUT_OF_MEMORY) {
-		if (l->u.https &&
-		    tlsrelay_head_longest(&l->relay, name, sizeof(name)) >
-			CURL_MAX_HTTP_HEADER &&
-		    name[0] != '\0')
+	switch (x->fail) {
+	case HTTP_FAIL_HEAD_TOO_LARGE:
+		if (x->line_len <= HX_LINE_MAX)
 			snprintf(buf, size,
-			    "the %s header is longer than %d bytes", name,
-			    CURL_MAX_HTTP_HEADER);
+			    "the response head is longer than %d KiB in all",
+			    HX_HEAD_MAX >> 10);
+		else if (x->name[0] != '\0')
+			snprintf(buf, size,
+			    "the %s header is longer than %d bytes", x->name,
+			    HX_LINE_MAX);
 		else
 			snprintf(buf, size,
 			    "a line of the response head is longer than %d "
 			    "bytes",
-			    CURL_MAX_HTTP_HEADER);
-		return;
+			    HX_LINE_MAX);
+		break;
+	case HTTP_FAIL_SEND:
+	case HTTP_FAIL_RECV:
+		if (x->why[0] != '\0')
+			snprintf(buf, size, "TLS: %s", x->why);
+		else if (x->sys_err != 0)
+			snprintf(buf, size, "%s", strerror(x->sys_err));
+		break;
+	case HTTP_FAIL_MALFORMED:
+		snprintf(buf, size, "%s", x->why);
+		break;
+	default:
+		break;
 	}
-	snprintf(buf, size, "%s%s%s", l->errbuf,
-	    !l->relay.why[0] ? "" :
-		l->errbuf[0] ? "; TLS: " :
-			       "TLS: ",
-	    l->relay.why);
 }
 
 static void
-leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
+leg_http_failed(struct leg *l, const struct hx *x)
 {
-	struct curl_failure f;
-	enum outcome	    oc;
-	const char	   *why;
-	char		    detail[CURL_ERROR_SIZE + 256];
+	enum outcome oc;
+	const char  *why;
+	char	     detail[256];
+	int	     stall;
 
-	memset(&f, 0, sizeof(f));
-	f.code = rc;
-	f.os_errno = os_errno;
-	f.verify = l->tls.verify_err;
-	f.verify_depth = l->tls.verify_depth;
-	f.tcp_ok = 1;
-	f.tls = l->u.https;
-	f.tls_done = 1; /* our relay finished the handshake first */
-	f.got_headers = got_headers;
-	f.msg = l->errbuf;
-	oc = outcome_from_curl(&f, &why);
-	leg_http_cause(l, rc, oc, detail, sizeof(detail));
+	oc = outcome_from_http(x->fail, &why);
+	stall = oc == OUTCOME_STALL;
+	leg_http_cause(x, detail, sizeof(detail));
 	if (l->large) {
-		if (oc == OUTCOME_STALL)
+		if (stall)
 			leg_end(l, oc,
 			    "large transfer %s stalled after %llu "
 			    "bytes, while the page itself (%llu bytes) "
@@ -921,19 +742,13 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 			    l->large_path, why, detail[0] ? ": " : "", detail);
 		return;
 	}
-	if (oc == OUTCOME_STALL && f.tls && !f.tls_done)
-		leg_end(l, oc,
-		    "%s within %d s: small packets pass but the "
-		    "server's certificate never arrived (path-MTU black "
-		    "hole?)",
-		    why, l->c->e->o.timeout_ms / 1000);
-	else if (oc == OUTCOME_STALL)
+	if (stall)
 		leg_end(l, oc,
 		    "%s after %llu bytes, within %d s; TCP%s "
 		    "worked (path-MTU black hole?)",
 		    why, (unsigned long long)l->bytes,
-		    l->c->e->o.timeout_ms / 1000, f.tls ? " and TLS" : "");
-	else if (rc == CURLE_WRITE_ERROR && l->capped)
+		    l->c->e->o.timeout_ms / 1000, l->u.https ? " and TLS" : "");
+	else if (x->fail == HTTP_FAIL_TOO_LARGE)
 		leg_end(l, OUTCOME_ERROR,
 		    "the page is larger than %u MiB; "
 		    "reading stopped",
@@ -944,92 +759,87 @@ leg_http_failed(struct leg *l, CURLcode rc, long os_errno, int got_headers)
 		leg_end(l, oc, "%s", why);
 }
 
+/* A redirect: on to the next hop within the family, or the verdict. */
 static void
-leg_http_done(struct httpc_xfer *x, CURLcode rc)
+leg_redirect(struct leg *l, const struct hx *x)
+{
+	char next[RESULT_URL_MAX];
+
+	if (l->hop == CHECK_REDIRECTS_MAX)
+		leg_end(l, OUTCOME_HTTP_ERROR, "more than %d redirects",
+		    CHECK_REDIRECTS_MAX);
+	else if (x->loc_bad == HX_LOC_TOO_LONG)
+		leg_end(l, OUTCOME_HTTP_ERROR,
+		    "HTTP %d: the Location header is longer than %d bytes",
+		    x->status, HX_LOCATION_MAX);
+	else if (x->loc_bad != HX_LOC_OK ||
+	    url_resolve(l->url, x->location, next, sizeof(next)) == -1)
+		leg_end(l, OUTCOME_HTTP_ERROR,
+		    "HTTP %d with a malformed or too long Location", x->status);
+	else if (strncmp(next, "http://", 7) != 0 &&
+	    strncmp(next, "https://", 8) != 0)
+		leg_end(l, OUTCOME_HTTP_ERROR, "redirect to a non-HTTP URL");
+	else {
+		snprintf(l->url, sizeof(l->url), "%s", next);
+		l->hop++;
+		leg_hop_begin(l);
+	}
+}
+
+/* The connection's exchange ended: what it saw decides. */
+static void
+leg_http_done(struct hx *x)
 {
 	struct leg    *l = x->arg;
 	struct result *r = l->r;
-	curl_off_t     t_conn = 0, t_start = 0;
-	long	       status = 0, os_errno = 0;
-	char	       next[RESULT_URL_MAX];
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &t_conn);
-	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &t_start);
-	if (l->handover_fd != -1) { /* curl never asked for it */
-		close(l->handover_fd);
-		l->handover_fd = -1;
+	if (!l->large && l->u.https)
+		r->ms[PHASE_TLS] =
+		    (r->ms[PHASE_TLS] > 0 ? r->ms[PHASE_TLS] : 0) +
+		    x->handshake_ms;
+	leg_record_tls(l);
+	if (x->end == HX_TLS_FAILED) {
+		leg_tls_failed(l, x);
+		leg_maybe_done(l);
+		return;
 	}
-	/* The exchange is over: close the TLS connection too. */
-	if (l->u.https)
-		tlsrelay_stop(&l->relay);
-	if (!l->large && t_start > 0)
+	if (!l->large && x->ttfb_ms >= 0)
 		r->ms[PHASE_TTFB] =
 		    (r->ms[PHASE_TTFB] > 0 ? r->ms[PHASE_TTFB] : 0) +
-		    (double)(t_start - t_conn) / 1000.0;
+		    x->ttfb_ms;
 	if (l->ended) {
 		leg_maybe_done(l);
 		return;
 	}
-	if (rc != CURLE_OK &&
-	    !(l->large && rc == CURLE_WRITE_ERROR && l->capped)) {
-		leg_http_failed(l, rc, os_errno, l->headers_done);
+	if (x->end != HX_OK && !(l->large && l->capped)) {
+		leg_http_failed(l, x);
 		leg_maybe_done(l);
 		return;
 	}
 	if (l->large) {
-		if (outcome_from_status(status) != OUTCOME_OK)
+		if (outcome_from_status(x->status) != OUTCOME_OK)
 			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "large transfer %s: HTTP %ld (is large_path "
+			    "large transfer %s: HTTP %d (is large_path "
 			    "right?)",
-			    l->large_path, status);
+			    l->large_path, x->status);
 		else
 			leg_end(l, OUTCOME_OK, NULL);
-		leg_maybe_done(l);
-		return;
-	}
-	if (status >= 300 && status <= 399 && l->location != NULL &&
-	    l->location[0] != '\0') {
-		if (l->hop == CHECK_REDIRECTS_MAX)
-			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "more than %d "
-			    "redirects",
-			    CHECK_REDIRECTS_MAX);
-		else if (strcmp(l->location, "\x01too-long") == 0)
-			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "HTTP %ld: the Location header is longer than %d "
-			    "bytes",
-			    status, RESULT_URL_MAX - 1);
-		else if (l->location[0] == '\x01' ||
-		    url_resolve(l->url, l->location, next, sizeof(next)) == -1)
-			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "HTTP %ld with a "
-			    "malformed or too long Location",
-			    status);
-		else if (strncmp(next, "http://", 7) != 0 &&
-		    strncmp(next, "https://", 8) != 0)
-			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "redirect to a "
-			    "non-HTTP URL");
-		else {
-			snprintf(l->url, sizeof(l->url), "%s", next);
-			l->hop++;
-			leg_hop_begin(l);
-		}
-		leg_maybe_done(l);
-		return;
-	}
-	r->has_http = 1;
-	r->http_status = (int)status;
-	r->http_bytes = l->bytes;
-	snprintf(r->effective_url, sizeof(r->effective_url), "%s", l->url);
-	leg_digest(l);
-	if (outcome_from_status(status) != OUTCOME_OK)
-		leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %ld from %s", status,
+	} else if (x->status >= 300 && x->status <= 399 &&
+	    hx_location(x) != NULL) {
+		leg_redirect(l, x);
+	} else {
+		r->has_http = 1;
+		r->http_status = x->status;
+		r->http_bytes = l->bytes;
+		snprintf(r->effective_url, sizeof(r->effective_url), "%s",
 		    l->url);
-	else
-		leg_finish_page(l);
+		leg_digest(l);
+		if (outcome_from_status(x->status) != OUTCOME_OK)
+			leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %d from %s",
+			    x->status, l->url);
+		else
+			leg_finish_page(l);
+	}
 	leg_maybe_done(l);
 }
 
@@ -1042,17 +852,9 @@ check_free(struct check *c)
 		struct leg *l = &c->leg[f];
 
 		leg_conns_free(l);
-		free(l->location);
 		tcpconn_stop(&l->hconn);
-		if (l->x.active)
-			httpc_cancel(c->e->hc, &l->x);
-		pool_put(c->e, l->easy);
-		tlsrelay_stop(&l->relay);
-		curl_slist_free_all(l->resolve);
-		curl_slist_free_all(l->hdrs);
+		hx_stop(&l->hx);
 		EVP_MD_CTX_free(l->md);
-		if (l->handover_fd != -1)
-			close(l->handover_fd);
 	}
 	ev_timer_disarm(c->e->loop, &c->finish);
 	dns_zone_release(c->rep.dns);
@@ -1219,8 +1021,6 @@ check_new(struct check_engine *e, struct check_target *t)
 		l->af = f == FAMILY_IPV6 ? AF_INET6 : AF_INET;
 		l->r = &c->rep.r[f];
 		l->sk = &c->rep.sk[f];
-		l->handover_fd = -1;
-		l->handed_fd = -1;
 		l->chosen = -1;
 		l->hconn.fd = -1;
 		sketch_init(l->sk);
@@ -1315,10 +1115,6 @@ check_engine_new(struct ev_loop *loop, const struct check_opts *o,
 	memset(&ro, 0, sizeof(ro));
 	ro.timeout_ms = e->o.timeout_ms / 3 > 0 ? e->o.timeout_ms / 3 : 1;
 	ro.tries = 2;
-	if ((e->hc = httpc_new(loop)) == NULL) {
-		snprintf(err, errlen, "cannot set up libcurl");
-		goto fail;
-	}
 	if ((e->res = resolv_new(loop, &ro, err, errlen)) == NULL)
 		goto fail;
 	e->dc = dnscheck_new(loop, e->res, e->o.timeout_ms,
@@ -1359,12 +1155,8 @@ check_engine_free(struct check_engine *e)
 	e->res = NULL;
 	while (e->running != NULL)
 		check_free(e->running);
-	httpc_free(e->hc);
-	for (size_t i = 0; i < e->npool; i++)
-		curl_easy_cleanup(e->pool[i]);
 	SSL_CTX_free(e->ctx);
 	X509_STORE_free(e->own_store);
-	free(e->pool);
 	free(e);
 }
 
