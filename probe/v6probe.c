@@ -9,10 +9,10 @@
 
 #include "cfg.h"
 #include "cmd_check.h"
+#include "cmd_run.h"
+#include "cmd_traffic.h"
 #include "conf.h"
-#include "daemon.h"
 #include "log.h"
-#include "traffic.h"
 
 #define EXIT_USAGE 3
 
