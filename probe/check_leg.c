@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "check_int.h"
+#include "log.h"
 #include "outcome.h"
 #include "resolv.h"
 #include "util.h"
@@ -505,6 +506,10 @@ leg_http_start(struct leg *l, int fd, SSL *ssl)
 		EVP_DigestInit_ex(l->md, e->sha256, NULL);
 		sketch_init(l->sk);
 	}
+	if (log_getverbose() >= 2) /* -v -v: each exchange */
+		log_debug("check %s %s: > GET %s HTTP/1.1, Host: %s, to %s%s",
+		    l->c->t->name, family_name(l->fam), target, host,
+		    l->r->remote, ssl != NULL ? " over TLS" : "");
 	hx_start(&l->hx, e->loop, fd, ssl, ssl != NULL ? &l->tls : NULL, host,
 	    target, CHECK_USER_AGENT, e->o.timeout_ms, leg_body_cb,
 	    leg_http_done, l);
@@ -709,6 +714,12 @@ leg_http_done(struct hx *x)
 		    (r->ms[PHASE_TLS] > 0 ? r->ms[PHASE_TLS] : 0) +
 		    x->handshake_ms;
 	leg_record_tls(l);
+	if (log_getverbose() >= 2)
+		log_debug("check %s %s: < HTTP %d, %llu body bytes, %s%s%s",
+		    l->c->t->name, family_name(l->fam), x->status,
+		    (unsigned long long)x->body_bytes,
+		    x->end == HX_OK ? "complete" : "failed",
+		    x->why[0] != '\0' ? ": " : "", x->why);
 	if (x->end == HX_TLS_FAILED) {
 		leg_tls_failed(l, x);
 		leg_maybe_done(l);
