@@ -24,6 +24,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || \
                  printf '%s ' $$p; done)
+# http_parser has no pkg-config file: look for its header
+PKG_MISSING += $(shell echo '\#include <http_parser.h>' | $(CC) -E -x c - >/dev/null 2>&1 || \
+                 echo libhttp-parser-dev)
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
