@@ -136,6 +136,10 @@ on_header_value(http_parser *p, const char *at, size_t len)
 	if (!x->in_value) {
 		x->in_value = 1;
 		x->is_location = strcasecmp(x->name, "Location") == 0;
+		if (x->is_location) { /* the last one counts */
+			x->loclen = 0;
+			x->loc_bad = HX_LOC_OK;
+		}
 	}
 	if (x->is_location && !x->loc_bad) {
 		if (len > HX_LOCATION_MAX - x->loclen)

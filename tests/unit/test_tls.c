@@ -469,11 +469,13 @@ test_hx_bodies(void **state)
 		}
 }
 
-/* A redirect's Location, trimmed; one over HX_LOCATION_MAX is marked. */
+/* A redirect's Location, trimmed, the last of several (as libcurl took
+ * it); one over HX_LOCATION_MAX is marked. */
 static void
 test_hx_location(void **state)
 {
-	static const char r[] = "HTTP/1.1 302 Found\r\nLocation:  /next?a=b  "
+	static const char r[] = "HTTP/1.1 302 Found\r\nLocation: /first\r\n"
+				"Location:  /next?a=b  "
 				"\r\nContent-Length: 0\r\n\r\n";
 	struct hx	  x;
 	struct hx_seen	  seen;
