@@ -29,6 +29,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || \
                  printf '%s ' $$p; done)
+# http_parser has no pkg-config file: look for its header
+PKG_MISSING += $(shell echo '\#include <http_parser.h>' | $(CC) -E -x c - >/dev/null 2>&1 || \
+                 echo libhttp-parser-dev)
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
@@ -68,7 +71,8 @@ $(B)/probe/capture.o: ALL_CFLAGS += -DPCAP_SONAME='"$(PCAP_SONAME)"'
 $(B)/collector/%.o $(B)/tests/%.o: ALL_CFLAGS += -Icollector
 endif
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
-LIBS      := $(PKG_LIBS) -lm
+# http_parser (libhttp-parser-dev) ships no pkg-config file
+LIBS      := $(PKG_LIBS) -lhttp_parser -lm
 
 COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROBE_SRC     := $(filter-out probe/v6probe.c,$(sort $(wildcard probe/*.c)))

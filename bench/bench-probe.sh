@@ -146,7 +146,7 @@ stats=$(grep 'stats:' "$plog" | tail -1)
 	echo "RSS with the $N targets loaded, before the first check: $((loaded / 1024)) MiB."
 	echo "Peak RSS over start-up and round 1 (full handshakes): $((hwm1 / 1024)) MiB;"
 	echo "over rounds 2-$ROUNDS (sessions resumed): $((hwm2 / 1024)) MiB. Checks in"
-	echo "flight add to the peak (their TLS, HTTP and relay buffers); 'at most N in"
+	echo "flight add to the peak (their TLS and HTTP buffers); 'at most N in"
 	echo "flight' below says how many there were at once."
 	echo "Daemon's own figures at exit:"
 	echo

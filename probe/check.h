@@ -28,7 +28,6 @@ struct dns_zone;
 #define CHECK_LARGE_MAX	    (1u << 20)	/* of a large transfer */
 #define CHECK_LARGE_AUTO    (64u << 10) /* a page this big is one */
 #define CHECK_OVERRIDES_MAX 64
-#define CHECK_POOL_MAX	    32 /* idle curl handles kept (16 KiB buffer each) */
 
 /* --resolve HOST:PORT:ADDR[,ADDR...] */
 struct check_override {

@@ -1,6 +1,7 @@
 /*
- * outcome: mapping tables from CURLcode, c-ares status, errno and X509
- * verification errors to outcomes, each with the reason in plain words.
+ * outcome: mapping tables from c-ares status, errno, X509 verification
+ * errors, TLS and HTTP failures to outcomes, each with the reason in plain
+ * words.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,88 +14,31 @@
 #include "outcome.h"
 #include "util.h"
 
-/* How a CURLcode is decided beyond its table row. BY_REPLY: codes that
- * libcurl 7.88 also gives for what a server sent (see curl_reply). */
-enum by { BY_TABLE, BY_ERRNO, BY_PHASE, BY_VERIFY, BY_REPLY };
-
-/* libcurl 7.88's words when all the response headers exceed its limit
- * (300 KiB); it says CURLE_RECV_ERROR. */
-#define CURL_MSG_HEADERS_TOO_LARGE "Too large response headers"
-
-static const struct curl_row {
-	CURLcode     code;
-	enum outcome outcome;
-	enum by	     by;
-	const char  *why;
-} curl_rows[] = {
-    {CURLE_OK, OUTCOME_OK, BY_TABLE, "ok"},
-    {CURLE_UNSUPPORTED_PROTOCOL, OUTCOME_ERROR, BY_REPLY,
-	"scheme not allowed (only http and https)"},
-    {CURLE_URL_MALFORMAT, OUTCOME_ERROR, BY_TABLE, "malformed URL"},
-    {CURLE_COULDNT_RESOLVE_HOST, OUTCOME_DNS_ERROR, BY_TABLE,
-	"could not resolve the host name"},
-    {CURLE_COULDNT_CONNECT, OUTCOME_REFUSED, BY_ERRNO, "could not connect"},
-    {CURLE_WEIRD_SERVER_REPLY, OUTCOME_HTTP_ERROR, BY_TABLE,
-	"the server did not answer in HTTP"},
-    {CURLE_HTTP2, OUTCOME_HTTP_ERROR, BY_TABLE, "HTTP/2 framing error"},
-    {CURLE_PARTIAL_FILE, OUTCOME_HTTP_ERROR, BY_TABLE,
-	"the server closed the connection before the whole body arrived"},
-    {CURLE_WRITE_ERROR, OUTCOME_ERROR, BY_TABLE,
-	"the response body was too large; reading stopped"},
-    {CURLE_OUT_OF_MEMORY, OUTCOME_ERROR, BY_REPLY, "out of memory"},
-    {CURLE_OPERATION_TIMEDOUT, OUTCOME_TIMEOUT, BY_PHASE, "timed out"},
-    {CURLE_SSL_CONNECT_ERROR, OUTCOME_TLS_ERROR, BY_TABLE,
-	"TLS handshake failed"},
-    {CURLE_TOO_MANY_REDIRECTS, OUTCOME_HTTP_ERROR, BY_TABLE,
-	"too many redirects"},
-    {CURLE_GOT_NOTHING, OUTCOME_HTTP_ERROR, BY_TABLE,
+static const struct http_row {
+	enum http_fail fail;
+	enum outcome   outcome;
+	const char    *why;
+} http_rows[] = {
+    {HTTP_FAIL_NONE, OUTCOME_OK, "ok"},
+    {HTTP_FAIL_SEND, OUTCOME_ERROR, "connection failed while sending"},
+    {HTTP_FAIL_RECV, OUTCOME_ERROR, "connection failed while receiving"},
+    {HTTP_FAIL_NO_ANSWER, OUTCOME_HTTP_ERROR,
 	"the server closed the connection without answering"},
-    {CURLE_SEND_ERROR, OUTCOME_ERROR, BY_PHASE,
-	"connection failed while sending"},
-    {CURLE_RECV_ERROR, OUTCOME_ERROR, BY_REPLY,
-	"connection failed while receiving"},
-    {CURLE_PEER_FAILED_VERIFICATION, OUTCOME_CERT_UNTRUSTED, BY_VERIFY,
-	"certificate verification failed"},
-    {CURLE_SSL_CERTPROBLEM, OUTCOME_TLS_ERROR, BY_TABLE,
-	"client certificate problem"},
-    {CURLE_SSL_CIPHER, OUTCOME_TLS_ERROR, BY_TABLE, "no usable TLS cipher"},
-    {CURLE_BAD_CONTENT_ENCODING, OUTCOME_HTTP_ERROR, BY_TABLE,
-	"unknown or broken content encoding"},
-    {CURLE_FILESIZE_EXCEEDED, OUTCOME_ERROR, BY_TABLE,
-	"the response body was too large"},
-    {CURLE_USE_SSL_FAILED, OUTCOME_TLS_ERROR, BY_TABLE,
-	"TLS could not be used"},
-    {CURLE_SSL_SHUTDOWN_FAILED, OUTCOME_TLS_ERROR, BY_TABLE,
-	"TLS shutdown failed"},
-    {CURLE_SSL_CACERT_BADFILE, OUTCOME_ERROR, BY_TABLE,
-	"the trust store (cacert) could not be read"},
-    {CURLE_SSL_CRL_BADFILE, OUTCOME_ERROR, BY_TABLE,
-	"the CRL file could not be read"},
-    {CURLE_SSL_ISSUER_ERROR, OUTCOME_CERT_UNTRUSTED, BY_TABLE,
-	"certificate issuer check failed"},
-    {CURLE_SSL_PINNEDPUBKEYNOTMATCH, OUTCOME_TLS_ERROR, BY_TABLE,
-	"pinned public key does not match"},
-    {CURLE_SSL_INVALIDCERTSTATUS, OUTCOME_TLS_ERROR, BY_TABLE,
-	"invalid certificate status (OCSP)"},
-    {CURLE_SSL_ENGINE_NOTFOUND, OUTCOME_ERROR, BY_TABLE,
-	"TLS engine not found"},
-    {CURLE_SSL_ENGINE_SETFAILED, OUTCOME_ERROR, BY_TABLE,
-	"TLS engine setup failed"},
-    {CURLE_SSL_ENGINE_INITFAILED, OUTCOME_ERROR, BY_TABLE,
-	"TLS engine init failed"},
-    {CURLE_ABORTED_BY_CALLBACK, OUTCOME_ERROR, BY_TABLE, "transfer aborted"},
-    {CURLE_AGAIN, OUTCOME_ERROR, BY_TABLE, "socket not ready"},
-    {CURLE_RANGE_ERROR, OUTCOME_HTTP_ERROR, BY_TABLE,
-	"the server did not honour the range request"},
-    {CURLE_UNRECOVERABLE_POLL, OUTCOME_ERROR, BY_TABLE, "internal poll error"},
-    {CURLE_FAILED_INIT, OUTCOME_ERROR, BY_TABLE, "transfer setup failed"},
-    {CURLE_NOT_BUILT_IN, OUTCOME_ERROR, BY_TABLE,
-	"feature not built into libcurl"},
-    {CURLE_COULDNT_RESOLVE_PROXY, OUTCOME_ERROR, BY_TABLE,
-	"could not resolve the proxy"},
-    {CURLE_READ_ERROR, OUTCOME_ERROR, BY_TABLE, "read error"},
-    {CURLE_INTERFACE_FAILED, OUTCOME_ERROR, BY_TABLE,
-	"could not bind the local interface"},
+    {HTTP_FAIL_HEAD_CUT, OUTCOME_HTTP_ERROR,
+	"the server closed the connection within the response head"},
+    {HTTP_FAIL_BODY_CUT, OUTCOME_HTTP_ERROR,
+	"the server closed the connection before the whole body arrived"},
+    {HTTP_FAIL_NOT_HTTP, OUTCOME_HTTP_ERROR,
+	"the server answered without an HTTP status line (HTTP/0.9, or not "
+	"HTTP)"},
+    {HTTP_FAIL_HEAD_TOO_LARGE, OUTCOME_HTTP_ERROR, "response header too large"},
+    {HTTP_FAIL_MALFORMED, OUTCOME_HTTP_ERROR,
+	"the server did not answer in HTTP"},
+    {HTTP_FAIL_STALL_HEAD, OUTCOME_STALL,
+	"the request was sent, but no complete response arrived"},
+    {HTTP_FAIL_STALL_BODY, OUTCOME_STALL, "the response body stopped arriving"},
+    {HTTP_FAIL_TOO_LARGE, OUTCOME_ERROR,
+	"the response body was too large; reading stopped"},
 };
 
 static const struct ares_row {
@@ -216,102 +160,15 @@ outcome_from_verify(long err, int depth, const char **why)
 	}
 }
 
-static enum outcome
-curl_phase(const struct curl_failure *, const struct curl_row *, const char **);
-
-/*
- * Codes that name the wrong cause once the server has sent something:
- * libcurl 7.88 says "unsupported protocol" for a response without a status
- * line (HTTP/0.9 is refused by default), "out of memory" for a header line
- * over CURL_MAX_HTTP_HEADER (the buffer stays small), and "receive error"
- * for headers over 300 KiB in all.
- */
-static enum outcome
-curl_reply(const struct curl_failure *f, const struct curl_row *row,
-    const char **why)
-{
-	if (f->tcp_ok && !f->got_headers) {
-		if (f->code == CURLE_UNSUPPORTED_PROTOCOL) {
-			*why = "the server answered without an HTTP status "
-			       "line (HTTP/0.9, or not HTTP)";
-			return OUTCOME_HTTP_ERROR;
-		}
-		if (f->code == CURLE_OUT_OF_MEMORY) {
-			*why = "response header too large";
-			return OUTCOME_HTTP_ERROR;
-		}
-		if (f->code == CURLE_RECV_ERROR && f->msg != NULL &&
-		    strncmp(f->msg, CURL_MSG_HEADERS_TOO_LARGE,
-			strlen(CURL_MSG_HEADERS_TOO_LARGE)) == 0) {
-			*why = "response headers too large in all";
-			return OUTCOME_HTTP_ERROR;
-		}
-	}
-	if (f->code == CURLE_RECV_ERROR)
-		return curl_phase(f, row, why);
-	return row->outcome;
-}
-
-/* Codes whose meaning depends on how far the transfer got. */
-static enum outcome
-curl_phase(const struct curl_failure *f, const struct curl_row *row,
-    const char **why)
-{
-	if (!f->tcp_ok) {
-		if (f->code == CURLE_OPERATION_TIMEDOUT) {
-			*why = "no answer to the TCP connection attempt";
-			return OUTCOME_TIMEOUT;
-		}
-		return row->outcome;
-	}
-	if (f->tls && !f->tls_done) {
-		if (f->code == CURLE_OPERATION_TIMEDOUT) {
-			*why = "TCP connected, but the TLS handshake stalled";
-			return OUTCOME_STALL;
-		}
-		*why = "the connection broke during the TLS handshake";
-		return OUTCOME_TLS_ERROR;
-	}
-	if (f->code == CURLE_OPERATION_TIMEDOUT) {
-		*why = f->got_headers ?
-		    "the response body stopped arriving" :
-		    "the request was sent, but no complete response arrived";
-		return OUTCOME_STALL;
-	}
-	return row->outcome;
-}
-
 enum outcome
-outcome_from_curl(const struct curl_failure *f, const char **why)
+outcome_from_http(enum http_fail f, const char **why)
 {
-	const struct curl_row *row = NULL;
-
-	for (size_t i = 0; i < NELEM(curl_rows); i++)
-		if (curl_rows[i].code == f->code) {
-			row = &curl_rows[i];
-			break;
+	for (size_t i = 0; i < NELEM(http_rows); i++)
+		if (http_rows[i].fail == f) {
+			*why = http_rows[i].why;
+			return http_rows[i].outcome;
 		}
-	if (row == NULL) {
-		*why = "transfer failed";
-		return OUTCOME_ERROR;
-	}
-	*why = row->why;
-	switch (row->by) {
-	case BY_TABLE:
-		return row->outcome;
-	case BY_ERRNO:
-		return f->os_errno != 0 ?
-		    outcome_from_errno((int)f->os_errno, why) :
-		    row->outcome;
-	case BY_VERIFY:
-		return outcome_from_verify(f->verify < 0 ? X509_V_OK :
-							   f->verify,
-		    f->verify_depth, why);
-	case BY_PHASE:
-		return curl_phase(f, row, why);
-	case BY_REPLY:
-		return curl_reply(f, row, why);
-	}
+	*why = "the HTTP exchange failed";
 	return OUTCOME_ERROR;
 }
 

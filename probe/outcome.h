@@ -1,26 +1,30 @@
 /*
- * outcome: how library and system errors become check outcomes. Pure and
- * table-driven, so every CURLcode, c-ares status and errno a check can meet
- * has one tested answer and one plain-words reason.
+ * outcome: how what a check saw becomes its outcome. Pure and
+ * table-driven, so every c-ares status, errno, TLS failure and HTTP
+ * failure a check can meet has one tested answer and one plain-words
+ * reason.
  */
 #ifndef V6W_OUTCOME_H
 #define V6W_OUTCOME_H
 
-#include <curl/curl.h>
-
 #include "result.h"
 
-/* What a failed HTTP transfer had reached, for codes that depend on it. */
-struct curl_failure {
-	CURLcode    code;
-	long	    os_errno;	  /* CURLINFO_OS_ERRNO */
-	long	    verify;	  /* X509 verify error seen, -1 none */
-	int	    verify_depth; /* 0 = the server's own certificate */
-	int	    tcp_ok;	  /* the TCP connection was up */
-	int	    tls;	  /* the URL is https */
-	int	    tls_done;	  /* the TLS handshake completed */
-	int	    got_headers;  /* response headers arrived */
-	const char *msg; /* libcurl's ERRORBUFFER; NULL or "" if none */
+/* How an HTTP exchange after the TCP connect (and TLS) failed, as the
+ * probe's own reading of the response saw it (probe/check_http.c). */
+enum http_fail {
+	HTTP_FAIL_NONE,
+	HTTP_FAIL_SEND,		  /* the request could not be sent */
+	HTTP_FAIL_RECV,		  /* reading failed (errno, TLS alert) */
+	HTTP_FAIL_NO_ANSWER,	  /* closed without a byte */
+	HTTP_FAIL_HEAD_CUT,	  /* closed within the response head */
+	HTTP_FAIL_BODY_CUT,	  /* closed before the body's end */
+	HTTP_FAIL_NOT_HTTP,	  /* no status line: HTTP/0.9, or not HTTP */
+	HTTP_FAIL_HEAD_TOO_LARGE, /* a head line or the whole head */
+	HTTP_FAIL_MALFORMED,	  /* the parser refused the response */
+	HTTP_FAIL_STALL_HEAD,	  /* no whole head in time */
+	HTTP_FAIL_STALL_BODY,	  /* the body stopped arriving */
+	HTTP_FAIL_TOO_LARGE,	  /* more body than the caller reads */
+	HTTP_FAIL__N
 };
 
 /* A TLS handshake that failed (ours, on a connected TCP socket). */
@@ -36,8 +40,8 @@ struct tls_failure {
 enum outcome outcome_from_ares(int status, const char **why);
 /* errno of a TCP connect; 0 is ok. */
 enum outcome outcome_from_errno(int err, const char **why);
-/* A transfer that ended with f->code (CURLE_OK is ok: check the status). */
-enum outcome outcome_from_curl(const struct curl_failure *f, const char **why);
+/* An HTTP exchange that failed after the connection was up. */
+enum outcome outcome_from_http(enum http_fail, const char **why);
 enum outcome outcome_from_tls(const struct tls_failure *, const char **why);
 /* An X509 verification error (X509_V_*) of a certificate at depth. */
 enum outcome outcome_from_verify(long err, int depth, const char **why);

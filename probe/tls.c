@@ -203,6 +203,9 @@ tls_ctx_new(X509_STORE *store, char *err, size_t errlen)
 	 * connection */
 	SSL_CTX_set_mode(ctx,
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/* a server that closes without close_notify ends the response
+	 * (a close-delimited body), as in every HTTP client */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* whole records per read(): fewer system calls */
 	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx,

@@ -9,10 +9,10 @@
 
 #include "cfg.h"
 #include "cmd_check.h"
+#include "cmd_run.h"
+#include "cmd_traffic.h"
 #include "conf.h"
-#include "daemon.h"
 #include "log.h"
-#include "traffic.h"
 
 /*
  * GnuTLS's load-time constructor (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h):

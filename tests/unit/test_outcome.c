@@ -1,7 +1,7 @@
 /*
- * test_outcome: every CURLcode, c-ares status, errno and X509 error a check
- * can meet maps to the documented outcome with a reason in words, and no
- * code at all maps outside the outcome enum.
+ * test_outcome: every HTTP failure, TLS failure, c-ares status, errno and
+ * X509 error a check can meet maps to the documented outcome with a reason
+ * in words, and no code at all maps outside the outcome enum.
  */
 #include <ares.h>
 #include <errno.h>
@@ -15,189 +15,52 @@
 #include <openssl/x509_vfy.h>
 
 #include "probe/outcome.h"
-
-static enum outcome
-curl_oc(CURLcode code, int tcp_ok, int tls, int tls_done, int headers,
-    long verify, long os_errno, const char **why)
-{
-	struct curl_failure f;
-
-	memset(&f, 0, sizeof(f));
-	f.code = code;
-	f.tcp_ok = tcp_ok;
-	f.tls = tls;
-	f.tls_done = tls_done;
-	f.got_headers = headers;
-	f.verify = verify;
-	f.os_errno = os_errno;
-	return outcome_from_curl(&f, why);
-}
+#include "util.h"
 
 static void
-test_curl_table(void **state)
+test_http_table(void **state)
 {
 	static const struct {
-		CURLcode     code;
-		enum outcome want;
+		enum http_fail f;
+		enum outcome   want;
+		const char    *words;
 	} rows[] = {
-	    {CURLE_OK, OUTCOME_OK},
-	    {CURLE_UNSUPPORTED_PROTOCOL, OUTCOME_ERROR},
-	    {CURLE_URL_MALFORMAT, OUTCOME_ERROR},
-	    {CURLE_COULDNT_RESOLVE_HOST, OUTCOME_DNS_ERROR},
-	    {CURLE_COULDNT_CONNECT, OUTCOME_REFUSED},
-	    {CURLE_WEIRD_SERVER_REPLY, OUTCOME_HTTP_ERROR},
-	    {CURLE_HTTP2, OUTCOME_HTTP_ERROR},
-	    {CURLE_PARTIAL_FILE, OUTCOME_HTTP_ERROR},
-	    {CURLE_WRITE_ERROR, OUTCOME_ERROR},
-	    {CURLE_OUT_OF_MEMORY, OUTCOME_ERROR},
-	    {CURLE_SSL_CONNECT_ERROR, OUTCOME_TLS_ERROR},
-	    {CURLE_TOO_MANY_REDIRECTS, OUTCOME_HTTP_ERROR},
-	    {CURLE_GOT_NOTHING, OUTCOME_HTTP_ERROR},
-	    {CURLE_SSL_CERTPROBLEM, OUTCOME_TLS_ERROR},
-	    {CURLE_SSL_CIPHER, OUTCOME_TLS_ERROR},
-	    {CURLE_BAD_CONTENT_ENCODING, OUTCOME_HTTP_ERROR},
-	    {CURLE_FILESIZE_EXCEEDED, OUTCOME_ERROR},
-	    {CURLE_USE_SSL_FAILED, OUTCOME_TLS_ERROR},
-	    {CURLE_SSL_SHUTDOWN_FAILED, OUTCOME_TLS_ERROR},
-	    {CURLE_SSL_CACERT_BADFILE, OUTCOME_ERROR},
-	    {CURLE_SSL_CRL_BADFILE, OUTCOME_ERROR},
-	    {CURLE_SSL_ISSUER_ERROR, OUTCOME_CERT_UNTRUSTED},
-	    {CURLE_SSL_PINNEDPUBKEYNOTMATCH, OUTCOME_TLS_ERROR},
-	    {CURLE_SSL_INVALIDCERTSTATUS, OUTCOME_TLS_ERROR},
-	    {CURLE_ABORTED_BY_CALLBACK, OUTCOME_ERROR},
-	    {CURLE_AGAIN, OUTCOME_ERROR},
-	    {CURLE_RANGE_ERROR, OUTCOME_HTTP_ERROR},
-	    {CURLE_UNRECOVERABLE_POLL, OUTCOME_ERROR},
-	    {CURLE_FAILED_INIT, OUTCOME_ERROR},
-	    {CURLE_NOT_BUILT_IN, OUTCOME_ERROR},
-	    {CURLE_COULDNT_RESOLVE_PROXY, OUTCOME_ERROR},
-	    {CURLE_READ_ERROR, OUTCOME_ERROR},
-	    {CURLE_INTERFACE_FAILED, OUTCOME_ERROR},
+	    {HTTP_FAIL_NONE, OUTCOME_OK, "ok"},
+	    {HTTP_FAIL_SEND, OUTCOME_ERROR, "sending"},
+	    {HTTP_FAIL_RECV, OUTCOME_ERROR, "receiving"},
+	    {HTTP_FAIL_NO_ANSWER, OUTCOME_HTTP_ERROR, "without answering"},
+	    {HTTP_FAIL_HEAD_CUT, OUTCOME_HTTP_ERROR,
+		"within the response head"},
+	    {HTTP_FAIL_BODY_CUT, OUTCOME_HTTP_ERROR, "whole body"},
+	    {HTTP_FAIL_NOT_HTTP, OUTCOME_HTTP_ERROR,
+		"without an HTTP status line (HTTP/0.9, or not HTTP)"},
+	    {HTTP_FAIL_HEAD_TOO_LARGE, OUTCOME_HTTP_ERROR,
+		"response header too large"},
+	    {HTTP_FAIL_MALFORMED, OUTCOME_HTTP_ERROR, "did not answer in HTTP"},
+	    {HTTP_FAIL_STALL_HEAD, OUTCOME_STALL, "no complete response"},
+	    {HTTP_FAIL_STALL_BODY, OUTCOME_STALL, "stopped arriving"},
+	    {HTTP_FAIL_TOO_LARGE, OUTCOME_ERROR, "too large"},
 	};
 	const char *why;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		enum outcome o = curl_oc(rows[i].code, 1, 1, 1, 1, -1, 0, &why);
+	assert_int_equal(NELEM(rows), HTTP_FAIL__N);
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		why = NULL;
+		assert_int_equal(outcome_from_http(rows[i].f, &why),
+		    rows[i].want);
+		assert_non_null(why);
+		assert_non_null(strstr(why, rows[i].words));
+	}
+	/* nothing maps outside the outcome enum, nor says nothing */
+	for (int f = -1; f <= HTTP_FAIL__N + 1; f++) {
+		enum outcome o = outcome_from_http((enum http_fail)f, &why);
 
-		if (o != rows[i].want)
-			fail_msg("CURLcode %d: %s, want %s", rows[i].code,
-			    outcome_name(o), outcome_name(rows[i].want));
+		assert_true(o >= 0 && o < OUTCOME__N);
 		assert_true(why != NULL && why[0] != '\0');
 	}
-	/* No code, known or not, falls outside the enum or lacks words. */
-	for (int c = 0; c < CURL_LAST + 10; c++) {
-		enum outcome o = curl_oc((CURLcode)c, 1, 1, 1, 1, -1, 0, &why);
-
-		assert_true((unsigned)o < OUTCOME__N);
-		assert_true(why != NULL && strlen(why) >= 2);
-	}
-}
-
-static void
-test_curl_by_phase(void **state)
-{
-	const char *why;
-
-	(void)state;
-	/* timed out before TCP: timeout */
-	assert_int_equal(curl_oc(CURLE_OPERATION_TIMEDOUT, 0, 1, 0, 0, -1, 0,
-			     &why),
-	    OUTCOME_TIMEOUT);
-	/* TCP up, TLS handshake never finished: stall (PMTU) */
-	assert_int_equal(curl_oc(CURLE_OPERATION_TIMEDOUT, 1, 1, 0, 0, -1, 0,
-			     &why),
-	    OUTCOME_STALL);
-	assert_non_null(strstr(why, "TLS handshake stalled"));
-	/* request sent, nothing back */
-	assert_int_equal(curl_oc(CURLE_OPERATION_TIMEDOUT, 1, 1, 1, 0, -1, 0,
-			     &why),
-	    OUTCOME_STALL);
-	assert_non_null(strstr(why, "no complete response"));
-	/* body stopped */
-	assert_int_equal(curl_oc(CURLE_OPERATION_TIMEDOUT, 1, 0, 0, 1, -1, 0,
-			     &why),
-	    OUTCOME_STALL);
-	assert_non_null(strstr(why, "body stopped"));
-	/* connection reset during the handshake: tls_error */
-	assert_int_equal(curl_oc(CURLE_RECV_ERROR, 1, 1, 0, 0, -1, 0, &why),
-	    OUTCOME_TLS_ERROR);
-	assert_int_equal(curl_oc(CURLE_SEND_ERROR, 1, 1, 0, 0, -1, 0, &why),
-	    OUTCOME_TLS_ERROR);
-	/* ... after it: error */
-	assert_int_equal(curl_oc(CURLE_RECV_ERROR, 1, 1, 1, 1, -1, 0, &why),
-	    OUTCOME_ERROR);
-	/* plain HTTP, reset before TCP was up */
-	assert_int_equal(curl_oc(CURLE_RECV_ERROR, 0, 0, 0, 0, -1, 0, &why),
-	    OUTCOME_ERROR);
-}
-
-/*
- * libcurl 7.88 gives codes that name another cause for what a server sent:
- * "unsupported protocol" for an answer without a status line, "out of
- * memory" for a header line over 100 KiB, a receive error for headers over
- * 300 KiB in all. Before the connection, or after the headers, they keep
- * their own meaning.
- */
-static void
-test_curl_by_reply(void **state)
-{
-	struct curl_failure f;
-	const char	   *why;
-
-	(void)state;
-	assert_int_equal(curl_oc(CURLE_UNSUPPORTED_PROTOCOL, 1, 0, 0, 0, -1, 0,
-			     &why),
-	    OUTCOME_HTTP_ERROR);
-	assert_string_equal(why,
-	    "the server answered without an HTTP status line (HTTP/0.9, or "
-	    "not HTTP)");
-	assert_int_equal(curl_oc(CURLE_UNSUPPORTED_PROTOCOL, 1, 1, 1, 0, -1, 0,
-			     &why),
-	    OUTCOME_HTTP_ERROR);
-	assert_int_equal(curl_oc(CURLE_UNSUPPORTED_PROTOCOL, 0, 0, 0, 0, -1, 0,
-			     &why),
-	    OUTCOME_ERROR);
-	assert_non_null(strstr(why, "scheme not allowed"));
-
-	assert_int_equal(curl_oc(CURLE_OUT_OF_MEMORY, 1, 0, 0, 0, -1, 0, &why),
-	    OUTCOME_HTTP_ERROR);
-	assert_string_equal(why, "response header too large");
-	assert_int_equal(curl_oc(CURLE_OUT_OF_MEMORY, 1, 1, 1, 1, -1, 0, &why),
-	    OUTCOME_ERROR);
-	assert_string_equal(why, "out of memory");
-	assert_int_equal(curl_oc(CURLE_OUT_OF_MEMORY, 0, 0, 0, 0, -1, 0, &why),
-	    OUTCOME_ERROR);
-
-	memset(&f, 0, sizeof(f));
-	f.code = CURLE_RECV_ERROR;
-	f.verify = -1;
-	f.tcp_ok = 1;
-	f.msg = "Too large response headers: 360065 > 307200";
-	assert_int_equal(outcome_from_curl(&f, &why), OUTCOME_HTTP_ERROR);
-	assert_string_equal(why, "response headers too large in all");
-	f.msg = "Recv failure: Connection reset by peer";
-	assert_int_equal(outcome_from_curl(&f, &why), OUTCOME_ERROR);
-	assert_string_equal(why, "connection failed while receiving");
-	f.msg = NULL;
-	assert_int_equal(outcome_from_curl(&f, &why), OUTCOME_ERROR);
-}
-
-static void
-test_curl_connect_errno(void **state)
-{
-	const char *why;
-
-	(void)state;
-	assert_int_equal(curl_oc(CURLE_COULDNT_CONNECT, 0, 0, 0, 0, -1,
-			     ECONNREFUSED, &why),
-	    OUTCOME_REFUSED);
-	assert_int_equal(curl_oc(CURLE_COULDNT_CONNECT, 0, 0, 0, 0, -1,
-			     ENETUNREACH, &why),
-	    OUTCOME_UNREACHABLE);
-	assert_int_equal(curl_oc(CURLE_COULDNT_CONNECT, 0, 0, 0, 0, -1,
-			     ETIMEDOUT, &why),
-	    OUTCOME_TIMEOUT);
+	/* an out-of-range value is an error, never ok */
+	assert_int_equal(outcome_from_http(HTTP_FAIL__N, &why), OUTCOME_ERROR);
 }
 
 static void
@@ -206,12 +69,8 @@ test_verify(void **state)
 	const char *why;
 
 	(void)state;
-	assert_int_equal(curl_oc(CURLE_PEER_FAILED_VERIFICATION, 1, 1, 0, 0,
-			     X509_V_ERR_CERT_HAS_EXPIRED, 0, &why),
-	    OUTCOME_CERT_EXPIRED);
-	/* the chain verified; curl's own name check failed */
-	assert_int_equal(curl_oc(CURLE_PEER_FAILED_VERIFICATION, 1, 1, 1, 0, -1,
-			     0, &why),
+	/* the chain verified; the name check failed */
+	assert_int_equal(outcome_from_verify(X509_V_OK, 0, &why),
 	    OUTCOME_CERT_NAME_MISMATCH);
 	assert_int_equal(outcome_from_verify(X509_V_ERR_HOSTNAME_MISMATCH, 0,
 			     &why),
@@ -358,10 +217,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_curl_table),
-	    cmocka_unit_test(test_curl_by_phase),
-	    cmocka_unit_test(test_curl_by_reply),
-	    cmocka_unit_test(test_curl_connect_errno),
+	    cmocka_unit_test(test_http_table),
 	    cmocka_unit_test(test_verify),
 	    cmocka_unit_test(test_tls_handshake),
 	    cmocka_unit_test(test_ares),

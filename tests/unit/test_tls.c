@@ -3,8 +3,10 @@
  * (long and short lengths, the [3] field anywhere, hostile input), and the
  * shared context's set-up, and the trust store: a hashed directory or a
  * bundle read on demand, SSL_CERT_FILE, files OpenSSL must load whole;
- * the TLS relay against another process that connects to its local
- * socket first (found in /proc/net/unix, as an attacker would).
+ * and the check's own HTTP exchange (check_http.c) over TLS and plain
+ * sockets against a server in a child process: bodies by Content-Length,
+ * chunked or close, interim heads, the request it sends, and the answers
+ * that must end in a clear failure (HTTP/0.9, a 1 MB header, a cut body).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +33,7 @@
 
 #include "ev.h"
 #include "probe/tls.h"
-#include "probe/tlsrelay.h"
+#include "probe/check_http.h"
 #include "probe/trust.h"
 #include "util.h"
 
@@ -287,310 +289,275 @@ test_bundle(void **state)
 }
 
 /*
- * A TLS server in a child process on fd: it reads one request and answers
- * resp, or by default its request line as the body, so that the test sees
- * whose request reached the server.
+ * A server in a child process on fd, TLS or plain: it reads one request
+ * and answers resp (resplen bytes), or by default its request line as the
+ * body, so that the test sees the request the exchange sent.
  */
 static pid_t
-relay_server(int fd, EVP_PKEY *key, X509 *cert, const char *resp_as)
+hx_server(int fd, int tls, const char *resp_as, size_t resplen)
 {
-	SSL_CTX *ctx;
-	SSL	*s;
-	char	 req[2048], resp[2304], *eol;
-	size_t	 n = 0;
-	int	 k, m;
-	pid_t	 pid = fork();
+	EVP_PKEY *key;
+	X509	 *cert;
+	SSL_CTX	 *ctx;
+	SSL	 *s = NULL;
+	char	  req[2048], resp[2304], *eol;
+	size_t	  n = 0;
+	int	  k, m;
+	pid_t	  pid = fork();
 
 	assert_true(pid != -1);
 	if (pid != 0)
 		return pid;
 	alarm(20);
-	ctx = SSL_CTX_new(TLS_server_method());
-	if (ctx == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1 || (s = SSL_new(ctx)) == NULL)
-		_exit(1);
-	SSL_set_fd(s, fd);
-	if (SSL_accept(s) != 1)
-		_exit(1);
+	if (tls) {
+		key = EVP_EC_gen("P-256");
+		cert = make_cert("hx.lab.example", key, NULL, NULL);
+		ctx = SSL_CTX_new(TLS_server_method());
+		if (ctx == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+		    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+		    (s = SSL_new(ctx)) == NULL)
+			_exit(1);
+		SSL_set_fd(s, fd);
+		if (SSL_accept(s) != 1)
+			_exit(1);
+	}
 	req[0] = '\0';
 	while (n < sizeof(req) - 1 && strstr(req, "\r\n\r\n") == NULL) {
-		if ((k = SSL_read(s, req + n, (int)(sizeof(req) - 1 - n))) <= 0)
+		k = tls ? SSL_read(s, req + n, (int)(sizeof(req) - 1 - n)) :
+			  (int)read(fd, req + n, sizeof(req) - 1 - n);
+		if (k <= 0)
 			break;
 		n += (size_t)k;
 		req[n] = '\0';
 	}
-	if ((eol = strstr(req, "\r\n")) != NULL)
+	if ((eol = strstr(req, "\r\n\r\n")) != NULL)
 		*eol = '\0';
 	m = snprintf(resp, sizeof(resp),
 	    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: "
 	    "close\r\n\r\n%s",
 	    strlen(req), req);
-	if (resp_as != NULL)
-		SSL_write(s, resp_as, (int)strlen(resp_as));
-	else
-		SSL_write(s, resp, m);
-	SSL_shutdown(s);
+	if (resp_as == NULL) {
+		resp_as = resp;
+		resplen = (size_t)m;
+	}
+	for (size_t off = 0; off < resplen; off += (size_t)k) {
+		k = tls ? SSL_write(s, resp_as + off, (int)(resplen - off)) :
+			  (int)write(fd, resp_as + off, resplen - off);
+		if (k <= 0)
+			_exit(0);
+	}
+	if (tls)
+		SSL_shutdown(s);
 	_exit(0);
 }
 
-/*
- * The attacker: finds the abstract name of the listening socket whose inode
- * is ino in /proc/net/unix (an attacker would try every one; the test leaves
- * other processes' sockets alone), connects, says 'c' on tell, writes its
- * own request and reads what comes back; then says how many bytes it got.
- */
-static pid_t
-relay_intruder(ino_t ino, int tell)
+struct hx_seen {
+	int	 done;
+	char	 body[512];
+	uint64_t n;
+};
+
+static int
+hx_body(struct hx *x, const char *buf, size_t n)
 {
-	struct sockaddr_un sun;
-	char		   line[512], name[200] = "", buf[4096];
-	unsigned long	   got = 0;
-	FILE		  *f;
-	int		   fd;
-	pid_t		   pid = fork();
+	struct hx_seen *seen = x->arg;
 
-	assert_true(pid != -1);
-	if (pid != 0)
-		return pid;
-	alarm(20);
-	if ((f = fopen("/proc/net/unix", "r")) == NULL)
-		_exit(1);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long inode;
-		char	      path[200];
-
-		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %199s", &inode,
-			path) == 2 &&
-		    inode == (unsigned long)ino && path[0] == '@')
-			snprintf(name, sizeof(name), "%.100s", path + 1);
-	}
-	fclose(f);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, name, strlen(name));
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (name[0] == '\0' || fd == -1 ||
-	    connect(fd, (struct sockaddr *)&sun,
-		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-		    strlen(name))) == -1) {
-		(void)!write(tell, "x", 1);
-		_exit(1);
-	}
-	(void)!write(tell, "c", 1);
-	signal(SIGPIPE, SIG_IGN);
-	(void)!write(fd, "GET /intruder HTTP/1.1\r\nHost: x\r\n\r\n", 35);
-	for (;;) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		ssize_t	      k;
-
-		if (poll(&pfd, 1, 3000) != 1 ||
-		    (k = read(fd, buf, sizeof(buf))) <= 0)
-			break;
-		got += (unsigned long)k;
-	}
-	snprintf(buf, sizeof(buf), "%lu\n", got);
-	(void)!write(tell, buf, strlen(buf));
-	_exit(0);
+	for (size_t i = 0; i < n; i++, seen->n++)
+		if (seen->n < sizeof(seen->body) - 1)
+			seen->body[seen->n] = buf[i];
+	return 0;
 }
 
 static void
-relay_done_cb(struct tlsrelay *r, int ok)
+hx_done(struct hx *x)
 {
-	*(int *)r->arg = ok ? 1 : -1;
+	((struct hx_seen *)x->arg)->done = 1;
 }
 
-/*
- * Another process connects to the relay's local socket before "libcurl"
- * (this process) does: it is refused and reads nothing, its request never
- * reaches the server, and this process's exchange goes through.
- */
+/* One exchange with a server answering resp (NULL: the request line). */
 static void
-test_relay_intruder(void **state)
+hx_exchange(struct hx *x, struct hx_seen *seen, int tls, const char *resp,
+    size_t resplen)
 {
-	EVP_PKEY       *key = EVP_EC_gen("P-256");
-	X509	       *cert = make_cert("relay.lab.example", key, NULL, NULL);
 	SSL_CTX	       *ctx = SSL_CTX_new(TLS_client_method());
 	struct ev_loop *loop = ev_loop_new();
-	struct tlsrelay r;
-	struct sockaddr_un sun;
-	struct stat	   sb;
-	char		   resp[4096], note[64], c = 0;
-	size_t		   have = 0, nl = 0;
-	uint64_t	   deadline;
-	int		   sv[2], tell[2], fd, done = 0, st;
-	pid_t		   server, intruder;
-	ssize_t		   k;
-	SSL		  *ssl;
-
-	(void)state;
-	signal(SIGPIPE, SIG_IGN); /* as in v6probe */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	server = relay_server(sv[1], key, cert, NULL);
-	close(sv[1]);
-	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	ssl = SSL_new(ctx);
-	SSL_set_fd(ssl, sv[0]);
-	SSL_set_connect_state(ssl);
-	assert_int_equal(tlsrelay_start(&r, loop, ssl, sv[0], 5000,
-			     relay_done_cb, &done),
-	    0);
-	deadline = now_mono_ms() + 10000;
-	while (done == 0 && now_mono_ms() < deadline)
-		ev_run_once(loop, 100);
-	assert_int_equal(done, 1);
-
-	/* the intruder connects first (and waits for an answer) */
-	assert_int_equal(fstat(r.lfd, &sb), 0);
-	assert_int_equal(pipe(tell), 0);
-	intruder = relay_intruder(sb.st_ino, tell[1]);
-	close(tell[1]);
-	assert_int_equal(read(tell[0], &c, 1), 1);
-	assert_int_equal(c, 'c');
-
-	/* then "libcurl": this process, at the name the relay gave it */
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, tlsrelay_name(&r), strlen(tlsrelay_name(&r)));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun,
-			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				 1 + strlen(tlsrelay_name(&r)))),
-	    0);
-	assert_int_equal(write(fd, "GET /mine HTTP/1.1\r\nHost: x\r\n\r\n", 31),
-	    31);
-	while (now_mono_ms() < deadline) {
-		ev_run_once(loop, 50);
-		k = read(fd, resp + have, sizeof(resp) - 1 - have);
-		if (k == 0 || (k == -1 && errno != EAGAIN))
-			break;
-		if (k > 0)
-			have += (size_t)k;
-	}
-	resp[have] = '\0';
-	close(fd);
-	for (int i = 0; i < 20 && r.state != TLSRELAY_CLOSED; i++)
-		ev_run_once(loop, 50);
-	tlsrelay_stop(&r);
-
-	/* what the intruder got */
-	while (nl < sizeof(note) - 1 && (k = read(tell[0], note + nl, 1)) == 1)
-		nl++;
-	note[nl] = '\0';
-	close(tell[0]);
-	assert_int_equal(waitpid(intruder, &st, 0), intruder);
-	assert_int_equal(waitpid(server, &st, 0), server);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_string_equal(note, "0\n");
-	assert_non_null(strstr(resp, "HTTP/1.1 200 OK"));
-	assert_non_null(strstr(resp, "\r\n\r\nGET /mine HTTP/1.1"));
-	assert_null(strstr(resp, "intruder"));
-
-	ev_loop_free(loop);
-	SSL_CTX_free(ctx);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-}
-
-/*
- * One exchange through a relay with a server answering resp, this process
- * as libcurl; returns the relay, stopped, for what it saw of the head.
- */
-static void
-relay_exchange(struct tlsrelay *r, const char *resp)
-{
-	EVP_PKEY       *key = EVP_EC_gen("P-256");
-	X509	       *cert = make_cert("relay.lab.example", key, NULL, NULL);
-	SSL_CTX	       *ctx = SSL_CTX_new(TLS_client_method());
-	struct ev_loop *loop = ev_loop_new();
-	struct sockaddr_un sun;
-	char		   buf[4096];
-	uint64_t	   deadline = now_mono_ms() + 10000;
-	int		   sv[2], fd, done = 0, st;
-	pid_t		   server;
-	ssize_t		   k;
-	SSL		  *ssl;
+	struct tls_conn tc;
+	uint64_t	deadline = now_mono_ms() + 10000;
+	int		sv[2], st;
+	pid_t		server;
+	SSL	       *ssl = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
+	memset(seen, 0, sizeof(*seen));
+	memset(&tc, 0, sizeof(tc));
+	tc.verify_err = -1;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	server = relay_server(sv[1], key, cert, resp);
+	server = hx_server(sv[1], tls, resp, resplen);
 	close(sv[1]);
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	ssl = SSL_new(ctx);
-	SSL_set_fd(ssl, sv[0]);
-	SSL_set_connect_state(ssl);
-	assert_int_equal(tlsrelay_start(r, loop, ssl, sv[0], 5000,
-			     relay_done_cb, &done),
-	    0);
-	while (done == 0 && now_mono_ms() < deadline)
-		ev_run_once(loop, 100);
-	assert_int_equal(done, 1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, tlsrelay_name(r), strlen(tlsrelay_name(r)));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun,
-			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				 1 + strlen(tlsrelay_name(r)))),
-	    0);
-	assert_int_equal(write(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27),
-	    27);
-	while (now_mono_ms() < deadline) {
-		ev_run_once(loop, 50);
-		k = read(fd, buf, sizeof(buf));
-		if (k == 0 || (k == -1 && errno != EAGAIN))
-			break;
+	if (tls) {
+		ssl = SSL_new(ctx);
+		SSL_set_fd(ssl, sv[0]);
+		SSL_set_connect_state(ssl);
 	}
-	close(fd);
-	tlsrelay_stop(r);
+	memset(x, 0, sizeof(*x));
+	hx_start(x, loop, sv[0], ssl, tls ? &tc : NULL, "hx.lab.example:8080",
+	    "/p?q=1", "test/1", 5000, hx_body, hx_done, seen);
+	while (!seen->done && now_mono_ms() < deadline)
+		ev_run_once(loop, 100);
+	assert_int_equal(seen->done, 1);
+	seen->body[seen->n < sizeof(seen->body) ? seen->n :
+						  sizeof(seen->body) - 1] =
+	    '\0';
+	if (tls)
+		assert_int_equal(tc.done, 1);
+	hx_stop(x);
+	kill(server, SIGKILL);
 	assert_int_equal(waitpid(server, &st, 0), server);
 	ev_loop_free(loop);
 	SSL_CTX_free(ctx);
-	X509_free(cert);
-	EVP_PKEY_free(key);
 }
 
-/*
- * The relay follows the response head: the longest line and its header's
- * name, past a 1xx head, not into the body; a line still under way when
- * the server stops counts too.
- */
+/* The request as sent: GET, the target, Host, one request per connection. */
 static void
-test_relay_head(void **state)
+test_hx_request(void **state)
 {
-	struct tlsrelay r;
-	char		resp[4096], name[TLSRELAY_NAME];
-	int		n;
+	struct hx      x;
+	struct hx_seen seen;
 
 	(void)state;
-	n = snprintf(resp, sizeof(resp),
-	    "HTTP/1.1 100 Continue\r\n\r\n"
-	    "HTTP/1.1 200 OK\r\nX-Long: %0200d\r\nShort: x\r\n"
-	    "Content-Length: 600\r\n\r\n",
-	    0);
-	memset(resp + n, 'b', 600); /* one body line, longer than any */
-	resp[n + 600] = '\0';
-	relay_exchange(&r, resp);
-	assert_int_equal(tlsrelay_head_longest(&r, name, sizeof(name)),
-	    strlen("X-Long: ") + 200 + 1);
-	assert_string_equal(name, "X-Long");
+	for (int tls = 0; tls <= 1; tls++) {
+		hx_exchange(&x, &seen, tls, NULL, 0);
+		assert_int_equal(x.end, HX_OK);
+		assert_int_equal(x.status, 200);
+		assert_non_null(strstr(seen.body, "GET /p?q=1 HTTP/1.1\r\n"));
+		assert_non_null(
+		    strstr(seen.body, "\r\nHost: hx.lab.example:8080"));
+		assert_non_null(strstr(seen.body, "\r\nConnection: close"));
+		assert_int_equal(x.body_bytes, seen.n);
+	}
+}
 
-	n = snprintf(resp, sizeof(resp), "HTTP/1.1 302 Found\r\nLocation: ");
-	memset(resp + n, 'a', 3000);
-	resp[n + 3000] = '\0';
-	relay_exchange(&r, resp);
-	assert_int_equal(tlsrelay_head_longest(&r, name, sizeof(name)),
-	    strlen("Location: ") + 3000);
-	assert_string_equal(name, "Location");
+/* Content-Length past an interim head, chunked, close-delimited. */
+static void
+test_hx_bodies(void **state)
+{
+	static const struct {
+		const char *resp;
+		const char *body;
+	} rows[] = {
+	    {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+	     "Content-Length: 5\r\n\r\nhello and more",
+		"hello"},
+	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "3\r\nabc\r\n4;x=y\r\ndefg\r\n0\r\n\r\n",
+		"abcdefg"},
+	    {"HTTP/1.0 200 OK\r\n\r\nuntil the end", "until the end"},
+	    {"HTTP/1.1 204 No Content\r\n\r\n", ""},
+	};
+	struct hx      x;
+	struct hx_seen seen;
 
-	/* a status line is no header; neither is a line without a name */
-	n = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK");
-	memset(resp + n, '!', 100);
-	snprintf(resp + n + 100, sizeof(resp) - (size_t)n - 100,
-	    "\r\n: nameless\r\n\r\n");
-	relay_exchange(&r, resp);
-	assert_int_equal(tlsrelay_head_longest(&r, name, sizeof(name)),
-	    strlen("HTTP/1.1 200 OK") + 100 + 1);
-	assert_string_equal(name, "");
+	(void)state;
+	for (int tls = 0; tls <= 1; tls++)
+		for (size_t i = 0; i < NELEM(rows); i++) {
+			hx_exchange(&x, &seen, tls, rows[i].resp,
+			    strlen(rows[i].resp));
+			assert_int_equal(x.end, HX_OK);
+			assert_string_equal(seen.body, rows[i].body);
+			assert_true(x.status == 200 || x.status == 204);
+		}
+}
+
+/* A redirect's Location, trimmed, the last of several (as libcurl took
+ * it); one over HX_LOCATION_MAX is marked. */
+static void
+test_hx_location(void **state)
+{
+	static const char r[] = "HTTP/1.1 302 Found\r\nLocation: /first\r\n"
+				"Location:  /next?a=b  "
+				"\r\nContent-Length: 0\r\n\r\n";
+	struct hx	  x;
+	struct hx_seen	  seen;
+	char		  big[4096];
+	int		  n;
+
+	(void)state;
+	hx_exchange(&x, &seen, 0, r, sizeof(r) - 1);
+	assert_int_equal(x.end, HX_OK);
+	assert_int_equal(x.status, 302);
+	assert_string_equal(hx_location(&x), "/next?a=b");
+	n = snprintf(big, sizeof(big), "HTTP/1.1 301 Moved\r\nLocation: /");
+	memset(big + n, 'a', 3000);
+	n += 3000;
+	n += snprintf(big + n, sizeof(big) - (size_t)n,
+	    "\r\nContent-Length: 0\r\n\r\n");
+	hx_exchange(&x, &seen, 1, big, (size_t)n);
+	assert_int_equal(x.end, HX_OK);
+	assert_int_equal(x.loc_bad, HX_LOC_TOO_LONG);
+	assert_non_null(hx_location(&x));
+}
+
+/* Answers that end in a named failure, over TLS and plain alike. */
+static void
+test_hx_failures(void **state)
+{
+	static const char http09[] = "<html>no status line</html>\n";
+	static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+				  "\r\nshort";
+	static const char headcut[] = "HTTP/1.1 200 OK\r\nX-A: b";
+	static const char junk[] = "HTTP/1.1 abc\r\n\r\n";
+	struct hx	  x;
+	struct hx_seen	  seen;
+	char		 *big;
+	size_t		  n;
+
+	(void)state;
+	for (int tls = 0; tls <= 1; tls++) {
+		hx_exchange(&x, &seen, tls, http09, sizeof(http09) - 1);
+		assert_int_equal(x.end, HX_HTTP_FAILED);
+		assert_int_equal(x.fail, HTTP_FAIL_NOT_HTTP);
+		hx_exchange(&x, &seen, tls, cut, sizeof(cut) - 1);
+		assert_int_equal(x.fail, HTTP_FAIL_BODY_CUT);
+		assert_string_equal(seen.body, "short");
+		hx_exchange(&x, &seen, tls, headcut, sizeof(headcut) - 1);
+		assert_int_equal(x.fail, HTTP_FAIL_HEAD_CUT);
+		hx_exchange(&x, &seen, tls, "", 0);
+		assert_int_equal(x.fail, HTTP_FAIL_NO_ANSWER);
+		hx_exchange(&x, &seen, tls, junk, sizeof(junk) - 1);
+		assert_int_equal(x.fail, HTTP_FAIL_MALFORMED);
+		assert_true(x.why[0] != '\0');
+		/* a 1 MB header line: too large, named, never all read */
+		big = xmalloc(1u << 20);
+		n = (size_t)snprintf(big, 64, "HTTP/1.1 200 OK\r\nX-Padding: ");
+		memset(big + n, 'p', (1u << 20) - n);
+		hx_exchange(&x, &seen, tls, big, 1u << 20);
+		free(big);
+		assert_int_equal(x.fail, HTTP_FAIL_HEAD_TOO_LARGE);
+		assert_string_equal(x.name, "X-Padding");
+		assert_true(x.line_len > HX_LINE_MAX);
+		assert_true(x.rx_bytes < (1u << 20));
+	}
+}
+
+/* Many short lines: the whole head is bounded too. */
+static void
+test_hx_head_in_all(void **state)
+{
+	struct hx      x;
+	struct hx_seen seen;
+	size_t	       cap = HX_HEAD_MAX + 65536, n;
+	char	      *big = xmalloc(cap);
+
+	(void)state;
+	n = (size_t)snprintf(big, cap, "HTTP/1.1 200 OK\r\n");
+	while (n + 40 < cap)
+		n +=
+		    (size_t)snprintf(big + n, cap - n, "X-Many: %030zu\r\n", n);
+	hx_exchange(&x, &seen, 0, big, n);
+	free(big);
+	assert_int_equal(x.fail, HTTP_FAIL_HEAD_TOO_LARGE);
+	assert_true(x.line_len <= HX_LINE_MAX);
 }
 
 int
@@ -603,8 +570,11 @@ main(void)
 	    cmocka_unit_test(test_ctx),
 	    cmocka_unit_test(test_store),
 	    cmocka_unit_test(test_bundle),
-	    cmocka_unit_test(test_relay_intruder),
-	    cmocka_unit_test(test_relay_head),
+	    cmocka_unit_test(test_hx_request),
+	    cmocka_unit_test(test_hx_bodies),
+	    cmocka_unit_test(test_hx_location),
+	    cmocka_unit_test(test_hx_failures),
+	    cmocka_unit_test(test_hx_head_in_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * daemon: `v6probe run` -- every target checked every interval on its own
+ * cmd_run: `v6probe run` -- every target checked every interval on its own
  * timer, results spooled durably and delivered to the collector, canaries
  * telling whether the probe's own network works, SIGHUP reloads, SIGTERM
  * finishes in-flight checks within a bound, root dropped after start.
@@ -27,7 +27,7 @@
 
 #include "check.h"
 #include "conf.h"
-#include "daemon.h"
+#include "cmd_run.h"
 #include "ev.h"
 #include "log.h"
 #include "priv.h"

@@ -1,5 +1,5 @@
 /*
- * traffic: the `v6probe traffic` subcommand: totals of a capture file, or
+ * cmd_traffic: the `v6probe traffic` subcommand: totals of a capture file, or
  * one line per interval of a live capture, as text or JSON.
  */
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include "capture.h"
 #include "ev.h"
 #include "pkt.h"
-#include "traffic.h"
+#include "cmd_traffic.h"
 #include "util.h"
 
 #define TRAFFIC_EXIT_ERROR	 3
