@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """include-cycles.py [TOP]: the include graph of the tree's modules (a
-module is a .c file and its .h), resolved as the compiler does: "X.h" in
+module is a .c file and its .h; X_int.h belongs to module X), resolved as the compiler does: "X.h" in
 the including file's folder first, then -I. -Icommon -Icollector. Prints
 every cycle (modules that include each other, directly or not) and exits
 1 when there is one. Run by `make lint`."""
@@ -15,7 +15,10 @@ edges = {}
 
 
 def module(path):
-    return os.path.splitext(os.path.relpath(path, top))[0]
+    # X_int.h is the private header of module X when X is split over
+    # several files (probe/check_int.h: check.c and check_leg.c)
+    m = os.path.splitext(os.path.relpath(path, top))[0]
+    return m[:-4] if path.endswith("_int.h") else m
 
 
 for d in [d for d in dirs if os.path.isdir(os.path.join(top, d))]:
