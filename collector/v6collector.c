@@ -30,6 +30,7 @@
 #include "priv.h"
 #include "publish.h"
 #include "publisher.h"
+#include "token.h"
 #include "util.h"
 #include "webhook_test.h"
 
@@ -53,6 +54,8 @@ usage(FILE *f)
 	    "       v6collector publish -c collector.conf\n"
 	    "       v6collector webhook-test -c collector.conf [WEBHOOK]\n"
 	    "       v6collector --check-config -c collector.conf\n"
+	    "       v6collector token new PROBE [-c collector.conf] [-o PATH] [--force]\n"
+	    "                             [--show]\n"
 	    "       v6collector --help | --version\n"
 	    "\n"
 	    "v6collector receives check results from v6probe over HTTP, stores them in\n"
@@ -62,6 +65,9 @@ usage(FILE *f)
 	    "  -c FILE         the configuration (libconfig syntax, see configs/)\n"
 	    "  publish         render graphs, pages and the report now, then exit\n"
 	    "  webhook-test    send a test event to every webhook, or to WEBHOOK\n"
+	    "  token new       make PROBE's token file (mode 0600) beside the probes'\n"
+	    "                  tokens and print the lines for collector.conf and\n"
+	    "                  probe.conf ('v6collector token --help')\n"
 	    "  --check-config  print every problem of FILE as FILE:LINE: message and\n"
 	    "                  exit 3, or print 'configuration OK' and exit 0\n"
 	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n"
@@ -532,6 +538,9 @@ main(int argc, char **argv)
 		publish = 0;
 
 	log_init("v6collector", 0, 0);
+	/* `v6collector token new PROBE [-c F] ...`: options after it. */
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return token_main(argc - 1, argv + 1);
 	/* `v6collector webhook-test -c F [NAME]`: options after it. */
 	if (argc > 1 && strcmp(argv[1], "webhook-test") == 0) {
 		whtest = 1;
