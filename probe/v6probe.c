@@ -1,11 +1,13 @@
 /*
  * v6probe: entry point; parses the command line and runs a subcommand.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/x509.h>
@@ -71,11 +73,19 @@ check_config(const char *path)
 	struct probe_conf *pc;
 	struct cfg	   c;
 	X509_STORE	  *st;
+	struct stat	   sb;
 	char		   err[1024];
 
 	pc = probe_conf_ready(probe_conf_load(path, &c), &c, geteuid() == 0);
 	if (pc != NULL) {
-		if ((st = trust_load(pc->cacert, err, sizeof(err))) == NULL) {
+		/* trust_load() names the file, not always why it failed */
+		st = NULL;
+		if (stat(pc->cacert, &sb) == -1)
+			snprintf(err, sizeof(err), "%s: %s", pc->cacert,
+			    strerror(errno));
+		else
+			st = trust_load(pc->cacert, err, sizeof(err));
+		if (st == NULL) {
 			cfg_error(&c,
 			    config_setting_lookup(config_root_setting(&c.lc),
 				"probe.cacert"),
