@@ -12,9 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "api.h"
 #include "cfg.h"
@@ -25,6 +30,7 @@
 #include "priv.h"
 #include "publish/publish.h"
 #include "publish/publisher.h"
+#include "token.h"
 #include "util.h"
 #include "webhook_test.h"
 
@@ -48,6 +54,8 @@ usage(FILE *f)
 	    "       v6collector publish -c collector.conf\n"
 	    "       v6collector webhook-test -c collector.conf [WEBHOOK]\n"
 	    "       v6collector --check-config -c collector.conf\n"
+	    "       v6collector token new PROBE [-c collector.conf] [-o PATH] [--force]\n"
+	    "                             [--show]\n"
 	    "       v6collector --help | --version\n"
 	    "\n"
 	    "v6collector receives check results from v6probe over HTTP, stores them in\n"
@@ -57,6 +65,9 @@ usage(FILE *f)
 	    "  -c FILE         the configuration (libconfig syntax, see configs/)\n"
 	    "  publish         render graphs, pages and the report now, then exit\n"
 	    "  webhook-test    send a test event to every webhook, or to WEBHOOK\n"
+	    "  token new       make PROBE's token file (mode 0600) beside the probes'\n"
+	    "                  tokens and print the lines for collector.conf and\n"
+	    "                  probe.conf ('v6collector token --help')\n"
 	    "  --check-config  print every problem of FILE as FILE:LINE: message and\n"
 	    "                  exit 3, or print 'configuration OK' and exit 0\n"
 	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n"
@@ -65,13 +76,186 @@ usage(FILE *f)
 	    "(probes and tokens too); SIGTERM finishes requests in progress and exits.\n");
 }
 
+/* A PEM file's first key: never a prompt for the passphrase of one. */
+static int
+no_passphrase_cb(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* What a file named at s must be: regular (a FIFO would hang the read). */
+static int
+file_present(struct cfg *c, config_setting_t *s, const char *what,
+    const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		cfg_error(c, s, "%s: %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cfg_error(c, s, "%s: %s is %s, not a regular file", what, path,
+		    file_kind(st.st_mode));
+		return -1;
+	}
+	return 0;
+}
+
+/* tls_cert and tls_key: PEM, the key that of the certificate. */
+static void
+check_tls(struct collector_conf *cc, struct cfg *c, config_setting_t *rs)
+{
+	config_setting_t *sc = config_setting_lookup(rs, "collector.tls_cert");
+	config_setting_t *sk = config_setting_lookup(rs, "collector.tls_key");
+	X509		 *x = NULL;
+	EVP_PKEY	 *k = NULL;
+	BIO		 *b;
+
+	if (file_present(c, sc, "collector.tls_cert", cc->tls_cert) == -1 ||
+	    file_present(c, sk, "collector.tls_key", cc->tls_key) == -1)
+		return;
+	if ((b = BIO_new_file(cc->tls_cert, "r")) != NULL)
+		x = PEM_read_bio_X509(b, NULL, no_passphrase_cb, NULL);
+	BIO_free(b);
+	if (x == NULL) {
+		cfg_error(c, sc,
+		    "collector.tls_cert: %s: no PEM certificate (-----BEGIN "
+		    "CERTIFICATE-----) can be read from it",
+		    cc->tls_cert);
+		goto done;
+	}
+	if ((b = BIO_new_file(cc->tls_key, "r")) != NULL)
+		k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase_cb, NULL);
+	BIO_free(b);
+	ERR_clear_error();
+	if (k == NULL) {
+		cfg_error(c, sk,
+		    "collector.tls_key: %s: no PEM private key can be read from "
+		    "it (an encrypted key cannot be used: the collector asks "
+		    "for no passphrase)",
+		    cc->tls_key);
+		goto done;
+	}
+	if (X509_check_private_key(x, k) != 1)
+		cfg_error(c, sk,
+		    "collector.tls_key: %s is not the key of the certificate in "
+		    "%s",
+		    cc->tls_key, cc->tls_cert);
+	else if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
+		cfg_warn(c, sc,
+		    "collector.tls_cert: %s has expired: probes that check it "
+		    "(https://) refuse the collector",
+		    cc->tls_cert);
+done:
+	ERR_clear_error();
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+/*
+ * What the daemon would stop on at start that the files tell, checked
+ * before it makes or changes anything (collector_conf_load() read the
+ * tokens and secrets): the user and, as root, the folders it would make
+ * the user's; listen; the TLS certificate and key; webhook CA files.
+ * Takes ownership of cc (NULL passes through): returns it, or NULL, cc
+ * freed, when c got an error.
+ */
+static struct collector_conf *
+collector_ready(struct collector_conf *cc, struct cfg *c, int root)
+{
+	config_setting_t       *rs, *s, *grp;
+	struct sockaddr_storage ss;
+	size_t			sslen;
+	const char	       *port;
+	char			err[PATH_MAX + 256];
+	uid_t			uid;
+	gid_t			gid;
+
+	if (cc == NULL)
+		return NULL;
+	rs = config_root_setting(&c->lc);
+	grp = config_setting_get_member(rs, "collector");
+	s = config_setting_lookup(rs, "collector.user");
+	if (priv_check_user(cc->user, s != NULL ? "here" : "in this group",
+		&uid, &gid, err, sizeof(err)) == -1) {
+		if (root)
+			cfg_error(c, s != NULL ? s : grp, "%s", err);
+		else
+			cfg_warn(c, s != NULL ? s : grp,
+			    "%s (not an error here: only a daemon started as "
+			    "root changes user)",
+			    err);
+	} else if (root) {
+		s = config_setting_lookup(rs, "collector.data_dir");
+		if (priv_check_dir(cc->data_dir, uid, err, sizeof(err)) == -1)
+			cfg_error(c, s != NULL ? s : grp,
+			    "collector.data_dir: %s", err);
+		s = config_setting_lookup(rs, "collector.publish_dir");
+		if (priv_check_dir(cc->publish_dir, uid, err, sizeof(err)) ==
+		    -1)
+			cfg_error(c, s != NULL ? s : grp,
+			    "collector.publish_dir: %s", err);
+	}
+	s = config_setting_lookup(rs, "collector.listen");
+	if (api_parse_listen(cc->listen, &ss, &sslen) == -1)
+		cfg_error(c, s != NULL ? s : grp,
+		    "collector.listen: \"%s\": the address must be numeric, "
+		    "[IPv6]:PORT or IPv4:PORT (\"[::]:8080\" for every "
+		    "address)",
+		    cc->listen);
+	else if ((port = strrchr(cc->listen, ':')) != NULL) {
+		port++;
+		if (cc->tls_cert == NULL &&
+		    (strcmp(port, "443") == 0 || strcmp(port, "8443") == 0))
+			cfg_warn(c, s != NULL ? s : grp,
+			    "collector.listen: port %s without tls_cert: the "
+			    "collector speaks plain HTTP there, and probes "
+			    "posting to https:// fail; set tls_cert and "
+			    "tls_key, or give the probes an http:// url",
+			    port);
+		else if (cc->tls_cert != NULL &&
+		    (strcmp(port, "80") == 0 || strcmp(port, "8080") == 0))
+			cfg_warn(c, s != NULL ? s : grp,
+			    "collector.listen: port %s with tls_cert: the "
+			    "collector speaks HTTPS only there, and probes "
+			    "posting to http:// fail; give them an https:// url",
+			    port);
+	}
+	if (cc->tls_cert != NULL && cc->tls_key != NULL)
+		check_tls(cc, c, rs);
+	for (size_t i = 0; i < cc->nwebhooks; i++) {
+		char what[64];
+
+		if (cc->webhooks[i].cacert == NULL)
+			continue;
+		snprintf(what, sizeof(what), "webhooks[%zu].cacert", i);
+		file_present(c,
+		    config_setting_get_member(
+			config_setting_get_elem(config_setting_get_member(rs,
+						    "webhooks"),
+			    (unsigned)i),
+			"cacert"),
+		    what, cc->webhooks[i].cacert);
+	}
+	if (c->nerrs > 0 || c->dropped > 0) {
+		collector_conf_free(cc);
+		return NULL;
+	}
+	return cc;
+}
+
 static int
 check_config(const char *path)
 {
 	struct collector_conf *cc;
 	struct cfg	       c;
 
-	cc = collector_conf_load(path, &c);
+	cc = collector_ready(collector_conf_load(path, &c), &c, geteuid() == 0);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -217,10 +401,10 @@ run_daemon(const char *path)
 	int		       root = geteuid() == 0, rc = 1;
 
 	memset(&d, 0, sizeof(d));
-	cc = collector_conf_load(path, &c);
+	/* Nothing is made or changed before these checks. */
+	cc = collector_ready(collector_conf_load(path, &c), &c, root);
 	if (cc == NULL) {
-		for (size_t i = 0; i < c.nerrs; i++)
-			log_warnx("%s", c.errs[i]);
+		cfg_report(&c);
 		cfg_close(&c);
 		return EXIT_USAGE;
 	}
@@ -318,7 +502,7 @@ run_publish(const char *path)
 	char		       err[1024];
 	int		       rc = 1;
 
-	cc = collector_conf_load(path, &c);
+	cc = collector_ready(collector_conf_load(path, &c), &c, geteuid() == 0);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -354,6 +538,9 @@ main(int argc, char **argv)
 		publish = 0;
 
 	log_init("v6collector", 0, 0);
+	/* `v6collector token new PROBE [-c F] ...`: options after it. */
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return token_main(argc - 1, argv + 1);
 	/* `v6collector webhook-test -c F [NAME]`: options after it. */
 	if (argc > 1 && strcmp(argv[1], "webhook-test") == 0) {
 		whtest = 1;

@@ -36,6 +36,41 @@ priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 }
 
 int
+priv_check_user(const char *user, const char *where, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	char	      buf[4096];
+	int	      rc;
+
+	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
+	if (rc != 0) {
+		snprintf(err, errlen,
+		    "user '%s': cannot look it up (%s); check /etc/nsswitch.conf "
+		    "and the user databases, or set user = \"...\" %s",
+		    user, strerror(rc), where);
+		return -1;
+	}
+	if (res == NULL) {
+		snprintf(err, errlen,
+		    "user '%s' does not exist: create it with systemd-sysusers "
+		    "(the package does) or set user = \"...\" %s",
+		    user, where);
+		return -1;
+	}
+	if (pw.pw_uid == 0) {
+		snprintf(err, errlen,
+		    "user '%s' is root: the daemon gives root up after start; "
+		    "set user = \"...\" %s to an unprivileged user",
+		    user, where);
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+int
 priv_drop(const char *user, char *err, size_t errlen)
 {
 	uid_t uid, ruid, euid, suid;
@@ -159,9 +194,14 @@ dir_step(int dfd, const char *name)
 	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-int
-priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
-    size_t errlen)
+/*
+ * priv_own_dir()'s walk. make: create what is missing and give the folder
+ * to uid:gid; else only look, and stop (0, *fdp -1) at the first folder
+ * missing. 0 with *fdp on path, or -1 with the message in err.
+ */
+static int
+dir_walk(const char *path, mode_t mode, uid_t uid, gid_t gid, int make,
+    int *fdp, char *err, size_t errlen)
 {
 	char	    buf[PATH_MAX], shown[PATH_MAX];
 	char	   *comp, *next;
@@ -199,6 +239,11 @@ priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
 			goto fail;
 		}
 		nfd = dir_step(fd, comp);
+		if (nfd == -1 && errno == ENOENT && !make) {
+			close(fd); /* root would make it and the rest: theirs */
+			*fdp = -1;
+			return 0;
+		}
 		if (nfd == -1 && errno == ENOENT) {
 			if (mkdirat(fd, comp, last ? mode : 0755) == -1 &&
 			    errno != EEXIST) {
@@ -231,7 +276,7 @@ priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
 		goto fail;
 	}
 	if (st.st_uid == uid)
-		return fd;
+		goto done;
 	if (st.st_uid != 0) {
 		snprintf(err, errlen,
 		    "%s is owned by uid %u, not by root or by uid %u that the "
@@ -247,15 +292,43 @@ priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
 		    path, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}
+	if (!make)
+		goto done;
 	if (fchown(fd, uid, gid) == -1) {
 		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (dir_give_files(fd, path, uid, gid, err, errlen) == -1)
 		goto fail;
-	return fd;
+done:
+	*fdp = fd;
+	return 0;
 fail:
 	if (fd != -1)
 		close(fd);
+	*fdp = -1;
 	return -1;
+}
+
+int
+priv_own_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	if (dir_walk(path, mode, uid, gid, 1, &fd, err, errlen) == -1)
+		return -1;
+	return fd;
+}
+
+int
+priv_check_dir(const char *path, uid_t uid, char *err, size_t errlen)
+{
+	int fd;
+
+	if (dir_walk(path, 0, uid, (gid_t)-1, 0, &fd, err, errlen) == -1)
+		return -1;
+	if (fd != -1)
+		close(fd);
+	return 0;
 }

@@ -667,7 +667,8 @@ run_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init("v6probe", verbose, use_syslog);
-	if ((c = probe_conf_load(p.conf_path, &cf)) == NULL) {
+	if ((c = probe_conf_ready(probe_conf_load(p.conf_path, &cf), &cf,
+		 geteuid() == 0)) == NULL) {
 		cfg_report(&cf);
 		cfg_close(&cf);
 		return EXIT_USAGE;

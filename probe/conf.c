@@ -2,13 +2,17 @@
  * conf: probe.conf field tables (names, types, ranges, defaults) and the
  * loader for the probe, collector, capture and targets groups.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "priv.h"
 #include "util.h"
 
 #define PF(f) offsetof(struct probe_conf, f)
@@ -215,6 +219,56 @@ probe_conf_load(const char *path, struct cfg *c)
 fail:
 	probe_conf_free(pc);
 	return NULL;
+}
+
+struct probe_conf *
+probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root)
+{
+	config_setting_t *rs, *s, *grp;
+	char		  err[PATH_MAX + 256];
+	struct stat	  st;
+	uid_t		  uid;
+	gid_t		  gid;
+
+	if (pc == NULL)
+		return NULL;
+	rs = config_root_setting(&c->lc);
+	grp = config_setting_get_member(rs, "probe");
+	s = config_setting_lookup(rs, "probe.user");
+	if (priv_check_user(pc->user, s != NULL ? "here" : "in this group",
+		&uid, &gid, err, sizeof(err)) == -1) {
+		if (root)
+			cfg_error(c, s != NULL ? s : grp, "%s", err);
+		else
+			cfg_warn(c, s != NULL ? s : grp,
+			    "%s (not an error here: only a daemon started as "
+			    "root changes user)",
+			    err);
+	} else if (root &&
+	    priv_check_dir(pc->spool_dir, uid, err, sizeof(err)) == -1) {
+		s = config_setting_lookup(rs, "probe.spool_dir");
+		cfg_error(c, s != NULL ? s : grp, "probe.spool_dir: %s", err);
+	}
+	/* curl reads it at every upload: each one would fail */
+	if (pc->collector_cacert != NULL) {
+		const char *why = NULL;
+
+		if (stat(pc->collector_cacert, &st) == -1)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file: name a PEM file of CA "
+			      "certificates";
+		if (why != NULL)
+			cfg_error(c,
+			    config_setting_lookup(rs, "collector.cacert"),
+			    "collector.cacert: %s: %s", pc->collector_cacert,
+			    why);
+	}
+	if (c->nerrs > 0 || c->dropped > 0) {
+		probe_conf_free(pc);
+		return NULL;
+	}
+	return pc;
 }
 
 void

@@ -63,6 +63,16 @@ struct probe_conf {
  */
 struct probe_conf *probe_conf_load(const char *path, struct cfg *c);
 void		   probe_conf_free(struct probe_conf *);
+/*
+ * What `run` would stop on at start that the files tell, checked before
+ * it makes or changes anything, with FILE:LINE: the user (root only: it
+ * must exist and not be root; otherwise a warning), the spool folder's
+ * path as priv_own_dir() would walk it (root only), collector.cacert.
+ * root: whether the daemon starts as root. Takes ownership of pc (NULL
+ * passes through): returns it, or NULL, pc freed, when c got an error.
+ */
+struct probe_conf *
+probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root);
 /* The default of the integer setting probe.name, from the table. */
 int probe_conf_default(const char *name);
 /* Free the target list once the daemon holds its own copies (10,000

@@ -1,11 +1,16 @@
 /*
  * v6probe: entry point; parses the command line and runs a subcommand.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509.h>
 
 #include "cfg.h"
 #include "cmd_check.h"
@@ -13,6 +18,7 @@
 #include "cmd_traffic.h"
 #include "conf.h"
 #include "log.h"
+#include "trust.h"
 
 /*
  * GnuTLS's load-time constructor (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h):
@@ -56,13 +62,39 @@ usage(FILE *f)
 	    "Exit status: 0 all ready, 1 warning, 2 not ready, 3 usage or config error.\n");
 }
 
+/*
+ * Every problem `run` would stop on at start that the files tell: the
+ * config, the token, the user and spool folder (probe_conf_ready()), and
+ * the trust store (cacert), which run loads before anything else.
+ */
 static int
 check_config(const char *path)
 {
 	struct probe_conf *pc;
 	struct cfg	   c;
+	X509_STORE	  *st;
+	struct stat	   sb;
+	char		   err[1024];
 
-	pc = probe_conf_load(path, &c);
+	pc = probe_conf_ready(probe_conf_load(path, &c), &c, geteuid() == 0);
+	if (pc != NULL) {
+		/* trust_load() names the file, not always why it failed */
+		st = NULL;
+		if (stat(pc->cacert, &sb) == -1)
+			snprintf(err, sizeof(err), "%s: %s", pc->cacert,
+			    strerror(errno));
+		else
+			st = trust_load(pc->cacert, err, sizeof(err));
+		if (st == NULL) {
+			cfg_error(&c,
+			    config_setting_lookup(config_root_setting(&c.lc),
+				"probe.cacert"),
+			    "probe.cacert: %s", err);
+			probe_conf_free(pc);
+			pc = NULL;
+		}
+		X509_STORE_free(st);
+	}
 	if (pc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);

@@ -42,7 +42,7 @@ post() { # post TOKEN SEQ PROBE -> HTTP status
 expect_status "a broken config: exit 3" 3 "$V6COLLECTOR" -c "$V6TOP/tests/data/config/bad/collector-values.conf"
 sed 's/user = "nobody"/user = "no-such-user-v6w"/' "$T_DIR/c.conf" >"$T_DIR/nouser.conf"
 out=$(ip netns exec "$ns" "$V6COLLECTOR" -c "$T_DIR/nouser.conf" 2>&1); rc=$?
-expect_eq "an unknown user: exit 1" "$rc" 1
+expect_eq "an unknown user: exit 3 (a config error)" "$rc" 3
 expect_match "... saying so" "$out" "user 'no-such-user-v6w' does not exist"
 
 spawn "$ns" -- "$V6COLLECTOR" -c "$T_DIR/c.conf"

@@ -151,7 +151,14 @@ expect_match "... with file:line" "$out" "cl.conf:4: line longer than 64 KiB"
 # The shipped examples still pass.
 for f in probe collector; do
 	b=$V6PROBE; [ "$f" = collector ] && b=$V6COLLECTOR
-	run_check "configs/$f.conf" "$b" "$V6TOP/configs/$f.conf"
+	# as nobody where the examples' user v6watch does not exist (t-cli)
+	if id v6watch >/dev/null 2>&1; then
+		run_check "configs/$f.conf" "$b" "$V6TOP/configs/$f.conf"
+	else
+		out=$(timeout -k 2 "$T" setpriv --reuid=nobody --regid=nogroup \
+			--clear-groups -- "$b" --check-config -c "$V6TOP/configs/$f.conf" 2>&1)
+		rc=$?
+	fi
 	expect_eq "configs/$f.conf passes --check-config" "$rc" 0
 done
 finish

@@ -69,6 +69,66 @@ test_examples_load(void **state)
 	cfg_close(&c);
 }
 
+/*
+ * configs/probe.conf posts where configs/collector.conf listens: the
+ * scheme its TLS settings call for, its port, the API's path; and the
+ * collector knows the probe by the same name and token file.
+ */
+static void
+test_examples_agree(void **state)
+{
+	struct probe_conf	*pc;
+	struct collector_conf	*cc;
+	const struct probe_auth *pa;
+	struct cfg		 c1, c2;
+	const char		*url, *host, *port, *path, *lport;
+	char			 tok[PROBE_TOKEN_MAX], err[512];
+	size_t			 hostlen;
+
+	(void)state;
+	pc = probe_conf_load("configs/probe.conf", &c1);
+	cc = collector_conf_load("configs/collector.conf", &c2);
+	cfg_report(&c1);
+	cfg_report(&c2);
+	assert_non_null(pc);
+	assert_non_null(cc);
+
+	url = pc->collector_url;
+	if (cc->tls_cert != NULL)
+		assert_int_equal(strncmp(url, "https://", 8), 0);
+	else
+		assert_int_equal(strncmp(url, "http://", 7), 0);
+	host = strstr(url, "://") + 3;
+	hostlen = strcspn(host, "/");
+	path = host + hostlen;
+	/* the port is written out, as listen's is */
+	port =
+	    host[0] == '[' ? strchr(host, ']') + 1 : host + strcspn(host, ":/");
+	assert_true(port < path && *port == ':');
+	port++;
+	lport = strrchr(cc->listen, ':');
+	assert_non_null(lport);
+	lport++;
+	assert_int_equal((size_t)(path - port), strlen(lport));
+	assert_memory_equal(port, lport, strlen(lport));
+	assert_string_equal(path, "/api/v1/results");
+
+	pa = collector_conf_probe(cc, pc->name);
+	assert_non_null(pa);
+	assert_string_equal(strrchr(pa->token_file, '/'),
+	    strrchr(pc->token_file, '/'));
+	assert_int_equal(secret_read(pc->token_file, tok, sizeof(tok), err,
+			     sizeof(err)),
+	    0);
+	assert_string_equal(tok, pa->token);
+	assert_string_equal(pc->user, cc->user);
+
+	probe_conf_free(pc);
+	collector_conf_free(cc);
+	cfg_close(&c1);
+	cfg_close(&c2);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -863,6 +923,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_examples_load),
+	    cmocka_unit_test(test_examples_agree),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_bad_files),
 	    cmocka_unit_test(test_value_checks),
