@@ -64,8 +64,9 @@ alert_new(void)
 {
 	struct alert *a = xcalloc(1, sizeof(*a));
 
-	state_conf_init(&a->conf.sc, 3, 2, 1, 60);
-	alert_conf_default_thresholds(&a->conf, 30);
+	state_conf_init(&a->conf.sc, STATE_DOWN_AFTER_DEFAULT,
+	    STATE_UP_AFTER_DEFAULT, STATE_QUORUM_DEFAULT, STATE_STEP_DEFAULT);
+	alert_conf_default_thresholds(&a->conf, ALERT_CERT_WARN_DAYS_DEFAULT);
 	return a;
 }
 

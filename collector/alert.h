@@ -174,6 +174,8 @@ alert_change_at(const struct alert_state *, size_t k);
 /* Event names: "state_changed", ... */
 const char *alert_kind_name(enum alert_kind);
 
+/* Default of collector.conf's alert.cert_warn_days (conf.c's table names it). */
+#define ALERT_CERT_WARN_DAYS_DEFAULT 30
 /* Set thresholds from cert_warn_days: it, then those of 14, 7, 1 below. */
 void alert_conf_default_thresholds(struct alert_conf *, int cert_warn_days);
 

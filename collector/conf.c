@@ -10,7 +10,9 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "alert.h"
 #include "conf.h"
+#include "state.h"
 #include "util.h"
 
 #define CF(f) offsetof(struct collector_conf, f)
@@ -40,7 +42,7 @@ static const struct cfg_field collector_fields[] = {
     {"data_dir", CFG_PATH, CF(data_dir), 0, 0, 0, "/var/lib/v6watch", 0, NULL},
     /* default: DATA_DIR/site, set after loading */
     {"publish_dir", CFG_PATH, CF(publish_dir), 0, 0, 0, NULL, 0, NULL},
-    {"step", CFG_INT, CF(step_s), 1, 86400, 60, NULL, 0, NULL},
+    {"step", CFG_INT, CF(step_s), 1, 86400, STATE_STEP_DEFAULT, NULL, 0, NULL},
     {"rrdcached", CFG_STR, CF(rrdcached), 0, 1024, 0, NULL, 0, check_rrdcached},
     {"tls_cert", CFG_PATH, CF(tls_cert), 0, 0, 0, NULL, 0, NULL},
     {"tls_key", CFG_PATH, CF(tls_key), 0, 0, 0, NULL, 0, NULL},
@@ -55,10 +57,14 @@ static const struct cfg_field collector_fields[] = {
 };
 
 static const struct cfg_field alert_fields[] = {
-    {"down_after", CFG_INT, CF(down_after), 1, 1000, 3, NULL, 0, NULL},
-    {"up_after", CFG_INT, CF(up_after), 1, 1000, 2, NULL, 0, NULL},
-    {"quorum", CFG_INT, CF(quorum), 1, 1000, 1, NULL, 0, NULL},
-    {"cert_warn_days", CFG_INT, CF(cert_warn_days), 0, 3650, 30, NULL, 0, NULL},
+    {"down_after", CFG_INT, CF(down_after), 1, 1000, STATE_DOWN_AFTER_DEFAULT,
+	NULL, 0, NULL},
+    {"up_after", CFG_INT, CF(up_after), 1, 1000, STATE_UP_AFTER_DEFAULT, NULL,
+	0, NULL},
+    {"quorum", CFG_INT, CF(quorum), 1, 1000, STATE_QUORUM_DEFAULT, NULL, 0,
+	NULL},
+    {"cert_warn_days", CFG_INT, CF(cert_warn_days), 0, 3650,
+	ALERT_CERT_WARN_DAYS_DEFAULT, NULL, 0, NULL},
     {"cert_thresholds", CFG_GROUP, 0, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -46,7 +46,8 @@ ledger_new(const char *name, const char *path)
 	lg->path = xstrdup(path);
 	lg->base_pending = 1;
 	lg->index = table_new();
-	state_conf_init(&lg->sc, 3, 2, 1, 60);
+	state_conf_init(&lg->sc, STATE_DOWN_AFTER_DEFAULT,
+	    STATE_UP_AFTER_DEFAULT, STATE_QUORUM_DEFAULT, STATE_STEP_DEFAULT);
 	return lg;
 }
 

@@ -47,7 +47,8 @@ state_conf_init(struct state_conf *c, int down_after, int up_after, int quorum,
 	c->down_after = down_after > 0 ? down_after : 1;
 	c->up_after = up_after > 0 ? up_after : 1;
 	c->quorum = quorum > 0 ? quorum : 1;
-	c->silent_s = (double)STATE_SILENT_STEPS * (step_s > 0 ? step_s : 60);
+	c->silent_s = (double)STATE_SILENT_STEPS *
+	    (step_s > 0 ? step_s : STATE_STEP_DEFAULT);
 }
 
 enum state_input

@@ -33,6 +33,13 @@ enum state_input { STATE_IN_NONE, STATE_IN_GOOD, STATE_IN_BAD, STATE_IN__N };
 
 /* Probes silent for this many steps are unknown. */
 #define STATE_SILENT_STEPS 3
+/* Defaults of collector.conf's alert.down_after, up_after, quorum and
+ * collector.step (conf.c's table names these), for state kept before a
+ * configuration is applied. */
+#define STATE_DOWN_AFTER_DEFAULT 3
+#define STATE_UP_AFTER_DEFAULT	 2
+#define STATE_QUORUM_DEFAULT	 1
+#define STATE_STEP_DEFAULT	 60
 
 struct state_conf {
 	int    down_after; /* >= 1 */

@@ -39,7 +39,6 @@
 #include "upload.h"
 #include "util.h"
 
-#define EXIT_USAGE     3
 #define SYNC_DELAY_MS  200 /* records of one burst share an fsync */
 #define STATS_EVERY_MS 600000
 
