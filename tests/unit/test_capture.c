@@ -25,28 +25,9 @@
 #include <pcap/pcap.h>
 
 #include "probe/capture.h"
+#include "tmpdir.h"
 #include "ev.h"
 #include "util.h"
-
-static char tmpdir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/v6w-test_capture.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void
 path_in(char *out, size_t size, const char *name)
@@ -404,5 +385,5 @@ main(void)
 	    cmocka_unit_test(test_live_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -32,18 +32,17 @@
 #include "collector/ledger.h"
 #include "collector/status.h"
 #include "collector/store.h"
+#include "tmpdir.h"
 #include "util.h"
 
 #define TS0 1764480000
 
-static char	     tmpdir[] = "/tmp/v6w-test-ingest.XXXXXX";
 static struct store *st;
 
 static int
 setup(void **state)
 {
-	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
+	if (tmpdir_setup(state) == -1)
 		return -1;
 	st = store_new(tmpdir, 60, NULL);
 	return 0;
@@ -52,12 +51,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
 	store_free(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_teardown(state);
 }
 
 static struct ledger *

@@ -24,33 +24,14 @@
 #include <cmocka.h>
 
 #include "spool.h"
+#include "tmpdir.h"
 #include "util.h"
-
-static char dir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/v6w-spool.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static struct spool *
 open_spool(uint64_t max)
 {
 	char	      err[256];
-	struct spool *s = spool_open(dir, max, err, sizeof(err));
+	struct spool *s = spool_open(tmpdir, max, err, sizeof(err));
 
 	if (s == NULL)
 		fail_msg("spool_open: %s", err);
@@ -165,7 +146,7 @@ only_segment(void)
 	char  cmd[160], path[256];
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "ls %s/seg-*.log | tail -1", dir);
+	snprintf(cmd, sizeof(cmd), "ls %s/seg-*.log | tail -1", tmpdir);
 	p = popen(cmd, "r");
 	assert_non_null(fgets(path, sizeof(path), p));
 	pclose(p);
@@ -246,7 +227,8 @@ write_seg(uint64_t first, const uint64_t *seqs, size_t n)
 	char  path[128], line[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/seg-%016" PRIx64 ".log", dir, first);
+	snprintf(path, sizeof(path), "%s/seg-%016" PRIx64 ".log", tmpdir,
+	    first);
 	if ((f = fopen(path, "w")) == NULL)
 		fail_msg("%s", path);
 	for (size_t i = 0; i < n; i++) {
@@ -260,7 +242,7 @@ write_seg(uint64_t first, const uint64_t *seqs, size_t n)
 	fclose(f);
 }
 
-/* How many files of dir start with prefix. */
+/* How many files of tmpdir start with prefix. */
 static int
 count_files(const char *prefix)
 {
@@ -268,7 +250,7 @@ count_files(const char *prefix)
 	int   n = -1;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^%s'", dir, prefix);
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^%s'", tmpdir, prefix);
 	if ((p = popen(cmd, "r")) == NULL || fscanf(p, "%d", &n) != 1)
 		fail();
 	pclose(p);
@@ -288,7 +270,7 @@ test_leftover_segment_set_aside(void **state)
 	FILE		  *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/seg-0000000000000001.log", dir);
+	snprintf(path, sizeof(path), "%s/seg-0000000000000001.log", tmpdir);
 	if ((f = fopen(path, "w")) == NULL)
 		fail();
 	fputs("}\n", f);
@@ -474,7 +456,7 @@ write_file(const char *name, const char *text)
 	char path[128];
 	int  fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd != -1);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
@@ -598,7 +580,7 @@ test_legacy_acked(void **state)
 	s = open_spool(1 << 20);
 	assert_int_equal(spool_next_seq(s), 42);
 	spool_close(s);
-	snprintf(path, sizeof(path), "%s/acked", dir);
+	snprintf(path, sizeof(path), "%s/acked", tmpdir);
 	assert_int_equal(access(path, F_OK), -1);
 	s = open_spool(1 << 20);
 	assert_int_equal(spool_next_seq(s), 42);
@@ -622,7 +604,7 @@ test_link_not_followed(void **state)
 	size_t	      n;
 
 	(void)state;
-	snprintf(victim, sizeof(victim), "%s.victim", dir);
+	snprintf(victim, sizeof(victim), "%s.victim", tmpdir);
 	{
 		int fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
@@ -630,7 +612,7 @@ test_link_not_followed(void **state)
 		assert_int_equal(write(fd, "precious\n", 9), 9);
 		close(fd);
 	}
-	snprintf(link, sizeof(link), "%s/seg-0000000000000001.log", dir);
+	snprintf(link, sizeof(link), "%s/seg-0000000000000001.log", tmpdir);
 	assert_int_equal(symlink(victim, link), 0);
 	s = open_spool(1 << 20);
 	assert_null(peek_all(s, &n, &first, &last));
@@ -752,33 +734,38 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_order_ack_reopen, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_batches_bounded, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_corrupt_middle_kept, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_high_water_mark, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_state_damaged_resend, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_state_damaged_empty, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_legacy_acked, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_link_not_followed, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_skip_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_order_ack_reopen, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_batches_bounded, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_and_corrupt, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_middle_kept,
+		tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_high_water_mark, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_identity, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_state_damaged_resend,
+		tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_state_damaged_empty,
+		tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy_acked, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_link_not_followed,
+		tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_size_bound, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_disk_full, tmpdir_setup,
+		tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_skip_first, tmpdir_setup,
+		tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_leftover_segment_set_aside,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_seq_backwards_skipped, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_overlap_set_aside, setup,
-		teardown),
+		tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_seq_backwards_skipped,
+		tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_overlap_set_aside,
+		tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test(test_crc),
 	};
 
