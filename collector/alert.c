@@ -206,8 +206,8 @@ alert_target_add(struct alert *a, const char *name)
 		return a->targets[i];
 	if (a->ntargets >= ALERT_TARGETS_MAX) {
 		if (!a->full_logged)
-			log_warnx("alert: more than %d targets; target %s "
-				  "and later ones raise no alerts",
+			log_warnx(
+			    "alert: more than %d targets; target %s and later ones raise no alerts",
 			    ALERT_TARGETS_MAX, name);
 		a->full_logged = 1;
 		return NULL;

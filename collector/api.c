@@ -375,8 +375,8 @@ api_bite(struct api *a, struct api_src *s, unsigned why)
 	s->spoke = 1;
 	api_src_name(s->key, name, sizeof(name));
 	if (why == API_BITE_REFUSED)
-		log_warnx("%s: new connections refused: %u open, max_per_ip is "
-			  "%u (per /64 for IPv6)",
+		log_warnx(
+		    "%s: new connections refused: %u open, max_per_ip is %u (per /64 for IPv6)",
 		    name, s->conns, a->max_per_src);
 	else
 		log_warnx("%s: connection ended: %s", name,
@@ -391,9 +391,7 @@ api_src_sweep(struct api *a, struct api_src *s, uint64_t now)
 
 	if (s->bite_first_ms != 0 && now - s->bite_last_ms >= API_QUIET_MS) {
 		if (s->spoke)
-			log_info("%s: connection limits quiet for %d s: %lu "
-				 "connections refused, %lu ended as too slow "
-				 "in %llu s",
+			log_info("%s: connection limits quiet for %d s: %lu connections refused, %lu ended as too slow in %llu s",
 			    api_src_name(s->key, name, sizeof(name)),
 			    API_QUIET_MS / 1000, s->refused, s->ended,
 			    (unsigned long long)(s->bite_last_ms -
@@ -546,9 +544,8 @@ api_conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
 		a->full = 1;
 		if (api_lograte_ok(&a->limlog, ev_now(a->co->loop),
 			"lines about connection limits"))
-			log_warnx("%u connections open: max_connections "
-				  "reached, new ones are refused until some "
-				  "close",
+			log_warnx(
+			    "%u connections open: max_connections reached, new ones are refused until some close",
 			    a->nconns);
 	}
 	if (!ev_timer_armed(&a->sweep))
@@ -788,9 +785,7 @@ api_static(struct api *a, struct MHD_Connection *c, const char *url)
 	MHD_add_response_header(r, "Content-Security-Policy",
 	    strncmp(ctype, "image/svg", 9) == 0 ?
 		"default-src 'none'; style-src 'unsafe-inline'" :
-		"default-src 'none'; img-src 'self'; style-src 'self'; "
-		"script-src 'self'; base-uri 'none'; form-action 'none'; "
-		"frame-ancestors 'none'");
+		"default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 	ret = api_queue(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -842,20 +837,18 @@ api_post_begin(struct api *a, struct MHD_Connection *c, struct req *rq)
 	pb = api_probe_get(a, rq->probe);
 	if (pb->bytes + want > API_PROBE_BODIES_MAX) {
 		if (!pb->logged)
-			log_warnx("probe %s: POST refused: %zu bytes of its "
-				  "bodies already buffered, at most %d per "
-				  "probe",
+			log_warnx(
+			    "probe %s: POST refused: %zu bytes of its bodies already buffered, at most %d per probe",
 			    rq->probe, pb->bytes, API_PROBE_BODIES_MAX);
 		pb->logged = 1;
 		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "too many uploads at once from this probe; try again "
-		    "later",
+		    "too many uploads at once from this probe; try again later",
 		    NULL);
 	}
 	if (a->body_bytes + want > API_BODIES_MAX) {
 		api_probe_put(a, pb);
-		log_warnx("probe %s: POST refused: %zu bytes of bodies "
-			  "already buffered",
+		log_warnx(
+		    "probe %s: POST refused: %zu bytes of bodies already buffered",
 		    rq->probe, a->body_bytes);
 		return api_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "too many uploads at once; try again later", NULL);

@@ -43,8 +43,8 @@ collector_alert_commit(struct collector *co)
 	char err[512];
 
 	if (co->webhooks != NULL && webhooks_sync(co->webhooks) == -1)
-		log_warnx("webhook: events could not be written; they wait in "
-			  "memory");
+		log_warnx(
+		    "webhook: events could not be written; they wait in memory");
 	if (alert_save(co->alert, err, sizeof(err)) == -1)
 		log_warnx("alert: cannot save the state: %s", err);
 }
@@ -152,8 +152,8 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 	}
 	snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
 	    (long long)time(NULL));
-	log_warnx("alert state unreadable (%s); starting a new one, the old "
-		  "file is kept as %s",
+	log_warnx(
+	    "alert state unreadable (%s); starting a new one, the old file is kept as %s",
 	    lerr, aside);
 	if (rename(path, aside) == -1)
 		log_warn("rename %s", path);
@@ -237,8 +237,8 @@ collector_ledger(struct collector *co, const char *probe)
 		}
 		snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
 		    (long long)time(NULL));
-		log_warnx("probe %s: ledger unreadable (%s); starting a new "
-			  "one, the old file is kept as %s",
+		log_warnx(
+		    "probe %s: ledger unreadable (%s); starting a new one, the old file is kept as %s",
 		    probe, err, aside);
 		if (rename(path, aside) == -1)
 			log_warn("rename %s", path);
@@ -273,8 +273,8 @@ keep_str(const char *what, char **running, char **loaded)
 
 	if ((*running == NULL) != (*loaded == NULL) ||
 	    (*running != NULL && strcmp(*running, *loaded) != 0))
-		log_warnx("reload: collector.%s changed; that takes effect at "
-			  "the next restart",
+		log_warnx(
+		    "reload: collector.%s changed; that takes effect at the next restart",
 		    what);
 	t = *running;
 	*running = *loaded;
@@ -285,8 +285,8 @@ static void
 keep_int(const char *what, int running, int *loaded)
 {
 	if (running != *loaded)
-		log_warnx("reload: collector.%s changed; that takes effect at "
-			  "the next restart",
+		log_warnx(
+		    "reload: collector.%s changed; that takes effect at the next restart",
 		    what);
 	*loaded = running;
 }

@@ -147,8 +147,7 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 	 * series "older than the last update". */
 	if (r->ts > now + INGEST_TS_AHEAD_MAX) {
 		snprintf(err, errlen,
-		    "field 'ts': %.0f s ahead of the collector's clock (at most "
-		    "%d s allowed)",
+		    "field 'ts': %.0f s ahead of the collector's clock (at most %d s allowed)",
 		    ceil(r->ts - now), INGEST_TS_AHEAD_MAX);
 		return V_REJECTED;
 	}
@@ -159,8 +158,7 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 		if (store_path(st, lg->name, name, kind, r->family, path,
 			sizeof(path)) == -1) {
 			snprintf(err, errlen,
-			    "field '%s': longer than %d bytes once encoded as "
-			    "a file name",
+			    "field '%s': longer than %d bytes once encoded as a file name",
 			    kind == STORE_TRAFFIC ? "iface" : "target",
 			    STORE_NAME_MAX);
 			return V_REJECTED;
@@ -168,8 +166,7 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 		s = ledger_series(lg, r->kind, name, r->family, 1);
 		if (s == NULL) {
 			snprintf(err, errlen,
-			    "more than %d series (targets x families) for "
-			    "this probe",
+			    "more than %d series (targets x families) for this probe",
 			    LEDGER_SERIES_MAX);
 			return V_REJECTED;
 		}
@@ -363,15 +360,14 @@ ingest_spool(struct ledger *lg, const char *spool, uint64_t lowest, double now)
 		return;
 	if ((spool[0] != '\0' && lg->spool[0] != '\0') ||
 	    lowest <= lg->last_seq) {
-		log_warnx("probe %s: new spool ID %s (was %s, last seq %llu); "
-			  "its sequence starts again",
+		log_warnx(
+		    "probe %s: new spool ID %s (was %s, last seq %llu); its sequence starts again",
 		    lg->name, spool[0] != '\0' ? spool : "(none)",
 		    lg->spool[0] != '\0' ? lg->spool : "none",
 		    (unsigned long long)lg->last_seq);
 		ledger_restart(lg, LEDGER_RESET_NEW_SPOOL, now);
 	} else
-		log_info("probe %s: spool ID %s (was %s); its sequence goes on "
-			 "after seq %llu",
+		log_info("probe %s: spool ID %s (was %s); its sequence goes on after seq %llu",
 		    lg->name, spool[0] != '\0' ? spool : "(none)",
 		    lg->spool[0] != '\0' ? lg->spool : "none",
 		    (unsigned long long)lg->last_seq);
@@ -396,23 +392,21 @@ ingest_count_stored(struct ledger *lg, struct batch *b, uint64_t seq)
 		lg->base_seq = (k > 0 ? b->pend_first : seq) - 1;
 		lg->last_seq = lg->base_seq;
 		if (lg->base_seq > 0)
-			log_info("probe %s: seqs counted from %llu on; the "
-				 "ones before are history this collector "
-				 "does not know",
+			log_info("probe %s: seqs counted from %llu on; the ones before are history this collector does not know",
 			    lg->name, (unsigned long long)lg->base_seq + 1);
 	}
 	from = lg->last_seq + 1;
 	gap = seq > from ? seq - from : 0;
 	if (gap > 0 && gap > k) {
 		if (k == 0)
-			log_warnx("probe %s: seqs %llu..%llu never arrived "
-				  "(%llu records)",
+			log_warnx(
+			    "probe %s: seqs %llu..%llu never arrived (%llu records)",
 			    lg->name, (unsigned long long)from,
 			    (unsigned long long)seq - 1,
 			    (unsigned long long)gap);
 		else
-			log_warnx("probe %s: of seqs %llu..%llu, %llu never "
-				  "arrived (%llu more were rejected)",
+			log_warnx(
+			    "probe %s: of seqs %llu..%llu, %llu never arrived (%llu more were rejected)",
 			    lg->name, (unsigned long long)from,
 			    (unsigned long long)seq - 1,
 			    (unsigned long long)(gap - k),

@@ -750,8 +750,7 @@ ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
 	}
 	if (bad != NULL) {
 		snprintf(err, errlen,
-		    "%s: field '%s': missing, of the wrong type or out of "
-		    "range",
+		    "%s: field '%s': missing, of the wrong type or out of range",
 		    lg->path, bad);
 		return -1;
 	}
@@ -772,8 +771,7 @@ ledger_head_from_json(struct ledger *lg, const cJSON *root, char *err,
 		lg->missing = span - lg->stored - lg->rejected;
 	if (lg->stored + lg->rejected + lg->missing != span) {
 		snprintf(err, errlen,
-		    "%s: stored + rejected + missing (%llu + %llu + %llu) is "
-		    "not last_seq - base_seq (%llu - %llu)",
+		    "%s: stored + rejected + missing (%llu + %llu + %llu) is not last_seq - base_seq (%llu - %llu)",
 		    lg->path, (unsigned long long)lg->stored,
 		    (unsigned long long)lg->rejected,
 		    (unsigned long long)lg->missing,
@@ -823,9 +821,7 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 	a = json_get(root, "series");
 	if (!cJSON_IsArray(a)) {
 		snprintf(err, errlen,
-		    "%s: field 'series': missing or not an "
-		    "array",
-		    lg->path);
+		    "%s: field 'series': missing or not an array", lg->path);
 		cJSON_Delete(root);
 		errno = EBADMSG;
 		return -1;

@@ -121,9 +121,7 @@ metrics_ready(struct mbuf *b, const struct ledger_row *rows, size_t nrows)
 	size_t		   n = 0, cap = 0;
 
 	metrics_head(b, "v6watch_target_ready", "gauge",
-	    "1 when the last IPv6 check of the target from every probe was "
-	    "ok with the same content as over IPv4 (probe_offline records "
-	    "are ignored).");
+	    "1 when the last IPv6 check of the target from every probe was ok with the same content as over IPv4 (probe_offline records are ignored).");
 	for (size_t k = 0; k < nrows; k++) {
 		const struct series *s = rows[k].s;
 		struct ready_acc    *a;
@@ -172,17 +170,13 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 	for (size_t k = 0; k < n && (lg = rows[k].lg, s = rows[k].s, 1); k++)
 
 	metrics_head(b, "v6watch_target_up", "gauge",
-	    "1 when the target is up over the family as seen by the probe, "
-	    "0 when down (down_after failed checks in a row, up_after good "
-	    "ones); no sample while unknown (probe offline). A silent "
-	    "probe's last view stays: see v6watch_target_state.");
+	    "1 when the target is up over the family as seen by the probe, 0 when down (down_after failed checks in a row, up_after good ones); no sample while unknown (probe offline). A silent probe's last view stays: see v6watch_target_state.");
 	EACH_ROW(k)
 	{
 		if (s->kind != RESULT_CHECK || s->sm.state == STATE_UNKNOWN)
 			continue;
 		mbuf_printf(b,
-		    "v6watch_target_up{target=\"%s\",family=\"%s\","
-		    "probe=\"%s\"} %d\n",
+		    "v6watch_target_up{target=\"%s\",family=\"%s\",probe=\"%s\"} %d\n",
 		    lv(s->name), family_name(s->family), lv(lg->name),
 		    s->sm.state == STATE_UP);
 	}
@@ -194,16 +188,13 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 		for (int p = 0; p < PHASE__N; p++)
 			if (s->kind == RESULT_CHECK && s->ms[p] >= 0)
 				mbuf_printf(b,
-				    "v6watch_phase_milliseconds{target=\"%s\","
-				    "family=\"%s\",probe=\"%s\",phase=\"%s\"} "
-				    "%.1f\n",
+				    "v6watch_phase_milliseconds{target=\"%s\",family=\"%s\",probe=\"%s\",phase=\"%s\"} %.1f\n",
 				    lv(s->name), family_name(s->family),
 				    lv(lg->name), phase_name(p), s->ms[p]);
 	}
 
 	metrics_head(b, "v6watch_cert_days_left", "gauge",
-	    "Days until the target's certificate expires (the sooner of "
-	    "both families).");
+	    "Days until the target's certificate expires (the sooner of both families).");
 	EACH_ROW(k)
 	{
 		const struct series *o;
@@ -223,14 +214,12 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 	}
 
 	metrics_head(b, "v6watch_traffic_bytes", "gauge",
-	    "Bytes seen by passive capture in its last interval, per "
-	    "family.");
+	    "Bytes seen by passive capture in its last interval, per family.");
 	EACH_ROW(k)
 	{
 		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
 			mbuf_printf(b,
-			    "v6watch_traffic_bytes{probe=\"%s\",iface=\"%s\","
-			    "family=\"%s\"} %llu\n",
+			    "v6watch_traffic_bytes{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
 			    lv(lg->name), lv(s->name),
 			    f == 0 ? "ipv6" : (f == 1 ? "ipv4" : "other"),
 			    (unsigned long long)s->traffic.bytes[f]);
@@ -258,9 +247,7 @@ static void
 metrics_states(struct mbuf *b, const struct alert *al)
 {
 	metrics_head(b, "v6watch_target_state", "gauge",
-	    "1 for the state of the target over the family, all probes "
-	    "together (down: at least quorum probes see it down), 0 for the "
-	    "other states.");
+	    "1 for the state of the target over the family, all probes together (down: at least quorum probes see it down), 0 for the other states.");
 	for (size_t i = 0; i < alert_count(al); i++) {
 		const struct alert_target *t = alert_target_at(al, i);
 
@@ -268,8 +255,7 @@ metrics_states(struct mbuf *b, const struct alert *al)
 			for (int st = 0; st < STATE__N && t->fam[f].since != 0;
 			     st++)
 				mbuf_printf(b,
-				    "v6watch_target_state{target=\"%s\","
-				    "family=\"%s\",state=\"%s\"} %d\n",
+				    "v6watch_target_state{target=\"%s\",family=\"%s\",state=\"%s\"} %d\n",
 				    lv(t->name), family_name(f), state_name(st),
 				    t->fam[f].state == (enum state)st);
 	}
@@ -281,8 +267,7 @@ metrics_states(struct mbuf *b, const struct alert *al)
 		for (int f = 0; f < FAMILY__N; f++)
 			if (t->fam[f].since != 0)
 				mbuf_printf(b,
-				    "v6watch_target_state_since_seconds{target="
-				    "\"%s\",family=\"%s\"} %.3f\n",
+				    "v6watch_target_state_since_seconds{target=\"%s\",family=\"%s\"} %.3f\n",
 				    lv(t->name), family_name(f),
 				    t->fam[f].since);
 	}
@@ -295,18 +280,13 @@ metrics_webhooks(struct mbuf *b, const struct webhooks *ws)
 	struct webhook_stats st;
 
 	metrics_head(b, "v6watch_webhook_deliveries_total", "counter",
-	    "Webhook delivery attempts by result since the collector started: "
-	    "ok (delivered), failed (to be retried), given_up (older than "
-	    "give_up_after, dropped).");
+	    "Webhook delivery attempts by result since the collector started: ok (delivered), failed (to be retried), given_up (older than give_up_after, dropped).");
 	for (size_t i = 0; i < n; i++) {
 		webhooks_stats(ws, i, &st);
 		mbuf_printf(b,
-		    "v6watch_webhook_deliveries_total{webhook=\"%s\","
-		    "result=\"ok\"} %llu\n"
-		    "v6watch_webhook_deliveries_total{webhook=\"%s\","
-		    "result=\"failed\"} %llu\n"
-		    "v6watch_webhook_deliveries_total{webhook=\"%s\","
-		    "result=\"given_up\"} %llu\n",
+		    "v6watch_webhook_deliveries_total{webhook=\"%s\",result=\"ok\"} %llu\n"
+		    "v6watch_webhook_deliveries_total{webhook=\"%s\",result=\"failed\"} %llu\n"
+		    "v6watch_webhook_deliveries_total{webhook=\"%s\",result=\"given_up\"} %llu\n",
 		    lv(st.name), (unsigned long long)st.delivered, lv(st.name),
 		    (unsigned long long)st.failed, lv(st.name),
 		    (unsigned long long)st.given_up);
@@ -319,8 +299,7 @@ metrics_webhooks(struct mbuf *b, const struct webhooks *ws)
 		    lv(st.name), (unsigned long long)st.queued);
 	}
 	metrics_head(b, "v6watch_webhook_dropped_total", "counter",
-	    "Queued events dropped for room (queue_max) since the collector "
-	    "started.");
+	    "Queued events dropped for room (queue_max) since the collector started.");
 	for (size_t i = 0; i < n; i++) {
 		webhooks_stats(ws, i, &st);
 		mbuf_printf(b,
@@ -345,38 +324,33 @@ metrics_text(struct collector *co, size_t *len)
 	    offsetof(struct ledger, n_accepted));
 	metrics_probe_counter(&b, co, "v6watch_results_duplicate_total",
 	    "counter",
-	    "Records answered as duplicates (already stored) since the "
-	    "collector started.",
+	    "Records answered as duplicates (already stored) since the collector started.",
 	    offsetof(struct ledger, n_duplicate));
 	metrics_probe_counter(&b, co, "v6watch_results_rejected_total",
 	    "counter", "Records rejected since the collector started.",
 	    offsetof(struct ledger, n_rejected));
 	metrics_probe_counter(&b, co, "v6watch_results_unnumbered_total",
 	    "counter",
-	    "Rejected records whose seq could not be read (counted in no "
-	    "seq).",
+	    "Rejected records whose seq could not be read (counted in no seq).",
 	    offsetof(struct ledger, n_unnumbered));
 	metrics_probe_counter(&b, co, "v6watch_probe_last_seq", "gauge",
 	    "Highest seq processed (durable).",
 	    offsetof(struct ledger, last_seq));
 	metrics_probe_counter(&b, co, "v6watch_probe_stored_records", "gauge",
-	    "Records stored since the sequence began (durable); stored + "
-	    "rejected + missing == last_seq - base_seq.",
+	    "Records stored since the sequence began (durable); stored + rejected + missing == last_seq - base_seq.",
 	    offsetof(struct ledger, stored));
 	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records", "gauge",
 	    "Records rejected since the sequence began (durable).",
 	    offsetof(struct ledger, rejected));
 	metrics_probe_counter(&b, co, "v6watch_probe_missing_records", "gauge",
-	    "Seqs that never arrived (the probe's spool dropped them) since "
-	    "the sequence began (durable).",
+	    "Seqs that never arrived (the probe's spool dropped them) since the sequence began (durable).",
 	    offsetof(struct ledger, missing));
 	metrics_probe_counter(&b, co, "v6watch_probe_base_seq", "gauge",
 	    "Seqs at or below it are history the collector does not know.",
 	    offsetof(struct ledger, base_seq));
 	metrics_probe_counter(&b, co, "v6watch_probe_sequence_resets_total",
 	    "counter",
-	    "Times the probe's sequence started again: a new spool, or the "
-	    "ledger set aside (durable).",
+	    "Times the probe's sequence started again: a new spool, or the ledger set aside (durable).",
 	    offsetof(struct ledger, resets));
 	metrics_head(&b, "v6watch_probe_last_seen_seconds", "gauge",
 	    "Unix time of the probe's last accepted POST.");
@@ -394,13 +368,11 @@ metrics_text(struct collector *co, size_t *len)
 
 		store_lock_counts(co->store, &waits, &failures);
 		metrics_head(&b, "v6watch_rrd_lock_waits_total", "counter",
-		    "RRD updates that found their file locked by a reader and "
-		    "waited.");
+		    "RRD updates that found their file locked by a reader and waited.");
 		mbuf_printf(&b, "v6watch_rrd_lock_waits_total %llu\n",
 		    (unsigned long long)waits);
 		metrics_head(&b, "v6watch_rrd_lock_failures_total", "counter",
-		    "RRD updates that found their file still locked after "
-		    "waiting (the batch was answered 503).");
+		    "RRD updates that found their file still locked after waiting (the batch was answered 503).");
 		mbuf_printf(&b, "v6watch_rrd_lock_failures_total %llu\n",
 		    (unsigned long long)failures);
 	}

@@ -93,8 +93,7 @@ token_write(const char *path, int force, int own, uid_t uid, gid_t gid,
 
 		if (e == EEXIST && !force)
 			snprintf(err, errlen,
-			    "%s exists: keep it, or give --force to replace it "
-			    "(the probe that uses it then needs the new token)",
+			    "%s exists: keep it, or give --force to replace it (the probe that uses it then needs the new token)",
 			    path);
 		else
 			snprintf(err, errlen, "%s: %s", made, strerror(e));
@@ -270,17 +269,13 @@ token_new(const char *conf, int conf_given, const char *probe, const char *out,
 	    probe, path, root ? ", owner " : "", root ? tc.user : "");
 	rel = token_rel(path, conf_dir);
 	if (tc.own[0] != '\0' && out == NULL)
-		printf("\n%s:%d lists probe '%s' with this file already; "
-		       "reload the collector to use it: systemctl reload "
-		       "v6collector\n",
+		printf("\n%s:%d lists probe '%s' with this file already; reload the collector to use it: systemctl reload v6collector\n",
 		    conf, tc.own_line, probe);
 	else
-		printf("\nadd to probes = ( ... ) in %s, then reload the "
-		       "collector (systemctl reload v6collector):\n"
+		printf("\nadd to probes = ( ... ) in %s, then reload the collector (systemctl reload v6collector):\n"
 		       "  { name = \"%s\"; token_file = \"%s\"; }\n",
 		    have_conf ? conf : "collector.conf", probe, rel);
-	printf("\non probe '%s': copy the file to %s%s (mode 0600, owned by "
-	       "probe.user), and in probe.conf's collector = { ... }:\n"
+	printf("\non probe '%s': copy the file to %s%s (mode 0600, owned by probe.user), and in probe.conf's collector = { ... }:\n"
 	       "  token_file = \"%s\";\n",
 	    probe, rel[0] == '/' ? "" : "/etc/v6watch/", rel, rel);
 	if (show)

@@ -124,8 +124,7 @@ check_tls(struct collector_conf *cc, struct cfg *c, config_setting_t *rs)
 	BIO_free(b);
 	if (x == NULL) {
 		cfg_error(c, sc,
-		    "collector.tls_cert: %s: no PEM certificate (-----BEGIN "
-		    "CERTIFICATE-----) can be read from it",
+		    "collector.tls_cert: %s: no PEM certificate (-----BEGIN CERTIFICATE-----) can be read from it",
 		    cc->tls_cert);
 		goto done;
 	}
@@ -135,21 +134,17 @@ check_tls(struct collector_conf *cc, struct cfg *c, config_setting_t *rs)
 	ERR_clear_error();
 	if (k == NULL) {
 		cfg_error(c, sk,
-		    "collector.tls_key: %s: no PEM private key can be read from "
-		    "it (an encrypted key cannot be used: the collector asks "
-		    "for no passphrase)",
+		    "collector.tls_key: %s: no PEM private key can be read from it (an encrypted key cannot be used: the collector asks for no passphrase)",
 		    cc->tls_key);
 		goto done;
 	}
 	if (X509_check_private_key(x, k) != 1)
 		cfg_error(c, sk,
-		    "collector.tls_key: %s is not the key of the certificate in "
-		    "%s",
+		    "collector.tls_key: %s is not the key of the certificate in %s",
 		    cc->tls_key, cc->tls_cert);
 	else if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
 		cfg_warn(c, sc,
-		    "collector.tls_cert: %s has expired: probes that check it "
-		    "(https://) refuse the collector",
+		    "collector.tls_cert: %s has expired: probes that check it (https://) refuse the collector",
 		    cc->tls_cert);
 done:
 	ERR_clear_error();
@@ -187,8 +182,7 @@ collector_ready(struct collector_conf *cc, struct cfg *c, int root)
 			cfg_error(c, s != NULL ? s : grp, "%s", err);
 		else
 			cfg_warn(c, s != NULL ? s : grp,
-			    "%s (not an error here: only a daemon started as "
-			    "root changes user)",
+			    "%s (not an error here: only a daemon started as root changes user)",
 			    err);
 	} else if (root) {
 		s = config_setting_lookup(rs, "collector.data_dir");
@@ -204,26 +198,19 @@ collector_ready(struct collector_conf *cc, struct cfg *c, int root)
 	s = config_setting_lookup(rs, "collector.listen");
 	if (api_parse_listen(cc->listen, &ss, &sslen) == -1)
 		cfg_error(c, s != NULL ? s : grp,
-		    "collector.listen: \"%s\": the address must be numeric, "
-		    "[IPv6]:PORT or IPv4:PORT (\"[::]:8080\" for every "
-		    "address)",
+		    "collector.listen: \"%s\": the address must be numeric, [IPv6]:PORT or IPv4:PORT (\"[::]:8080\" for every address)",
 		    cc->listen);
 	else if ((port = strrchr(cc->listen, ':')) != NULL) {
 		port++;
 		if (cc->tls_cert == NULL &&
 		    (strcmp(port, "443") == 0 || strcmp(port, "8443") == 0))
 			cfg_warn(c, s != NULL ? s : grp,
-			    "collector.listen: port %s without tls_cert: the "
-			    "collector speaks plain HTTP there, and probes "
-			    "posting to https:// fail; set tls_cert and "
-			    "tls_key, or give the probes an http:// url",
+			    "collector.listen: port %s without tls_cert: the collector speaks plain HTTP there, and probes posting to https:// fail; set tls_cert and tls_key, or give the probes an http:// url",
 			    port);
 		else if (cc->tls_cert != NULL &&
 		    (strcmp(port, "80") == 0 || strcmp(port, "8080") == 0))
 			cfg_warn(c, s != NULL ? s : grp,
-			    "collector.listen: port %s with tls_cert: the "
-			    "collector speaks HTTPS only there, and probes "
-			    "posting to http:// fail; give them an https:// url",
+			    "collector.listen: port %s with tls_cert: the collector speaks HTTPS only there, and probes posting to http:// fail; give them an https:// url",
 			    port);
 	}
 	if (cc->tls_cert != NULL && cc->tls_key != NULL)

@@ -21,9 +21,7 @@ json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
 
 		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
 			snprintf(err, errlen,
-			    "control byte 0x%02x at offset "
-			    "%zu",
-			    c, i);
+			    "control byte 0x%02x at offset %zu", c, i);
 			return NULL;
 		}
 		if (esc) {
@@ -31,8 +29,7 @@ json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
 			if (c == 'u' && i + 4 < len &&
 			    memcmp(buf + i + 1, "0000", 4) == 0) {
 				snprintf(err, errlen,
-				    "NUL character (\\u0000) "
-				    "in a string at offset %zu",
+				    "NUL character (\\u0000) in a string at offset %zu",
 				    i - 1);
 				return NULL;
 			}
@@ -43,8 +40,7 @@ json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
 		else if (!in_str && (c == '[' || c == '{')) {
 			if (++depth > JSON_MAX_DEPTH) {
 				snprintf(err, errlen,
-				    "nesting deeper than %d "
-				    "levels at offset %zu",
+				    "nesting deeper than %d levels at offset %zu",
 				    JSON_MAX_DEPTH, i);
 				return NULL;
 			}

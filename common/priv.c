@@ -46,22 +46,19 @@ priv_check_user(const char *user, const char *where, uid_t *uid, gid_t *gid,
 	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
 	if (rc != 0) {
 		snprintf(err, errlen,
-		    "user '%s': cannot look it up (%s); check /etc/nsswitch.conf "
-		    "and the user databases, or set user = \"...\" %s",
+		    "user '%s': cannot look it up (%s); check /etc/nsswitch.conf and the user databases, or set user = \"...\" %s",
 		    user, strerror(rc), where);
 		return -1;
 	}
 	if (res == NULL) {
 		snprintf(err, errlen,
-		    "user '%s' does not exist: create it with systemd-sysusers "
-		    "(the package does) or set user = \"...\" %s",
+		    "user '%s' does not exist: create it with systemd-sysusers (the package does) or set user = \"...\" %s",
 		    user, where);
 		return -1;
 	}
 	if (pw.pw_uid == 0) {
 		snprintf(err, errlen,
-		    "user '%s' is root: the daemon gives root up after start; "
-		    "set user = \"...\" %s to an unprivileged user",
+		    "user '%s' is root: the daemon gives root up after start; set user = \"...\" %s to an unprivileged user",
 		    user, where);
 		return -1;
 	}
@@ -121,17 +118,14 @@ dir_trusted(int fd, const char *shown, uid_t uid, char *err, size_t errlen)
 	}
 	if (st.st_uid != 0 && st.st_uid != uid) {
 		snprintf(err, errlen,
-		    "%s is owned by uid %u: the folders above a daemon's data "
-		    "must belong to root or to the daemon's user, or that "
-		    "owner could steer root",
+		    "%s is owned by uid %u: the folders above a daemon's data must belong to root or to the daemon's user, or that owner could steer root",
 		    shown, (unsigned)st.st_uid);
 		return -1;
 	}
 	if (st.st_uid == 0 && (st.st_mode & 022) != 0 &&
 	    (st.st_mode & S_ISVTX) == 0) {
 		snprintf(err, errlen,
-		    "%s is writable by group or others (mode %04o): make it "
-		    "0755, or sticky as /tmp is",
+		    "%s is writable by group or others (mode %04o): make it 0755, or sticky as /tmp is",
 		    shown, (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
@@ -256,10 +250,7 @@ dir_walk(const char *path, mode_t mode, uid_t uid, gid_t gid, int make,
 		if (nfd == -1) {
 			if (errno == ELOOP)
 				snprintf(err, errlen,
-				    "%s is a symbolic link in a folder others "
-				    "than root can write: root does not follow "
-				    "it (name the real folder in the "
-				    "configuration)",
+				    "%s is a symbolic link in a folder others than root can write: root does not follow it (name the real folder in the configuration)",
 				    shown);
 			else
 				snprintf(err, errlen, "%s: %s", shown,
@@ -279,16 +270,13 @@ dir_walk(const char *path, mode_t mode, uid_t uid, gid_t gid, int make,
 		goto done;
 	if (st.st_uid != 0) {
 		snprintf(err, errlen,
-		    "%s is owned by uid %u, not by root or by uid %u that the "
-		    "daemon runs as: give it to the daemon's user (chown) or "
-		    "name another folder",
+		    "%s is owned by uid %u, not by root or by uid %u that the daemon runs as: give it to the daemon's user (chown) or name another folder",
 		    path, (unsigned)st.st_uid, (unsigned)uid);
 		goto fail;
 	}
 	if ((st.st_mode & 022) != 0) {
 		snprintf(err, errlen,
-		    "%s is root's and writable by group or others (mode "
-		    "%04o): make it 0750",
+		    "%s is root's and writable by group or others (mode %04o): make it 0750",
 		    path, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}

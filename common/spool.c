@@ -478,9 +478,10 @@ segs_bound(struct spool *s)
 		       0;
 
 		if (lost > 0) {
-			log_warnx("spool: over %" PRIu64 " KiB: dropped the "
-				  "%" PRIu64 " oldest undelivered records "
-				  "(seq %" PRIu64 "..%" PRIu64 ")",
+			log_warnx("spool: over %" PRIu64
+				  " KiB: dropped the %" PRIu64
+				  " oldest undelivered records (seq %" PRIu64
+				  "..%" PRIu64 ")",
 			    s->max_bytes >> 10, lost,
 			    g->first > s->acked ? g->first : s->acked + 1,
 			    g->last);
@@ -542,14 +543,13 @@ seg_recover(struct spool *s, struct seg *g)
 	}
 	free(buf);
 	if (bad > 0) {
-		log_warnx("spool: %s/%s: %zu corrupt records skipped (%zu "
-			  "bytes); the records after them are kept",
+		log_warnx(
+		    "spool: %s/%s: %zu corrupt records skipped (%zu bytes); the records after them are kept",
 		    s->dir, name, bad, bad_bytes);
 		s->corrupt += bad;
 	}
 	if (off < len) {
-		log_warnx("spool: %s/%s: torn end at byte %zu cut off (%zu "
-			  "bytes)",
+		log_warnx("spool: %s/%s: torn end at byte %zu cut off (%zu bytes)",
 		    s->dir, name, off, len - off);
 		s->recovered_cut += len - off;
 		if (ftruncate(fd, (off_t)off) == -1) {
@@ -633,14 +633,13 @@ segs_load(struct spool *s, char *err, size_t errlen)
 				spool_set_aside(s, name, aside, sizeof(aside));
 				s->set_aside++;
 				if (v[i]->first <= s->durable)
-					log_warnx("spool: %s/%s starts at or "
-						  "below seq %" PRIu64 ", the "
-						  "last record before it: set "
-						  "aside as %s, not sent",
+					log_warnx(
+					    "spool: %s/%s starts at or below seq %" PRIu64
+					    ", the last record before it: set aside as %s, not sent",
 					    s->dir, name, s->durable, aside);
 				else
-					log_warnx("spool: %s/%s holds no "
-						  "record: set aside as %s",
+					log_warnx(
+					    "spool: %s/%s holds no record: set aside as %s",
 					    s->dir, name, aside);
 			}
 			free(v[i]);
@@ -668,9 +667,8 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 		return -1;
 	if (id == 2) {
 		spool_set_aside(s, "id", aside, sizeof(aside));
-		log_warnx("spool: %s/id is damaged (kept as %s): this spool "
-			  "takes a new identity, and the collector counts "
-			  "its sequence from the start again",
+		log_warnx(
+		    "spool: %s/id is damaged (kept as %s): this spool takes a new identity, and the collector counts its sequence from the start again",
 		    s->dir, aside);
 	}
 	if (st == STATE_DAMAGED) {
@@ -682,19 +680,15 @@ spool_recover(struct spool *s, char *err, size_t errlen)
 		    aside, sizeof(aside));
 		if (s->segs != NULL) {
 			s->acked = s->segs->first - 1;
-			log_warnx("spool: %s/state is damaged (%s; kept as "
-				  "%s): sending again every record still "
-				  "in the spool, from seq %" PRIu64
-				  " (the collector answers duplicates for "
-				  "those it has)",
+			log_warnx(
+			    "spool: %s/state is damaged (%s; kept as %s): sending again every record still in the spool, from seq %" PRIu64
+			    " (the collector answers duplicates for those it has)",
 			    s->dir, why, aside, s->acked + 1);
 		} else {
 			/* nothing says which seq comes next: a new
 			 * sequence under a new identity reuses none */
-			log_warnx("spool: %s/state is damaged (%s; kept as "
-				  "%s) and no record is waiting: this spool "
-				  "takes a new identity and starts again at "
-				  "seq 1",
+			log_warnx(
+			    "spool: %s/state is damaged (%s; kept as %s) and no record is waiting: this spool takes a new identity and starts again at seq 1",
 			    s->dir, why, aside);
 			s->acked = s->hwm = 0;
 			if (id == 0) {
@@ -861,9 +855,9 @@ spool_append(struct spool *s, char *json)
 		s->npend--;
 		s->dropped++;
 		if (s->dropped % 1000 == 1)
-			log_warnx("spool: cannot write and %zu bytes wait in "
-				  "memory: dropped record seq %" PRIu64
-				  " (%" PRIu64 " dropped so far)",
+			log_warnx(
+			    "spool: cannot write and %zu bytes wait in memory: dropped record seq %" PRIu64
+			    " (%" PRIu64 " dropped so far)",
 			    s->pend_bytes, o->seq, s->dropped);
 		free(o->json);
 		free(o);
@@ -1109,8 +1103,8 @@ spool_peek(struct spool *s, size_t max_bytes, char **out, size_t *outlen,
 			if (got - pos >= LINE_MAX_BYTES)
 				pos = got; /* an over-long line, skipped */
 			else if (off + got >= g->size || got < want) {
-				log_warnx("spool: %s/%s: unfinished line at "
-					  "byte %" PRIu64 "; skipping the rest",
+				log_warnx("spool: %s/%s: unfinished line at byte %" PRIu64
+					  "; skipping the rest",
 				    s->dir, name, off + pos);
 				pos = (size_t)(g->size - off);
 			}

@@ -474,9 +474,8 @@ secret_read_st(const char *path, char *buf, size_t max, struct stat *st,
 		n--;
 	if (n == 0 || n >= max || memchr(data, '\0', n) != NULL) {
 		snprintf(err, errlen,
-		    "%s: secret must be one line of 1 to %zu "
-		    "bytes",
-		    path, max - 1);
+		    "%s: secret must be one line of 1 to %zu bytes", path,
+		    max - 1);
 		OPENSSL_cleanse(data, len);
 		free(data);
 		return -1;

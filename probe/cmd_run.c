@@ -197,8 +197,7 @@ target_due_cb(struct ev_loop *loop, struct ev_timer *tm)
 	if (t->ct.running) {
 		/* still checking from last time: this round is skipped */
 		p->skipped++;
-		log_debug("target %s: previous check still running, round "
-			  "skipped",
+		log_debug("target %s: previous check still running, round skipped",
 		    t->ct.name);
 	} else
 		check_submit(p->eng, &t->ct);
@@ -243,9 +242,8 @@ canary_result(struct probe *p, struct check_report *rep)
 		p->offline[f] = p->canary_fail[f] == p->canary_seen[f];
 		p->canary_seen[f] = p->canary_fail[f] = 0;
 		if (p->offline[f] && !was)
-			log_warnx("canaries fail over %s: this probe's own "
-				  "network is down; %s results are marked "
-				  "probe_offline",
+			log_warnx(
+			    "canaries fail over %s: this probe's own network is down; %s results are marked probe_offline",
 			    family_name(f), family_name(f));
 		else if (!p->offline[f] && was)
 			log_info("canaries work again over %s", family_name(f));
@@ -337,9 +335,8 @@ stats_log(struct probe *p, int info)
 	spool_stats(p->spool, &ss);
 	upload_stats(p->up, &us);
 	(info ? log_info :
-		log_debug)("stats: %" PRIu64 " checks, start late "
-			   "p50 %" PRIu64 " ms p99 %" PRIu64 " ms max %" PRIu64
-			   " ms, %" PRIu64
+		log_debug)("stats: %" PRIu64 " checks, start late p50 %" PRIu64
+			   " ms p99 %" PRIu64 " ms max %" PRIu64 " ms, %" PRIu64
 			   " rounds skipped, at most %zu in flight; spool %" PRIu64
 			   " records waiting, %" PRIu64
 			   " dropped; delivered %" PRIu64 " in %" PRIu64
@@ -383,8 +380,8 @@ maybe_finish(struct probe *p)
 		p->exit_code = 0;
 		ev_break(p->loop);
 	} else if (upload_failing(p->up)) {
-		log_warnx("%" PRIu64 " results wait in the spool for the next "
-			  "run",
+		log_warnx("%" PRIu64
+			  " results wait in the spool for the next run",
 		    st.records);
 		p->exit_code = 1;
 		ev_break(p->loop);
@@ -500,19 +497,19 @@ probe_apply(struct probe *p, struct probe_conf *c)
 	if (prev != NULL) {
 		if (!str_same(prev->spool_dir, c->spool_dir) ||
 		    prev->spool_max_mb != c->spool_max_mb)
-			log_warnx("reload: spool settings change at the next "
-				  "restart");
+			log_warnx(
+			    "reload: spool settings change at the next restart");
 		if (!str_same(prev->user, c->user))
 			log_warnx("reload: user changes at the next restart");
 		if (prev->capture_enabled != c->capture_enabled ||
 		    !str_same(prev->capture_iface, c->capture_iface) ||
 		    !str_same(prev->capture_filter, c->capture_filter) ||
 		    prev->capture_interval_s != c->capture_interval_s)
-			log_warnx("reload: capture settings change at the "
-				  "next restart");
+			log_warnx(
+			    "reload: capture settings change at the next restart");
 		if (!str_same(prev->name, c->name))
-			log_warnx("reload: probe.name changes the name "
-				  "records carry from now on");
+			log_warnx(
+			    "reload: probe.name changes the name records carry from now on");
 	}
 	p->conf = c;
 	targets_apply(p, c);
@@ -535,8 +532,7 @@ sighup_cb(struct ev_loop *loop, struct ev_signal *s)
 	if ((c = probe_conf_load(p->conf_path, &cf)) == NULL) {
 		for (size_t i = 0; i < cf.nerrs; i++)
 			log_warnx("reload: %s", cf.errs[i]);
-		log_warnx("reload: %s is broken; the running configuration "
-			  "stays",
+		log_warnx("reload: %s is broken; the running configuration stays",
 		    p->conf_path);
 		cfg_close(&cf);
 		return;
@@ -558,8 +554,7 @@ stop_timer_cb(struct ev_loop *loop, struct ev_timer *tm)
 {
 	struct probe *p = tm->arg;
 
-	log_warnx("stopping: %zu checks did not finish in time and are "
-		  "abandoned",
+	log_warnx("stopping: %zu checks did not finish in time and are abandoned",
 	    check_inflight(p->eng));
 	ev_break(loop);
 }
@@ -607,8 +602,7 @@ drop_root(struct probe *p, const struct probe_conf *c, int *spool_fd, char *err,
 		return -1;
 	if (uid == 0) {
 		snprintf(err, errlen,
-		    "user '%s' is root: name an unprivileged "
-		    "user in %s",
+		    "user '%s' is root: name an unprivileged user in %s",
 		    c->user, p->conf_path);
 		return -1;
 	}
@@ -731,8 +725,7 @@ run_main(int argc, char **argv)
 	    ev_signal_start(p.loop, &p.sighup, SIGHUP, sighup_cb, &p) == -1)
 		fatal("signalfd");
 	signal(SIGPIPE, SIG_IGN);
-	log_info("v6probe %s: %zu targets, %zu canaries, every %d s; spool "
-		 "%s; collector %s",
+	log_info("v6probe %s: %zu targets, %zu canaries, every %d s; spool %s; collector %s",
 	    V6WATCH_VERSION, p.conf->nloaded, p.conf->canaries.n,
 	    p.conf->interval_s, p.conf->spool_dir, p.conf->collector_url);
 	if (p.once) {

@@ -90,8 +90,7 @@ traffic_usage_error(const char *msg)
 	if (msg != NULL)
 		fprintf(stderr, "v6probe traffic: %s\n", msg);
 	fprintf(stderr,
-	    "usage: v6probe traffic (-i IFACE | -r FILE) [--json] "
-	    "[--interval S] [--filter BPF]\n"
+	    "usage: v6probe traffic (-i IFACE | -r FILE) [--json] [--interval S] [--filter BPF]\n"
 	    "       (v6probe traffic --help for more)\n");
 	return TRAFFIC_EXIT_ERROR;
 }
@@ -417,8 +416,7 @@ traffic_main(int argc, char **argv)
 			if (parse_int(optarg, 1, TRAFFIC_INTERVAL_MAX,
 				&interval_s) == -1)
 				return traffic_usage_error(
-				    "--interval takes whole seconds, "
-				    "1 to 86400");
+				    "--interval takes whole seconds, 1 to 86400");
 			has_interval = 1;
 			break;
 		default:

@@ -215,8 +215,7 @@ tls_ctx_new(X509_STORE *store, char *err, size_t errlen)
 	/* browsers' TLS 1.3 order: AES-128 first, its key schedule on SHA-256
 	 * (OpenSSL's own order starts with AES-256 and SHA-384) */
 	(void)SSL_CTX_set_ciphersuites(ctx,
-	    "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:"
-	    "TLS_AES_256_GCM_SHA384");
+	    "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384");
 	return ctx;
 }
 

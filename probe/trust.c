@@ -185,8 +185,7 @@ bundle_get_by_subject_cb(X509_LOOKUP *lu, X509_LOOKUP_TYPE type,
 			continue;
 		c->tried = 1;
 		if ((x = d2i_X509(NULL, &p, (long)c->len)) == NULL) {
-			log_warnx("%s: certificate %zu does not parse; "
-				  "not trusted",
+			log_warnx("%s: certificate %zu does not parse; not trusted",
 			    b->path, i + 1);
 			ERR_clear_error();
 			continue;

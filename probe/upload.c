@@ -188,8 +188,8 @@ upload_backoff(struct upload *u, const char *fmt, ...)
 	jitter = (uint64_t)random() % (u->backoff_ms * 2 / 5 + 1);
 	u->st.backoff_ms = u->backoff_ms - u->backoff_ms / 5 + jitter;
 	if (!u->failing)
-		log_warnx("upload to %s failed: %s; retrying with backoff while "
-			  "checks go on",
+		log_warnx(
+		    "upload to %s failed: %s; retrying with backoff while checks go on",
 		    u->url, u->st.last_error);
 	else
 		log_debug("upload: %s; next try in %" PRIu64 " ms",
@@ -357,17 +357,14 @@ upload_done_cb(struct httpc_xfer *x, CURLcode rc)
 			spool_skip_first(u->spool);
 		} else if (u->max_body > UPLOAD_MIN_BODY) {
 			u->max_body /= 2;
-			log_info("collector says 413: batches of at most %zu "
-				 "bytes from now on",
+			log_info("collector says 413: batches of at most %zu bytes from now on",
 			    u->max_body);
 		}
 		upload_kick(u);
 		return;
 	} else if (status == 401 || status == 403) {
 		upload_backoff(u,
-		    "HTTP %ld: the collector refused this probe's "
-		    "token (is %s in its probes list, with the "
-		    "same token?)",
+		    "HTTP %ld: the collector refused this probe's token (is %s in its probes list, with the same token?)",
 		    status, u->probe);
 	} else {
 		upload_backoff(u, "HTTP %ld%s%.160s", status,

@@ -767,9 +767,7 @@ publish_run(struct collector *co, double now, int wait,
 done:
 	pb->st.ms = now_mono_ms() - t0;
 	if (rc != PUBLISH_BUSY)
-		log_info("publish: %zu targets, %zu graphs drawn, %zu still "
-			 "fresh, %zu deferred, %zu failed, %zu files written "
-			 "in %llu ms (figures %llu, graphs %llu, pages %llu)%s",
+		log_info("publish: %zu targets, %zu graphs drawn, %zu still fresh, %zu deferred, %zu failed, %zu files written in %llu ms (figures %llu, graphs %llu, pages %llu)%s",
 		    pb->st.targets, pb->st.graphs, pb->st.graphs_fresh,
 		    pb->st.graphs_deferred, pb->st.graphs_failed, pb->st.pages,
 		    (unsigned long long)pb->st.ms,
