@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "resolv.h"
 #include "tls.h"
 #include "trust.h"
+#include "url.h"
 #include "util.h"
 
 #define TARGETS_MAX 100000
@@ -50,6 +52,7 @@ struct cli {
 	int		json_first;
 	struct nagios	nag;
 	uint64_t	last_progress_ms;
+	int nagios_words; /* --nagios given: errors as UNKNOWN too */
 };
 
 static void
@@ -93,17 +96,26 @@ check_usage(FILE *f)
 	    "      https://portal.example/\n");
 }
 
-/* "portal.example" or "https://portal.example/x" -> a URL. */
-static char *
-target_url(const char *arg)
+/*
+ * A usage error: on stderr, and under --nagios also as the plugin line
+ * (Nagios shows only standard output). The caller exits 3.
+ */
+static void __attribute__((format(printf, 2, 3)))
+usage_err(const struct cli *cli, const char *fmt, ...)
 {
-	char *url;
+	va_list ap;
+	char	msg[1024];
 
-	if (strstr(arg, "://") != NULL)
-		return xstrdup(arg);
-	if (asprintf(&url, "https://%s/", arg) == -1)
-		fatal("asprintf");
-	return url;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "v6probe check: %s\n", msg);
+	if (cli->nagios_words) {
+		for (char *p = msg; *p != '\0'; p++)
+			if (*p == '|')
+				*p = '/';
+		printf("V6WATCH UNKNOWN - %s\n", msg);
+	}
 }
 
 /* The target's name in records: its host, bounded. */
@@ -129,21 +141,27 @@ target_name(const char *url)
 	return name[0] != '\0' ? name : (free(name), xstrdup("target"));
 }
 
+/*
+ * Adds the target an argument names (where: "" for the command line,
+ * "FILE:LINE: " for a line of -f FILE). -1 after a usage error.
+ */
 static int
-add_target(struct cli *cli, const char *arg)
+add_target(struct cli *cli, const char *arg, const char *where)
 {
 	struct slot *s;
+	char	     url[RESULT_URL_MAX], err[512];
 
 	if (cli->nslots == TARGETS_MAX) {
-		fprintf(stderr, "v6probe check: more than %d targets\n",
-		    TARGETS_MAX);
+		usage_err(cli, "%smore than %d targets", where, TARGETS_MAX);
 		return -1;
 	}
 	if (strlen(arg) > RESULT_URL_MAX - 1) {
-		fprintf(stderr,
-		    "v6probe check: URL longer than %d "
-		    "characters: %.60s...\n",
-		    RESULT_URL_MAX - 1, arg);
+		usage_err(cli, "%sURL longer than %d characters: %.60s...",
+		    where, RESULT_URL_MAX - 1, arg);
+		return -1;
+	}
+	if (url_target(arg, url, sizeof(url), err, sizeof(err)) == -1) {
+		usage_err(cli, "%s%s", where, err);
 		return -1;
 	}
 	if ((cli->nslots & (cli->nslots - 1)) == 0)
@@ -151,7 +169,7 @@ add_target(struct cli *cli, const char *arg)
 		    cli->nslots ? cli->nslots * 2 : 1, sizeof(*cli->slots));
 	s = &cli->slots[cli->nslots++];
 	memset(s, 0, sizeof(*s));
-	s->t.url = target_url(arg);
+	s->t.url = xstrdup(url);
 	s->t.name = target_name(s->t.url);
 	return 0;
 }
@@ -159,7 +177,7 @@ add_target(struct cli *cli, const char *arg)
 static int
 read_file(struct cli *cli, const char *path)
 {
-	char  *text, *line, *save = NULL;
+	char  *text, *line, *save = NULL, where[256];
 	size_t len;
 	int    lineno = 0, rc = 0;
 
@@ -202,9 +220,8 @@ read_file(struct cli *cli, const char *path)
 			rc = -1;
 			break;
 		}
-		if (add_target(cli, line) == -1) {
-			fprintf(stderr, "%s:%d: target not added\n", path,
-			    lineno);
+		snprintf(where, sizeof(where), "%.200s:%d: ", path, lineno);
+		if (add_target(cli, line, where) == -1) {
 			rc = -1;
 			break;
 		}
@@ -345,9 +362,23 @@ check_main(int argc, char **argv)
 	o.ns_cache_s = 3600;
 	o.overrides = ov;
 	cli.json_first = 1;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "46f:hv", opts, NULL)) != -1) {
+	/* errors found before --nagios is seen speak Nagios too */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--nagios") == 0)
+			cli.nagios_words = 1;
+	/*
+	 * Options anywhere, as GNU tools take them ("-": operands come back
+	 * in order as option 1, even with POSIXLY_CORRECT set); "--" ends
+	 * them. optind 0 starts getopt afresh after main()'s "+" scan.
+	 */
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "-:46f:hv", opts, NULL)) != -1) {
 		switch (ch) {
+		case 1:
+			if (add_target(&cli, optarg, "") == -1)
+				goto out;
+			break;
 		case '4':
 			o.families = 1 << FAMILY_IPV4;
 			break;
@@ -369,9 +400,8 @@ check_main(int argc, char **argv)
 			break;
 		case O_TIMEOUT:
 			if (parse_seconds(optarg, &o.timeout_ms) == -1) {
-				fprintf(stderr,
-				    "v6probe check: --timeout: "
-				    "want seconds between 0.1 and 300\n");
+				usage_err(&cli,
+				    "--timeout: want seconds between 0.1 and 300");
 				goto out;
 			}
 			break;
@@ -381,42 +411,35 @@ check_main(int argc, char **argv)
 		case O_LARGE:
 			if (optarg[0] != '/' || strlen(optarg) > 1024 ||
 			    strpbrk(optarg, " \t\r\n") != NULL) {
-				fprintf(stderr,
-				    "v6probe check: --large-path: "
-				    "want a path starting with /\n");
+				usage_err(&cli,
+				    "--large-path: want a path starting with /");
 				goto out;
 			}
 			o.large_path = optarg;
 			break;
 		case O_WARN:
 			if (parse_int(optarg, 0, 3650, &v) == -1) {
-				fprintf(stderr,
-				    "v6probe check: --warn-days: "
-				    "want 0..3650\n");
+				usage_err(&cli, "--warn-days: want 0..3650");
 				goto out;
 			}
 			o.warn_days = (int)v;
 			break;
 		case O_RESOLVE:
 			if (o.noverrides == CHECK_OVERRIDES_MAX) {
-				fprintf(stderr,
-				    "v6probe check: more than %d "
-				    "--resolve\n",
+				usage_err(&cli, "more than %d --resolve",
 				    CHECK_OVERRIDES_MAX);
 				goto out;
 			}
 			if (check_override_parse(optarg, &ov[o.noverrides], err,
 				sizeof(err)) == -1) {
-				fprintf(stderr, "v6probe check: %s\n", err);
+				usage_err(&cli, "%s", err);
 				goto out;
 			}
 			o.noverrides++;
 			break;
 		case O_CONC:
 			if (parse_int(optarg, 1, 10000, &v) == -1) {
-				fprintf(stderr,
-				    "v6probe check: "
-				    "--concurrency: want 1..10000\n");
+				usage_err(&cli, "--concurrency: want 1..10000");
 				goto out;
 			}
 			o.concurrency = (int)v;
@@ -428,22 +451,32 @@ check_main(int argc, char **argv)
 			check_usage(stdout);
 			rc = 0;
 			goto out;
+		case ':':
+			usage_err(&cli,
+			    "%s needs a value (see v6probe check --help)",
+			    argv[optind - 1]);
+			goto out;
 		default:
-			check_usage(stderr);
+			if (optopt != 0)
+				usage_err(&cli,
+				    "unknown option -%c (see v6probe check --help)",
+				    optopt);
+			else
+				usage_err(&cli,
+				    "unknown option %s (see v6probe check --help)",
+				    argv[optind - 1]);
 			goto out;
 		}
 	}
 	for (int i = optind; i < argc; i++)
-		if (add_target(&cli, argv[i]) == -1)
+		if (add_target(&cli, argv[i], "") == -1)
 			goto out;
 	if (cli.nslots == 0) {
-		fprintf(stderr,
-		    "v6probe check: no URL given (see v6probe "
-		    "check --help)\n");
+		usage_err(&cli, "no URL given (see v6probe check --help)");
 		goto out;
 	}
 	if ((o.store = trust_load(cacert, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "v6probe check: %s\n", err);
+		usage_err(&cli, "%s", err);
 		goto out;
 	}
 	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0' ||
@@ -456,14 +489,14 @@ check_main(int argc, char **argv)
 	cli.progress = isatty(STDERR_FILENO) && cli.nslots > 20;
 	if (resolv_library_init() == -1 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "v6probe check: library setup failed\n");
+		usage_err(&cli, "library setup failed");
 		goto out;
 	}
 	if ((cli.loop = ev_loop_new()) == NULL)
 		fatal("epoll");
 	if ((e = check_engine_new(cli.loop, &o, report_cb, &cli, err,
 		 sizeof(err))) == NULL) {
-		fprintf(stderr, "v6probe check: %s\n", err);
+		usage_err(&cli, "%s", err);
 		goto out;
 	}
 	if (cli.mode == MODE_JSON)

@@ -2,6 +2,7 @@
  * url: URL checks and rewrites with libcurl's URL API (see url.h).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,4 +182,145 @@ url_resolve(const char *base, const char *loc, char *out, size_t outlen)
 	curl_free(s);
 	curl_url_cleanup(h);
 	return ok ? 0 : -1;
+}
+
+/*
+ * An ASCII host name as DNS carries it: labels of letters, digits, '-'
+ * and '_' (which some services use), none empty or starting or ending
+ * with '-'; one trailing dot allowed. 0 or -1 with why.
+ */
+static int
+host_ldh(const char *host, char *err, size_t errlen)
+{
+	const char *label = host;
+
+	for (const char *p = host;; p++) {
+		if (*p == '.' || *p == '\0') {
+			size_t n = (size_t)(p - label);
+
+			if (n == 0 && !(*p == '\0' && p > host)) {
+				snprintf(err, errlen,
+				    "host name '%.80s' has an empty label",
+				    host);
+				return -1;
+			}
+			if (n > 0 && (label[0] == '-' || p[-1] == '-')) {
+				snprintf(err, errlen,
+				    "host name '%.80s': a label starts or "
+				    "ends with '-'",
+				    host);
+				return -1;
+			}
+			if (*p == '\0')
+				return 0;
+			label = p + 1;
+		} else if (!isalnum((unsigned char)*p) && *p != '-' &&
+		    *p != '_') {
+			snprintf(err, errlen,
+			    "host name '%.80s': character '%c' is not allowed "
+			    "(letters, digits, '-', '.')",
+			    host, *p);
+			return -1;
+		}
+	}
+}
+
+int
+url_target(const char *arg, char *out, size_t outlen, char *err, size_t errlen)
+{
+	CURLU	    *h = NULL;
+	char	    *scheme = NULL, *host = NULL, *s = NULL, *built = NULL;
+	struct url   u;
+	enum outcome oc;
+	CURLUcode    rc;
+	char	     why[256];
+	const char  *given = arg;
+	int	     ret = -1;
+
+	if (arg[0] == '\0') {
+		snprintf(err, errlen, "an empty argument is not a URL");
+		return -1;
+	}
+	if (arg[0] == '-') {
+		snprintf(err, errlen,
+		    "'%.80s' is not a URL or host name (an option?)", arg);
+		return -1;
+	}
+	if (strpbrk(arg, " \t") != NULL || str_has_ctrl(arg)) {
+		snprintf(err, errlen,
+		    "'%.80s' is not a URL: it holds spaces or control "
+		    "characters",
+		    arg);
+		return -1;
+	}
+	if (strstr(arg, "://") == NULL) {
+		/* HOST (or HOST:PORT): https://HOST/ */
+		if (strpbrk(arg, "/?#@") != NULL) {
+			snprintf(err, errlen,
+			    "'%.80s' is neither a host name nor a URL: write "
+			    "the URL in full (https://%.80s)",
+			    arg, arg);
+			return -1;
+		}
+		if (asprintf(&built, "https://%s/", arg) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		arg = built;
+	}
+	if ((h = curl_url()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	rc = curl_url_set(h, CURLUPART_URL, arg, CURLU_NON_SUPPORT_SCHEME);
+	if (rc != CURLUE_OK) {
+		snprintf(err, errlen, "'%.80s' is not a URL: %s", given,
+		    curl_url_strerror(rc));
+		goto done;
+	}
+	curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
+	if (scheme == NULL ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		snprintf(err, errlen,
+		    "%.80s: scheme %s:// is not allowed (only http:// and "
+		    "https://)",
+		    given, scheme != NULL ? scheme : "?");
+		goto done;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    host == NULL || host[0] == '\0') {
+		snprintf(err, errlen, "%.80s: the URL has no host name", given);
+		goto done;
+	}
+	if (host[0] != '[') {
+		struct in_addr a4;
+
+		if (inet_pton(AF_INET, host, &a4) != 1 &&
+		    host_ldh(host, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%.80s: %s", given, why);
+			goto done;
+		}
+	}
+	if (curl_url_get(h, CURLUPART_URL, &s, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "%.80s: not a URL", given);
+		goto done;
+	}
+	if (url_parse(s, &u, &oc, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%.80s: %s", given, why);
+		goto done;
+	}
+	if (strlen(s) >= outlen) {
+		snprintf(err, errlen,
+		    "URL longer than %zu characters: %.60s...", outlen - 1, s);
+		goto done;
+	}
+	snprintf(out, outlen, "%s", s);
+	ret = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(s);
+	curl_url_cleanup(h);
+	free(built);
+	return ret;
 }

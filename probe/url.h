@@ -25,6 +25,14 @@ int url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
  * header a browser would send for it. 0 or -1. */
 int url_plain(const char *url, const struct url *u, char *out, size_t outlen,
     char *host, size_t hostlen);
+/*
+ * An argument of `v6probe check` -- a URL, or a HOST[:PORT] meaning
+ * https://HOST/ -- as the URL to check (normalised by libcurl). 0, or -1
+ * with why: not http(s), no host, a host name with characters DNS does not
+ * carry, an empty label, anything url_parse() refuses.
+ */
+int
+url_target(const char *arg, char *out, size_t outlen, char *err, size_t errlen);
 /* A Location (maybe relative) against base. 0 or -1. */
 int url_resolve(const char *base, const char *loc, char *out, size_t outlen);
 

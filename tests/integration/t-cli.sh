@@ -1,8 +1,15 @@
 #!/bin/bash
 # t-cli: both binaries answer --help and --version, and --check-config
 # accepts the shipped examples and rejects broken files with FILE:LINE and
-# exit status 3.
+# exit status 3. `v6probe check` takes its options anywhere, and refuses
+# with status 3 an argument that is not a URL, before any lookup.
 . "$(dirname "$0")/lib.sh"
+
+# jget JSON EXPR: a Python expression over the document's first target t
+jget() {
+	python3 -c 'import json,sys; t=json.loads(sys.argv[1])["targets"][0]; v=eval(sys.argv[2]); print(" ".join(map(str, v)) if isinstance(v, tuple) else v)' \
+		"$1" "$2" 2>&1
+}
 
 for b in "$V6PROBE" "$V6COLLECTOR"; do
 	n=$(basename "$b")
@@ -54,4 +61,36 @@ if make -s -C "$V6TOP" install DESTDIR="$T_DIR/inst" PREFIX=/opt/v6w >"$T_DIR/in
 else
 	not_ok "make install"; sed 's/^/#   /' "$T_DIR/install.log" | tail -5
 fi
+
+# v6probe check: a port nothing listens on, so each check ends at once
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+U="http://127.0.0.1:$dead/"
+out=$("$V6PROBE" check "$U" --no-ns -4 --json --timeout 2 2>"$T_DIR/err"); rc=$?
+expect_eq "check URL --json: the option counts, the URL is checked" \
+	"$(jget "$out" "t['url'], t['ipv4']['outcome']")" "$U refused"
+expect_eq "check URL --json: exit 2 (not ready)" "$rc" 2
+out=$(POSIXLY_CORRECT=1 "$V6PROBE" check "$U" --json -4 --no-ns 2>&1)
+expect_eq "options after the URL with POSIXLY_CORRECT set too" \
+	"$(jget "$out" "t['url']")" "$U"
+out=$("$V6PROBE" check --json -4 --no-ns -- "$U" 2>&1)
+expect_eq "-- ends the options" "$(jget "$out" "t['url']")" "$U"
+out=$("$V6PROBE" check -4 --no-ns --json -- -x 2>&1); rc=$?
+expect_eq "after --, '-x' is an argument: not a URL, exit 3" "$rc" 3
+expect_match "... says so" "$out" "^v6probe check: '-x' is not a URL or host name"
+for bad in "ftp://x/" "https://--json/" "a b.example" "a..example" \
+	"portal.example/x" "http://a!b.example/" "https://user:pw@a.example/"; do
+	out=$("$V6PROBE" check --no-ns -4 "$bad" 2>&1); rc=$?
+	expect_eq "'$bad': usage error, exit 3 (no check)" "$rc" 3
+	expect_match "'$bad': one line that names it" "$out" "^v6probe check: .*$(sed 's/[][\.*^$!?]/\\&/g' <<<"${bad%%/x}")"
+done
+out=$("$V6PROBE" check --json --bogus "$U" 2>&1); rc=$?
+expect_eq "an unknown option after the URL: exit 3" "$rc" 3
+expect_match "... named" "$out" "unknown option --bogus"
+out=$("$V6PROBE" check "$U" --timeout 2>&1); rc=$?
+expect_eq "an option without its value: exit 3" "$rc" 3
+expect_match "... named" "$out" "--timeout needs a value"
+out=$("$V6PROBE" check --no-ns "$U" --nagios "ftp://x/" 2>/dev/null); rc=$?
+expect_eq "--nagios and a bad URL: exit 3" "$rc" 3
+expect_eq "... with the plugin line UNKNOWN on stdout" "$out" \
+	"V6WATCH UNKNOWN - ftp://x/: scheme ftp:// is not allowed (only http:// and https://)"
 finish

@@ -1,7 +1,8 @@
 /*
  * test_url: the URLs a check accepts and the outcome and words of those it
  * refuses; IP literals; the plain-HTTP rewrite and Host header for HTTP
- * over the probe's TLS; redirect Locations resolved against the URL.
+ * over the probe's TLS; redirect Locations resolved against the URL; the
+ * arguments `v6probe check` takes as targets and those it refuses.
  */
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -143,6 +144,65 @@ test_resolve(void **state)
 	assert_string_equal(out, "ftp://f.example/"); /* the caller refuses */
 }
 
+static void
+test_target(void **state)
+{
+	static const struct {
+		const char *arg, *url;
+	} good[] = {
+	    {"portal.example", "https://portal.example/"},
+	    {"portal.example:8443", "https://portal.example:8443/"},
+	    {"www.example.", "https://www.example./"},
+	    {"_dmarc-x.example", "https://_dmarc-x.example/"},
+	    {"http://portal.example", "http://portal.example/"},
+	    {"https://portal.example/a?b=c", "https://portal.example/a?b=c"},
+	    {"http://127.0.0.1:8080/x", "http://127.0.0.1:8080/x"},
+	    {"http://[::1]:8080/", "http://[::1]:8080/"},
+	    {"198.51.100.7", "https://198.51.100.7/"},
+	};
+	static const struct {
+		const char *arg, *words;
+	} bad[] = {
+	    {"", "empty"},
+	    {"-x", "not a URL or host name"},
+	    {"--json", "not a URL or host name"},
+	    {"-", "not a URL or host name"},
+	    {"a b.example", "spaces"},
+	    {"a\tb.example", "spaces"},
+	    {"a\nb.example", "control characters"},
+	    {"ftp://x/", "scheme ftp://"},
+	    {"file:///etc/passwd", "scheme file://"},
+	    {"https://--json/", "starts or ends with '-'"},
+	    {"a..example", "empty label"},
+	    {".example", "empty label"},
+	    {"bad-.example", "starts or ends with '-'"},
+	    {"portal.example/x", "write the URL in full"},
+	    {"user@portal.example", "write the URL in full"},
+	    {"http://a!b.example/", "Bad hostname"},
+	    {"http://a~b.example/", "not allowed"},
+	    {"https://user:pw@a.example/", "user name or password"},
+	    {"http://a.example:0/", "port"},
+	    {"https://[fe80::1%25eth0]/", "zone ids"},
+	};
+	char out[RESULT_URL_MAX], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (url_target(good[i].arg, out, sizeof(out), err,
+			sizeof(err)) == -1)
+			fail_msg("%s: refused: %s", good[i].arg, err);
+		assert_string_equal(out, good[i].url);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (url_target(bad[i].arg, out, sizeof(out), err,
+			sizeof(err)) == 0)
+			fail_msg("'%s': accepted as %s", bad[i].arg, out);
+		if (strstr(err, bad[i].words) == NULL)
+			fail_msg("'%s': '%s'", bad[i].arg, err);
+	}
+}
+
 int
 main(void)
 {
@@ -151,6 +211,7 @@ main(void)
 	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_plain),
 	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
