@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,14 +30,17 @@
 #include "url.h"
 #include "util.h"
 
-#define TARGETS_MAX 100000
-#define FILE_MAX    (16u << 20)
+#define TARGETS_MAX    100000
+#define FILE_MAX       (16u << 20)
+#define LINE_MAX_BYTES 4096 /* a line of -f FILE: a URL and a comment */
 
 enum mode { MODE_TABLE, MODE_JSON, MODE_NAGIOS };
 
 struct slot {
 	struct check_target t;
-	char		   *out; /* formatted, waiting for its turn */
+	char		   *out;     /* formatted, waiting for its turn */
+	char		   *unicode; /* the URL, host in Unicode; NULL: same */
+	char		   *shown;   /* the target for people */
 	int		    done;
 	int		    status;
 };
@@ -149,7 +153,7 @@ static int
 add_target(struct cli *cli, const char *arg, const char *where)
 {
 	struct slot *s;
-	char	     url[RESULT_URL_MAX], err[512];
+	char	     url[RESULT_URL_MAX], uni[RESULT_URL_MAX], err[512];
 
 	if (cli->nslots == TARGETS_MAX) {
 		usage_err(cli, "%smore than %d targets", where, TARGETS_MAX);
@@ -160,7 +164,8 @@ add_target(struct cli *cli, const char *arg, const char *where)
 		    where, RESULT_URL_MAX - 1, arg);
 		return -1;
 	}
-	if (url_target(arg, url, sizeof(url), err, sizeof(err)) == -1) {
+	if (url_target(arg, url, sizeof(url), uni, sizeof(uni), err,
+		sizeof(err)) == -1) {
 		usage_err(cli, "%s%s", where, err);
 		return -1;
 	}
@@ -171,38 +176,80 @@ add_target(struct cli *cli, const char *arg, const char *where)
 	memset(s, 0, sizeof(*s));
 	s->t.url = xstrdup(url);
 	s->t.name = target_name(s->t.url);
+	s->shown = xstrdup(url);
+	if (strcmp(uni, url) != 0) {
+		/* both forms: the Unicode name and the A-labels DNS sees */
+		struct url   u;
+		enum outcome oc;
+
+		s->unicode = xstrdup(uni);
+		free(s->shown);
+		if (url_parse(url, &u, &oc, err, sizeof(err)) == -1 ||
+		    asprintf(&s->shown, "%s (%s)", uni, u.host) == -1)
+			s->shown = xstrdup(uni);
+	}
 	return 0;
 }
 
+/*
+ * -f FILE (- for standard input): one URL or HOST per line, # comments,
+ * blank lines; a line at most LINE_MAX_BYTES, the input at most FILE_MAX.
+ * A FIFO or a pipe (-f <(cmd)) is read as it comes. Errors name FILE:LINE.
+ */
 static int
 read_file(struct cli *cli, const char *path)
 {
-	char  *text, *line, *save = NULL, where[256];
-	size_t len;
-	int    lineno = 0, rc = 0;
+	FILE	   *f;
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	char	    buf[LINE_MAX_BYTES + 1], where[256], *line, *end;
+	size_t	    n, total = 0;
+	int	    c, lineno = 0, rc = -1, longline;
+	struct stat sb;
 
-	if (file_read(path, FILE_MAX, &text, &len) == -1) {
-		fprintf(stderr, "v6probe check: %s: %s\n", path,
-		    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	if (f == NULL) {
+		usage_err(cli, "-f %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (memchr(text, '\0', len) != NULL) {
-		fprintf(stderr, "v6probe check: %s: not a text file\n", path);
-		free(text);
-		return -1;
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		usage_err(cli, "-f %s: is a folder, not a file of URLs", path);
+		goto done;
 	}
-	for (char *p = text;; p = NULL) {
-		char *end;
-
-		/* strtok_r would skip empty lines and lose the numbering. */
-		line = p != NULL ? p : save;
-		if (line == NULL)
+	for (;;) {
+		n = 0;
+		longline = 0;
+		while ((c = getc(f)) != EOF && c != '\n') {
+			if (c == '\0') {
+				usage_err(cli,
+				    "%.200s:%d: a NUL byte: not a text file",
+				    name, lineno + 1);
+				goto done;
+			}
+			if (n < LINE_MAX_BYTES)
+				buf[n++] = (char)c;
+			else
+				longline = 1;
+			if (++total > FILE_MAX) {
+				usage_err(cli, "%.200s: larger than %u MiB",
+				    name, FILE_MAX >> 20);
+				goto done;
+			}
+		}
+		if (ferror(f)) {
+			usage_err(cli, "%.200s:%d: %s", name, lineno + 1,
+			    strerror(errno));
+			goto done;
+		}
+		if (c == EOF && n == 0 && !longline)
 			break;
-		end = strchr(line, '\n');
-		save = end != NULL ? end + 1 : NULL;
-		if (end != NULL)
-			*end = '\0';
 		lineno++;
+		if (longline) {
+			usage_err(cli, "%.200s:%d: line longer than %d bytes",
+			    name, lineno, LINE_MAX_BYTES);
+			goto done;
+		}
+		buf[n] = '\0';
+		line = buf;
 		if ((end = strchr(line, '#')) != NULL)
 			*end = '\0';
 		while (isspace((unsigned char)*line))
@@ -211,23 +258,40 @@ read_file(struct cli *cli, const char *path)
 		while (end > line && isspace((unsigned char)end[-1]))
 			*--end = '\0';
 		if (*line == '\0')
-			continue;
+			goto next;
 		if (strpbrk(line, " \t") != NULL || str_has_ctrl(line)) {
-			fprintf(stderr,
-			    "%s:%d: one URL per line, without "
-			    "spaces\n",
-			    path, lineno);
-			rc = -1;
-			break;
+			usage_err(cli,
+			    "%.200s:%d: one URL per line, without "
+			    "spaces",
+			    name, lineno);
+			goto done;
 		}
-		snprintf(where, sizeof(where), "%.200s:%d: ", path, lineno);
-		if (add_target(cli, line, where) == -1) {
-			rc = -1;
+		snprintf(where, sizeof(where), "%.200s:%d: ", name, lineno);
+		if (add_target(cli, line, where) == -1)
+			goto done;
+	next:
+		if (c == EOF)
 			break;
-		}
 	}
-	free(text);
+	rc = 0;
+done:
+	if (f != stdin)
+		fclose(f);
 	return rc;
+}
+
+/* --resolve names a host as the targets do: in Unicode or A-labels. */
+static int
+resolve_host_ascii(const struct cli *cli, struct check_override *ov)
+{
+	char a[sizeof(ov->host)], err[512];
+
+	if (url_host_ascii(ov->host, a, sizeof(a), err, sizeof(err)) == -1) {
+		usage_err(cli, "--resolve: %s", err);
+		return -1;
+	}
+	snprintf(ov->host, sizeof(ov->host), "%s", a);
+	return 0;
 }
 
 static void
@@ -281,10 +345,10 @@ report_cb(struct check_report *rep, void *arg)
 	cli->worst = s->status > cli->worst ? s->status : cli->worst;
 	switch (cli->mode) {
 	case MODE_TABLE:
-		s->out = output_table(rep, cli->colour);
+		s->out = output_table(rep, s->shown, cli->colour);
 		break;
 	case MODE_JSON: {
-		cJSON *j = output_json(rep);
+		cJSON *j = output_json(rep, s->unicode);
 
 		s->out = cJSON_Print(j);
 		cJSON_Delete(j);
@@ -292,7 +356,7 @@ report_cb(struct check_report *rep, void *arg)
 	}
 	case MODE_NAGIOS:
 		output_nagios_add(&cli->nag, rep,
-		    cli->nslots > 1 ? rep->t->name : NULL);
+		    cli->nslots > 1 ? rep->t->name : NULL, s->shown);
 		break;
 	}
 	s->done = 1;
@@ -393,10 +457,16 @@ check_main(int argc, char **argv)
 			log_setverbose(log_getverbose() + 1);
 			break;
 		case O_JSON:
-			cli.mode = MODE_JSON;
-			break;
 		case O_NAGIOS:
-			cli.mode = MODE_NAGIOS;
+			if (cli.mode != MODE_TABLE &&
+			    cli.mode !=
+				(ch == O_JSON ? MODE_JSON : MODE_NAGIOS)) {
+				usage_err(&cli,
+				    "--json and --nagios do not go "
+				    "together: choose one");
+				goto out;
+			}
+			cli.mode = ch == O_JSON ? MODE_JSON : MODE_NAGIOS;
 			break;
 		case O_TIMEOUT:
 			if (parse_seconds(optarg, &o.timeout_ms) == -1) {
@@ -435,6 +505,8 @@ check_main(int argc, char **argv)
 				usage_err(&cli, "%s", err);
 				goto out;
 			}
+			if (resolve_host_ascii(&cli, &ov[o.noverrides]) == -1)
+				goto out;
 			o.noverrides++;
 			break;
 		case O_CONC:
@@ -511,7 +583,7 @@ check_main(int argc, char **argv)
 	if (cli.mode == MODE_JSON)
 		printf("\n]}\n");
 	if (cli.mode == MODE_NAGIOS) {
-		char *line = output_nagios_line(&cli.nag, cli.slots[0].t.url);
+		char *line = output_nagios_line(&cli.nag, cli.slots[0].shown);
 
 		fputs(line, stdout);
 		free(line);
@@ -528,6 +600,8 @@ out:
 		free(cli.slots[i].t.url);
 		free(cli.slots[i].t.name);
 		free(cli.slots[i].out);
+		free(cli.slots[i].unicode);
+		free(cli.slots[i].shown);
 	}
 	free(cli.slots);
 	curl_global_cleanup();

@@ -177,14 +177,15 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 }
 
 char *
-output_table(const struct check_report *rep, int c)
+output_table(const struct check_report *rep, const char *shown, int c)
 {
 	struct buf b = {NULL, 0, 0};
 	int	   ready = rep->cmp.ready;
 
-	bprintf(&b, "%s%s%s  %s%s%s  score %d\n", col(c, C_BOLD), rep->t->url,
-	    col(c, C_NONE), col(c, ready ? C_GREEN : C_RED),
-	    ready ? "READY" : "NOT READY", col(c, C_NONE), rep->cmp.score);
+	bprintf(&b, "%s%s%s  %s%s%s  score %d\n", col(c, C_BOLD),
+	    shown != NULL ? shown : rep->t->url, col(c, C_NONE),
+	    col(c, ready ? C_GREEN : C_RED), ready ? "READY" : "NOT READY",
+	    col(c, C_NONE), rep->cmp.score);
 	for (int f = 0; f < FAMILY__N; f++)
 		if (rep->checked[f])
 			family_line(&b, rep, f, c);
@@ -206,11 +207,13 @@ output_table(const struct check_report *rep, int c)
 }
 
 cJSON *
-output_json(const struct check_report *rep)
+output_json(const struct check_report *rep, const char *unicode_url)
 {
 	cJSON *o = cJSON_CreateObject(), *a;
 
 	cJSON_AddStringToObject(o, "url", rep->t->url);
+	if (unicode_url != NULL)
+		cJSON_AddStringToObject(o, "url_unicode", unicode_url);
 	cJSON_AddBoolToObject(o, "ready", rep->cmp.ready);
 	cJSON_AddNumberToObject(o, "score", rep->cmp.score);
 	a = cJSON_AddArrayToObject(o, "warnings");
@@ -233,7 +236,7 @@ output_json(const struct check_report *rep)
 
 void
 output_nagios_add(struct nagios *n, const struct check_report *rep,
-    const char *label)
+    const char *label, const char *shown)
 {
 	static const char *const pfx[FAMILY__N] = {"v6_", "v4_"};
 	int			 st = output_status(rep);
@@ -272,7 +275,8 @@ output_nagios_add(struct nagios *n, const struct check_report *rep,
 	if (st > 0) {
 		const struct result *v6 = &rep->r[FAMILY_IPV6];
 
-		bprintf(&tx, "%s%s: ", tx.len > 0 ? "; " : "", rep->t->url);
+		bprintf(&tx, "%s%s: ", tx.len > 0 ? "; " : "",
+		    shown != NULL ? shown : rep->t->url);
 		if (rep->checked[FAMILY_IPV6] && v6->outcome != OUTCOME_OK)
 			bprintf(&tx, "IPv6 %s (%.120s)",
 			    outcome_name(v6->outcome), v6->error);
@@ -301,7 +305,7 @@ output_nagios_add(struct nagios *n, const struct check_report *rep,
 }
 
 char *
-output_nagios_line(const struct nagios *n, const char *single_url)
+output_nagios_line(const struct nagios *n, const char *single_shown)
 {
 	static const char *const word[] = {"OK", "WARNING", "CRITICAL",
 	    "UNKNOWN"};
@@ -309,7 +313,7 @@ output_nagios_line(const struct nagios *n, const char *single_url)
 
 	bprintf(&b, "V6WATCH %s - ", word[n->worst]);
 	if (n->worst == 0 && n->count == 1)
-		bprintf(&b, "%s is ready for IPv6", single_url);
+		bprintf(&b, "%s is ready for IPv6", single_shown);
 	else if (n->worst == 0)
 		bprintf(&b, "all %d targets are ready for IPv6", n->count);
 	else {
