@@ -63,20 +63,26 @@ static void
 check_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: v6probe check [--json | --nagios] [-4 | -6] [--timeout S]\n"
-	    "                     [--cacert FILE] [--large-path PATH] [--warn-days N]\n"
-	    "                     [--resolve HOST:PORT:ADDR[,ADDR]] [--concurrency N]\n"
-	    "                     [--no-ns] [-f FILE] URL|HOST ...\n"
+	    "usage: v6probe check [--json | --nagios [-w RANGE] [-c RANGE]] [-4 | -6]\n"
+	    "                     [-t S] [--cacert FILE] [--large-path PATH]\n"
+	    "                     [--warn-days N] [--resolve HOST:PORT:ADDR[,ADDR]]\n"
+	    "                     [--concurrency N] [--no-ns] [-f FILE | -f -]\n"
+	    "                     [-H HOST [-p PORT] [-u PATH] [-S]] [--] URL|HOST ...\n"
 	    "\n"
 	    "Checks each service over IPv6 and IPv4 side by side: DNS, a TCP connect\n"
 	    "to every address, TLS, HTTP (redirects followed within the family), a\n"
 	    "large transfer, and the IPv6 readiness of the zone's name servers.\n"
+	    "Options may come before or after the URLs; -- ends them.\n"
 	    "\n"
 	    "  --json            one JSON document: {\"targets\":[...]}\n"
 	    "  --nagios          one Nagios/Icinga plugin line with perfdata\n"
+	    "  -w, --warning R   (--nagios) WARNING when a family's total time, in\n"
+	    "                    seconds, is in alert for range R: 10 (over 10),\n"
+	    "                    10: (under 10), ~:10, 10:20 (outside), @10:20 (inside)\n"
+	    "  -c, --critical R  (--nagios) CRITICAL, the same way\n"
 	    "  -4, -6            check only IPv4 / only IPv6 (with -4, ready means\n"
 	    "                    that IPv4 works)\n"
-	    "  --timeout S       deadline of each phase, seconds (default 10)\n"
+	    "  -t, --timeout S   deadline of each phase, seconds (default 10)\n"
 	    "  --cacert FILE     trust the CAs in this PEM file (default: the system\n"
 	    "                    store, read on demand from its hashed directory\n"
 	    "                    /etc/ssl/certs, or SSL_CERT_FILE when set)\n"
@@ -86,18 +92,26 @@ check_usage(FILE *f)
 	    "  --resolve H:P:A   use address A for host H, port P (as curl; repeatable)\n"
 	    "  --concurrency N   targets checked at once (default 50)\n"
 	    "  --no-ns           skip the name-server check\n"
-	    "  -f FILE           read URLs from FILE, one per line, # comments\n"
+	    "  -f FILE           read URLs from FILE (- for standard input), one per\n"
+	    "                    line, # comments\n"
+	    "  -H, --hostname H  check_http style: the target http://H/, with\n"
+	    "  -p, --port P      port P,\n"
+	    "  -u, --url PATH    path PATH (default /),\n"
+	    "  -S, --ssl         https instead of http\n"
 	    "\n"
-	    "A HOST without a scheme means https://HOST/.\n"
+	    "A HOST without a scheme means https://HOST/. Host names may be\n"
+	    "internationalised (IDNA2008): they are checked by their A-labels.\n"
 	    "Exit status: 0 all ready, 1 ready with warnings, 2 not ready,\n"
-	    "3 usage error.\n"
+	    "3 usage error (under --nagios: OK, WARNING, CRITICAL, UNKNOWN).\n"
 	    "\n"
 	    "Examples:\n"
 	    "  v6probe check www.example\n"
 	    "  v6probe check --json https://portal.example/ https://tax.example/\n"
-	    "  v6probe check --nagios --warn-days 14 https://portal.example/\n"
+	    "  v6probe check --nagios -w 2 -c 5 --warn-days 14 https://portal.example/\n"
+	    "  v6probe check --nagios -H portal.example -S -u /login -t 10\n"
 	    "  v6probe check -6 --resolve portal.example:443:[2001:db8::10] \\\n"
-	    "      https://portal.example/\n");
+	    "      https://portal.example/\n"
+	    "  grep -v '^#' urls.txt | v6probe check --json -f -\n");
 }
 
 /*
@@ -367,6 +381,80 @@ report_cb(struct check_report *rep, void *arg)
 		ev_break(cli->loop);
 }
 
+/* -H HOST [-p PORT] [-u PATH] [-S]: a target as check_http takes it. */
+struct hostpath {
+	const char *host, *path;
+	int	    port, tls, any;
+};
+
+static int
+hp_option(const struct cli *cli, struct hostpath *hp, int ch, const char *arg)
+{
+	long long v;
+
+	hp->any = 1;
+	switch (ch) {
+	case 'H':
+		if (hp->host != NULL) {
+			usage_err(cli,
+			    "-H given twice (give more targets as "
+			    "URLs)");
+			return -1;
+		}
+		hp->host = arg;
+		break;
+	case 'u':
+		if (arg[0] != '/') {
+			usage_err(cli, "-u %.80s: want a path starting with /",
+			    arg);
+			return -1;
+		}
+		hp->path = arg;
+		break;
+	case 'p':
+		if (parse_int(arg, 1, 65535, &v) == -1) {
+			usage_err(cli, "-p %.16s: want a port 1..65535", arg);
+			return -1;
+		}
+		hp->port = (int)v;
+		break;
+	case 'S':
+		hp->tls = 1;
+		break;
+	}
+	return 0;
+}
+
+/* The URL -H, -p, -u, -S make: http://HOST/ unless -S, as check_http. */
+static int
+hp_target(struct cli *cli, const struct hostpath *hp)
+{
+	char *url, port[16] = "";
+	int   rc, v6 = 0;
+
+	if (!hp->any)
+		return 0;
+	if (hp->host == NULL) {
+		usage_err(cli, "-u, -p and -S need -H HOST");
+		return -1;
+	}
+	if (hp->host[0] == '-' || strpbrk(hp->host, "/?#@[]") != NULL) {
+		usage_err(cli, "-H %.80s: want a host name or address",
+		    hp->host);
+		return -1;
+	}
+	v6 = strchr(hp->host, ':') != NULL;
+	if (hp->port != 0)
+		snprintf(port, sizeof(port), ":%d", hp->port);
+	if (asprintf(&url, "%s://%s%s%s%s%s", hp->tls ? "https" : "http",
+		v6 ? "[" : "", hp->host, v6 ? "]" : "", port,
+		hp->path != NULL ? hp->path : "/") == -1)
+		fatal("asprintf");
+	rc = add_target(cli, url, "-H: ");
+	free(url);
+	return rc;
+}
+
 static int
 parse_seconds(const char *s, int *ms)
 {
@@ -406,17 +494,26 @@ check_main(int argc, char **argv)
 	    {"resolve", required_argument, NULL, O_RESOLVE},
 	    {"concurrency", required_argument, NULL, O_CONC},
 	    {"no-ns", no_argument, NULL, O_NONS},
-	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	    /* as check_http and check_curl users type them */
+	    {"warning", required_argument, NULL, 'w'},
+	    {"critical", required_argument, NULL, 'c'},
+	    {"hostname", required_argument, NULL, 'H'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"ssl", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	struct check_override	   ov[CHECK_OVERRIDES_MAX];
 	struct check_opts	   o;
 	struct check_engine	  *e = NULL;
 	struct cli		   cli;
+	struct hostpath		   hp;
 	const char		  *cacert = NULL;
 	char			   err[512], host[RESULT_NAME_MAX];
 	long long		   v;
 	int			   ch, rc = EXIT_USAGE;
 
 	memset(&cli, 0, sizeof(cli));
+	memset(&hp, 0, sizeof(hp));
 	memset(&o, 0, sizeof(o));
 	o.timeout_ms = probe_conf_default("timeout") * 1000;
 	o.warn_days = probe_conf_default("warn_days");
@@ -437,7 +534,8 @@ check_main(int argc, char **argv)
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "-:46f:hv", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-:46f:hvt:w:c:H:u:p:S", opts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 1:
 			if (add_target(&cli, optarg, "") == -1)
@@ -468,6 +566,7 @@ check_main(int argc, char **argv)
 			}
 			cli.mode = ch == O_JSON ? MODE_JSON : MODE_NAGIOS;
 			break;
+		case 't': /* check_http's -t */
 		case O_TIMEOUT:
 			if (parse_seconds(optarg, &o.timeout_ms) == -1) {
 				usage_err(&cli,
@@ -519,6 +618,22 @@ check_main(int argc, char **argv)
 		case O_NONS:
 			o.ns_check = 0;
 			break;
+		case 'w':
+		case 'c':
+			if (output_range_parse(optarg,
+				ch == 'w' ? &cli.nag.warn : &cli.nag.crit, err,
+				sizeof(err)) == -1) {
+				usage_err(&cli, "-%c: %s", ch, err);
+				goto out;
+			}
+			break;
+		case 'H':
+		case 'u':
+		case 'p':
+		case 'S':
+			if (hp_option(&cli, &hp, ch, optarg) == -1)
+				goto out;
+			break;
 		case 'h':
 			check_usage(stdout);
 			rc = 0;
@@ -543,6 +658,14 @@ check_main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (add_target(&cli, argv[i], "") == -1)
 			goto out;
+	if (hp_target(&cli, &hp) == -1)
+		goto out;
+	if ((cli.nag.warn.set || cli.nag.crit.set) && cli.mode != MODE_NAGIOS) {
+		usage_err(&cli,
+		    "-w and -c are thresholds of the --nagios "
+		    "line: add --nagios");
+		goto out;
+	}
 	if (cli.nslots == 0) {
 		usage_err(&cli, "no URL given (see v6probe check --help)");
 		goto out;
@@ -589,7 +712,7 @@ check_main(int argc, char **argv)
 		free(line);
 	}
 	fflush(stdout);
-	rc = cli.worst;
+	rc = cli.mode == MODE_NAGIOS ? cli.nag.worst : cli.worst;
 out:
 	check_engine_free(e);
 	ev_loop_free(cli.loop);

@@ -20,13 +20,33 @@ char *output_table(const struct check_report *, const char *shown, int colour);
  * (url holds the A-labels that were checked); caller owns. */
 cJSON *output_json(const struct check_report *, const char *unicode_url);
 
-/* Nagios: one line for any number of targets, perfdata per target. */
+/*
+ * A monitoring-plugins threshold range: "10" (alert outside 0..10), "10:"
+ * (below 10), "~:10" (above 10), "10:20" (outside), "@10:20" (inside,
+ * ends included). An empty side is unbounded.
+ */
+struct nagios_range {
+	int    set;
+	int    inside; /* '@' */
+	int    has_lo, has_hi;
+	double lo, hi;
+	char   text[64]; /* as given, for the perfdata */
+};
+/* 0, or -1 with why. */
+int output_range_parse(const char *, struct nagios_range *, char *err,
+    size_t errlen);
+/* Does v raise the alert of r? (an unset range never does) */
+int output_range_alert(const struct nagios_range *, double v);
+
+/* Nagios: one line for any number of targets, perfdata per target; warn
+ * and crit (-w, -c) apply to each family's total time, in seconds. */
 struct nagios {
-	int    count, worst, nstatus[3];
-	char  *perf;
-	size_t perflen, perfcap;
-	char  *text;
-	size_t textlen, textcap;
+	struct nagios_range warn, crit;
+	int		    count, worst, nstatus[3];
+	char		   *perf;
+	size_t		    perflen, perfcap;
+	char		   *text;
+	size_t		    textlen, textcap;
 };
 /* label prefixes the perfdata names (NULL for a single target); shown
  * names the target in the text (NULL: its URL). */
