@@ -35,6 +35,7 @@ nginx dnsmasq-base nftables iproute2 openssl curl
 tcpdump prometheus python3 procps psmisc valgrind
 chromium
 mandoc man-db
+nagios4-core icinga2-bin
 "
 # Debian packages (make deb, tests/integration/t-deb.sh).
 PACKAGING="
