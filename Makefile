@@ -23,7 +23,7 @@ SANITIZE  ?= 0
 CC        ?= cc
 
 PKGS      := libcurl libcares libpcap librrd libcjson libmicrohttpd libconfig \
-             openssl
+             openssl libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

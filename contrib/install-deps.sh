@@ -19,13 +19,13 @@ set -eu
 # trust store the probe's default cacert names.
 RUNTIME="
 libcurl4 libc-ares2 libpcap0.8 librrd8 libcjson1 libmicrohttpd12 libconfig9
-libssl3 libhttp-parser2.9 ca-certificates
+libssl3 libhttp-parser2.9 libidn2-0 ca-certificates
 "
 # Building: compiler and the development packages pkg-config finds.
 BUILD="
 build-essential pkg-config
 libcurl4-openssl-dev libc-ares-dev libpcap-dev librrd-dev libcjson-dev
-libmicrohttpd-dev libconfig-dev libssl-dev libhttp-parser-dev
+libmicrohttpd-dev libconfig-dev libssl-dev libhttp-parser-dev libidn2-dev
 "
 # Tests, demo and lint: never needed on a machine that only runs v6watch.
 TEST="
@@ -35,6 +35,7 @@ nginx dnsmasq-base nftables iproute2 openssl curl
 tcpdump prometheus python3 procps psmisc valgrind
 chromium
 mandoc man-db
+nagios4-core icinga2-bin
 "
 # Debian packages (make deb, tests/integration/t-deb.sh).
 PACKAGING="

@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -25,16 +27,20 @@
 #include "resolv.h"
 #include "tls.h"
 #include "trust.h"
+#include "url.h"
 #include "util.h"
 
-#define TARGETS_MAX 100000
-#define FILE_MAX    (16u << 20)
+#define TARGETS_MAX    100000
+#define FILE_MAX       (16u << 20)
+#define LINE_MAX_BYTES 4096 /* a line of -f FILE: a URL and a comment */
 
 enum mode { MODE_TABLE, MODE_JSON, MODE_NAGIOS };
 
 struct slot {
 	struct check_target t;
-	char		   *out; /* formatted, waiting for its turn */
+	char		   *out;     /* formatted, waiting for its turn */
+	char		   *unicode; /* the URL, host in Unicode; NULL: same */
+	char		   *shown;   /* the target for people */
 	int		    done;
 	int		    status;
 };
@@ -50,26 +56,33 @@ struct cli {
 	int		json_first;
 	struct nagios	nag;
 	uint64_t	last_progress_ms;
+	int nagios_words; /* --nagios given: errors as UNKNOWN too */
 };
 
 static void
 check_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: v6probe check [--json | --nagios] [-4 | -6] [--timeout S]\n"
-	    "                     [--cacert FILE] [--large-path PATH] [--warn-days N]\n"
-	    "                     [--resolve HOST:PORT:ADDR[,ADDR]] [--concurrency N]\n"
-	    "                     [--no-ns] [-f FILE] URL|HOST ...\n"
+	    "usage: v6probe check [--json | --nagios [-w RANGE] [-c RANGE]] [-4 | -6]\n"
+	    "                     [-t S] [--cacert FILE] [--large-path PATH]\n"
+	    "                     [--warn-days N] [--resolve HOST:PORT:ADDR[,ADDR]]\n"
+	    "                     [--concurrency N] [--no-ns] [-f FILE | -f -]\n"
+	    "                     [-H HOST [-p PORT] [-u PATH] [-S]] [--] URL|HOST ...\n"
 	    "\n"
 	    "Checks each service over IPv6 and IPv4 side by side: DNS, a TCP connect\n"
 	    "to every address, TLS, HTTP (redirects followed within the family), a\n"
 	    "large transfer, and the IPv6 readiness of the zone's name servers.\n"
+	    "Options may come before or after the URLs; -- ends them.\n"
 	    "\n"
 	    "  --json            one JSON document: {\"targets\":[...]}\n"
 	    "  --nagios          one Nagios/Icinga plugin line with perfdata\n"
+	    "  -w, --warning R   (--nagios) WARNING when a family's total time, in\n"
+	    "                    seconds, is in alert for range R: 10 (over 10),\n"
+	    "                    10: (under 10), ~:10, 10:20 (outside), @10:20 (inside)\n"
+	    "  -c, --critical R  (--nagios) CRITICAL, the same way\n"
 	    "  -4, -6            check only IPv4 / only IPv6 (with -4, ready means\n"
 	    "                    that IPv4 works)\n"
-	    "  --timeout S       deadline of each phase, seconds (default 10)\n"
+	    "  -t, --timeout S   deadline of each phase, seconds (default 10)\n"
 	    "  --cacert FILE     trust the CAs in this PEM file (default: the system\n"
 	    "                    store, read on demand from its hashed directory\n"
 	    "                    /etc/ssl/certs, or SSL_CERT_FILE when set)\n"
@@ -79,31 +92,48 @@ check_usage(FILE *f)
 	    "  --resolve H:P:A   use address A for host H, port P (as curl; repeatable)\n"
 	    "  --concurrency N   targets checked at once (default 50)\n"
 	    "  --no-ns           skip the name-server check\n"
-	    "  -f FILE           read URLs from FILE, one per line, # comments\n"
+	    "  -f FILE           read URLs from FILE (- for standard input), one per\n"
+	    "                    line, # comments\n"
+	    "  -H, --hostname H  check_http style: the target http://H/, with\n"
+	    "  -p, --port P      port P,\n"
+	    "  -u, --url PATH    path PATH (default /),\n"
+	    "  -S, --ssl         https instead of http\n"
 	    "\n"
-	    "A HOST without a scheme means https://HOST/.\n"
+	    "A HOST without a scheme means https://HOST/. Host names may be\n"
+	    "internationalised (IDNA2008): they are checked by their A-labels.\n"
 	    "Exit status: 0 all ready, 1 ready with warnings, 2 not ready,\n"
-	    "3 usage error.\n"
+	    "3 usage error (under --nagios: OK, WARNING, CRITICAL, UNKNOWN).\n"
 	    "\n"
 	    "Examples:\n"
 	    "  v6probe check www.example\n"
 	    "  v6probe check --json https://portal.example/ https://tax.example/\n"
-	    "  v6probe check --nagios --warn-days 14 https://portal.example/\n"
+	    "  v6probe check --nagios -w 2 -c 5 --warn-days 14 https://portal.example/\n"
+	    "  v6probe check --nagios -H portal.example -S -u /login -t 10\n"
 	    "  v6probe check -6 --resolve portal.example:443:[2001:db8::10] \\\n"
-	    "      https://portal.example/\n");
+	    "      https://portal.example/\n"
+	    "  grep -v '^#' urls.txt | v6probe check --json -f -\n");
 }
 
-/* "portal.example" or "https://portal.example/x" -> a URL. */
-static char *
-target_url(const char *arg)
+/*
+ * A usage error: on stderr, and under --nagios also as the plugin line
+ * (Nagios shows only standard output). The caller exits 3.
+ */
+static void __attribute__((format(printf, 2, 3)))
+usage_err(const struct cli *cli, const char *fmt, ...)
 {
-	char *url;
+	va_list ap;
+	char	msg[1024];
 
-	if (strstr(arg, "://") != NULL)
-		return xstrdup(arg);
-	if (asprintf(&url, "https://%s/", arg) == -1)
-		fatal("asprintf");
-	return url;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "v6probe check: %s\n", msg);
+	if (cli->nagios_words) {
+		for (char *p = msg; *p != '\0'; p++)
+			if (*p == '|')
+				*p = '/';
+		printf("V6WATCH UNKNOWN - %s\n", msg);
+	}
 }
 
 /* The target's name in records: its host, bounded. */
@@ -129,21 +159,28 @@ target_name(const char *url)
 	return name[0] != '\0' ? name : (free(name), xstrdup("target"));
 }
 
+/*
+ * Adds the target an argument names (where: "" for the command line,
+ * "FILE:LINE: " for a line of -f FILE). -1 after a usage error.
+ */
 static int
-add_target(struct cli *cli, const char *arg)
+add_target(struct cli *cli, const char *arg, const char *where)
 {
 	struct slot *s;
+	char	     url[RESULT_URL_MAX], uni[RESULT_URL_MAX], err[512];
 
 	if (cli->nslots == TARGETS_MAX) {
-		fprintf(stderr, "v6probe check: more than %d targets\n",
-		    TARGETS_MAX);
+		usage_err(cli, "%smore than %d targets", where, TARGETS_MAX);
 		return -1;
 	}
 	if (strlen(arg) > RESULT_URL_MAX - 1) {
-		fprintf(stderr,
-		    "v6probe check: URL longer than %d "
-		    "characters: %.60s...\n",
-		    RESULT_URL_MAX - 1, arg);
+		usage_err(cli, "%sURL longer than %d characters: %.60s...",
+		    where, RESULT_URL_MAX - 1, arg);
+		return -1;
+	}
+	if (url_target(arg, url, sizeof(url), uni, sizeof(uni), err,
+		sizeof(err)) == -1) {
+		usage_err(cli, "%s%s", where, err);
 		return -1;
 	}
 	if ((cli->nslots & (cli->nslots - 1)) == 0)
@@ -151,40 +188,82 @@ add_target(struct cli *cli, const char *arg)
 		    cli->nslots ? cli->nslots * 2 : 1, sizeof(*cli->slots));
 	s = &cli->slots[cli->nslots++];
 	memset(s, 0, sizeof(*s));
-	s->t.url = target_url(arg);
+	s->t.url = xstrdup(url);
 	s->t.name = target_name(s->t.url);
+	s->shown = xstrdup(url);
+	if (strcmp(uni, url) != 0) {
+		/* both forms: the Unicode name and the A-labels DNS sees */
+		struct url   u;
+		enum outcome oc;
+
+		s->unicode = xstrdup(uni);
+		free(s->shown);
+		if (url_parse(url, &u, &oc, err, sizeof(err)) == -1 ||
+		    asprintf(&s->shown, "%s (%s)", uni, u.host) == -1)
+			s->shown = xstrdup(uni);
+	}
 	return 0;
 }
 
+/*
+ * -f FILE (- for standard input): one URL or HOST per line, # comments,
+ * blank lines; a line at most LINE_MAX_BYTES, the input at most FILE_MAX.
+ * A FIFO or a pipe (-f <(cmd)) is read as it comes. Errors name FILE:LINE.
+ */
 static int
 read_file(struct cli *cli, const char *path)
 {
-	char  *text, *line, *save = NULL;
-	size_t len;
-	int    lineno = 0, rc = 0;
+	FILE	   *f;
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	char	    buf[LINE_MAX_BYTES + 1], where[256], *line, *end;
+	size_t	    n, total = 0;
+	int	    c, lineno = 0, rc = -1, longline;
+	struct stat sb;
 
-	if (file_read(path, FILE_MAX, &text, &len) == -1) {
-		fprintf(stderr, "v6probe check: %s: %s\n", path,
-		    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	if (f == NULL) {
+		usage_err(cli, "-f %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (memchr(text, '\0', len) != NULL) {
-		fprintf(stderr, "v6probe check: %s: not a text file\n", path);
-		free(text);
-		return -1;
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		usage_err(cli, "-f %s: is a folder, not a file of URLs", path);
+		goto done;
 	}
-	for (char *p = text;; p = NULL) {
-		char *end;
-
-		/* strtok_r would skip empty lines and lose the numbering. */
-		line = p != NULL ? p : save;
-		if (line == NULL)
+	for (;;) {
+		n = 0;
+		longline = 0;
+		while ((c = getc(f)) != EOF && c != '\n') {
+			if (c == '\0') {
+				usage_err(cli,
+				    "%.200s:%d: a NUL byte: not a text file",
+				    name, lineno + 1);
+				goto done;
+			}
+			if (n < LINE_MAX_BYTES)
+				buf[n++] = (char)c;
+			else
+				longline = 1;
+			if (++total > FILE_MAX) {
+				usage_err(cli, "%.200s: larger than %u MiB",
+				    name, FILE_MAX >> 20);
+				goto done;
+			}
+		}
+		if (ferror(f)) {
+			usage_err(cli, "%.200s:%d: %s", name, lineno + 1,
+			    strerror(errno));
+			goto done;
+		}
+		if (c == EOF && n == 0 && !longline)
 			break;
-		end = strchr(line, '\n');
-		save = end != NULL ? end + 1 : NULL;
-		if (end != NULL)
-			*end = '\0';
 		lineno++;
+		if (longline) {
+			usage_err(cli, "%.200s:%d: line longer than %d bytes",
+			    name, lineno, LINE_MAX_BYTES);
+			goto done;
+		}
+		buf[n] = '\0';
+		line = buf;
 		if ((end = strchr(line, '#')) != NULL)
 			*end = '\0';
 		while (isspace((unsigned char)*line))
@@ -193,24 +272,40 @@ read_file(struct cli *cli, const char *path)
 		while (end > line && isspace((unsigned char)end[-1]))
 			*--end = '\0';
 		if (*line == '\0')
-			continue;
+			goto next;
 		if (strpbrk(line, " \t") != NULL || str_has_ctrl(line)) {
-			fprintf(stderr,
-			    "%s:%d: one URL per line, without "
-			    "spaces\n",
-			    path, lineno);
-			rc = -1;
-			break;
+			usage_err(cli,
+			    "%.200s:%d: one URL per line, without "
+			    "spaces",
+			    name, lineno);
+			goto done;
 		}
-		if (add_target(cli, line) == -1) {
-			fprintf(stderr, "%s:%d: target not added\n", path,
-			    lineno);
-			rc = -1;
+		snprintf(where, sizeof(where), "%.200s:%d: ", name, lineno);
+		if (add_target(cli, line, where) == -1)
+			goto done;
+	next:
+		if (c == EOF)
 			break;
-		}
 	}
-	free(text);
+	rc = 0;
+done:
+	if (f != stdin)
+		fclose(f);
 	return rc;
+}
+
+/* --resolve names a host as the targets do: in Unicode or A-labels. */
+static int
+resolve_host_ascii(const struct cli *cli, struct check_override *ov)
+{
+	char a[sizeof(ov->host)], err[512];
+
+	if (url_host_ascii(ov->host, a, sizeof(a), err, sizeof(err)) == -1) {
+		usage_err(cli, "--resolve: %s", err);
+		return -1;
+	}
+	snprintf(ov->host, sizeof(ov->host), "%s", a);
+	return 0;
 }
 
 static void
@@ -264,10 +359,10 @@ report_cb(struct check_report *rep, void *arg)
 	cli->worst = s->status > cli->worst ? s->status : cli->worst;
 	switch (cli->mode) {
 	case MODE_TABLE:
-		s->out = output_table(rep, cli->colour);
+		s->out = output_table(rep, s->shown, cli->colour);
 		break;
 	case MODE_JSON: {
-		cJSON *j = output_json(rep);
+		cJSON *j = output_json(rep, s->unicode);
 
 		s->out = cJSON_Print(j);
 		cJSON_Delete(j);
@@ -275,7 +370,7 @@ report_cb(struct check_report *rep, void *arg)
 	}
 	case MODE_NAGIOS:
 		output_nagios_add(&cli->nag, rep,
-		    cli->nslots > 1 ? rep->t->name : NULL);
+		    cli->nslots > 1 ? rep->t->name : NULL, s->shown);
 		break;
 	}
 	s->done = 1;
@@ -284,6 +379,80 @@ report_cb(struct check_report *rep, void *arg)
 	progress(cli, 0);
 	if (cli->ndone == cli->nslots)
 		ev_break(cli->loop);
+}
+
+/* -H HOST [-p PORT] [-u PATH] [-S]: a target as check_http takes it. */
+struct hostpath {
+	const char *host, *path;
+	int	    port, tls, any;
+};
+
+static int
+hp_option(const struct cli *cli, struct hostpath *hp, int ch, const char *arg)
+{
+	long long v;
+
+	hp->any = 1;
+	switch (ch) {
+	case 'H':
+		if (hp->host != NULL) {
+			usage_err(cli,
+			    "-H given twice (give more targets as "
+			    "URLs)");
+			return -1;
+		}
+		hp->host = arg;
+		break;
+	case 'u':
+		if (arg[0] != '/') {
+			usage_err(cli, "-u %.80s: want a path starting with /",
+			    arg);
+			return -1;
+		}
+		hp->path = arg;
+		break;
+	case 'p':
+		if (parse_int(arg, 1, 65535, &v) == -1) {
+			usage_err(cli, "-p %.16s: want a port 1..65535", arg);
+			return -1;
+		}
+		hp->port = (int)v;
+		break;
+	case 'S':
+		hp->tls = 1;
+		break;
+	}
+	return 0;
+}
+
+/* The URL -H, -p, -u, -S make: http://HOST/ unless -S, as check_http. */
+static int
+hp_target(struct cli *cli, const struct hostpath *hp)
+{
+	char *url, port[16] = "";
+	int   rc, v6 = 0;
+
+	if (!hp->any)
+		return 0;
+	if (hp->host == NULL) {
+		usage_err(cli, "-u, -p and -S need -H HOST");
+		return -1;
+	}
+	if (hp->host[0] == '-' || strpbrk(hp->host, "/?#@[]") != NULL) {
+		usage_err(cli, "-H %.80s: want a host name or address",
+		    hp->host);
+		return -1;
+	}
+	v6 = strchr(hp->host, ':') != NULL;
+	if (hp->port != 0)
+		snprintf(port, sizeof(port), ":%d", hp->port);
+	if (asprintf(&url, "%s://%s%s%s%s%s", hp->tls ? "https" : "http",
+		v6 ? "[" : "", hp->host, v6 ? "]" : "", port,
+		hp->path != NULL ? hp->path : "/") == -1)
+		fatal("asprintf");
+	rc = add_target(cli, url, "-H: ");
+	free(url);
+	return rc;
 }
 
 static int
@@ -325,17 +494,26 @@ check_main(int argc, char **argv)
 	    {"resolve", required_argument, NULL, O_RESOLVE},
 	    {"concurrency", required_argument, NULL, O_CONC},
 	    {"no-ns", no_argument, NULL, O_NONS},
-	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	    /* as check_http and check_curl users type them */
+	    {"warning", required_argument, NULL, 'w'},
+	    {"critical", required_argument, NULL, 'c'},
+	    {"hostname", required_argument, NULL, 'H'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"ssl", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	struct check_override	   ov[CHECK_OVERRIDES_MAX];
 	struct check_opts	   o;
 	struct check_engine	  *e = NULL;
 	struct cli		   cli;
+	struct hostpath		   hp;
 	const char		  *cacert = NULL;
 	char			   err[512], host[RESULT_NAME_MAX];
 	long long		   v;
 	int			   ch, rc = EXIT_USAGE;
 
 	memset(&cli, 0, sizeof(cli));
+	memset(&hp, 0, sizeof(hp));
 	memset(&o, 0, sizeof(o));
 	o.timeout_ms = probe_conf_default("timeout") * 1000;
 	o.warn_days = probe_conf_default("warn_days");
@@ -345,9 +523,24 @@ check_main(int argc, char **argv)
 	o.ns_cache_s = 3600;
 	o.overrides = ov;
 	cli.json_first = 1;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "46f:hv", opts, NULL)) != -1) {
+	/* errors found before --nagios is seen speak Nagios too */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--nagios") == 0)
+			cli.nagios_words = 1;
+	/*
+	 * Options anywhere, as GNU tools take them ("-": operands come back
+	 * in order as option 1, even with POSIXLY_CORRECT set); "--" ends
+	 * them. optind 0 starts getopt afresh after main()'s "+" scan.
+	 */
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "-:46f:hvt:w:c:H:u:p:S", opts,
+		    NULL)) != -1) {
 		switch (ch) {
+		case 1:
+			if (add_target(&cli, optarg, "") == -1)
+				goto out;
+			break;
 		case '4':
 			o.families = 1 << FAMILY_IPV4;
 			break;
@@ -362,16 +555,22 @@ check_main(int argc, char **argv)
 			log_setverbose(log_getverbose() + 1);
 			break;
 		case O_JSON:
-			cli.mode = MODE_JSON;
-			break;
 		case O_NAGIOS:
-			cli.mode = MODE_NAGIOS;
+			if (cli.mode != MODE_TABLE &&
+			    cli.mode !=
+				(ch == O_JSON ? MODE_JSON : MODE_NAGIOS)) {
+				usage_err(&cli,
+				    "--json and --nagios do not go "
+				    "together: choose one");
+				goto out;
+			}
+			cli.mode = ch == O_JSON ? MODE_JSON : MODE_NAGIOS;
 			break;
+		case 't': /* check_http's -t */
 		case O_TIMEOUT:
 			if (parse_seconds(optarg, &o.timeout_ms) == -1) {
-				fprintf(stderr,
-				    "v6probe check: --timeout: "
-				    "want seconds between 0.1 and 300\n");
+				usage_err(&cli,
+				    "--timeout: want seconds between 0.1 and 300");
 				goto out;
 			}
 			break;
@@ -381,42 +580,37 @@ check_main(int argc, char **argv)
 		case O_LARGE:
 			if (optarg[0] != '/' || strlen(optarg) > 1024 ||
 			    strpbrk(optarg, " \t\r\n") != NULL) {
-				fprintf(stderr,
-				    "v6probe check: --large-path: "
-				    "want a path starting with /\n");
+				usage_err(&cli,
+				    "--large-path: want a path starting with /");
 				goto out;
 			}
 			o.large_path = optarg;
 			break;
 		case O_WARN:
 			if (parse_int(optarg, 0, 3650, &v) == -1) {
-				fprintf(stderr,
-				    "v6probe check: --warn-days: "
-				    "want 0..3650\n");
+				usage_err(&cli, "--warn-days: want 0..3650");
 				goto out;
 			}
 			o.warn_days = (int)v;
 			break;
 		case O_RESOLVE:
 			if (o.noverrides == CHECK_OVERRIDES_MAX) {
-				fprintf(stderr,
-				    "v6probe check: more than %d "
-				    "--resolve\n",
+				usage_err(&cli, "more than %d --resolve",
 				    CHECK_OVERRIDES_MAX);
 				goto out;
 			}
 			if (check_override_parse(optarg, &ov[o.noverrides], err,
 				sizeof(err)) == -1) {
-				fprintf(stderr, "v6probe check: %s\n", err);
+				usage_err(&cli, "%s", err);
 				goto out;
 			}
+			if (resolve_host_ascii(&cli, &ov[o.noverrides]) == -1)
+				goto out;
 			o.noverrides++;
 			break;
 		case O_CONC:
 			if (parse_int(optarg, 1, 10000, &v) == -1) {
-				fprintf(stderr,
-				    "v6probe check: "
-				    "--concurrency: want 1..10000\n");
+				usage_err(&cli, "--concurrency: want 1..10000");
 				goto out;
 			}
 			o.concurrency = (int)v;
@@ -424,26 +618,60 @@ check_main(int argc, char **argv)
 		case O_NONS:
 			o.ns_check = 0;
 			break;
+		case 'w':
+		case 'c':
+			if (output_range_parse(optarg,
+				ch == 'w' ? &cli.nag.warn : &cli.nag.crit, err,
+				sizeof(err)) == -1) {
+				usage_err(&cli, "-%c: %s", ch, err);
+				goto out;
+			}
+			break;
+		case 'H':
+		case 'u':
+		case 'p':
+		case 'S':
+			if (hp_option(&cli, &hp, ch, optarg) == -1)
+				goto out;
+			break;
 		case 'h':
 			check_usage(stdout);
 			rc = 0;
 			goto out;
+		case ':':
+			usage_err(&cli,
+			    "%s needs a value (see v6probe check --help)",
+			    argv[optind - 1]);
+			goto out;
 		default:
-			check_usage(stderr);
+			if (optopt != 0)
+				usage_err(&cli,
+				    "unknown option -%c (see v6probe check --help)",
+				    optopt);
+			else
+				usage_err(&cli,
+				    "unknown option %s (see v6probe check --help)",
+				    argv[optind - 1]);
 			goto out;
 		}
 	}
 	for (int i = optind; i < argc; i++)
-		if (add_target(&cli, argv[i]) == -1)
+		if (add_target(&cli, argv[i], "") == -1)
 			goto out;
+	if (hp_target(&cli, &hp) == -1)
+		goto out;
+	if ((cli.nag.warn.set || cli.nag.crit.set) && cli.mode != MODE_NAGIOS) {
+		usage_err(&cli,
+		    "-w and -c are thresholds of the --nagios "
+		    "line: add --nagios");
+		goto out;
+	}
 	if (cli.nslots == 0) {
-		fprintf(stderr,
-		    "v6probe check: no URL given (see v6probe "
-		    "check --help)\n");
+		usage_err(&cli, "no URL given (see v6probe check --help)");
 		goto out;
 	}
 	if ((o.store = trust_load(cacert, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "v6probe check: %s\n", err);
+		usage_err(&cli, "%s", err);
 		goto out;
 	}
 	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0' ||
@@ -456,14 +684,14 @@ check_main(int argc, char **argv)
 	cli.progress = isatty(STDERR_FILENO) && cli.nslots > 20;
 	if (resolv_library_init() == -1 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "v6probe check: library setup failed\n");
+		usage_err(&cli, "library setup failed");
 		goto out;
 	}
 	if ((cli.loop = ev_loop_new()) == NULL)
 		fatal("epoll");
 	if ((e = check_engine_new(cli.loop, &o, report_cb, &cli, err,
 		 sizeof(err))) == NULL) {
-		fprintf(stderr, "v6probe check: %s\n", err);
+		usage_err(&cli, "%s", err);
 		goto out;
 	}
 	if (cli.mode == MODE_JSON)
@@ -478,13 +706,13 @@ check_main(int argc, char **argv)
 	if (cli.mode == MODE_JSON)
 		printf("\n]}\n");
 	if (cli.mode == MODE_NAGIOS) {
-		char *line = output_nagios_line(&cli.nag, cli.slots[0].t.url);
+		char *line = output_nagios_line(&cli.nag, cli.slots[0].shown);
 
 		fputs(line, stdout);
 		free(line);
 	}
 	fflush(stdout);
-	rc = cli.worst;
+	rc = cli.mode == MODE_NAGIOS ? cli.nag.worst : cli.worst;
 out:
 	check_engine_free(e);
 	ev_loop_free(cli.loop);
@@ -495,6 +723,8 @@ out:
 		free(cli.slots[i].t.url);
 		free(cli.slots[i].t.name);
 		free(cli.slots[i].out);
+		free(cli.slots[i].unicode);
+		free(cli.slots[i].shown);
 	}
 	free(cli.slots);
 	curl_global_cleanup();

@@ -2,6 +2,9 @@
  * output: a checked target as a readable table block, as the DESIGN.md JSON
  * object, or as Nagios plugin text with perfdata.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,14 +180,15 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 }
 
 char *
-output_table(const struct check_report *rep, int c)
+output_table(const struct check_report *rep, const char *shown, int c)
 {
 	struct buf b = {NULL, 0, 0};
 	int	   ready = rep->cmp.ready;
 
-	bprintf(&b, "%s%s%s  %s%s%s  score %d\n", col(c, C_BOLD), rep->t->url,
-	    col(c, C_NONE), col(c, ready ? C_GREEN : C_RED),
-	    ready ? "READY" : "NOT READY", col(c, C_NONE), rep->cmp.score);
+	bprintf(&b, "%s%s%s  %s%s%s  score %d\n", col(c, C_BOLD),
+	    shown != NULL ? shown : rep->t->url, col(c, C_NONE),
+	    col(c, ready ? C_GREEN : C_RED), ready ? "READY" : "NOT READY",
+	    col(c, C_NONE), rep->cmp.score);
 	for (int f = 0; f < FAMILY__N; f++)
 		if (rep->checked[f])
 			family_line(&b, rep, f, c);
@@ -206,11 +210,13 @@ output_table(const struct check_report *rep, int c)
 }
 
 cJSON *
-output_json(const struct check_report *rep)
+output_json(const struct check_report *rep, const char *unicode_url)
 {
 	cJSON *o = cJSON_CreateObject(), *a;
 
 	cJSON_AddStringToObject(o, "url", rep->t->url);
+	if (unicode_url != NULL)
+		cJSON_AddStringToObject(o, "url_unicode", unicode_url);
 	cJSON_AddBoolToObject(o, "ready", rep->cmp.ready);
 	cJSON_AddNumberToObject(o, "score", rep->cmp.score);
 	a = cJSON_AddArrayToObject(o, "warnings");
@@ -231,16 +237,112 @@ output_json(const struct check_report *rep)
 
 /* Nagios */
 
+static int
+range_number(const char *s, size_t n, double *v)
+{
+	char   buf[32], *end;
+	double d;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	d = strtod(buf, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(d) ||
+	    isspace((unsigned char)buf[0]))
+		return -1;
+	*v = d;
+	return 0;
+}
+
+int
+output_range_parse(const char *s, struct nagios_range *r, char *err,
+    size_t errlen)
+{
+	const char *p = s, *colon;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) >= sizeof(r->text) || s[0] == '\0')
+		goto bad;
+	snprintf(r->text, sizeof(r->text), "%s", s);
+	if (*p == '@') {
+		r->inside = 1;
+		p++;
+	}
+	if ((colon = strchr(p, ':')) == NULL) {
+		/* "10": 0..10 */
+		r->has_lo = r->has_hi = 1;
+		r->lo = 0;
+		if (range_number(p, strlen(p), &r->hi) == -1)
+			goto bad;
+	} else {
+		if (colon - p == 1 && p[0] == '~')
+			r->has_lo = 0;
+		else if (colon == p)
+			r->has_lo = 1, r->lo = 0;
+		else if (range_number(p, (size_t)(colon - p), &r->lo) == -1)
+			goto bad;
+		else
+			r->has_lo = 1;
+		if (colon[1] != '\0') {
+			if (range_number(colon + 1, strlen(colon + 1),
+				&r->hi) == -1)
+				goto bad;
+			r->has_hi = 1;
+		}
+	}
+	if (r->has_lo && r->has_hi && r->lo > r->hi) {
+		snprintf(err, errlen,
+		    "range '%.64s': the start is above the end", s);
+		return -1;
+	}
+	r->set = 1;
+	return 0;
+bad:
+	snprintf(err, errlen,
+	    "range '%.64s': want seconds as monitoring plugins take them: "
+	    "N (0..N), N: (at least N), ~:N (at most N), N:M, @N:M (alert "
+	    "inside)",
+	    s);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+int
+output_range_alert(const struct nagios_range *r, double v)
+{
+	int outside;
+
+	if (!r->set)
+		return 0;
+	outside = (r->has_lo && v < r->lo) || (r->has_hi && v > r->hi);
+	return r->inside ? !outside : outside;
+}
+
 void
 output_nagios_add(struct nagios *n, const struct check_report *rep,
-    const char *label)
+    const char *label, const char *shown)
 {
 	static const char *const pfx[FAMILY__N] = {"v6_", "v4_"};
 	int			 st = output_status(rep);
 	struct buf		 pd = {n->perf, n->perflen, n->perfcap};
 	struct buf		 tx = {n->text, n->textlen, n->textcap};
 	char			 lp[80];
+	int			 tst[FAMILY__N] = {0}, any;
 
+	/* -w / -c on each family's total time */
+	for (int f = 0; f < FAMILY__N; f++) {
+		double t = rep->r[f].ms[PHASE_TOTAL] / 1000;
+
+		if (!rep->checked[f] || rep->r[f].ms[PHASE_TOTAL] < 0)
+			continue;
+		if (output_range_alert(&n->crit, t))
+			tst[f] = 2;
+		else if (output_range_alert(&n->warn, t))
+			tst[f] = 1;
+		st = tst[f] > st ? tst[f] : st;
+	}
 	n->count++;
 	n->worst = st > n->worst ? st : n->worst;
 	n->nstatus[st]++;
@@ -252,8 +354,9 @@ output_nagios_add(struct nagios *n, const struct check_report *rep,
 		if (!rep->checked[f])
 			continue;
 		if (r->ms[PHASE_TOTAL] >= 0)
-			bprintf(&pd, "%s%stime=%.6fs;;;0 ", lp, pfx[f],
-			    r->ms[PHASE_TOTAL] / 1000);
+			bprintf(&pd, "%s%stime=%.6fs;%s;%s;0; ", lp, pfx[f],
+			    r->ms[PHASE_TOTAL] / 1000, n->warn.text,
+			    n->crit.text);
 		if (r->ms[PHASE_CONNECT] >= 0)
 			bprintf(&pd, "%s%stime_connect=%.6fs;;;0 ", lp, pfx[f],
 			    r->ms[PHASE_CONNECT] / 1000);
@@ -272,16 +375,29 @@ output_nagios_add(struct nagios *n, const struct check_report *rep,
 	if (st > 0) {
 		const struct result *v6 = &rep->r[FAMILY_IPV6];
 
-		bprintf(&tx, "%s%s: ", tx.len > 0 ? "; " : "", rep->t->url);
+		bprintf(&tx, "%s%s: ", tx.len > 0 ? "; " : "",
+		    shown != NULL ? shown : rep->t->url);
+		any = 0;
 		if (rep->checked[FAMILY_IPV6] && v6->outcome != OUTCOME_OK)
 			bprintf(&tx, "IPv6 %s (%.120s)",
-			    outcome_name(v6->outcome), v6->error);
+			    outcome_name(v6->outcome), v6->error),
+			    any = 1;
 		else if (!rep->cmp.ready)
-			bprintf(&tx, "not ready");
+			bprintf(&tx, "not ready"), any = 1;
+		for (int f = 0; f < FAMILY__N; f++)
+			if (tst[f] > 0) {
+				bprintf(&tx, "%s%s took %.3f s (%s %s)",
+				    any ? ", " : "",
+				    f == FAMILY_IPV6 ? "IPv6" : "IPv4",
+				    rep->r[f].ms[PHASE_TOTAL] / 1000,
+				    tst[f] == 2 ? "critical" : "warning",
+				    tst[f] == 2 ? n->crit.text : n->warn.text);
+				any = 1;
+			}
 		for (int w = 0, first = 1; w < WARN__N; w++)
 			if (rep->cmp.target_warn & WARN_BIT(w)) {
 				bprintf(&tx, "%s%s",
-				    first && rep->cmp.ready ?
+				    first && !any ?
 					"" :
 					(first ? ", warnings: " : ", "),
 				    warning_name(w));
@@ -301,7 +417,7 @@ output_nagios_add(struct nagios *n, const struct check_report *rep,
 }
 
 char *
-output_nagios_line(const struct nagios *n, const char *single_url)
+output_nagios_line(const struct nagios *n, const char *single_shown)
 {
 	static const char *const word[] = {"OK", "WARNING", "CRITICAL",
 	    "UNKNOWN"};
@@ -309,11 +425,15 @@ output_nagios_line(const struct nagios *n, const char *single_url)
 
 	bprintf(&b, "V6WATCH %s - ", word[n->worst]);
 	if (n->worst == 0 && n->count == 1)
-		bprintf(&b, "%s is ready for IPv6", single_url);
+		bprintf(&b, "%s is ready for IPv6", single_shown);
 	else if (n->worst == 0)
 		bprintf(&b, "all %d targets are ready for IPv6", n->count);
 	else {
-		if (n->count > 1)
+		if (n->count > 1 && (n->warn.set || n->crit.set))
+			bprintf(&b,
+			    "%d of %d critical, %d warning: ", n->nstatus[2],
+			    n->count, n->nstatus[1]);
+		else if (n->count > 1)
 			bprintf(&b, "%d of %d not ready, %d with warnings: ",
 			    n->nstatus[2], n->count, n->nstatus[1]);
 		bprintf(&b, "%s", n->text != NULL ? n->text : "");
@@ -332,5 +452,6 @@ output_nagios_free(struct nagios *n)
 {
 	free(n->perf);
 	free(n->text);
-	memset(n, 0, sizeof(*n));
+	n->perf = n->text = NULL;
+	n->perflen = n->perfcap = n->textlen = n->textcap = 0;
 }
