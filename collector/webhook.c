@@ -199,6 +199,14 @@ watch_event(const struct watch *x, struct alert_event *ev)
 	ev->ts = x->ts;
 }
 
+/* When the problem began, as far as holding it back goes: a probe's clock
+ * ahead of ours does not make it wait longer. */
+static double
+watch_start(const struct watch *x)
+{
+	return x->since < x->ts ? x->since : x->ts;
+}
+
 static size_t
 watch_find(const struct webhook *w, const struct alert_event *ev)
 {
@@ -838,7 +846,7 @@ webhook_hold_check(struct webhook *w, double now)
 	for (size_t i = 0; i < w->nwatch; i++) {
 		struct watch *x = w->watch[i];
 
-		if (!x->sent && now - x->since >= w->min_duration_s) {
+		if (!x->sent && now - watch_start(x) >= w->min_duration_s) {
 			webhook_send_watch(w, x);
 			sent = 1;
 		}
@@ -865,8 +873,8 @@ webhook_hold_arm(struct webhook *w)
 	for (size_t i = 0; i < w->nwatch; i++)
 		if (!w->watch[i]->sent &&
 		    (next == 0 ||
-			w->watch[i]->since + w->min_duration_s < next))
-			next = w->watch[i]->since + w->min_duration_s;
+			watch_start(w->watch[i]) + w->min_duration_s < next))
+			next = watch_start(w->watch[i]) + w->min_duration_s;
 	if (next == 0) {
 		ev_timer_disarm(w->ws->loop, &w->hold_timer);
 		return;
@@ -977,7 +985,8 @@ webhook_event(struct webhook *w, const struct alert_event *ev)
 		watch_fill(x, ev);
 		x->sent = 0;
 		w->watch_dirty = 1;
-		if (ev->ts - ev->since >= w->min_duration_s) {
+		if (w->min_duration_s == 0 ||
+		    ev->ts - watch_start(x) >= w->min_duration_s) {
 			webhook_queue(w, ev, 0, NULL);
 			x->sent = 1;
 		} else
