@@ -27,11 +27,60 @@ check_rrdcached(const char *s)
 	return NULL;
 }
 
+const char *const webhook_format_names[WEBHOOK__N] = {"json", "slack",
+    "alertmanager", "telegram", "teams"};
+
 static const char *
 check_format(const char *s)
 {
-	if (strcmp(s, "json") != 0 && strcmp(s, "slack") != 0)
-		return "must be \"json\" or \"slack\"";
+	for (int i = 0; i < WEBHOOK__N; i++)
+		if (strcmp(s, webhook_format_names[i]) == 0)
+			return NULL;
+	return "must be \"json\", \"slack\", \"alertmanager\", "
+	       "\"telegram\" or \"teams\"";
+}
+
+/* The site's base URL: http(s), no query or fragment (pages are
+ * appended: SITE_URL/t/SLUG.html). */
+static const char *
+check_site_url(const char *s)
+{
+	const char *e = cfg_check_http_url(s);
+
+	if (e != NULL)
+		return e;
+	if (strpbrk(s, "?# \"<>") != NULL)
+		return "must be the site's base URL, without a query, fragment, "
+		       "spaces or quotes, e.g. \"https://v6.example/\"";
+	return NULL;
+}
+
+/* Telegram chat ids: -100123..., or @channelname. */
+static const char *
+check_chat_id(const char *s)
+{
+	size_t i = 0;
+
+	if (s[0] == '@') {
+		for (i = 1; s[i] != '\0'; i++)
+			if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
+				(s[i] >= 'A' && s[i] <= 'Z') ||
+				(s[i] >= '0' && s[i] <= '9')))
+				break;
+		return s[i] == '\0' && i > 1 ?
+		    NULL :
+		    "must be a chat's number (e.g. \"-1001234567890\") or "
+		    "@channelname";
+	}
+	if (s[0] == '-')
+		i = 1;
+	if (s[i] == '\0')
+		return "must be a chat's number (e.g. \"-1001234567890\") or "
+		       "@channelname";
+	for (; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return "must be a chat's number (e.g. "
+			       "\"-1001234567890\") or @channelname";
 	return NULL;
 }
 
@@ -54,6 +103,7 @@ static const struct cfg_field collector_fields[] = {
     {"max_per_ip", CFG_INT, CF(max_per_ip), 1, 100000, 64, NULL, 0, NULL},
     {"connection_timeout", CFG_INT, CF(conn_timeout_s), 1, 3600, 30, NULL, 0,
 	NULL},
+    {"site_url", CFG_STR, CF(site_url), 0, 1024, 0, NULL, 0, check_site_url},
 };
 
 static const struct cfg_field alert_fields[] = {
@@ -75,8 +125,10 @@ static const struct cfg_field probe_fields[] = {
 
 static const struct cfg_field webhook_fields[] = {
     {"name", CFG_STR, WF(name), 0, 64, 0, NULL, 1, cfg_check_name},
-    {"url", CFG_STR, WF(url), 0, 2048, 0, NULL, 1, cfg_check_http_url},
-    {"secret_file", CFG_PATH, WF(secret_file), 0, 0, 0, NULL, 1, NULL},
+    /* url: required but for telegram; secret_file: but for alertmanager
+     * and teams (checked in load_secrets) */
+    {"url", CFG_STR, WF(url), 0, 2048, 0, NULL, 0, cfg_check_http_url},
+    {"secret_file", CFG_PATH, WF(secret_file), 0, 0, 0, NULL, 0, NULL},
     {"format", CFG_STR, WF(format_name), 0, 16, 0, "json", 0, check_format},
     {"timeout", CFG_INT, WF(timeout_s), 1, 300, 10, NULL, 0, NULL},
     {"give_up_after", CFG_INT, WF(give_up_s), 1, 30 * 86400, 86400, NULL, 0,
@@ -85,6 +137,14 @@ static const struct cfg_field webhook_fields[] = {
     {"retry_max", CFG_INT, WF(retry_max_s), 1, 86400, 600, NULL, 0, NULL},
     {"queue_max", CFG_INT, WF(queue_max), 1, 1000000, 10000, NULL, 0, NULL},
     {"cacert", CFG_PATH, WF(cacert), 0, 0, 0, NULL, 0, NULL},
+    {"chat_id", CFG_STR, WF(chat_id), 0, 64, 0, NULL, 0, check_chat_id},
+    {"groups", CFG_STRLIST, WF(groups), 0, 256, 0, NULL, 0, NULL},
+    {"families", CFG_STRLIST, WF(families), 0, 8, 0, NULL, 0, NULL},
+    {"events", CFG_STRLIST, WF(events), 0, 32, 0, NULL, 0, NULL},
+    {"probes", CFG_STRLIST, WF(probes), 0, 64, 0, NULL, 0, NULL},
+    {"min_duration", CFG_INT, WF(min_duration_s), 0, 7 * 86400, 0, NULL, 0,
+	NULL},
+    {"resend_interval", CFG_INT, WF(resend_s), 10, 3600, 60, NULL, 0, NULL},
 };
 
 static int
@@ -238,6 +298,87 @@ check_shared_tokens(struct cfg *c, struct collector_conf *cc,
 	free(have);
 }
 
+/* A bot token goes into the URL's path: 123456:ABC-def_... only. */
+static int
+telegram_token_ok(const char *t)
+{
+	const char *colon = strchr(t, ':');
+
+	if (colon == NULL || colon == t || colon[1] == '\0')
+		return 0;
+	for (const char *p = t; *p != '\0'; p++)
+		if (!(p == colon || (*p >= '0' && *p <= '9') ||
+			(p > colon &&
+			    ((*p >= 'a' && *p <= 'z') ||
+				(*p >= 'A' && *p <= 'Z') || *p == '_' ||
+				*p == '-'))))
+			return 0;
+	return 1;
+}
+
+/* A list of names, each among allowed[] (NULL-terminated). */
+static void
+check_names(struct cfg *c, const config_setting_t *e, size_t i, const char *key,
+    const struct cfg_strlist *l, const char *const *allowed, const char *hint)
+{
+	for (size_t k = 0; k < l->n; k++) {
+		size_t a;
+
+		for (a = 0; allowed[a] != NULL; a++)
+			if (strcmp(l->v[k], allowed[a]) == 0)
+				break;
+		if (allowed[a] == NULL)
+			cfg_error(c, config_setting_get_member(e, key),
+			    "webhooks[%zu].%s: '%s' is not one of %s", i, key,
+			    l->v[k], hint);
+	}
+}
+
+/* What depends on the format, and the filters' names. */
+static void
+check_webhook(struct cfg *c, const config_setting_t *e, size_t i,
+    struct webhook_conf *w)
+{
+	static const char *const fams[] = {"ipv6", "ipv4", NULL};
+	static const char *const evs[] = {"state_changed", "cert_expiring",
+	    "readiness_changed", NULL};
+	const char		*fmt = webhook_format_names[w->format];
+
+	if (w->url == NULL && w->format != WEBHOOK_TELEGRAM)
+		cfg_error(c, e, "webhooks[%zu]: url is missing (format %s)", i,
+		    fmt);
+	if (w->secret_file == NULL &&
+	    (w->format == WEBHOOK_JSON || w->format == WEBHOOK_SLACK))
+		cfg_error(c, e,
+		    "webhooks[%zu]: secret_file is missing (the key that signs "
+		    "each body; format %s)",
+		    i, fmt);
+	if (w->format == WEBHOOK_TELEGRAM) {
+		if (w->secret_file == NULL)
+			cfg_error(c, e,
+			    "webhooks[%zu]: secret_file is missing (format "
+			    "telegram: the file holding the bot token)",
+			    i);
+		if (w->chat_id == NULL)
+			cfg_error(c, e,
+			    "webhooks[%zu]: chat_id is missing (format "
+			    "telegram: the chat to write to)",
+			    i);
+	} else if (w->chat_id != NULL)
+		cfg_error(c, config_setting_get_member(e, "chat_id"),
+		    "webhooks[%zu].chat_id: only for format \"telegram\"", i);
+	if (w->format != WEBHOOK_ALERTMANAGER &&
+	    config_setting_get_member(e, "resend_interval") != NULL)
+		cfg_error(c, config_setting_get_member(e, "resend_interval"),
+		    "webhooks[%zu].resend_interval: only for format "
+		    "\"alertmanager\"",
+		    i);
+	check_names(c, e, i, "families", &w->families, fams,
+	    "\"ipv6\", \"ipv4\"");
+	check_names(c, e, i, "events", &w->events, evs,
+	    "\"state_changed\", \"cert_expiring\", \"readiness_changed\"");
+}
+
 static void
 load_secrets(struct cfg *c, struct collector_conf *cc,
     const config_setting_t *probes, const config_setting_t *hooks)
@@ -265,16 +406,26 @@ load_secrets(struct cfg *c, struct collector_conf *cc,
 		struct webhook_conf    *w = &cc->webhooks[i];
 		const config_setting_t *e = config_setting_get_elem(hooks, i);
 
-		if (w->format_name != NULL)
-			w->format = strcmp(w->format_name, "slack") == 0 ?
-			    WEBHOOK_SLACK :
-			    WEBHOOK_JSON;
+		w->site_url = cc->site_url;
+		w->format = WEBHOOK_JSON;
+		for (int f = 0; w->format_name != NULL && f < WEBHOOK__N; f++)
+			if (strcmp(w->format_name, webhook_format_names[f]) ==
+			    0)
+				w->format = (enum webhook_format)f;
+		check_webhook(c, e, i, w);
 		snprintf(what, sizeof(what), "webhooks[%zu].secret_file", i);
-		if (w->secret_file != NULL)
-			cfg_secret(c,
-			    config_setting_get_member(e, "secret_file"), what,
-			    w->secret_file, cc->user, w->secret,
-			    sizeof(w->secret));
+		if (w->secret_file != NULL &&
+		    cfg_secret(c, config_setting_get_member(e, "secret_file"),
+			what, w->secret_file, cc->user, w->secret,
+			sizeof(w->secret)) == 0 &&
+		    w->format == WEBHOOK_TELEGRAM &&
+		    !telegram_token_ok(w->secret))
+			cfg_error(c,
+			    config_setting_get_member(e, "secret_file"),
+			    "webhooks[%zu].secret_file: %s does not hold a bot "
+			    "token as @BotFather gives it (digits, ':', then "
+			    "letters, digits, '_' or '-')",
+			    i, w->secret_file);
 		if (w->retry_max_s < w->retry_min_s)
 			cfg_error(c, e,
 			    "webhooks[%zu]: retry_max (%d) is below retry_min (%d)",

@@ -22,7 +22,19 @@ struct probe_auth {
 	char  token[COLLECTOR_TOKEN_MAX]; /* loaded; never logged */
 };
 
-enum webhook_format { WEBHOOK_JSON, WEBHOOK_SLACK };
+enum webhook_format {
+	WEBHOOK_JSON,
+	WEBHOOK_SLACK,
+	WEBHOOK_ALERTMANAGER,
+	WEBHOOK_TELEGRAM,
+	WEBHOOK_TEAMS,
+	WEBHOOK__N
+};
+
+/* Telegram's Bot API, when a telegram webhook names no url. */
+#define WEBHOOK_TELEGRAM_URL "https://api.telegram.org"
+/* Names of the formats, indexed by enum webhook_format. */
+extern const char *const webhook_format_names[WEBHOOK__N];
 
 struct webhook_conf {
 	char		   *name;
@@ -36,6 +48,14 @@ struct webhook_conf {
 	int		    retry_max_s; /* backoff cap */
 	int		    queue_max;	 /* events queued at most */
 	char		   *cacert;
+	char		   *chat_id; /* telegram */
+	/* Filters; an empty list lets everything through (events: see
+	 * webhook.h for the default). */
+	struct cfg_strlist groups, families, events, probes;
+	int	    min_duration_s; /* down this long before it is sent */
+	int	    resend_s;	    /* alertmanager: firing re-sent */
+	const char *site_url;	    /* collector.site_url (borrowed) */
+	/* secret_file's first line: the HMAC key, or telegram's bot token. */
 	char secret[COLLECTOR_TOKEN_MAX]; /* loaded; never logged */
 };
 
@@ -54,6 +74,7 @@ struct collector_conf {
 	int   max_connections;
 	int   max_per_ip;
 	int   conn_timeout_s;
+	char *site_url; /* the published site's base URL; NULL: none */
 
 	/* alert = { } */
 	int down_after;

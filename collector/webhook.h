@@ -68,6 +68,23 @@ size_t webhooks_count(const struct webhooks *);
 void webhooks_stats(const struct webhooks *, size_t i, struct webhook_stats *);
 
 /*
+ * The URL to POST to (telegram: BASE/bot<TOKEN>/sendMessage; never to be
+ * logged). Caller frees, after OPENSSL_cleanse() for telegram's.
+ */
+char *webhook_conf_url(const struct webhook_conf *);
+
+/*
+ * Which events a webhook takes (its events, groups, families and probes
+ * filters): with no events list, every event for format "json", and all
+ * but readiness_changed for the formats people read (a recovery is then
+ * one message). A problem (state down, not ready) is sent once it has
+ * lasted min_duration; its recovery only if it was sent, with how long it
+ * lasted. Sent problems are kept in DATA_DIR/webhooks/NAME.watch, and an
+ * alertmanager webhook sends them again every resend_interval while they
+ * last.
+ */
+
+/*
  * Backoff before retry number attempt (1 = the first retry): min_ms
  * doubled attempt - 1 times, capped at max_ms, then jittered into
  * [d / 2, d] by rnd (pure, for tests).

@@ -174,13 +174,19 @@ webhook_post_start(struct webhook_post *p, struct httpc *hc,
 	memcpy(p->body, req->body, req->body_len);
 	p->body[req->body_len] = '\0';
 	p->safe_url_part = url_private_part(req->url);
-	webhook_sign(req->secret, p->body, req->body_len, sig);
+	/* No secret (alertmanager, teams without secret_file; telegram):
+	 * no signature. */
+	if (req->secret != NULL && req->secret[0] != '\0')
+		webhook_sign(req->secret, p->body, req->body_len, sig);
+	else
+		sig[0] = '\0';
 	if (add_header(&p->headers, "Content-Type", "application/json") == -1 ||
 	    add_header(&p->headers, "User-Agent", "v6watch/" V6WATCH_VERSION) ==
 		-1 ||
 	    add_header(&p->headers, "X-V6watch-Event", req->event) == -1 ||
 	    add_header(&p->headers, "X-V6watch-Delivery", req->id) == -1 ||
-	    add_header(&p->headers, "X-V6watch-Signature", sig) == -1 ||
+	    (sig[0] != '\0' &&
+		add_header(&p->headers, "X-V6watch-Signature", sig) == -1) ||
 	    (p->headers = curl_slist_append(p->headers, "Expect:")) == NULL) {
 		snprintf(p->why, sizeof(p->why), "cannot build the headers");
 		goto fail;

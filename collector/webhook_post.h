@@ -2,7 +2,8 @@
  * webhook_post: one signed POST of an event body to a webhook, run by
  * httpc in the event loop. Headers: Content-Type: application/json,
  * X-V6watch-Event, X-V6watch-Delivery (the delivery id) and
- * X-V6watch-Signature: sha256=<hex HMAC-SHA256(secret, body)>. Redirects
+ * X-V6watch-Signature: sha256=<hex HMAC-SHA256(secret, body)> (when there
+ * is a secret). Redirects
  * are not followed (a 3xx is a failure), only http and https are spoken,
  * the whole exchange has a deadline and the response is read up to
  * WEBHOOK_RESP_MAX bytes. Success is a 2xx status.
@@ -35,9 +36,9 @@ typedef void (*webhook_post_done_fn)(struct webhook_post *, int ok,
 
 struct webhook_req {
 	const char *url;
-	const char *secret;
-	const char *event; /* X-V6watch-Event */
-	const char *id;	   /* X-V6watch-Delivery */
+	const char *secret; /* NULL or "": the body is not signed */
+	const char *event;  /* X-V6watch-Event */
+	const char *id;	    /* X-V6watch-Delivery */
 	const char *body;
 	size_t	    body_len;
 	int	    timeout_s;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "alert.h"
 #include "alert_event.h"
@@ -16,6 +17,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "util.h"
+#include "webhook.h"
 #include "webhook_post.h"
 #include "webhook_test.h"
 #include "wqueue.h"
@@ -48,8 +50,9 @@ static int
 wt_send(struct wt_one *one, struct httpc *hc, const char *collector)
 {
 	struct alert_event ev;
+	struct alert_msg   m;
 	struct webhook_req req;
-	char		  *body;
+	char		  *body, *url;
 	int		   rc;
 
 	memset(&ev, 0, sizeof(ev));
@@ -58,13 +61,32 @@ wt_send(struct wt_one *one, struct httpc *hc, const char *collector)
 	snprintf(ev.detail, sizeof(ev.detail),
 	    "test event from v6collector webhook-test for webhook %s",
 	    one->wc->name);
-	body = one->wc->format == WEBHOOK_SLACK ?
-	    alert_event_slack(&ev, collector) :
-	    alert_event_json(&ev, collector);
+	memset(&m, 0, sizeof(m));
+	m.ev = &ev;
+	m.collector = collector;
+	switch (one->wc->format) {
+	case WEBHOOK_SLACK:
+		body = alert_msg_slack(&m);
+		break;
+	case WEBHOOK_TELEGRAM:
+		body = alert_msg_telegram(&m, one->wc->chat_id);
+		break;
+	case WEBHOOK_TEAMS:
+		body = alert_msg_teams(&m);
+		break;
+	case WEBHOOK_ALERTMANAGER:
+		body = alert_msg_alertmanager(&m, 1);
+		break;
+	default:
+		body = alert_msg_json(&m);
+		break;
+	}
+	url = webhook_conf_url(one->wc);
 	wqueue_new_id(one->id);
 	memset(&req, 0, sizeof(req));
-	req.url = one->wc->url;
-	req.secret = one->wc->secret;
+	req.url = url;
+	req.secret =
+	    one->wc->format == WEBHOOK_TELEGRAM ? NULL : one->wc->secret;
 	req.event = alert_kind_name(ALERT_TEST);
 	req.id = one->id;
 	req.body = body;
@@ -77,6 +99,8 @@ wt_send(struct wt_one *one, struct httpc *hc, const char *collector)
 		snprintf(one->why, sizeof(one->why), "%s", one->post.why);
 	}
 	cJSON_free(body);
+	OPENSSL_cleanse(url, strlen(url));
+	free(url);
 	return rc;
 }
 

@@ -32,7 +32,7 @@ TEST="
 libcmocka-dev
 rrdtool rrdcached
 nginx dnsmasq-base nftables iproute2 openssl curl
-tcpdump prometheus python3 procps psmisc valgrind
+tcpdump prometheus prometheus-alertmanager python3 procps psmisc valgrind
 chromium
 mandoc man-db
 nagios4-core icinga2-bin

@@ -48,8 +48,9 @@ url_host_ascii(const char *host, char *out, size_t outlen, char *err,
 	if (!has_8bit(host) && !has_alabel(host)) {
 		if (host_ldh(host, err, errlen) == -1)
 			return -1;
-		if (strlen(host) >= outlen) {
-			snprintf(err, errlen, "host name too long");
+		if (strlen(host) > 253 || strlen(host) >= outlen) {
+			snprintf(err, errlen,
+			    "host name is longer than 253 characters");
 			return -1;
 		}
 		snprintf(out, outlen, "%s", host);
@@ -67,8 +68,8 @@ url_host_ascii(const char *host, char *out, size_t outlen, char *err,
 	}
 	if (host_ldh((char *)a, err, errlen) == -1)
 		goto done;
-	if (strlen((char *)a) >= outlen) {
-		snprintf(err, errlen, "host name too long");
+	if (strlen((char *)a) > 253 || strlen((char *)a) >= outlen) {
+		snprintf(err, errlen, "host name is longer than 253 characters");
 		goto done;
 	}
 	snprintf(out, outlen, "%s", (char *)a);

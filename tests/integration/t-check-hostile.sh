@@ -1,7 +1,8 @@
 #!/bin/bash
 # t-check-hostile: `v6probe check` against hostile input and servers:
-# malformed URLs, other schemes, zone ids, over-long names, an endless
-# body, headers that never end, garbage instead of TLS, a server that says
+# malformed URLs, other schemes, zone ids, over-long names (usage errors,
+# exit 3, said before any lookup), an endless body, headers that never
+# end, garbage instead of TLS, a server that says
 # nothing, an answer without a status line (HTTP/0.9), a 1 MB Location or
 # other header line, over HTTP and over TLS. Each ends in a clear outcome
 # and a message naming the real cause within the timeout, with bounded
@@ -35,19 +36,22 @@ field() { python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['targets']
 # URLs that never reach the network
 long=$(printf 'a%.0s' $(seq 1 300))
 label63=$(printf 'b%.0s' $(seq 1 64))
-while IFS='|' read -r label want words url; do
+# A URL the check cannot take is a usage error (exit 3) said on stderr,
+# before any lookup: nothing is checked, no JSON.
+while IFS='|' read -r label words url; do
 	run "$label" --timeout 2 "$url"
-	expect_eq "$label: exit 2" "$rc" 2
-	expect_eq "$label: outcome" "$(field "$label" "t['ipv6']['outcome'], t['ipv4']['outcome']")" "$want $want"
-	expect_match "$label: says why" "$(field "$label" "t['ipv6']['error']")" "$words"
+	expect_eq "$label: exit 3" "$rc" 3
+	expect_eq "$label: no JSON" "$(wc -c <"$T_DIR/$label.json")" 0
+	expect_match "$label: says why" "$(cat "$T_DIR/$label.err")" "$words"
+	mv "$T_DIR/$label.err" "$T_DIR/$label.usage"	# stderr is its place
 done <<EOF2
-malformed|error|malformed URL|ht!tp://x y
-ftp|error|scheme ftp:// is not allowed|ftp://files.example/pub/
-file|error|scheme file:// is not allowed|file:///etc/passwd
-gopher|error|scheme gopher:// is not allowed|gopher://hole.example/
-zoneid|error|zone ids|https://[fe80::1%25eth0]/
-longname|dns_error|longer than 253|https://$long.example/
-longlabel|dns_error|longer than 63|https://$label63.example/
+malformed|is not a URL|ht!tp://x y
+ftp|scheme ftp:// is not allowed|ftp://files.example/pub/
+file|scheme file:// is not allowed|file:///etc/passwd
+gopher|scheme gopher:// is not allowed|gopher://hole.example/
+zoneid|zone ids|https://[fe80::1%25eth0]/
+longname|longer than 253|https://$long.example/
+longlabel|longer than 63|https://$label63.example/
 EOF2
 run nxresolver --timeout 1 https://www.nowhere.example/
 expect_eq "no resolver: dns_error" "$(field nxresolver "t['ipv6']['outcome']")" "dns_error"

@@ -141,7 +141,8 @@ eq() { local want=$1; shift; [ "$("$@")" = "$want" ]; }
 ne() { [ -n "$("$@")" ]; }
 ndel() { delivered "$1" "$2" | grep -c " $3 "; } # ndel LOG PREFIX TARGET
 nmode() { events "$1" | awk -v m="$2" -v t="${3:-}" '$1 == m && (t == "" || $4 == t)' | wc -l; }
-slack_caught_up() { [ "$(count_ok "$D/b.log" /slack/)" -ge "$(count_ok "$D/b.log" /hook/b)" ]; }
+# (slack gets no readiness_changed unless its events list it)
+slack_caught_up() { [ "$(count_ok "$D/b.log" /slack/)" -ge "$(delivered "$D/b.log" /hook/b | grep -vc ' readiness_changed ')" ]; }
 whstatus() { # whstatus NAME FIELD
 	ncurl "$URL/api/v1/status" | python3 -c '
 import json, sys

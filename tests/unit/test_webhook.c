@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "collector/alert.h"
+#include "collector/alert_event.h"
 #include "collector/conf.h"
 #include "collector/webhook.h"
 #include "collector/webhook_post.h"
@@ -333,6 +334,280 @@ test_set(void **state)
 	wqueue_close(q);
 }
 
+/* The bodies queued for webhook name, oldest first, joined by "\n--\n"
+ * (the queue is emptied). Caller frees. */
+static char *
+drain(const char *name)
+{
+	struct wqueue	  *q;
+	struct wqueue_item it;
+	char		   dir[PATH_MAX], err[256], *all = xstrdup("");
+
+	snprintf(dir, sizeof(dir), "%s/webhooks/%s", tmpdir, name);
+	q = wqueue_open(dir, name, 100, 1 << 20, err, sizeof(err));
+	assert_non_null(q);
+	while (wqueue_head(q, &it) == 0) {
+		size_t n = strlen(all) + strlen(it.body) + 8;
+		char  *x = xmalloc(n);
+
+		snprintf(x, n, "%s%s%s", all, all[0] ? "\n--\n" : "", it.body);
+		free(all);
+		all = x;
+		wqueue_item_free(&it);
+		wqueue_ack(q);
+	}
+	wqueue_close(q);
+	return all;
+}
+
+static size_t
+count(const char *all)
+{
+	size_t n = all[0] != '\0';
+
+	for (const char *p = all; (p = strstr(p, "\n--\n")) != NULL; p += 4)
+		n++;
+	return n;
+}
+
+static struct alert_event *
+ev_of(enum alert_kind kind, const char *target, const char *group,
+    enum family fam, enum state st, double since, double ts)
+{
+	static struct alert_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.target = target;
+	ev.url = "https://t.example/";
+	ev.group = group;
+	ev.has_family = kind == ALERT_STATE_CHANGED;
+	ev.family = fam;
+	ev.state = st;
+	ev.previous = st == STATE_DOWN ? STATE_UP : STATE_DOWN;
+	ev.since = since;
+	ev.has_outcome = st == STATE_DOWN;
+	ev.outcome = OUTCOME_TIMEOUT;
+	ev.probes[0] = "p1";
+	ev.probes[1] = "p2";
+	ev.nprobes = 2;
+	ev.ts = ts;
+	return &ev;
+}
+
+static void
+wconf(struct webhook_conf *c, const char *name, enum webhook_format f)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = (char *)name;
+	c->url = "http://[::1]:9/x";
+	c->format = f;
+	c->timeout_s = 1;
+	c->give_up_s = 60;
+	c->retry_min_s = 1;
+	c->retry_max_s = 2;
+	c->queue_max = 100;
+	c->resend_s = 60;
+	c->site_url = "https://v6.example/site";
+}
+
+static char *fam6[] = {"ipv6"}, *grp[] = {"ops"},
+	    *evs[] = {"state_changed", "readiness_changed"}, *prb[] = {"p9"};
+
+/* Filters, the readiness default, min_duration and the pairing of a
+ * recovery with its problem. */
+static void
+test_filters(void **state)
+{
+	struct webhooks	   *ws;
+	struct webhook_conf wc[5];
+	char		   *b;
+	const double	    T = 1764480000;
+
+	(void)state;
+	wconf(&wc[0], "f", WEBHOOK_SLACK); /* ipv6, group ops */
+	wc[0].families = (struct cfg_strlist){fam6, 1};
+	wc[0].groups = (struct cfg_strlist){grp, 1};
+	wconf(&wc[1], "m", WEBHOOK_JSON); /* min_duration 300 */
+	wc[1].min_duration_s = 300;
+	wconf(&wc[2], "e", WEBHOOK_TEAMS); /* readiness asked for */
+	wc[2].events = (struct cfg_strlist){evs, 2};
+	wconf(&wc[3], "p", WEBHOOK_JSON); /* probe p9 only */
+	wc[3].probes = (struct cfg_strlist){prb, 1};
+	wconf(&wc[4], "all", WEBHOOK_JSON); /* everything */
+	ws = webhooks_new(NULL, tmpdir);
+	assert_int_equal(webhooks_configure(ws, wc, 5, "c1"), 0);
+
+	/* web (ops) down over IPv6 for 10 s, then up: m holds it back and
+	 * sends neither; f sends both, with the outage's length. */
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "web", "ops", FAMILY_IPV6, STATE_DOWN, T,
+		T + 10));
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "web", "ops", FAMILY_IPV4, STATE_DOWN, T,
+		T + 10));
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "dev1", "dev", FAMILY_IPV6, STATE_DOWN,
+		T, T + 10));
+	webhooks_event(ws,
+	    ev_of(ALERT_READINESS_CHANGED, "web", "ops", FAMILY_IPV6,
+		STATE_DOWN, T, T + 10));
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "web", "ops", FAMILY_IPV6, STATE_UP,
+		T + 130, T + 131));
+	webhooks_event(ws,
+	    ev_of(ALERT_READINESS_CHANGED, "web", "ops", FAMILY_IPV6, STATE_UP,
+		T + 130, T + 131));
+	/* slow: down 400 s before it was raised: m sends it, and its
+	 * recovery. */
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "slow", "ops", FAMILY_IPV6, STATE_DOWN,
+		T, T + 400));
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "slow", "ops", FAMILY_IPV6, STATE_UP,
+		T + 3900, T + 3901));
+	/* A probe's clock ahead of ours: with no min_duration, sent at
+	 * once all the same. */
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "ahead", "ops", FAMILY_IPV6, STATE_DOWN,
+		T + 500, T + 10));
+	assert_int_equal(webhooks_sync(ws), 0);
+	webhooks_free(ws);
+
+	b = drain("f");
+	assert_int_equal(count(b), 5); /* web down, up; slow down, up; ahead */
+	assert_non_null(strstr(b, ":red_circle: *web* is DOWN over IPv6"));
+	assert_non_null(strstr(b, "*web* is UP over IPv6 since "));
+	assert_non_null(strstr(b, ", after 2 min down"));
+	assert_non_null(strstr(b, ", after 1 h 5 min down"));
+	assert_non_null(
+	    strstr(b, "<https://v6.example/site/t/web.html|Target page>"));
+	assert_null(strstr(b, "IPv4"));
+	assert_null(strstr(b, "dev1"));
+	assert_null(strstr(b, "ready"));
+	free(b);
+	b = drain("m");
+	assert_int_equal(count(b), 2);
+	assert_null(strstr(b, "\"target\":\"web\""));
+	assert_non_null(strstr(b,
+	    "\"target\":\"slow\",\"url\":\"https://t.example/\",\"group\":\"ops\",\"family\":\"ipv6\",\"state\":\"up\""));
+	assert_non_null(strstr(b,
+	    "\"down_for\":3900.000,\"page\":\"https://v6.example/site/t/slow.html\""));
+	free(b);
+	b = drain("e");
+	/* web v6, v4, dev1, readiness down, up, readiness up; slow x2;
+	 * ahead */
+	assert_int_equal(count(b), 9);
+	assert_non_null(strstr(b, "web is no longer ready for IPv6"));
+	assert_non_null(strstr(b, "web is ready again for IPv6"));
+	free(b);
+	b = drain("p");
+	assert_int_equal(count(b), 0);
+	free(b);
+	b = drain("all");
+	assert_int_equal(count(b), 9);
+	assert_non_null(strstr(b, "\"target\":\"ahead\""));
+	free(b);
+
+	/* The watch file keeps what was sent and not yet recovered: web
+	 * over IPv4 and dev1, whose recoveries come after a restart. */
+	ws = webhooks_new(NULL, tmpdir);
+	assert_int_equal(webhooks_configure(ws, wc, 5, "c1"), 0);
+	webhooks_event(ws,
+	    ev_of(ALERT_STATE_CHANGED, "dev1", "dev", FAMILY_IPV6, STATE_UP,
+		T + 70, T + 71));
+	webhooks_sync(ws);
+	webhooks_free(ws);
+	b = drain("all");
+	assert_int_equal(count(b), 1);
+	assert_non_null(strstr(b, "\"down_for\":70.000"));
+	free(b);
+}
+
+/* The bodies of each format, as their services document them. */
+static void
+test_formats(void **state)
+{
+	struct alert_event *ev;
+	struct alert_msg    m;
+	char		   *s;
+	cJSON		   *o, *a, *card;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	ev = ev_of(ALERT_STATE_CHANGED, "a<b>&c", "ops", FAMILY_IPV6,
+	    STATE_DOWN, 1764480000, 1764480010);
+	snprintf(ev->detail, sizeof(ev->detail), "p1: <timeout> & more");
+	memset(&m, 0, sizeof(m));
+	m.ev = ev;
+	m.collector = "c1";
+	m.page_url = "https://v6.example/t/a~3Cb~3E~26c.html?x=\"1\"&y";
+
+	s = alert_msg_telegram(&m, "-100123");
+	o = cJSON_Parse(s);
+	assert_non_null(o);
+	assert_string_equal(cJSON_GetObjectItem(o, "chat_id")->valuestring,
+	    "-100123");
+	assert_string_equal(cJSON_GetObjectItem(o, "parse_mode")->valuestring,
+	    "HTML");
+	assert_string_equal(cJSON_GetObjectItem(o, "text")->valuestring,
+	    "\xf0\x9f\x94\xb4 <b>a&lt;b&gt;&amp;c is DOWN over IPv6</b>\n"
+	    "Since: 2025-11-30 05:20:00 UTC\nOutcome: timeout\nGroup: ops\n"
+	    "URL: https://t.example/\nProbes: p1, p2\n"
+	    "Details: p1: &lt;timeout&gt; &amp; more\nCollector: c1\n"
+	    "<a href=\"https://v6.example/t/a~3Cb~3E~26c.html?x=&quot;1&quot;"
+	    "&amp;y\">Target page</a>");
+	cJSON_Delete(o);
+	cJSON_free(s);
+
+	s = alert_msg_teams(&m);
+	o = cJSON_Parse(s);
+	assert_string_equal(cJSON_GetObjectItem(o, "type")->valuestring,
+	    "message");
+	a = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "attachments"), 0);
+	assert_string_equal(cJSON_GetObjectItem(a, "contentType")->valuestring,
+	    "application/vnd.microsoft.card.adaptive");
+	card = cJSON_GetObjectItem(a, "content");
+	assert_string_equal(cJSON_GetObjectItem(card, "type")->valuestring,
+	    "AdaptiveCard");
+	assert_string_equal(cJSON_GetObjectItem(card, "version")->valuestring,
+	    "1.4");
+	a = cJSON_GetObjectItem(card, "body");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0),
+				"text")
+				->valuestring,
+	    "a<b>&c is DOWN over IPv6");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1),
+				"type")
+				->valuestring,
+	    "FactSet");
+	assert_null(strstr(s, ":red_circle:"));
+	assert_null(strstr(s, "*a"));
+	cJSON_Delete(o);
+	cJSON_free(s);
+
+	/* Alertmanager: firing without endsAt, resolved with it. */
+	m.title = "Portal";
+	s = alert_msg_alertmanager(&m, 1);
+	assert_string_equal(s,
+	    "[{\"labels\":{\"alertname\":\"V6watchTargetDown\","
+	    "\"collector\":\"c1\",\"target\":\"a<b>&c\",\"title\":\"Portal\","
+	    "\"group\":\"ops\",\"family\":\"ipv6\",\"probes\":\"p1,p2\"},"
+	    "\"annotations\":{\"summary\":\"Portal (a<b>&c) is DOWN over "
+	    "IPv6\",\"description\":\"Since: 2025-11-30 05:20:00 UTC\\n"
+	    "Outcome: timeout\\nGroup: ops\\nURL: https://t.example/\\n"
+	    "Probes: p1, p2\\nDetails: p1: <timeout> & more\\nCollector: c1\","
+	    "\"page\":\"https://v6.example/t/a~3Cb~3E~26c.html?x=\\\"1\\\"&y\"},"
+	    "\"startsAt\":\"2025-11-30T05:20:00.000Z\",\"generatorURL\":"
+	    "\"https://v6.example/t/a~3Cb~3E~26c.html?x=\\\"1\\\"&y\"}]");
+	cJSON_free(s);
+	m.resolved_at = 1764480000 + 90.25;
+	s = alert_msg_alertmanager(&m, 1);
+	assert_non_null(strstr(s, "\"endsAt\":\"2025-11-30T05:21:30.250Z\""));
+	cJSON_free(s);
+	unsetenv("TZ");
+}
+
 static void
 test_conf(void **state)
 {
@@ -343,7 +618,7 @@ test_conf(void **state)
 	    "secret_file = \"w.secret\"; ";
 	struct collector_conf *cc;
 	struct cfg	       c;
-	char		       p[PATH_MAX], text[1024];
+	char		       p[PATH_MAX], text[2048];
 
 	(void)state;
 	snprintf(p, sizeof(p), "%s/t.token", tmpdir);
@@ -382,6 +657,56 @@ test_conf(void **state)
 	assert_null(cc);
 	assert_non_null(strstr(c.errs[0], "queue_max: 0 is out of range"));
 	cfg_close(&c);
+
+	/* The new formats and filters. */
+	static const struct {
+		const char *conf, *err;
+	} bad[] = {
+	    {"format = \"telegram\"; } );", "chat_id is missing"},
+	    {"format = \"telegram\"; chat_id = \"x1\"; } );",
+		"chat_id: must be a chat's number"},
+	    {"chat_id = \"123\"; } );", "only for format \"telegram\""},
+	    {"families = [\"ipv5\"]; } );", "families: 'ipv5' is not one of"},
+	    {"events = [\"down\"]; } );", "events: 'down' is not one of"},
+	    {"resend_interval = 30; } );", "resend_interval: only for format"},
+	    /* hook-secret has no ':': not a bot token */
+	    {"format = \"telegram\"; chat_id = \"-1001\"; } );",
+		"does not hold a bot token"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int found = 0;
+
+		snprintf(text, sizeof(text), "%s%s\n", head, bad[i].conf);
+		file_write_atomic(p, text, strlen(text), 0600);
+		cc = collector_conf_load(p, &c);
+		assert_null(cc);
+		for (size_t k = 0; k < c.nerrs; k++) {
+			found |= strstr(c.errs[k], bad[i].err) != NULL;
+			assert_null(strstr(c.errs[k], "hook-secret"));
+		}
+		if (!found)
+			cfg_report(&c);
+		assert_true(found);
+		cfg_close(&c);
+	}
+	/* alertmanager needs no secret; the filters load. */
+	snprintf(text, sizeof(text),
+	    "collector = { name = \"c\"; site_url = \"https://v6.example/\"; };\n"
+	    "probes = ( { name = \"p\"; token_file = \"t.token\"; } );\n"
+	    "webhooks = ( { name = \"am\"; url = \"http://[::1]:9093/api/v2/alerts\"; "
+	    "format = \"alertmanager\"; groups = [\"ops\", \"web\"]; "
+	    "families = [\"ipv6\"]; min_duration = 120; } );\n");
+	file_write_atomic(p, text, strlen(text), 0600);
+	cc = collector_conf_load(p, &c);
+	cfg_report(&c);
+	cfg_close(&c);
+	assert_non_null(cc);
+	assert_int_equal(cc->webhooks[0].format, WEBHOOK_ALERTMANAGER);
+	assert_int_equal(cc->webhooks[0].groups.n, 2);
+	assert_int_equal(cc->webhooks[0].min_duration_s, 120);
+	assert_int_equal(cc->webhooks[0].resend_s, 60);
+	assert_string_equal(cc->webhooks[0].site_url, "https://v6.example/");
+	collector_conf_free(cc);
 }
 
 int
@@ -394,6 +719,8 @@ main(void)
 	    cmocka_unit_test(test_queue),
 	    cmocka_unit_test(test_queue_damaged),
 	    cmocka_unit_test(test_set),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_formats),
 	    cmocka_unit_test(test_conf),
 	};
 
