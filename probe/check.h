@@ -50,6 +50,7 @@ struct check_opts {
 	const struct check_override *overrides;
 	size_t			     noverrides;
 	const char *large_path; /* for targets without their own */
+	unsigned    addr_allow; /* OUTCOME_ALLOW_*: beyond global unicast */
 };
 
 /* A target, owned by the caller; it outlives its checks. */

@@ -43,6 +43,9 @@ struct leg {
 
 	struct sockaddr_storage sa[RESULT_ADDR_MAX];
 	size_t			nsa;
+	/* hop 0: addresses from DNS set aside as not global */
+	char			skipped[RESULT_ADDR_MAX][RESULT_IP_MAX];
+	size_t			nskipped;
 	struct tcpconn	       *conn; /* first hop: one per address */
 	size_t			nconn;
 	int			nconn_running;

@@ -250,6 +250,15 @@ leg_connect(struct leg *l)
 			l->r->addrs[i].outcome = OUTCOME_TIMEOUT;
 			l->r->addrs[i].connect_ms = -1;
 		}
+		/* Addresses set aside are never connected to: they count as
+		 * unreachable (partial_reachability), after the others. */
+		for (size_t i = 0; i < l->nskipped; i++) {
+			struct result_addr *a = &l->r->addrs[l->r->naddrs++];
+
+			snprintf(a->ip, sizeof(a->ip), "%s", l->skipped[i]);
+			a->outcome = OUTCOME_UNREACHABLE;
+			a->connect_ms = -1;
+		}
 		/* once per leg: hop 0 begins only when the check starts */
 		l->conn = xcalloc(l->nsa, sizeof(*l->conn));
 		l->nconn = l->nsa;
@@ -273,6 +282,61 @@ static const char *
 rr_name(const struct leg *l)
 {
 	return l->af == AF_INET6 ? "AAAA" : "A";
+}
+
+/*
+ * Set aside every address no public service has (outcome_addr_scope()):
+ * they come from DNS answers or a redirect, which anyone can point at the
+ * probe's own host or network. 0 when some address is left; else the leg
+ * ends no_address, naming the first, and -1.
+ */
+static int
+leg_screen(struct leg *l, int literal)
+{
+	char   first[RESULT_ERROR_MAX], ip[RESULT_IP_MAX];
+	size_t n = 0, nbad = 0;
+
+	for (size_t i = 0; i < l->nsa; i++) {
+		const struct sockaddr_storage *ss = &l->sa[i];
+		const unsigned char	      *a = ss->ss_family == AF_INET6 ?
+			      (const unsigned char *)&((const struct sockaddr_in6 *)ss)
+			  ->sin6_addr :
+			      (const unsigned char *)&((const struct sockaddr_in *)ss)
+			  ->sin_addr;
+		const char		      *what =
+		    outcome_addr_scope(ss->ss_family, a, l->c->e->o.addr_allow);
+
+		if (what == NULL) {
+			if (n != i)
+				l->sa[n] = l->sa[i];
+			n++;
+			continue;
+		}
+		sa_ntop(ss, ip, sizeof(ip));
+		if (nbad++ == 0) {
+			if (literal)
+				snprintf(first, sizeof(first),
+				    "%s is %s, not a global one", ip, what);
+			else
+				snprintf(first, sizeof(first),
+				    "%s %s of %s is %s, not a global one",
+				    rr_name(l), ip, l->u.host, what);
+		}
+		if (l->hop == 0 && !l->large && l->nskipped < RESULT_ADDR_MAX)
+			snprintf(l->skipped[l->nskipped++], RESULT_IP_MAX, "%s",
+			    ip);
+	}
+	l->nsa = n;
+	if (n > 0)
+		return 0;
+	l->nskipped = 0;
+	if (nbad > 1)
+		leg_end(l, OUTCOME_NO_ADDRESS,
+		    "%s (and %zu more such addresses); none connected to",
+		    first, nbad - 1);
+	else
+		leg_end(l, OUTCOME_NO_ADDRESS, "%s; not connected to", first);
+	return -1;
 }
 
 static void
@@ -324,7 +388,8 @@ leg_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 			    l->u.host, why);
 		return;
 	}
-	leg_connect(l);
+	if (leg_screen(l, 0) == 0)
+		leg_connect(l);
 }
 
 /* Addresses from --resolve, for this host and port; -1 when none apply. */
@@ -398,7 +463,12 @@ leg_start(struct leg *l)
 		sa_set(&l->sa[0], l->af, buf, l->u.port);
 		l->nsa = 1;
 		l->r->ms[PHASE_DNS] = l->hop == 0 ? 0 : l->r->ms[PHASE_DNS];
-		leg_connect(l);
+		/* The URL the operator gave may name any address (and a
+		 * redirect may stay on it); another one a redirect names is
+		 * screened like a DNS answer. */
+		if (l->hop == 0 || strcmp(l->u.host, l->c->u0.host) == 0 ||
+		    leg_screen(l, 1) == 0)
+			leg_connect(l);
 		return;
 	}
 	if (leg_overrides(l) == 0) {

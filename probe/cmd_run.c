@@ -30,6 +30,7 @@
 #include "cmd_run.h"
 #include "ev.h"
 #include "log.h"
+#include "outcome.h"
 #include "priv.h"
 #include "resolv.h"
 #include "sched.h"
@@ -121,6 +122,8 @@ engine_opts(struct probe *p, struct check_opts *o)
 	o->ns_check = 1;
 	o->ns_cache_s = c->interval_s > 900 ? c->interval_s : 900;
 	o->store = p->store;
+	o->addr_allow = (c->nat64_prefix_ok ? OUTCOME_ALLOW_NAT64 : 0) |
+	    (c->private_ok ? OUTCOME_ALLOW_PRIVATE : 0);
 }
 
 static struct ptarget *

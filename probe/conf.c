@@ -32,6 +32,8 @@ static const struct cfg_field probe_fields[] = {
     {"canaries", CFG_STRLIST, PF(canaries), 0, 2048, 0, NULL, 0,
 	cfg_check_http_url},
     {"user", CFG_STR, PF(user), 0, 32, 0, "v6watch", 0, cfg_check_name},
+    {"nat64_prefix_ok", CFG_BOOL, PF(nat64_prefix_ok), 0, 1, 0, NULL, 0, NULL},
+    {"private_ok", CFG_BOOL, PF(private_ok), 0, 1, 0, NULL, 0, NULL},
 };
 
 static const struct cfg_field collector_fields[] = {

@@ -37,6 +37,8 @@ struct probe_conf {
 	char		  *cacert;
 	struct cfg_strlist canaries;
 	char		  *user;
+	int		   nat64_prefix_ok; /* AAAA in 64:ff9b::/96 allowed */
+	int		   private_ok;	    /* fc00::/7, 10/8, ... allowed */
 
 	/* collector = { } */
 	char *collector_url;

@@ -28,6 +28,10 @@ redirect-to-v4only|2|v6=no_address v4=ok warn=- ready=false score=60|https://red
 nxdomain|2|v6=dns_error v4=dns_error warn=- ready=false score=20|https://nothing.lab.example/
 ns-without-ipv6|1|v6=ok v4=ok warn=ns_no_ipv6 ready=true score=80|https://www.sub.lab.example/
 one-aaaa-dead|1|v6=ok v4=ok warn=partial_reachability ready=true score=80|https://partial.lab.example/
+aaaa-v4-mapped|2|v6=no_address v4=ok warn=- ready=false score=20|https://mapped.lab.example/
+aaaa-loopback-beside-good|1|v6=ok v4=ok warn=partial_reachability ready=true score=80|https://mixed.lab.example/
+a-loopback|0|v6=ok v4=no_address warn=- ready=true score=100|https://loop4.lab.example/
+redirect-to-loopback|2|v6=no_address v4=ok warn=- ready=false score=60|https://redirloop.lab.example/
 only-v6-resolve|0|v6=ok v4=- warn=- ready=true score=100|-6 --resolve fake.lab.example:443:[2001:db8:2::10] https://fake.lab.example/
 EOF2
 }
@@ -75,6 +79,17 @@ expect_match "dns object: two name servers with IPv6" \
 expect_match "phase timings and http fields present" \
 	"$(j dualstack "sorted(d['ipv6']['ms']), d['ipv6']['http']['status'], len(d['ipv6']['http']['sha256'])")" \
 	"\['connect', 'dns', 'tls', 'total', 'ttfb'\] 200 64"
+
+expect_eq "mapped: the error names the record" \
+	"$(j aaaa-v4-mapped "d['ipv6']['error'], d['ipv6'].get('addresses')")" \
+	"AAAA ::ffff:203.0.113.10 of mapped.lab.example is an IPv4-mapped address, not a global one; not connected to None"
+expect_eq "mixed: ::1 is unreachable, never connected to" \
+	"$(j aaaa-loopback-beside-good "[a['ip']+'='+a['outcome'] for a in d['ipv6']['addresses']]")" \
+	"['2001:db8:2::10=ok', '::1=unreachable']"
+expect_eq "loop4: the A record is named" "$(j a-loopback "d['ipv4']['error']")" \
+	"A 127.0.0.1 of loop4.lab.example is a loopback address, not a global one; not connected to"
+expect_eq "redirect to [::1]: not followed" "$(j redirect-to-loopback "d['ipv6']['error']")" \
+	"after a redirect to http://[::1]/: ::1 is a loopback address, not a global one; not connected to"
 
 # Nagios plugin line
 out=$(lab_exec "$LAB_CLI" "$V6PROBE" check --nagios --timeout 2 --cacert "$LAB_CA" https://expiring.lab.example/); rc=$?
