@@ -339,11 +339,58 @@ leg_screen(struct leg *l, int literal)
 	return -1;
 }
 
+/*
+ * The lookup failed: say what happened. c-ares 1.18 reports a SERVFAIL or
+ * REFUSED from the only server, and a truncated answer whose retry over
+ * TCP failed, as ARES_ECONNREFUSED; the resolver's notes tell them apart.
+ */
+static void
+leg_dns_failed(struct leg *l, int status)
+{
+	struct resolv	  *res = l->c->e->res;
+	struct resolv_seen seen;
+	enum outcome	   oc;
+	const char	  *why;
+	char		   servers[200];
+	int		   type = l->af == AF_INET6 ? ns_t_aaaa : ns_t_a;
+
+	if (resolv_seen(res, l->u.host, type, &seen) == 0 &&
+	    (status == ARES_ECONNREFUSED || status == ARES_ETIMEOUT ||
+		status == ARES_EOF)) {
+		if (seen.status != 0) {
+			oc = outcome_from_ares(seen.status, &why);
+			leg_end(l, oc, "%s lookup of %s: %s (from %s)",
+			    rr_name(l), l->u.host, why, seen.server);
+			return;
+		}
+		if (seen.truncated) {
+			leg_end(l, OUTCOME_DNS_ERROR,
+			    "%s lookup of %s: the answer from %s was "
+			    "truncated and the query over TCP failed",
+			    rr_name(l), l->u.host, seen.server);
+			return;
+		}
+	}
+	oc = outcome_from_ares(status, &why);
+	if (oc == OUTCOME_NO_ADDRESS) {
+		leg_end(l, oc, "%s has no %s record", l->u.host, rr_name(l));
+		return;
+	}
+	servers[0] = '\0';
+	if (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED)
+		resolv_servers(res, servers, sizeof(servers));
+	if (servers[0] != '\0')
+		leg_end(l, oc, "%s lookup of %s: %s (resolver %s)", rr_name(l),
+		    l->u.host, why, servers);
+	else
+		leg_end(l, oc, "%s lookup of %s: %s", rr_name(l), l->u.host,
+		    why);
+}
+
 static void
 leg_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct leg *l = arg;
-	const char *why;
 	int	    n = RESULT_ADDR_MAX;
 
 	(void)timeouts;
@@ -378,14 +425,7 @@ leg_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	if (status == ARES_SUCCESS && l->nsa == 0)
 		status = ARES_ENODATA;
 	if (status != ARES_SUCCESS) {
-		enum outcome oc = outcome_from_ares(status, &why);
-
-		if (oc == OUTCOME_NO_ADDRESS)
-			leg_end(l, oc, "%s has no %s record", l->u.host,
-			    rr_name(l));
-		else
-			leg_end(l, oc, "%s lookup of %s: %s", rr_name(l),
-			    l->u.host, why);
+		leg_dns_failed(l, status);
 		return;
 	}
 	if (leg_screen(l, 0) == 0)

@@ -17,7 +17,8 @@
 # wrong name, expiring in 10 days), dnsmasq (zone lab.example, name servers
 # with IPv6, and sub.lab.example whose only name server has no IPv6; names
 # whose AAAA or A no public service can have: mapped, mixed, loop4) and
-# badserver for answers that come late or never. nohttp6 serves port 80
+# badserver for answers that come late or never; dnsfail.py on
+# 2001:db8:2::55 fails DNS on purpose (lab_exec_resolver). nohttp6 serves port 80
 # over IPv4 only; login answers 401.
 #
 # After lab_up: $LAB_CLI, $LAB_RTR, $LAB_SRV (namespaces), $LAB_CA (CA
@@ -263,7 +264,7 @@ EOF
 	ip -n "$LAB_SRV" addr add 203.0.113.2/25 dev s0
 	ip -n "$LAB_SRV" -6 route replace default via 2001:db8:2::1
 	ip -n "$LAB_SRV" route add default via 203.0.113.1
-	for a in 10 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 53 54; do
+	for a in 10 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 53 54 55; do
 		ip -n "$LAB_SRV" addr add "2001:db8:2::$a/128" dev s0 nodad
 	done
 	for a in 10 11 13 14 15 16 18 19 20 21 22 23 24 25 26 53; do
@@ -284,6 +285,14 @@ EOF
 	# shellcheck disable=SC2046
 	spawn "$LAB_SRV" -- dnsmasq $(lab_dnsmasq_args)
 	LAB_DNSMASQ=$SPAWNED
+	# A name server that fails on purpose (lab_exec_resolver): SERVFAIL,
+	# REFUSED, no answer, truncated (no TCP) for the AAAA of these names.
+	spawn "$LAB_SRV" -- python3 "$V6TOP/tests/tools/dnsfail.py" 2001:db8:2::55 -- \
+		servfail6.lab.example/A=203.0.113.10 servfail6.lab.example/AAAA=servfail \
+		refused6.lab.example/A=203.0.113.10 refused6.lab.example/AAAA=refused \
+		timeout6.lab.example/A=203.0.113.10 timeout6.lab.example/AAAA=drop \
+		trunc6.lab.example/A=203.0.113.10 trunc6.lab.example/AAAA=truncate
+	LAB_DNSFAIL_LOG=$SPAWNED_LOG
 	spawn "$LAB_SRV" -- "$V6TOOLS/badserver" 2001:db8:2::16 80 delay 1500
 	spawn "$LAB_SRV" -- "$V6TOOLS/badserver" 203.0.113.16 80 ok
 
@@ -295,7 +304,18 @@ EOF
 		--resolve www.lab.example:443:[2001:db8:2::10] -o /dev/null \
 		https://www.lab.example/ || { echo "lab: nginx not reachable" >&2; cat "$LAB_DIR/nginx/error.log" >&2; return 1; }
 	wait_until 10 lab_dns_ready || { echo "lab: dnsmasq not answering" >&2; return 1; }
+	wait_until 10 grep -q ready "$LAB_DNSFAIL_LOG" || { echo "lab: dnsfail.py not up" >&2; cat "$LAB_DNSFAIL_LOG" >&2; return 1; }
 	return 0
+}
+
+# lab_exec_resolver ADDR CMD...: CMD in the client namespace, with ADDR
+# as its only name server (2001:db8:2::55: dnsfail.py).
+lab_exec_resolver() {
+	local conf="$LAB_DIR/resolv-$1.conf"
+	echo "nameserver $1" >"$conf"
+	shift
+	ip netns exec "$LAB_CLI" unshare -m sh -c \
+		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$conf" "$@"
 }
 
 lab_dns_ready() {

@@ -176,6 +176,17 @@ test_ares(void **state)
 	}
 	outcome_from_ares(ARES_ENOTFOUND, &why);
 	assert_non_null(strstr(why, "NXDOMAIN"));
+	/* each failure by its name, not "could not reach the resolver" */
+	outcome_from_ares(ARES_ENODATA, &why);
+	assert_non_null(strstr(why, "NODATA"));
+	outcome_from_ares(ARES_ESERVFAIL, &why);
+	assert_non_null(strstr(why, "SERVFAIL"));
+	outcome_from_ares(ARES_EREFUSED, &why);
+	assert_non_null(strstr(why, "REFUSED"));
+	outcome_from_ares(ARES_ETIMEOUT, &why);
+	assert_non_null(strstr(why, "timeout"));
+	outcome_from_ares(ARES_ECONNREFUSED, &why);
+	assert_non_null(strstr(why, "no resolver reachable"));
 	assert_int_equal(outcome_from_ares(999, &why), OUTCOME_DNS_ERROR);
 }
 
