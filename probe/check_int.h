@@ -65,6 +65,7 @@ struct leg {
 	int		headers_done; /* the blank line arrived */
 	int		large;
 	const char     *large_path;
+	struct hx_find *find; /* NULL: no expect_body */
 };
 
 struct check {
@@ -77,6 +78,8 @@ struct check {
 	uint64_t	     start_us;
 	struct url	     u0;
 	int		     u0_ok;
+	int		     status[CHECK_EXPECT_MAX]; /* expect_status */
+	size_t		     nstatus;
 	struct ev_timer	     finish;	  /* hands the report over */
 	struct check	    *prev, *next; /* in flight */
 };

@@ -550,6 +550,8 @@ leg_body_cb(struct hx *x, const char *buf, size_t n)
 	if (!l->large) {
 		EVP_DigestUpdate(l->md, buf, n);
 		sketch_feed(l->sk, buf, n);
+		if (l->find != NULL)
+			hx_find_feed(l->find, buf, n);
 	}
 	return 0;
 }
@@ -615,6 +617,8 @@ leg_http_start(struct leg *l, int fd, SSL *ssl)
 			l->md = EVP_MD_CTX_new();
 		EVP_DigestInit_ex(l->md, e->sha256, NULL);
 		sketch_init(l->sk);
+		if (l->find != NULL)
+			hx_find_reset(l->find);
 	}
 	if (log_getverbose() >= 2) /* -v -v: each exchange */
 		log_debug("check %s %s: > GET %s HTTP/1.1, Host: %s, to %s%s",
@@ -812,6 +816,54 @@ leg_redirect(struct leg *l, const struct hx *x)
 	}
 }
 
+/* The status is one expect_status names. */
+static int
+leg_expected(const struct leg *l, int status)
+{
+	for (size_t i = 0; i < l->c->nstatus; i++)
+		if (l->c->status[i] == status)
+			return 1;
+	return 0;
+}
+
+/* The final page: its status (200-399, or one of expect_status) and
+ * expect_body's text decide; on to the large transfer when both hold. */
+static void
+leg_judge_page(struct leg *l, int status)
+{
+	char want[CHECK_EXPECT_MAX * 6 + 8];
+	int  off = 0;
+
+	if (l->c->nstatus == 0 ? outcome_from_status(status) != OUTCOME_OK :
+				 !leg_expected(l, status)) {
+		if (l->c->nstatus == 0) {
+			leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %d from %s",
+			    status, l->url);
+			return;
+		}
+		for (size_t i = 0; i < l->c->nstatus; i++)
+			off += snprintf(want + off, sizeof(want) - (size_t)off,
+			    "%s%d",
+			    i == 0		       ? "" :
+				i + 1 == l->c->nstatus ? " or " :
+							 ", ",
+			    l->c->status[i]);
+		leg_end(l, OUTCOME_HTTP_ERROR,
+		    "HTTP %d from %s, expected %s (expect_status)", status,
+		    l->url, want);
+		return;
+	}
+	if (l->find != NULL && !l->find->found) {
+		leg_end(l, OUTCOME_HTTP_ERROR,
+		    "HTTP %d from %s: the page (%llu bytes) does not contain "
+		    "\"%.80s%s\" (expect_body)",
+		    status, l->url, (unsigned long long)l->bytes, l->find->pat,
+		    l->find->len > 80 ? "..." : "");
+		return;
+	}
+	leg_finish_page(l);
+}
+
 /* The connection's exchange ended: what it saw decides. */
 static void
 leg_http_done(struct hx *x)
@@ -857,7 +909,7 @@ leg_http_done(struct hx *x)
 		else
 			leg_end(l, OUTCOME_OK, NULL);
 	} else if (x->status >= 300 && x->status <= 399 &&
-	    hx_location(x) != NULL) {
+	    hx_location(x) != NULL && !leg_expected(l, x->status)) {
 		leg_redirect(l, x);
 	} else {
 		r->has_http = 1;
@@ -866,11 +918,7 @@ leg_http_done(struct hx *x)
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s",
 		    l->url);
 		leg_digest(l);
-		if (outcome_from_status(x->status) != OUTCOME_OK)
-			leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %d from %s",
-			    x->status, l->url);
-		else
-			leg_finish_page(l);
+		leg_judge_page(l, x->status);
 	}
 	leg_maybe_done(l);
 }
@@ -883,4 +931,6 @@ leg_free(struct leg *l)
 	hx_stop(&l->hx);
 	EVP_MD_CTX_free(l->md);
 	l->md = NULL;
+	free(l->find);
+	l->find = NULL;
 }

@@ -313,7 +313,9 @@ check_main(int argc, char **argv)
 		O_WARN,
 		O_RESOLVE,
 		O_CONC,
-		O_NONS
+		O_NONS,
+		O_EXPECT_STATUS,
+		O_EXPECT_BODY
 	};
 	static const struct option opts[] = {{"json", no_argument, NULL,
 						 O_JSON},
@@ -325,6 +327,8 @@ check_main(int argc, char **argv)
 	    {"resolve", required_argument, NULL, O_RESOLVE},
 	    {"concurrency", required_argument, NULL, O_CONC},
 	    {"no-ns", no_argument, NULL, O_NONS},
+	    {"expect-status", required_argument, NULL, O_EXPECT_STATUS},
+	    {"expect-body", required_argument, NULL, O_EXPECT_BODY},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct check_override	   ov[CHECK_OVERRIDES_MAX];
 	struct check_opts	   o;
@@ -423,6 +427,25 @@ check_main(int argc, char **argv)
 			break;
 		case O_NONS:
 			o.ns_check = 0;
+			break;
+		case O_EXPECT_STATUS:
+			if (check_expect_status_parse(optarg, &o.expect, err,
+				sizeof(err)) == -1) {
+				fprintf(stderr,
+				    "v6probe check: --expect-status %s\n", err);
+				goto out;
+			}
+			break;
+		case O_EXPECT_BODY:
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) > CHECK_EXPECT_BODY_MAX) {
+				fprintf(stderr,
+				    "v6probe check: --expect-body: want "
+				    "1..%d bytes of text\n",
+				    CHECK_EXPECT_BODY_MAX);
+				goto out;
+			}
+			o.expect.body = optarg;
 			break;
 		case 'h':
 			check_usage(stdout);

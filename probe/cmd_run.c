@@ -448,6 +448,9 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 		} else
 			t = ptarget_new(p, name, url, group, large, ivl,
 			    canary);
+		if (tc != NULL) /* the check copies them when it starts */
+			check_target_expect(&t->ct, tc->expect_status,
+			    tc->nexpect_status, tc->expect_body);
 		t->next = NULL;
 		*tail = t;
 		tail = &t->next;

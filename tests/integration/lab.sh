@@ -312,7 +312,8 @@ EOF
 # as its only name server (2001:db8:2::55: dnsfail.py).
 lab_exec_resolver() {
 	local conf="$LAB_DIR/resolv-$1.conf"
-	echo "nameserver $1" >"$conf"
+	# made whole before anyone reads it: scenarios run side by side
+	[ -s "$conf" ] || { echo "nameserver $1" >"$conf.$BASHPID" && mv "$conf.$BASHPID" "$conf"; }
 	shift
 	ip netns exec "$LAB_CLI" unshare -m sh -c \
 		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$conf" "$@"

@@ -37,6 +37,11 @@ dns-refused|2|v6=dns_error v4=ok warn=- ready=false score=0|@2001:db8:2::55 --no
 dns-timeout|2|v6=dns_error v4=ok warn=- ready=false score=0|@2001:db8:2::55 --no-ns https://timeout6.lab.example/
 dns-truncated|2|v6=dns_error v4=- warn=- ready=false score=0|@2001:db8:2::55 --no-ns -6 https://trunc6.lab.example/
 dns-no-resolver|2|v6=dns_error v4=dns_error warn=- ready=false score=0|@2001:db8:2::10 --no-ns https://www.lab.example/
+status-401|2|v6=http_error v4=http_error warn=- ready=false score=100|https://login.lab.example/
+status-401-expected|0|v6=ok v4=ok warn=- ready=true score=100|--expect-status 200,401 https://login.lab.example/
+status-200-unexpected|2|v6=http_error v4=http_error warn=- ready=false score=100|--expect-status 401,403 https://www.lab.example/
+body-found|0|v6=ok v4=ok warn=- ready=true score=100|--expect-body <h1>Online https://www.lab.example/
+body-missing-v6|2|v6=http_error v4=ok warn=content_mismatch ready=false score=80|--expect-body <h1>Online https://diff.lab.example/
 only-v6-resolve|0|v6=ok v4=- warn=- ready=true score=100|-6 --resolve fake.lab.example:443:[2001:db8:2::10] https://fake.lab.example/
 EOF2
 }
@@ -110,6 +115,11 @@ expect_eq "dns: truncated without TCP named" "$(j dns-truncated "d['ipv6']['erro
 	"AAAA lookup of trunc6.lab.example: the answer from 2001:db8:2::55 was truncated and the query over TCP failed"
 expect_eq "dns: no resolver named" "$(j dns-no-resolver "d['ipv6']['error']")" \
 	"AAAA lookup of www.lab.example: no resolver reachable (connection refused, ICMP port unreachable) (resolver 2001:db8:2::10)"
+
+expect_eq "expect_status: the reason" "$(j status-200-unexpected "d['ipv6']['error']")" \
+	"HTTP 200 from https://www.lab.example/, expected 401 or 403 (expect_status)"
+expect_match "expect_body: the reason" "$(j body-missing-v6 "d['ipv6']['error']")" \
+	'^HTTP 200 from https://diff.lab.example/: the page \([0-9]+ bytes\) does not contain "<h1>Online" \(expect_body\)$'
 
 # Nagios plugin line
 out=$(lab_exec "$LAB_CLI" "$V6PROBE" check --nagios --timeout 2 --cacert "$LAB_CA" https://expiring.lab.example/); rc=$?
