@@ -80,7 +80,8 @@ alert_msg_json(const struct alert_msg *m)
 	}
 	if (m->down_since > 0 && alert_event_phase(ev) == 2)
 		json_add_fixed(o, "down_for",
-		    ev->since > m->down_since ? ev->since - m->down_since : 0, 3);
+		    ev->since > m->down_since ? ev->since - m->down_since : 0,
+		    3);
 	if (m->page_url != NULL)
 		cJSON_AddStringToObject(o, "page", m->page_url);
 	cJSON_AddStringToObject(o, "detail", ev->detail);

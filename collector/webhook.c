@@ -20,7 +20,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "result.h"
-#include "site.h"
+#include "publish/site.h"
 #include "util.h"
 #include "webhook.h"
 #include "webhook_post.h"

@@ -26,6 +26,9 @@
 #include "trust.h"
 #include "util.h"
 
+_Static_assert(CHECK_EXPECT_BODY_MAX == HX_FIND_MAX,
+    "expect_body's bound is the finder's");
+
 /* checks */
 
 static void
@@ -164,6 +167,25 @@ check_start(struct check *c)
 		c->dns_waiting = 1;
 		dnscheck_get(e->dc, c->u0.host, &c->t->zone_hint, check_dns_cb,
 		    c);
+	}
+	/* The target's expectations, else the engine's; copied, as a reload
+	 * may change the target's while this check runs. */
+	{
+		const struct check_expect *x = &e->o.expect;
+		const char		  *body =
+			   c->t->expect.body != NULL ? c->t->expect.body : x->body;
+
+		if (c->t->expect.nstatus > 0)
+			x = &c->t->expect;
+		c->nstatus = x->nstatus;
+		memcpy(c->status, x->status, sizeof(c->status));
+		for (int f = 0; f < FAMILY__N && body != NULL; f++) {
+			c->leg[f].find = xcalloc(1, sizeof(*c->leg[f].find));
+			if (hx_find_init(c->leg[f].find, body) == -1) {
+				free(c->leg[f].find);
+				c->leg[f].find = NULL;
+			}
+		}
 	}
 	for (int f = 0; f < FAMILY__N; f++) {
 		struct leg *l = &c->leg[f];
@@ -345,6 +367,63 @@ check_target_clear(struct check_target *t)
 		tls_sess_clear(&t->sess[f]);
 	free(t->zone_hint);
 	t->zone_hint = NULL;
+	free(t->expect_body);
+	t->expect_body = NULL;
+	t->expect.body = NULL;
+}
+
+void
+check_target_expect(struct check_target *t, const int *status, size_t nstatus,
+    const char *body)
+{
+	if (nstatus > CHECK_EXPECT_MAX)
+		nstatus = CHECK_EXPECT_MAX;
+	memset(t->expect.status, 0, sizeof(t->expect.status));
+	memcpy(t->expect.status, status, nstatus * sizeof(*status));
+	t->expect.nstatus = nstatus;
+	free(t->expect_body);
+	t->expect_body = body != NULL ? xstrdup(body) : NULL;
+	t->expect.body = t->expect_body;
+}
+
+int
+check_expect_status_parse(const char *s, struct check_expect *e, char *err,
+    size_t errlen)
+{
+	const char *p = s;
+
+	e->nstatus = 0;
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t	    n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char	    num[8];
+		long long   v;
+
+		snprintf(num, sizeof(num), "%.*s", (int)(n < 7 ? n : 7), p);
+		if (n == 0 || n > 3 || parse_int(num, 100, 599, &v) == -1) {
+			snprintf(err, errlen,
+			    "'%s': want HTTP status codes 100..599 separated "
+			    "by commas, as 200,401",
+			    s);
+			return -1;
+		}
+		if (e->nstatus == CHECK_EXPECT_MAX) {
+			snprintf(err, errlen, "'%s': more than %d status codes",
+			    s, CHECK_EXPECT_MAX);
+			return -1;
+		}
+		e->status[e->nstatus++] = (int)v;
+		p += n + (end != NULL);
+		if (end != NULL && *p == '\0') {
+			snprintf(err, errlen, "'%s': ends with a comma", s);
+			return -1;
+		}
+	}
+	if (e->nstatus == 0) {
+		snprintf(err, errlen, "no status code given");
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -37,6 +37,16 @@ struct check_override {
 	size_t naddrs;
 };
 
+/* What a healthy answer is, when not any 200-399 status. */
+#define CHECK_EXPECT_MAX      16
+#define CHECK_EXPECT_BODY_MAX 1024 /* bytes: HX_FIND_MAX */
+struct check_expect {
+	int	    status[CHECK_EXPECT_MAX]; /* the final status is one */
+	size_t	    nstatus;		      /* 0: any of 200-399 */
+	const char *body; /* NULL, or text the page holds over both families
+			     (at most CHECK_EXPECT_BODY_MAX bytes) */
+};
+
 struct check_opts {
 	const char *probe;	/* name put in the records */
 	int	    timeout_ms; /* per phase */
@@ -49,7 +59,9 @@ struct check_opts {
 	X509_STORE *store; /* NULL: OpenSSL's default paths */
 	const struct check_override *overrides;
 	size_t			     noverrides;
-	const char *large_path; /* for targets without their own */
+	const char *large_path;	    /* for targets without their own */
+	unsigned    addr_allow;	    /* OUTCOME_ALLOW_*: beyond global unicast */
+	struct check_expect expect; /* for targets without their own */
 };
 
 /* A target, owned by the caller; it outlives its checks. */
@@ -59,6 +71,8 @@ struct check_target {
 	char		    *group;
 	char		    *large_path;
 	struct tls_sess	     sess[FAMILY__N];
+	struct check_expect  expect; /* nstatus 0, body NULL: the engine's */
+	char		    *expect_body; /* owned: expect.body */
 	char		    *zone_hint;
 	int		     running; /* queued or being checked */
 	struct check_target *qnext;   /* the engine's queue */
@@ -95,7 +109,15 @@ size_t check_queued(const struct check_engine *);
 /* The most targets ever in flight at once. */
 size_t check_inflight_max(const struct check_engine *);
 
+/* Frees what check_target_expect() gave t, and its TLS sessions. */
 void check_target_clear(struct check_target *);
+/* t's own expectations (copies; body NULL: none). */
+void check_target_expect(struct check_target *t, const int *status,
+    size_t nstatus, const char *body);
+
+/* "200,401" into e->status; -1 with err on a bad list. */
+int check_expect_status_parse(const char *, struct check_expect *e, char *err,
+    size_t errlen);
 
 /* Parse HOST:PORT:ADDR[,ADDR] as curl's --resolve; -1 on error. */
 int check_override_parse(const char *, struct check_override *, char *err,

@@ -499,3 +499,50 @@ hx_location(const struct hx *x)
 {
 	return x->loclen > 0 || x->loc_bad ? x->location : NULL;
 }
+
+/* searching a body */
+
+int
+hx_find_init(struct hx_find *f, const char *pat)
+{
+	size_t n = strlen(pat), k = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (n == 0 || n > HX_FIND_MAX)
+		return -1;
+	memcpy(f->pat, pat, n);
+	f->len = n;
+	for (size_t i = 1; i < n; i++) {
+		while (k > 0 && pat[i] != pat[k])
+			k = f->fail[k - 1];
+		if (pat[i] == pat[k])
+			k++;
+		f->fail[i] = (uint16_t)k;
+	}
+	return 0;
+}
+
+void
+hx_find_reset(struct hx_find *f)
+{
+	f->matched = 0;
+	f->found = 0;
+}
+
+void
+hx_find_feed(struct hx_find *f, const char *buf, size_t n)
+{
+	size_t k = f->matched;
+
+	if (f->found || f->len == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		while (k > 0 && buf[i] != f->pat[k])
+			k = f->fail[k - 1];
+		if (buf[i] == f->pat[k] && ++k == f->len) {
+			f->found = 1;
+			break;
+		}
+	}
+	f->matched = k;
+}

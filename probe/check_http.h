@@ -104,4 +104,22 @@ void hx_stop(struct hx *);
 /* The Location of the final response, or NULL; check loc_bad. */
 const char *hx_location(const struct hx *);
 
+/*
+ * A text searched for in a body as it streams, across the pieces it
+ * comes in (Knuth-Morris-Pratt: each byte looked at once, nothing kept
+ * but the length matched so far). The text is at most HX_FIND_MAX bytes.
+ */
+#define HX_FIND_MAX 1024
+struct hx_find {
+	char	 pat[HX_FIND_MAX];
+	size_t	 len;
+	uint16_t fail[HX_FIND_MAX]; /* longest proper border of pat[0..i] */
+	size_t	 matched;
+	int	 found;
+};
+/* -1 when pat is empty or longer than HX_FIND_MAX. */
+int  hx_find_init(struct hx_find *, const char *pat);
+void hx_find_reset(struct hx_find *); /* a new body, same text */
+void hx_find_feed(struct hx_find *, const char *buf, size_t n);
+
 #endif

@@ -43,6 +43,9 @@ struct leg {
 
 	struct sockaddr_storage sa[RESULT_ADDR_MAX];
 	size_t			nsa;
+	/* hop 0: addresses from DNS set aside as not global */
+	char			skipped[RESULT_ADDR_MAX][RESULT_IP_MAX];
+	size_t			nskipped;
 	struct tcpconn	       *conn; /* first hop: one per address */
 	size_t			nconn;
 	int			nconn_running;
@@ -62,6 +65,7 @@ struct leg {
 	int		headers_done; /* the blank line arrived */
 	int		large;
 	const char     *large_path;
+	struct hx_find *find; /* NULL: no expect_body */
 };
 
 struct check {
@@ -74,6 +78,8 @@ struct check {
 	uint64_t	     start_us;
 	struct url	     u0;
 	int		     u0_ok;
+	int		     status[CHECK_EXPECT_MAX]; /* expect_status */
+	size_t		     nstatus;
 	struct ev_timer	     finish;	  /* hands the report over */
 	struct check	    *prev, *next; /* in flight */
 };

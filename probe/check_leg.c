@@ -250,6 +250,15 @@ leg_connect(struct leg *l)
 			l->r->addrs[i].outcome = OUTCOME_TIMEOUT;
 			l->r->addrs[i].connect_ms = -1;
 		}
+		/* Addresses set aside are never connected to: they count as
+		 * unreachable (partial_reachability), after the others. */
+		for (size_t i = 0; i < l->nskipped; i++) {
+			struct result_addr *a = &l->r->addrs[l->r->naddrs++];
+
+			snprintf(a->ip, sizeof(a->ip), "%s", l->skipped[i]);
+			a->outcome = OUTCOME_UNREACHABLE;
+			a->connect_ms = -1;
+		}
 		/* once per leg: hop 0 begins only when the check starts */
 		l->conn = xcalloc(l->nsa, sizeof(*l->conn));
 		l->nconn = l->nsa;
@@ -275,11 +284,113 @@ rr_name(const struct leg *l)
 	return l->af == AF_INET6 ? "AAAA" : "A";
 }
 
+/*
+ * Set aside every address no public service has (outcome_addr_scope()):
+ * they come from DNS answers or a redirect, which anyone can point at the
+ * probe's own host or network. 0 when some address is left; else the leg
+ * ends no_address, naming the first, and -1.
+ */
+static int
+leg_screen(struct leg *l, int literal)
+{
+	char   first[RESULT_ERROR_MAX], ip[RESULT_IP_MAX];
+	size_t n = 0, nbad = 0;
+
+	for (size_t i = 0; i < l->nsa; i++) {
+		const struct sockaddr_storage *ss = &l->sa[i];
+		const unsigned char	      *a = ss->ss_family == AF_INET6 ?
+			      (const unsigned char *)&((const struct sockaddr_in6 *)ss)
+			  ->sin6_addr :
+			      (const unsigned char *)&((const struct sockaddr_in *)ss)
+			  ->sin_addr;
+		const char		      *what =
+		    outcome_addr_scope(ss->ss_family, a, l->c->e->o.addr_allow);
+
+		if (what == NULL) {
+			if (n != i)
+				l->sa[n] = l->sa[i];
+			n++;
+			continue;
+		}
+		sa_ntop(ss, ip, sizeof(ip));
+		if (nbad++ == 0) {
+			if (literal)
+				snprintf(first, sizeof(first),
+				    "%s is %s, not a global one", ip, what);
+			else
+				snprintf(first, sizeof(first),
+				    "%s %s of %s is %s, not a global one",
+				    rr_name(l), ip, l->u.host, what);
+		}
+		if (l->hop == 0 && !l->large && l->nskipped < RESULT_ADDR_MAX)
+			snprintf(l->skipped[l->nskipped++], RESULT_IP_MAX, "%s",
+			    ip);
+	}
+	l->nsa = n;
+	if (n > 0)
+		return 0;
+	l->nskipped = 0;
+	if (nbad > 1)
+		leg_end(l, OUTCOME_NO_ADDRESS,
+		    "%s (and %zu more such addresses); none connected to",
+		    first, nbad - 1);
+	else
+		leg_end(l, OUTCOME_NO_ADDRESS, "%s; not connected to", first);
+	return -1;
+}
+
+/*
+ * The lookup failed: say what happened. c-ares 1.18 reports a SERVFAIL or
+ * REFUSED from the only server, and a truncated answer whose retry over
+ * TCP failed, as ARES_ECONNREFUSED; the resolver's notes tell them apart.
+ */
+static void
+leg_dns_failed(struct leg *l, int status)
+{
+	struct resolv	  *res = l->c->e->res;
+	struct resolv_seen seen;
+	enum outcome	   oc;
+	const char	  *why;
+	char		   servers[200];
+	int		   type = l->af == AF_INET6 ? ns_t_aaaa : ns_t_a;
+
+	if (resolv_seen(res, l->u.host, type, &seen) == 0 &&
+	    (status == ARES_ECONNREFUSED || status == ARES_ETIMEOUT ||
+		status == ARES_EOF)) {
+		if (seen.status != 0) {
+			oc = outcome_from_ares(seen.status, &why);
+			leg_end(l, oc, "%s lookup of %s: %s (from %s)",
+			    rr_name(l), l->u.host, why, seen.server);
+			return;
+		}
+		if (seen.truncated) {
+			leg_end(l, OUTCOME_DNS_ERROR,
+			    "%s lookup of %s: the answer from %s was "
+			    "truncated and the query over TCP failed",
+			    rr_name(l), l->u.host, seen.server);
+			return;
+		}
+	}
+	oc = outcome_from_ares(status, &why);
+	if (oc == OUTCOME_NO_ADDRESS) {
+		leg_end(l, oc, "%s has no %s record", l->u.host, rr_name(l));
+		return;
+	}
+	servers[0] = '\0';
+	if (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED)
+		resolv_servers(res, servers, sizeof(servers));
+	if (servers[0] != '\0')
+		leg_end(l, oc, "%s lookup of %s: %s (resolver %s)", rr_name(l),
+		    l->u.host, why, servers);
+	else
+		leg_end(l, oc, "%s lookup of %s: %s", rr_name(l), l->u.host,
+		    why);
+}
+
 static void
 leg_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct leg *l = arg;
-	const char *why;
 	int	    n = RESULT_ADDR_MAX;
 
 	(void)timeouts;
@@ -314,17 +425,11 @@ leg_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	if (status == ARES_SUCCESS && l->nsa == 0)
 		status = ARES_ENODATA;
 	if (status != ARES_SUCCESS) {
-		enum outcome oc = outcome_from_ares(status, &why);
-
-		if (oc == OUTCOME_NO_ADDRESS)
-			leg_end(l, oc, "%s has no %s record", l->u.host,
-			    rr_name(l));
-		else
-			leg_end(l, oc, "%s lookup of %s: %s", rr_name(l),
-			    l->u.host, why);
+		leg_dns_failed(l, status);
 		return;
 	}
-	leg_connect(l);
+	if (leg_screen(l, 0) == 0)
+		leg_connect(l);
 }
 
 /* Addresses from --resolve, for this host and port; -1 when none apply. */
@@ -398,7 +503,12 @@ leg_start(struct leg *l)
 		sa_set(&l->sa[0], l->af, buf, l->u.port);
 		l->nsa = 1;
 		l->r->ms[PHASE_DNS] = l->hop == 0 ? 0 : l->r->ms[PHASE_DNS];
-		leg_connect(l);
+		/* The URL the operator gave may name any address (and a
+		 * redirect may stay on it); another one a redirect names is
+		 * screened like a DNS answer. */
+		if (l->hop == 0 || strcmp(l->u.host, l->c->u0.host) == 0 ||
+		    leg_screen(l, 1) == 0)
+			leg_connect(l);
 		return;
 	}
 	if (leg_overrides(l) == 0) {
@@ -440,6 +550,8 @@ leg_body_cb(struct hx *x, const char *buf, size_t n)
 	if (!l->large) {
 		EVP_DigestUpdate(l->md, buf, n);
 		sketch_feed(l->sk, buf, n);
+		if (l->find != NULL)
+			hx_find_feed(l->find, buf, n);
 	}
 	return 0;
 }
@@ -505,6 +617,8 @@ leg_http_start(struct leg *l, int fd, SSL *ssl)
 			l->md = EVP_MD_CTX_new();
 		EVP_DigestInit_ex(l->md, e->sha256, NULL);
 		sketch_init(l->sk);
+		if (l->find != NULL)
+			hx_find_reset(l->find);
 	}
 	if (log_getverbose() >= 2) /* -v -v: each exchange */
 		log_debug("check %s %s: > GET %s HTTP/1.1, Host: %s, to %s%s",
@@ -702,6 +816,54 @@ leg_redirect(struct leg *l, const struct hx *x)
 	}
 }
 
+/* The status is one expect_status names. */
+static int
+leg_expected(const struct leg *l, int status)
+{
+	for (size_t i = 0; i < l->c->nstatus; i++)
+		if (l->c->status[i] == status)
+			return 1;
+	return 0;
+}
+
+/* The final page: its status (200-399, or one of expect_status) and
+ * expect_body's text decide; on to the large transfer when both hold. */
+static void
+leg_judge_page(struct leg *l, int status)
+{
+	char want[CHECK_EXPECT_MAX * 6 + 8];
+	int  off = 0;
+
+	if (l->c->nstatus == 0 ? outcome_from_status(status) != OUTCOME_OK :
+				 !leg_expected(l, status)) {
+		if (l->c->nstatus == 0) {
+			leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %d from %s",
+			    status, l->url);
+			return;
+		}
+		for (size_t i = 0; i < l->c->nstatus; i++)
+			off += snprintf(want + off, sizeof(want) - (size_t)off,
+			    "%s%d",
+			    i == 0		       ? "" :
+				i + 1 == l->c->nstatus ? " or " :
+							 ", ",
+			    l->c->status[i]);
+		leg_end(l, OUTCOME_HTTP_ERROR,
+		    "HTTP %d from %s, expected %s (expect_status)", status,
+		    l->url, want);
+		return;
+	}
+	if (l->find != NULL && !l->find->found) {
+		leg_end(l, OUTCOME_HTTP_ERROR,
+		    "HTTP %d from %s: the page (%llu bytes) does not contain "
+		    "\"%.80s%s\" (expect_body)",
+		    status, l->url, (unsigned long long)l->bytes, l->find->pat,
+		    l->find->len > 80 ? "..." : "");
+		return;
+	}
+	leg_finish_page(l);
+}
+
 /* The connection's exchange ended: what it saw decides. */
 static void
 leg_http_done(struct hx *x)
@@ -747,7 +909,7 @@ leg_http_done(struct hx *x)
 		else
 			leg_end(l, OUTCOME_OK, NULL);
 	} else if (x->status >= 300 && x->status <= 399 &&
-	    hx_location(x) != NULL) {
+	    hx_location(x) != NULL && !leg_expected(l, x->status)) {
 		leg_redirect(l, x);
 	} else {
 		r->has_http = 1;
@@ -756,11 +918,7 @@ leg_http_done(struct hx *x)
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s",
 		    l->url);
 		leg_digest(l);
-		if (outcome_from_status(x->status) != OUTCOME_OK)
-			leg_end(l, OUTCOME_HTTP_ERROR, "HTTP %d from %s",
-			    x->status, l->url);
-		else
-			leg_finish_page(l);
+		leg_judge_page(l, x->status);
 	}
 	leg_maybe_done(l);
 }
@@ -773,4 +931,6 @@ leg_free(struct leg *l)
 	hx_stop(&l->hx);
 	EVP_MD_CTX_free(l->md);
 	l->md = NULL;
+	free(l->find);
+	l->find = NULL;
 }

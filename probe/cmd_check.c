@@ -67,6 +67,7 @@ check_usage(FILE *f)
 	    "                     [-t S] [--cacert FILE] [--large-path PATH]\n"
 	    "                     [--warn-days N] [--resolve HOST:PORT:ADDR[,ADDR]]\n"
 	    "                     [--concurrency N] [--no-ns] [-f FILE | -f -]\n"
+	    "                     [--expect-status LIST] [--expect-body TEXT]\n"
 	    "                     [-H HOST [-p PORT] [-u PATH] [-S]] [--] URL|HOST ...\n"
 	    "\n"
 	    "Checks each service over IPv6 and IPv4 side by side: DNS, a TCP connect\n"
@@ -92,6 +93,9 @@ check_usage(FILE *f)
 	    "  --resolve H:P:A   use address A for host H, port P (as curl; repeatable)\n"
 	    "  --concurrency N   targets checked at once (default 50)\n"
 	    "  --no-ns           skip the name-server check\n"
+	    "  --expect-status L the final statuses that mean the service works,\n"
+	    "                    e.g. 200,401 for a login service\n"
+	    "  --expect-body T   the page must contain T over both families\n"
 	    "  -f FILE           read URLs from FILE (- for standard input), one per\n"
 	    "                    line, # comments\n"
 	    "  -H, --hostname H  check_http style: the target http://H/, with\n"
@@ -482,7 +486,9 @@ check_main(int argc, char **argv)
 		O_WARN,
 		O_RESOLVE,
 		O_CONC,
-		O_NONS
+		O_NONS,
+		O_EXPECT_STATUS,
+		O_EXPECT_BODY
 	};
 	static const struct option opts[] = {{"json", no_argument, NULL,
 						 O_JSON},
@@ -500,8 +506,10 @@ check_main(int argc, char **argv)
 	    {"hostname", required_argument, NULL, 'H'},
 	    {"url", required_argument, NULL, 'u'},
 	    {"port", required_argument, NULL, 'p'},
-	    {"ssl", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	    {"ssl", no_argument, NULL, 'S'},
+	    {"expect-status", required_argument, NULL, O_EXPECT_STATUS},
+	    {"expect-body", required_argument, NULL, O_EXPECT_BODY},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct check_override	   ov[CHECK_OVERRIDES_MAX];
 	struct check_opts	   o;
 	struct check_engine	  *e = NULL;
@@ -633,6 +641,23 @@ check_main(int argc, char **argv)
 		case 'S':
 			if (hp_option(&cli, &hp, ch, optarg) == -1)
 				goto out;
+			break;
+		case O_EXPECT_STATUS:
+			if (check_expect_status_parse(optarg, &o.expect, err,
+				sizeof(err)) == -1) {
+				usage_err(&cli, "--expect-status %s", err);
+				goto out;
+			}
+			break;
+		case O_EXPECT_BODY:
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) > CHECK_EXPECT_BODY_MAX) {
+				usage_err(&cli,
+				    "--expect-body: want 1..%d bytes of text",
+				    CHECK_EXPECT_BODY_MAX);
+				goto out;
+			}
+			o.expect.body = optarg;
 			break;
 		case 'h':
 			check_usage(stdout);

@@ -30,6 +30,7 @@
 #include "cmd_run.h"
 #include "ev.h"
 #include "log.h"
+#include "outcome.h"
 #include "priv.h"
 #include "resolv.h"
 #include "sched.h"
@@ -120,6 +121,8 @@ engine_opts(struct probe *p, struct check_opts *o)
 	o->ns_check = 1;
 	o->ns_cache_s = c->interval_s > 900 ? c->interval_s : 900;
 	o->store = p->store;
+	o->addr_allow = (c->nat64_prefix_ok ? OUTCOME_ALLOW_NAT64 : 0) |
+	    (c->private_ok ? OUTCOME_ALLOW_PRIVATE : 0);
 }
 
 static struct ptarget *
@@ -441,6 +444,9 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 		} else
 			t = ptarget_new(p, name, url, group, large, ivl,
 			    canary);
+		if (tc != NULL) /* the check copies them when it starts */
+			check_target_expect(&t->ct, tc->expect_status,
+			    tc->nexpect_status, tc->expect_body);
 		t->next = NULL;
 		*tail = t;
 		tail = &t->next;

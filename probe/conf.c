@@ -32,6 +32,8 @@ static const struct cfg_field probe_fields[] = {
     {"canaries", CFG_STRLIST, PF(canaries), 0, 2048, 0, NULL, 0,
 	cfg_check_http_url},
     {"user", CFG_STR, PF(user), 0, 32, 0, "v6watch", 0, cfg_check_name},
+    {"nat64_prefix_ok", CFG_BOOL, PF(nat64_prefix_ok), 0, 1, 0, NULL, 0, NULL},
+    {"private_ok", CFG_BOOL, PF(private_ok), 0, 1, 0, NULL, 0, NULL},
 };
 
 static const struct cfg_field collector_fields[] = {
@@ -53,7 +55,49 @@ static const struct cfg_field target_fields[] = {
     {"group", CFG_STR, TF(group), 0, 128, 0, NULL, 0, NULL},
     {"large_path", CFG_STR, TF(large_path), 0, 1024, 0, NULL, 0, NULL},
     {"interval", CFG_INT, TF(interval_s), 1, 86400, 0, NULL, 0, NULL},
+    {"expect_status", CFG_GROUP, 0, 0, 0, 0, NULL, 0, NULL},
+    {"expect_body", CFG_STR, TF(expect_body), 0, 1024, 0, NULL, 0, NULL},
 };
+
+/* expect_status = [ 200, 401 ]: HTTP status codes, at most
+ * PROBE_EXPECT_MAX. */
+static void
+load_expect_status(struct cfg *c, struct target_conf *t,
+    const config_setting_t *s, const char *what)
+{
+	int n;
+
+	if (s == NULL)
+		return;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		cfg_error(c, s,
+		    "%s.expect_status: must be a list of HTTP status codes, "
+		    "as [ 200, 401 ]",
+		    what);
+		return;
+	}
+	n = config_setting_length(s);
+	if (n == 0 || n > PROBE_EXPECT_MAX) {
+		cfg_error(c, s, "%s.expect_status: want 1..%d status codes",
+		    what, PROBE_EXPECT_MAX);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		int			v;
+
+		if (config_setting_type(e) != CONFIG_TYPE_INT ||
+		    (v = config_setting_get_int(e)) < 100 || v > 599) {
+			cfg_error(c, e,
+			    "%s.expect_status[%d]: must be an HTTP status "
+			    "code 100..599",
+			    what, i);
+			t->nexpect_status = 0;
+			return;
+		}
+		t->expect_status[t->nexpect_status++] = v;
+	}
+}
 
 static const char *const probe_root[] = {"probe", "collector", "capture",
     "targets", "targets_file"};
@@ -95,6 +139,8 @@ load_targets(struct cfg *c, struct probe_conf *pc, const config_setting_t *l)
 		    t);
 		t->line = config_setting_source_line(e);
 		t->file = c->file;
+		load_expect_status(c, t,
+		    config_setting_get_member(e, "expect_status"), what);
 		if (t->large_path != NULL && t->large_path[0] != '/')
 			cfg_error(c, config_setting_get_member(e, "large_path"),
 			    "%s.large_path: must start with '/'", what);

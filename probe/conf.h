@@ -15,14 +15,19 @@
 /* Longest token + 1, as upload.c holds it. */
 #define PROBE_TOKEN_MAX 256
 
+#define PROBE_EXPECT_MAX 16 /* expect_status codes: CHECK_EXPECT_MAX */
+
 struct target_conf {
 	char	   *name;
 	char	   *url;
 	char	   *group;	/* NULL: none */
 	char	   *large_path; /* NULL: none */
 	int	    interval_s; /* 0: the probe's interval */
-	int	    line;	/* where it was defined, for messages */
-	const char *file;	/* only valid while loading */
+	int	    expect_status[PROBE_EXPECT_MAX];
+	size_t	    nexpect_status; /* 0: any of 200-399 */
+	char	   *expect_body;    /* NULL: none */
+	int	    line;	    /* where it was defined, for messages */
+	const char *file;	    /* only valid while loading */
 };
 
 struct probe_conf {
@@ -37,6 +42,8 @@ struct probe_conf {
 	char		  *cacert;
 	struct cfg_strlist canaries;
 	char		  *user;
+	int		   nat64_prefix_ok; /* AAAA in 64:ff9b::/96 allowed */
+	int		   private_ok;	    /* fc00::/7, 10/8, ... allowed */
 
 	/* collector = { } */
 	char *collector_url;

@@ -1,9 +1,10 @@
 /*
  * outcome: mapping tables from c-ares status, errno, X509 verification
  * errors, TLS and HTTP failures to outcomes, each with the reason in plain
- * words.
+ * words; and the table of address ranges no public service can have.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -48,13 +49,14 @@ static const struct ares_row {
 } ares_rows[] = {
     {ARES_SUCCESS, OUTCOME_OK, "ok"},
     {ARES_ENODATA, OUTCOME_NO_ADDRESS,
-	"the name exists but has no address of this family"},
+	"NODATA: the name exists but has no address of this family"},
     {ARES_ENOTFOUND, OUTCOME_DNS_ERROR, "NXDOMAIN: the name does not exist"},
     {ARES_ESERVFAIL, OUTCOME_DNS_ERROR,
 	"SERVFAIL: the resolver could not get an answer"},
     {ARES_EREFUSED, OUTCOME_DNS_ERROR, "REFUSED by the resolver"},
-    {ARES_ETIMEOUT, OUTCOME_DNS_ERROR, "the resolver did not answer"},
-    {ARES_ECONNREFUSED, OUTCOME_DNS_ERROR, "could not reach the resolver"},
+    {ARES_ETIMEOUT, OUTCOME_DNS_ERROR, "timeout: no answer from the resolver"},
+    {ARES_ECONNREFUSED, OUTCOME_DNS_ERROR,
+	"no resolver reachable (connection refused, ICMP port unreachable)"},
     {ARES_EFORMERR, OUTCOME_DNS_ERROR,
 	"FORMERR: the resolver rejected the query"},
     {ARES_ENOTIMP, OUTCOME_DNS_ERROR,
@@ -196,4 +198,74 @@ enum outcome
 outcome_from_status(long status)
 {
 	return status >= 200 && status <= 399 ? OUTCOME_OK : OUTCOME_HTTP_ERROR;
+}
+
+/*
+ * Ranges a public service's address is never in, first match wins. IPv6:
+ * only 2000::/3 is global unicast; the rows name what the rest is (the
+ * last row, ::/0, catches the unassigned). 2001:db8::/32 (documentation)
+ * stays allowed on purpose: it is what labs and tests use. IPv4: the
+ * special ranges of RFC 6890 that are not routed on the internet, except
+ * the documentation ranges (198.51.100/24, 203.0.113/24: the same reason).
+ */
+static const struct scope_row {
+	int	      af;
+	unsigned char prefix[16];
+	int	      len; /* bits */
+	unsigned      allow;
+	const char   *what; /* NULL: fine */
+} scope_rows[] = {
+    {AF_INET6, {0}, 128, 0, "the unspecified address"},
+    {AF_INET6, {[15] = 1}, 128, 0, "a loopback address"},
+    {AF_INET6, {[10] = 0xff, [11] = 0xff}, 96, 0, "an IPv4-mapped address"},
+    {AF_INET6, {0}, 96, 0, "an IPv4-compatible address"},
+    {AF_INET6, {0, 0x64, 0xff, 0x9b}, 96, OUTCOME_ALLOW_NAT64,
+	"a NAT64 address (64:ff9b::/96)"},
+    {AF_INET6, {0, 0x64, 0xff, 0x9b, 0, 1}, 48, OUTCOME_ALLOW_NAT64,
+	"a NAT64 address (64:ff9b:1::/48)"},
+    {AF_INET6, {0xfe, 0x80}, 10, 0, "a link-local address"},
+    {AF_INET6, {0xfe, 0xc0}, 10, 0, "a site-local address"},
+    {AF_INET6, {0xff}, 8, 0, "a multicast address"},
+    {AF_INET6, {0xfc}, 7, OUTCOME_ALLOW_PRIVATE, "a unique-local address"},
+    {AF_INET6, {0x20}, 3, 0, NULL},
+    {AF_INET6, {0}, 0, 0, "a reserved address (not in 2000::/3)"},
+    {AF_INET, {0}, 8, 0, "a \"this network\" address (0.0.0.0/8)"},
+    {AF_INET, {127}, 8, 0, "a loopback address"},
+    {AF_INET, {169, 254}, 16, 0, "a link-local address"},
+    {AF_INET, {224}, 4, 0, "a multicast address"},
+    {AF_INET, {240}, 4, 0, "a reserved address (240.0.0.0/4)"},
+    {AF_INET, {10}, 8, OUTCOME_ALLOW_PRIVATE, "a private address (10/8)"},
+    {AF_INET, {172, 16}, 12, OUTCOME_ALLOW_PRIVATE,
+	"a private address (172.16/12)"},
+    {AF_INET, {192, 168}, 16, OUTCOME_ALLOW_PRIVATE,
+	"a private address (192.168/16)"},
+    {AF_INET, {100, 64}, 10, OUTCOME_ALLOW_PRIVATE,
+	"a shared (carrier-grade NAT) address (100.64/10)"},
+};
+
+static int
+prefix_match(const unsigned char *a, const unsigned char *p, int len)
+{
+	int whole = len / 8, rest = len % 8;
+
+	if (memcmp(a, p, (size_t)whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[whole] ^ p[whole]) & (0xff << (8 - rest))) == 0;
+}
+
+const char *
+outcome_addr_scope(int af, const unsigned char *addr, unsigned allow)
+{
+	for (size_t i = 0; i < NELEM(scope_rows); i++) {
+		const struct scope_row *s = &scope_rows[i];
+
+		if (s->af != af || !prefix_match(addr, s->prefix, s->len))
+			continue;
+		if (s->allow & allow)
+			return NULL;
+		return s->what;
+	}
+	return NULL;
 }

@@ -48,4 +48,17 @@ enum outcome outcome_from_verify(long err, int depth, const char **why);
 /* Final HTTP status: ok for 200-399, else http_error. */
 enum outcome outcome_from_status(long status);
 
+/* What outcome_addr_scope() lets through besides global unicast. */
+#define OUTCOME_ALLOW_NAT64   0x1 /* 64:ff9b::/96, 64:ff9b:1::/48 */
+#define OUTCOME_ALLOW_PRIVATE 0x2 /* fc00::/7, 10/8, 172.16/12, ... */
+/*
+ * Whether the address addr of family af (AF_INET6: 16 bytes, AF_INET: 4,
+ * network order) is one a public service can have: NULL when it is (global
+ * unicast: 2000::/3, or IPv4 outside the special ranges), else what it is
+ * in words ("a loopback address", "an IPv4-mapped address"). allow:
+ * OUTCOME_ALLOW_* bits.
+ */
+const char *
+outcome_addr_scope(int af, const unsigned char *addr, unsigned allow);
+
 #endif

@@ -2,6 +2,7 @@
  * tcpconn: non-blocking connect with its own deadline.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,6 +57,8 @@ tcpconn_start(struct ev_loop *loop, struct tcpconn *c,
     const struct sockaddr *sa, socklen_t salen, int timeout_ms, tcpconn_cb cb,
     void *arg)
 {
+	int one = 1;
+
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
 	c->cb = cb;
@@ -72,6 +75,10 @@ tcpconn_start(struct ev_loop *loop, struct tcpconn *c,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1)
 		c->err = errno;
+	else if (sa->sa_family == AF_INET6 &&
+	    setsockopt(c->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ==
+		-1)
+		c->err = errno; /* never over IPv4 behind a mapped address */
 	else if (connect(c->fd, sa, salen) == 0 || errno == EINPROGRESS) {
 		c->io.fd = c->fd;
 		if (ev_io_set(loop, &c->io, EV_WRITE) == 0) {

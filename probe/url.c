@@ -69,7 +69,8 @@ url_host_ascii(const char *host, char *out, size_t outlen, char *err,
 	if (host_ldh((char *)a, err, errlen) == -1)
 		goto done;
 	if (strlen((char *)a) > 253 || strlen((char *)a) >= outlen) {
-		snprintf(err, errlen, "host name is longer than 253 characters");
+		snprintf(err, errlen,
+		    "host name is longer than 253 characters");
 		goto done;
 	}
 	snprintf(out, outlen, "%s", (char *)a);

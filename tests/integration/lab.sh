@@ -15,8 +15,11 @@
 # namespace would cure the black hole for it too. The
 # server namespace runs nginx (a test CA, EC certificates: valid, expired,
 # wrong name, expiring in 10 days), dnsmasq (zone lab.example, name servers
-# with IPv6, and sub.lab.example whose only name server has no IPv6) and
-# badserver for answers that come late or never.
+# with IPv6, and sub.lab.example whose only name server has no IPv6; names
+# whose AAAA or A no public service can have: mapped, mixed, loop4) and
+# badserver for answers that come late or never; dnsfail.py on
+# 2001:db8:2::55 fails DNS on purpose (lab_exec_resolver). nohttp6 serves port 80
+# over IPv4 only; login answers 401.
 #
 # After lab_up: $LAB_CLI, $LAB_RTR, $LAB_SRV (namespaces), $LAB_CA (CA
 # file), $LAB_DIR; run the probe with lab_exec "$LAB_CLI" ...
@@ -39,6 +42,9 @@ expired 2001:db8:2::20 203.0.113.20
 wrongname 2001:db8:2::21 203.0.113.21
 expiring 2001:db8:2::22 203.0.113.22
 redirect 2001:db8:2::23 203.0.113.23
+redirloop 2001:db8:2::24 203.0.113.24
+nohttp6 2001:db8:2::25 203.0.113.25
+login 2001:db8:2::26 203.0.113.26
 pmtu 2001:db8:3::30 203.0.113.130
 EOF
 }
@@ -141,12 +147,18 @@ EOF
 				[ "$a" = - ] && continue
 				[ "$name" = refused ] && [ "$fam" = 6 ] && continue
 				[ "$fam" = 6 ] && a="[$a]"
-				echo "server { listen $a:443 ssl; listen $a:80;"
+				if [ "$name/$fam" = nohttp6/6 ]; then
+					echo "server { listen $a:443 ssl;"	# no port 80
+				else
+					echo "server { listen $a:443 ssl; listen $a:80;"
+				fi
 				echo "  ssl_certificate $d/tls/$cert.pem; ssl_certificate_key $d/tls/$cert.key;"
 				case "$name/$fam" in
 				diff/6) echo "  root $d/other;" ;;
 				diffstatus/4) echo "  location / { return 500 'broken'; }" ;;
 				redirect/*) echo "  location / { return 301 https://v4only.lab.example/; }" ;;
+				redirloop/6) echo "  location / { return 302 http://[::1]/; }" ;;
+				login/*) echo "  location / { return 401 'log in first'; }" ;;
 				*) echo "  root $d/www;" ;;
 				esac
 				echo "}"
@@ -184,6 +196,11 @@ lab_dnsmasq_args() {
 	done
 	echo "--host-record=partial.lab.example,2001:db8:2::10,203.0.113.10"
 	echo "--host-record=partial.lab.example,2001:db8:2::17"
+	# answers no public service can have (the probe must not connect)
+	echo "--host-record=mapped.lab.example,::ffff:203.0.113.10,203.0.113.10"
+	echo "--host-record=mixed.lab.example,2001:db8:2::10,203.0.113.10"
+	echo "--host-record=mixed.lab.example,::1"
+	echo "--host-record=loop4.lab.example,2001:db8:2::10,127.0.0.1"
 	echo "--host-record=www.sub.lab.example,2001:db8:2::10,203.0.113.10"
 	echo "--host-record=ns1.lab.example,2001:db8:2::53,203.0.113.53"
 	echo "--host-record=ns2.lab.example,2001:db8:2::54,203.0.113.53"
@@ -247,10 +264,10 @@ EOF
 	ip -n "$LAB_SRV" addr add 203.0.113.2/25 dev s0
 	ip -n "$LAB_SRV" -6 route replace default via 2001:db8:2::1
 	ip -n "$LAB_SRV" route add default via 203.0.113.1
-	for a in 10 12 13 14 15 16 17 18 19 20 21 22 23 53 54; do
+	for a in 10 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 53 54 55; do
 		ip -n "$LAB_SRV" addr add "2001:db8:2::$a/128" dev s0 nodad
 	done
-	for a in 10 11 13 14 15 16 18 19 20 21 22 23 53; do
+	for a in 10 11 13 14 15 16 18 19 20 21 22 23 24 25 26 53; do
 		ip -n "$LAB_SRV" addr add "203.0.113.$a/32" dev s0
 	done
 
@@ -268,6 +285,14 @@ EOF
 	# shellcheck disable=SC2046
 	spawn "$LAB_SRV" -- dnsmasq $(lab_dnsmasq_args)
 	LAB_DNSMASQ=$SPAWNED
+	# A name server that fails on purpose (lab_exec_resolver): SERVFAIL,
+	# REFUSED, no answer, truncated (no TCP) for the AAAA of these names.
+	spawn "$LAB_SRV" -- python3 "$V6TOP/tests/tools/dnsfail.py" 2001:db8:2::55 -- \
+		servfail6.lab.example/A=203.0.113.10 servfail6.lab.example/AAAA=servfail \
+		refused6.lab.example/A=203.0.113.10 refused6.lab.example/AAAA=refused \
+		timeout6.lab.example/A=203.0.113.10 timeout6.lab.example/AAAA=drop \
+		trunc6.lab.example/A=203.0.113.10 trunc6.lab.example/AAAA=truncate
+	LAB_DNSFAIL_LOG=$SPAWNED_LOG
 	spawn "$LAB_SRV" -- "$V6TOOLS/badserver" 2001:db8:2::16 80 delay 1500
 	spawn "$LAB_SRV" -- "$V6TOOLS/badserver" 203.0.113.16 80 ok
 
@@ -279,7 +304,19 @@ EOF
 		--resolve www.lab.example:443:[2001:db8:2::10] -o /dev/null \
 		https://www.lab.example/ || { echo "lab: nginx not reachable" >&2; cat "$LAB_DIR/nginx/error.log" >&2; return 1; }
 	wait_until 10 lab_dns_ready || { echo "lab: dnsmasq not answering" >&2; return 1; }
+	wait_until 10 grep -q ready "$LAB_DNSFAIL_LOG" || { echo "lab: dnsfail.py not up" >&2; cat "$LAB_DNSFAIL_LOG" >&2; return 1; }
 	return 0
+}
+
+# lab_exec_resolver ADDR CMD...: CMD in the client namespace, with ADDR
+# as its only name server (2001:db8:2::55: dnsfail.py).
+lab_exec_resolver() {
+	local conf="$LAB_DIR/resolv-$1.conf"
+	# made whole before anyone reads it: scenarios run side by side
+	[ -s "$conf" ] || { echo "nameserver $1" >"$conf.$BASHPID" && mv "$conf.$BASHPID" "$conf"; }
+	shift
+	ip netns exec "$LAB_CLI" unshare -m sh -c \
+		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$conf" "$@"
 }
 
 lab_dns_ready() {

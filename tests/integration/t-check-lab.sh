@@ -28,14 +28,32 @@ redirect-to-v4only|2|v6=no_address v4=ok warn=- ready=false score=60|https://red
 nxdomain|2|v6=dns_error v4=dns_error warn=- ready=false score=20|https://nothing.lab.example/
 ns-without-ipv6|1|v6=ok v4=ok warn=ns_no_ipv6 ready=true score=80|https://www.sub.lab.example/
 one-aaaa-dead|1|v6=ok v4=ok warn=partial_reachability ready=true score=80|https://partial.lab.example/
+aaaa-v4-mapped|2|v6=no_address v4=ok warn=- ready=false score=20|https://mapped.lab.example/
+aaaa-loopback-beside-good|1|v6=ok v4=ok warn=partial_reachability ready=true score=80|https://mixed.lab.example/
+a-loopback|0|v6=ok v4=no_address warn=- ready=true score=100|https://loop4.lab.example/
+redirect-to-loopback|2|v6=no_address v4=ok warn=- ready=false score=60|https://redirloop.lab.example/
+dns-servfail|2|v6=dns_error v4=ok warn=- ready=false score=0|@2001:db8:2::55 --no-ns https://servfail6.lab.example/
+dns-refused|2|v6=dns_error v4=ok warn=- ready=false score=0|@2001:db8:2::55 --no-ns https://refused6.lab.example/
+dns-timeout|2|v6=dns_error v4=ok warn=- ready=false score=0|@2001:db8:2::55 --no-ns https://timeout6.lab.example/
+dns-truncated|2|v6=dns_error v4=- warn=- ready=false score=0|@2001:db8:2::55 --no-ns -6 https://trunc6.lab.example/
+dns-no-resolver|2|v6=dns_error v4=dns_error warn=- ready=false score=0|@2001:db8:2::10 --no-ns https://www.lab.example/
+status-401|2|v6=http_error v4=http_error warn=- ready=false score=100|https://login.lab.example/
+status-401-expected|0|v6=ok v4=ok warn=- ready=true score=100|--expect-status 200,401 https://login.lab.example/
+status-200-unexpected|2|v6=http_error v4=http_error warn=- ready=false score=100|--expect-status 401,403 https://www.lab.example/
+body-found|0|v6=ok v4=ok warn=- ready=true score=100|--expect-body <h1>Online https://www.lab.example/
+body-missing-v6|2|v6=http_error v4=ok warn=content_mismatch ready=false score=80|--expect-body <h1>Online https://diff.lab.example/
 only-v6-resolve|0|v6=ok v4=- warn=- ready=true score=100|-6 --resolve fake.lab.example:443:[2001:db8:2::10] https://fake.lab.example/
 EOF2
 }
 
 pids=()
 while IFS='|' read -r name rc want args; do
+	run=(lab_exec "$LAB_CLI")
+	case $args in	# @ADDR: ADDR is the only name server
+	@*) run=(lab_exec_resolver "${args%% *}"); run[1]=${run[1]#@}; args=${args#* } ;;
+	esac
 	# shellcheck disable=SC2086
-	lab_exec "$LAB_CLI" "$V6PROBE" check --json --timeout 2 --cacert "$LAB_CA" \
+	"${run[@]}" "$V6PROBE" check --json --timeout 2 --cacert "$LAB_CA" \
 		$args >"$T_DIR/$name.json" 2>"$T_DIR/$name.err" &
 	pids+=("$!:$name")
 done < <(scenarios)
@@ -75,6 +93,33 @@ expect_match "dns object: two name servers with IPv6" \
 expect_match "phase timings and http fields present" \
 	"$(j dualstack "sorted(d['ipv6']['ms']), d['ipv6']['http']['status'], len(d['ipv6']['http']['sha256'])")" \
 	"\['connect', 'dns', 'tls', 'total', 'ttfb'\] 200 64"
+
+expect_eq "mapped: the error names the record" \
+	"$(j aaaa-v4-mapped "d['ipv6']['error'], d['ipv6'].get('addresses')")" \
+	"AAAA ::ffff:203.0.113.10 of mapped.lab.example is an IPv4-mapped address, not a global one; not connected to None"
+expect_eq "mixed: ::1 is unreachable, never connected to" \
+	"$(j aaaa-loopback-beside-good "[a['ip']+'='+a['outcome'] for a in d['ipv6']['addresses']]")" \
+	"['2001:db8:2::10=ok', '::1=unreachable']"
+expect_eq "loop4: the A record is named" "$(j a-loopback "d['ipv4']['error']")" \
+	"A 127.0.0.1 of loop4.lab.example is a loopback address, not a global one; not connected to"
+expect_eq "redirect to [::1]: not followed" "$(j redirect-to-loopback "d['ipv6']['error']")" \
+	"after a redirect to http://[::1]/: ::1 is a loopback address, not a global one; not connected to"
+
+expect_eq "dns: SERVFAIL named" "$(j dns-servfail "d['ipv6']['error']")" \
+	"AAAA lookup of servfail6.lab.example: SERVFAIL: the resolver could not get an answer (from 2001:db8:2::55)"
+expect_eq "dns: REFUSED named" "$(j dns-refused "d['ipv6']['error']")" \
+	"AAAA lookup of refused6.lab.example: REFUSED by the resolver (from 2001:db8:2::55)"
+expect_eq "dns: timeout named" "$(j dns-timeout "d['ipv6']['error']")" \
+	"AAAA lookup of timeout6.lab.example: timeout: no answer from the resolver (resolver 2001:db8:2::55)"
+expect_eq "dns: truncated without TCP named" "$(j dns-truncated "d['ipv6']['error']")" \
+	"AAAA lookup of trunc6.lab.example: the answer from 2001:db8:2::55 was truncated and the query over TCP failed"
+expect_eq "dns: no resolver named" "$(j dns-no-resolver "d['ipv6']['error']")" \
+	"AAAA lookup of www.lab.example: no resolver reachable (connection refused, ICMP port unreachable) (resolver 2001:db8:2::10)"
+
+expect_eq "expect_status: the reason" "$(j status-200-unexpected "d['ipv6']['error']")" \
+	"HTTP 200 from https://www.lab.example/, expected 401 or 403 (expect_status)"
+expect_match "expect_body: the reason" "$(j body-missing-v6 "d['ipv6']['error']")" \
+	'^HTTP 200 from https://diff.lab.example/: the page \([0-9]+ bytes\) does not contain "<h1>Online" \(expect_body\)$'
 
 # Nagios plugin line
 out=$(lab_exec "$LAB_CLI" "$V6PROBE" check --nagios --timeout 2 --cacert "$LAB_CA" https://expiring.lab.example/); rc=$?

@@ -148,6 +148,21 @@ test_defaults(void **state)
 	assert_string_equal(pc->spool_dir, "/var/lib/v6watch/spool");
 	assert_string_equal(pc->user, "v6watch");
 	assert_int_equal(pc->ntargets, 0);
+	assert_int_equal(pc->nat64_prefix_ok, 0);
+	assert_int_equal(pc->private_ok, 0);
+	probe_conf_free(pc);
+	cfg_close(&c);
+
+	/* expected answers and address ranges */
+	pc = probe_conf_load("tests/data/config/good/probe-expect.conf", &c);
+	cfg_report(&c);
+	assert_non_null(pc);
+	assert_int_equal(pc->nat64_prefix_ok, 1);
+	assert_int_equal(pc->targets[0].nexpect_status, 3);
+	assert_int_equal(pc->targets[0].expect_status[2], 403);
+	assert_null(pc->targets[0].expect_body);
+	assert_int_equal(pc->targets[1].nexpect_status, 0);
+	assert_string_equal(pc->targets[1].expect_body, "Online services");
 	probe_conf_free(pc);
 	cfg_close(&c);
 

@@ -3,6 +3,7 @@
  * X509 error a check can meet maps to the documented outcome with a reason
  * in words, and no code at all maps outside the outcome enum.
  */
+#include <arpa/inet.h>
 #include <ares.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -175,6 +176,17 @@ test_ares(void **state)
 	}
 	outcome_from_ares(ARES_ENOTFOUND, &why);
 	assert_non_null(strstr(why, "NXDOMAIN"));
+	/* each failure by its name, not "could not reach the resolver" */
+	outcome_from_ares(ARES_ENODATA, &why);
+	assert_non_null(strstr(why, "NODATA"));
+	outcome_from_ares(ARES_ESERVFAIL, &why);
+	assert_non_null(strstr(why, "SERVFAIL"));
+	outcome_from_ares(ARES_EREFUSED, &why);
+	assert_non_null(strstr(why, "REFUSED"));
+	outcome_from_ares(ARES_ETIMEOUT, &why);
+	assert_non_null(strstr(why, "timeout"));
+	outcome_from_ares(ARES_ECONNREFUSED, &why);
+	assert_non_null(strstr(why, "no resolver reachable"));
 	assert_int_equal(outcome_from_ares(999, &why), OUTCOME_DNS_ERROR);
 }
 
@@ -213,6 +225,86 @@ test_status(void **state)
 	assert_int_equal(outcome_from_status(0), OUTCOME_HTTP_ERROR);
 }
 
+/* Every range the rule names, its edges, and what must stay allowed. */
+static void
+test_addr_scope(void **state)
+{
+	static const struct {
+		const char *ip;
+		unsigned    allow;
+		const char *want; /* NULL: allowed */
+	} rows[] = {
+	    {"2001:db8:2::10", 0, NULL}, /* documentation: the lab's */
+	    {"2a00:1450::1", 0, NULL},
+	    {"3fff:ffff::1", 0, NULL},
+	    {"::", 0, "unspecified"},
+	    {"::1", 0, "loopback"},
+	    {"::ffff:203.0.113.10", 0, "IPv4-mapped"},
+	    {"::ffff:127.0.0.1", OUTCOME_ALLOW_PRIVATE, "IPv4-mapped"},
+	    {"::203.0.113.10", 0, "IPv4-compatible"},
+	    {"::2", 0, "IPv4-compatible"},
+	    {"64:ff9b::203.0.113.10", 0, "NAT64"},
+	    {"64:ff9b::203.0.113.10", OUTCOME_ALLOW_NAT64, NULL},
+	    {"64:ff9b:1::1", 0, "NAT64"},
+	    {"64:ff9b:1::1", OUTCOME_ALLOW_NAT64, NULL},
+	    {"64:ff9b:2::1", OUTCOME_ALLOW_NAT64, "reserved"},
+	    {"fe80::1", 0, "link-local"},
+	    {"febf:ffff::1", 0, "link-local"},
+	    {"fec0::1", 0, "site-local"},
+	    {"ff02::1", 0, "multicast"},
+	    {"fc00::1", 0, "unique-local"},
+	    {"fdff:ffff::1", 0, "unique-local"},
+	    {"fd00::1", OUTCOME_ALLOW_PRIVATE, NULL},
+	    {"fe00::1", OUTCOME_ALLOW_PRIVATE, "reserved"},
+	    {"100::1", 0, "reserved"},
+	    {"1fff:ffff::1", 0, "reserved"},
+	    {"4000::1", 0, "reserved"},
+	    {"203.0.113.10", 0, NULL}, /* documentation: the lab's */
+	    {"198.51.100.2", 0, NULL},
+	    {"8.8.8.8", 0, NULL},
+	    {"0.0.0.0", 0, "this network"},
+	    {"0.255.255.255", 0, "this network"},
+	    {"127.0.0.1", 0, "loopback"},
+	    {"127.255.255.254", OUTCOME_ALLOW_PRIVATE, "loopback"},
+	    {"126.255.255.255", 0, NULL},
+	    {"128.0.0.1", 0, NULL},
+	    {"169.254.169.254", 0, "link-local"},
+	    {"169.253.0.1", 0, NULL},
+	    {"224.0.0.1", 0, "multicast"},
+	    {"239.255.255.255", 0, "multicast"},
+	    {"240.0.0.1", 0, "reserved"},
+	    {"255.255.255.255", 0, "reserved"},
+	    {"223.255.255.255", 0, NULL},
+	    {"10.1.2.3", 0, "private"},
+	    {"10.1.2.3", OUTCOME_ALLOW_PRIVATE, NULL},
+	    {"172.16.0.1", 0, "private"},
+	    {"172.31.255.255", 0, "private"},
+	    {"172.32.0.1", 0, NULL},
+	    {"172.15.255.255", 0, NULL},
+	    {"192.168.1.1", 0, "private"},
+	    {"100.64.0.1", 0, "carrier-grade NAT"},
+	    {"100.127.255.255", 0, "carrier-grade NAT"},
+	    {"100.128.0.1", 0, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		unsigned char a[16];
+		int	      af = strchr(rows[i].ip, ':') ? AF_INET6 : AF_INET;
+		const char   *got;
+
+		assert_int_equal(inet_pton(af, rows[i].ip, a), 1);
+		got = outcome_addr_scope(af, a, rows[i].allow);
+		if (rows[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s: want allowed, got %s", rows[i].ip,
+				    got);
+		} else if (got == NULL || strstr(got, rows[i].want) == NULL)
+			fail_msg("%s: want '%s', got %s", rows[i].ip,
+			    rows[i].want, got ? got : "allowed");
+	}
+}
+
 int
 main(void)
 {
@@ -223,6 +315,7 @@ main(void)
 	    cmocka_unit_test(test_ares),
 	    cmocka_unit_test(test_errno),
 	    cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_addr_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
