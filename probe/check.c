@@ -248,6 +248,16 @@ check_submit(struct check_engine *e, struct check_target *t)
 	return 0;
 }
 
+/* What an engine needs of options left unset. */
+static void
+opts_settle(struct check_opts *o)
+{
+	if (o->concurrency <= 0)
+		o->concurrency = 1;
+	if (o->timeout_ms <= 0)
+		o->timeout_ms = CHECK_TIMEOUT_DEFAULT_S * 1000;
+}
+
 void
 check_engine_set(struct check_engine *e, const struct check_opts *o)
 {
@@ -271,10 +281,7 @@ check_engine_set(struct check_engine *e, const struct check_opts *o)
 			e->o.store = store;
 		}
 	}
-	if (e->o.concurrency <= 0)
-		e->o.concurrency = 1;
-	if (e->o.timeout_ms <= 0)
-		e->o.timeout_ms = 10000;
+	opts_settle(&e->o);
 	engine_pump(e);
 }
 
@@ -305,10 +312,7 @@ check_engine_new(struct ev_loop *loop, const struct check_opts *o,
 
 	e->loop = loop;
 	e->o = *o;
-	if (e->o.concurrency <= 0)
-		e->o.concurrency = 1;
-	if (e->o.timeout_ms <= 0)
-		e->o.timeout_ms = 10000;
+	opts_settle(&e->o);
 	e->done = done;
 	e->arg = arg;
 	e->qtail = &e->qhead;

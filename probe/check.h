@@ -47,6 +47,10 @@ struct check_expect {
 			     (at most CHECK_EXPECT_BODY_MAX bytes) */
 };
 
+/* Default of probe.conf's timeout (conf.c's table names it) and of an
+ * engine given none. */
+#define CHECK_TIMEOUT_DEFAULT_S 10
+
 struct check_opts {
 	const char *probe;	/* name put in the records */
 	int	    timeout_ms; /* per phase */

@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "check.h"
 #include "conf.h"
 #include "priv.h"
 #include "util.h"
@@ -22,7 +23,8 @@ static const struct cfg_field probe_fields[] = {
     {"name", CFG_STR, PF(name), 0, 64, 0, NULL, 1, cfg_check_name},
     {"interval", CFG_INT, PF(interval_s), 1, 86400, 60, NULL, 0, NULL},
     {"concurrency", CFG_INT, PF(concurrency), 1, 10000, 500, NULL, 0, NULL},
-    {"timeout", CFG_INT, PF(timeout_s), 1, 300, 10, NULL, 0, NULL},
+    {"timeout", CFG_INT, PF(timeout_s), 1, 300, CHECK_TIMEOUT_DEFAULT_S, NULL,
+	0, NULL},
     {"spool_dir", CFG_PATH, PF(spool_dir), 0, 0, 0, "/var/lib/v6watch/spool", 0,
 	NULL},
     {"spool_max_mb", CFG_INT, PF(spool_max_mb), 1, 1048576, 512, NULL, 0, NULL},
