@@ -30,9 +30,9 @@
 #include "priv.h"
 #include "publish/publish.h"
 #include "publish/publisher.h"
-#include "token.h"
+#include "cmd_token.h"
 #include "util.h"
-#include "webhook_test.h"
+#include "cmd_webhook_test.h"
 
 /* Longest wait for requests in progress at SIGTERM. */
 #define DRAIN_MAX_MS 10000

@@ -1,11 +1,11 @@
 /*
- * webhook_test: `v6collector webhook-test -c FILE [NAME]` -- POST one
+ * cmd_webhook_test: `v6collector webhook-test -c FILE [NAME]` -- POST one
  * signed test event to every configured webhook, or to the one called
  * NAME, at once and without the queues (a running daemon owns them), and
  * say for each what came back.
  */
-#ifndef V6W_WEBHOOK_TEST_H
-#define V6W_WEBHOOK_TEST_H
+#ifndef V6W_CMD_WEBHOOK_TEST_H
+#define V6W_CMD_WEBHOOK_TEST_H
 
 /*
  * 0 when every webhook answered 2xx; 1 when one did not (the reason is

@@ -1,5 +1,5 @@
 /*
- * webhook_test: the webhook-test command (see webhook_test.h).
+ * cmd_webhook_test: the webhook-test command (see cmd_webhook_test.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include "util.h"
 #include "webhook.h"
 #include "webhook_post.h"
-#include "webhook_test.h"
+#include "cmd_webhook_test.h"
 #include "wqueue.h"
 
 struct wt_one {

@@ -1,11 +1,11 @@
 /*
- * token: `v6collector token new PROBE` -- make a probe's bearer token
+ * cmd_token: `v6collector token new PROBE` -- make a probe's bearer token
  * file (32 random bytes, hex) where collector.conf keeps the probes'
  * tokens, never over an existing one unless told, and say what to paste
  * into collector.conf and probe.conf. The token is printed only on request.
  */
-#ifndef V6W_TOKEN_H
-#define V6W_TOKEN_H
+#ifndef V6W_CMD_TOKEN_H
+#define V6W_CMD_TOKEN_H
 
 #include <stddef.h>
 #include <sys/types.h>

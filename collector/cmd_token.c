@@ -1,5 +1,5 @@
 /*
- * token: `v6collector token new PROBE [-c FILE] [-o PATH] [--force]
+ * cmd_token: `v6collector token new PROBE [-c FILE] [-o PATH] [--force]
  * [--show]` -- a probe's bearer token file, made where collector.conf
  * keeps the probes' tokens, and the lines to paste into both configs.
  */
@@ -19,7 +19,7 @@
 
 #include "cfg.h"
 #include "priv.h"
-#include "token.h"
+#include "cmd_token.h"
 #include "util.h"
 
 static void
