@@ -129,9 +129,8 @@ webhook_test_run(const char *conf_path, const char *name)
 	if (n == 0) {
 		if (name != NULL)
 			fprintf(stderr,
-			    "v6collector: no webhook named '%s' in "
-			    "%s\n",
-			    name, conf_path);
+			    "v6collector: no webhook named '%s' in %s\n", name,
+			    conf_path);
 		else
 			fprintf(stderr, "v6collector: no webhooks in %s\n",
 			    conf_path);
@@ -152,8 +151,7 @@ webhook_test_run(const char *conf_path, const char *name)
 		fatal("webhook-test: event loop");
 	for (size_t i = 0; i < n; i++) {
 		if (ones[i].ok)
-			printf("webhook %s: delivered: %s in %llu ms "
-			       "(delivery %s)\n",
+			printf("webhook %s: delivered: %s in %llu ms (delivery %s)\n",
 			    ones[i].wc->name, ones[i].why,
 			    (unsigned long long)ones[i].ms, ones[i].id);
 		else {

@@ -36,8 +36,7 @@ check_format(const char *s)
 	for (int i = 0; i < WEBHOOK__N; i++)
 		if (strcmp(s, webhook_format_names[i]) == 0)
 			return NULL;
-	return "must be \"json\", \"slack\", \"alertmanager\", "
-	       "\"telegram\" or \"teams\"";
+	return "must be \"json\", \"slack\", \"alertmanager\", \"telegram\" or \"teams\"";
 }
 
 /* The site's base URL: http(s), no query or fragment (pages are
@@ -50,8 +49,7 @@ check_site_url(const char *s)
 	if (e != NULL)
 		return e;
 	if (strpbrk(s, "?# \"<>") != NULL)
-		return "must be the site's base URL, without a query, fragment, "
-		       "spaces or quotes, e.g. \"https://v6.example/\"";
+		return "must be the site's base URL, without a query, fragment, spaces or quotes, e.g. \"https://v6.example/\"";
 	return NULL;
 }
 
@@ -69,18 +67,15 @@ check_chat_id(const char *s)
 				break;
 		return s[i] == '\0' && i > 1 ?
 		    NULL :
-		    "must be a chat's number (e.g. \"-1001234567890\") or "
-		    "@channelname";
+		    "must be a chat's number (e.g. \"-1001234567890\") or @channelname";
 	}
 	if (s[0] == '-')
 		i = 1;
 	if (s[i] == '\0')
-		return "must be a chat's number (e.g. \"-1001234567890\") or "
-		       "@channelname";
+		return "must be a chat's number (e.g. \"-1001234567890\") or @channelname";
 	for (; s[i] != '\0'; i++)
 		if (s[i] < '0' || s[i] > '9')
-			return "must be a chat's number (e.g. "
-			       "\"-1001234567890\") or @channelname";
+			return "must be a chat's number (e.g. \"-1001234567890\") or @channelname";
 	return NULL;
 }
 
@@ -350,19 +345,16 @@ check_webhook(struct cfg *c, const config_setting_t *e, size_t i,
 	if (w->secret_file == NULL &&
 	    (w->format == WEBHOOK_JSON || w->format == WEBHOOK_SLACK))
 		cfg_error(c, e,
-		    "webhooks[%zu]: secret_file is missing (the key that signs "
-		    "each body; format %s)",
+		    "webhooks[%zu]: secret_file is missing (the key that signs each body; format %s)",
 		    i, fmt);
 	if (w->format == WEBHOOK_TELEGRAM) {
 		if (w->secret_file == NULL)
 			cfg_error(c, e,
-			    "webhooks[%zu]: secret_file is missing (format "
-			    "telegram: the file holding the bot token)",
+			    "webhooks[%zu]: secret_file is missing (format telegram: the file holding the bot token)",
 			    i);
 		if (w->chat_id == NULL)
 			cfg_error(c, e,
-			    "webhooks[%zu]: chat_id is missing (format "
-			    "telegram: the chat to write to)",
+			    "webhooks[%zu]: chat_id is missing (format telegram: the chat to write to)",
 			    i);
 	} else if (w->chat_id != NULL)
 		cfg_error(c, config_setting_get_member(e, "chat_id"),
@@ -370,8 +362,7 @@ check_webhook(struct cfg *c, const config_setting_t *e, size_t i,
 	if (w->format != WEBHOOK_ALERTMANAGER &&
 	    config_setting_get_member(e, "resend_interval") != NULL)
 		cfg_error(c, config_setting_get_member(e, "resend_interval"),
-		    "webhooks[%zu].resend_interval: only for format "
-		    "\"alertmanager\"",
+		    "webhooks[%zu].resend_interval: only for format \"alertmanager\"",
 		    i);
 	check_names(c, e, i, "families", &w->families, fams,
 	    "\"ipv6\", \"ipv4\"");
@@ -422,9 +413,7 @@ load_secrets(struct cfg *c, struct collector_conf *cc,
 		    !telegram_token_ok(w->secret))
 			cfg_error(c,
 			    config_setting_get_member(e, "secret_file"),
-			    "webhooks[%zu].secret_file: %s does not hold a bot "
-			    "token as @BotFather gives it (digits, ':', then "
-			    "letters, digits, '_' or '-')",
+			    "webhooks[%zu].secret_file: %s does not hold a bot token as @BotFather gives it (digits, ':', then letters, digits, '_' or '-')",
 			    i, w->secret_file);
 		if (w->retry_max_s < w->retry_min_s)
 			cfg_error(c, e,

@@ -298,17 +298,16 @@ watch_load(struct webhook *w)
 	if (file_read_regular(w->watch_path, 64 * 1024 * 1024, &text, &len, st,
 		err, sizeof(err)) == -1) {
 		if (errno != ENOENT)
-			log_warnx("webhook %s: %s: %s; the problems it was "
-				  "told of are forgotten (their recoveries "
-				  "will not be sent)",
+			log_warnx(
+			    "webhook %s: %s: %s; the problems it was told of are forgotten (their recoveries will not be sent)",
 			    w->name, w->watch_path, err);
 		return;
 	}
 	arr = json_parse_strict(text, len, err, sizeof(err));
 	free(text);
 	if (!cJSON_IsArray(arr)) {
-		log_warnx("webhook %s: %s does not decode (%s); the problems "
-			  "it was told of are forgotten",
+		log_warnx(
+		    "webhook %s: %s does not decode (%s); the problems it was told of are forgotten",
 		    w->name, w->watch_path, arr == NULL ? err : "not a list");
 		cJSON_Delete(arr);
 		return;
@@ -474,8 +473,8 @@ webhook_failed(struct webhook *w, const char *why)
 	w->last_error_ts = now_wall();
 	delay = webhook_backoff_ms(w->attempts, w->retry_min_ms,
 	    w->retry_max_ms, webhooks_random(w->ws));
-	log_warnx("webhook %s: %s delivery %s failed (attempt %u): %s; "
-		  "next attempt in %.1f s",
+	log_warnx(
+	    "webhook %s: %s delivery %s failed (attempt %u): %s; next attempt in %.1f s",
 	    w->name, w->cur_event, w->cur_id, w->attempts, why,
 	    (double)delay / 1000);
 	webhook_schedule(w, delay);
@@ -494,16 +493,15 @@ webhook_done_cb(struct webhook_post *p, int ok, const char *why, void *arg)
 	w->delivered++;
 	w->last_ok = now_wall();
 	if (w->attempts > 0)
-		log_info("webhook %s: %s delivery %s delivered after %u failed "
-			 "attempts",
+		log_info("webhook %s: %s delivery %s delivered after %u failed attempts",
 		    w->name, w->cur_event, w->cur_id, w->attempts);
 	else
 		log_debug("webhook %s: %s delivery %s delivered (%s)", w->name,
 		    w->cur_event, w->cur_id, why);
 	w->attempts = 0;
 	if (wqueue_ack(w->q) == -1)
-		log_warnx("webhook %s: cannot mark delivery %s done; it may be "
-			  "sent again",
+		log_warnx(
+		    "webhook %s: cannot mark delivery %s done; it may be sent again",
 		    w->name, w->cur_id);
 	webhook_schedule(w, 0);
 }
@@ -535,9 +533,8 @@ webhook_attempt(struct webhook *w)
 		/* A backlog is given up on in one go: a few lines, then a
 		 * count. */
 		if (gave_up++ < 3)
-			log_warnx("webhook %s: gave up on %s delivery %s "
-				  "(target %s) queued %.0f s ago, after %u "
-				  "failed attempts; last error: %s",
+			log_warnx(
+			    "webhook %s: gave up on %s delivery %s (target %s) queued %.0f s ago, after %u failed attempts; last error: %s",
 			    w->name, it.event, it.id,
 			    it.target[0] ? it.target : "-", now - it.created,
 			    w->attempts,
@@ -697,8 +694,7 @@ webhooks_configure(struct webhooks *ws, const struct webhook_conf *cs, size_t n,
 	}
 	for (size_t j = 0; j < ws->n; j++)
 		if (ws->v[j] != NULL) {
-			log_info("webhook %s: removed; its queue (%llu events) "
-				 "stays in %s/%s",
+			log_info("webhook %s: removed; its queue (%llu events) stays in %s/%s",
 			    ws->v[j]->name,
 			    (unsigned long long)wqueue_length(ws->v[j]->q),
 			    ws->dir, ws->v[j]->name);
@@ -970,8 +966,8 @@ webhook_event(struct webhook *w, const struct alert_event *ev)
 			return;
 		if ((i = watch_find(w, ev)) == SIZE_MAX) {
 			if (w->nwatch >= WEBHOOK_WATCH_MAX) {
-				log_warnx("webhook %s: more than %d problems "
-					  "at once; %s of %s not watched",
+				log_warnx(
+				    "webhook %s: more than %d problems at once; %s of %s not watched",
 				    w->name, WEBHOOK_WATCH_MAX,
 				    alert_kind_name(ev->kind), ev->target);
 				return;

@@ -169,8 +169,8 @@ wqueue_head(struct wqueue *q, struct wqueue_item *it)
 			return 0;
 		}
 		free(text);
-		log_warnx("webhook %s: queued item %" PRIu64 " does not "
-			  "decode; dropped",
+		log_warnx("webhook %s: queued item %" PRIu64
+			  " does not decode; dropped",
 		    q->name, first);
 		if (spool_skip_first(q->sp) == -1)
 			return -1;
@@ -221,8 +221,8 @@ wqueue_bound(struct wqueue *q)
 		if (wqueue_head(q, &it) == -1)
 			break;
 		if (n == 0)
-			log_warnx("webhook %s: more than %zu events queued: "
-				  "dropping the oldest (first: %s %s %s)",
+			log_warnx(
+			    "webhook %s: more than %zu events queued: dropping the oldest (first: %s %s %s)",
 			    q->name, q->max_items, it.event, it.target, it.id);
 		wqueue_item_free(&it);
 		if (spool_skip_first(q->sp) == -1)

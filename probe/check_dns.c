@@ -399,9 +399,7 @@ walk_step(struct walk *w)
 		char msg[320];
 
 		snprintf(msg, sizeof(msg),
-		    "no zone with name servers found "
-		    "for %s",
-		    w->host);
+		    "no zone with name servers found for %s", w->host);
 		zone_none(w->cb, w->arg, msg);
 		walk_free(w);
 		return;

@@ -61,8 +61,7 @@ url_host_ascii(const char *host, char *out, size_t outlen, char *err,
 	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 	if (rc != IDN2_OK) {
 		snprintf(err, errlen,
-		    "host name '%.80s' is not a valid internationalised "
-		    "name (IDNA2008): %s",
+		    "host name '%.80s' is not a valid internationalised name (IDNA2008): %s",
 		    host, idn2_strerror(rc));
 		return -1;
 	}
@@ -125,8 +124,7 @@ url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
 	if (scheme == NULL ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
 		snprintf(err, errlen,
-		    "scheme %s:// is not allowed (only "
-		    "http:// and https://)",
+		    "scheme %s:// is not allowed (only http:// and https://)",
 		    scheme != NULL ? scheme : "?");
 		goto done;
 	}
@@ -136,15 +134,13 @@ url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
 		/* it would travel in every result, to the collector and the
 		 * published site */
 		snprintf(err, errlen,
-		    "a user name or password in the URL is "
-		    "not allowed");
+		    "a user name or password in the URL is not allowed");
 		goto done;
 	}
 	if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK &&
 	    zone != NULL) {
 		snprintf(err, errlen,
-		    "IPv6 zone ids (%%%.32s) are not allowed: "
-		    "a zone id names a local interface, not a service",
+		    "IPv6 zone ids (%%%.32s) are not allowed: a zone id names a local interface, not a service",
 		    zone);
 		goto done;
 	}
@@ -181,17 +177,14 @@ url_parse(const char *url, struct url *u, enum outcome *oc, char *err,
 		*oc = OUTCOME_DNS_ERROR;
 		if (n > 253) {
 			snprintf(err, errlen,
-			    "host name longer than 253 "
-			    "characters");
+			    "host name longer than 253 characters");
 			goto done;
 		}
 		for (const char *p = host;; p++) {
 			if (*p == '.' || *p == '\0') {
 				if (p - label > 63) {
 					snprintf(err, errlen,
-					    "a label of the "
-					    "host name is longer than 63 "
-					    "characters");
+					    "a label of the host name is longer than 63 characters");
 					goto done;
 				}
 				label = p + 1;
@@ -304,8 +297,7 @@ host_ldh(const char *host, char *err, size_t errlen)
 			}
 			if (n > 0 && (label[0] == '-' || p[-1] == '-')) {
 				snprintf(err, errlen,
-				    "host name '%.80s': a label starts or "
-				    "ends with '-'",
+				    "host name '%.80s': a label starts or ends with '-'",
 				    host);
 				return -1;
 			}
@@ -315,8 +307,7 @@ host_ldh(const char *host, char *err, size_t errlen)
 		} else if (!isalnum((unsigned char)*p) && *p != '-' &&
 		    *p != '_') {
 			snprintf(err, errlen,
-			    "host name '%.80s': character '%c' is not allowed "
-			    "(letters, digits, '-', '.')",
+			    "host name '%.80s': character '%c' is not allowed (letters, digits, '-', '.')",
 			    host, *p);
 			return -1;
 		}
@@ -349,8 +340,7 @@ url_target(const char *arg, char *out, size_t outlen, char *shown,
 	}
 	if (strpbrk(arg, " \t") != NULL || str_has_ctrl(arg)) {
 		snprintf(err, errlen,
-		    "'%.80s' is not a URL: it holds spaces or control "
-		    "characters",
+		    "'%.80s' is not a URL: it holds spaces or control characters",
 		    arg);
 		return -1;
 	}
@@ -358,8 +348,7 @@ url_target(const char *arg, char *out, size_t outlen, char *shown,
 		/* HOST (or HOST:PORT): https://HOST/ */
 		if (strpbrk(arg, "/?#@") != NULL) {
 			snprintf(err, errlen,
-			    "'%.80s' is neither a host name nor a URL: write "
-			    "the URL in full (https://%.80s)",
+			    "'%.80s' is neither a host name nor a URL: write the URL in full (https://%.80s)",
 			    arg, arg);
 			return -1;
 		}
@@ -383,8 +372,7 @@ url_target(const char *arg, char *out, size_t outlen, char *shown,
 	if (scheme == NULL ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
 		snprintf(err, errlen,
-		    "%.80s: scheme %s:// is not allowed (only http:// and "
-		    "https://)",
+		    "%.80s: scheme %s:// is not allowed (only http:// and https://)",
 		    given, scheme != NULL ? scheme : "?");
 		goto done;
 	}

@@ -145,8 +145,7 @@ main(int argc, char **argv)
 	if (checkconf) {
 		if (conf == NULL || optind != argc) {
 			fprintf(stderr,
-			    "v6probe: --check-config needs -c "
-			    "FILE and nothing else\n");
+			    "v6probe: --check-config needs -c FILE and nothing else\n");
 			return EXIT_USAGE;
 		}
 		return check_config(conf);
