@@ -1,7 +1,9 @@
 /*
  * metrics: render the Prometheus page from the ledgers and counters.
- * The names are part of the contract (DESIGN.md); a name with a unit in
- * it keeps the unit the records use (milliseconds, days).
+ * The names are part of the contract (DESIGN.md) and follow Prometheus'
+ * conventions: base units in the name (seconds, bytes; records keep
+ * milliseconds and days, converted here), Unix times as
+ * _timestamp_seconds, counters ending in _total.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "publish/site.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -108,6 +111,16 @@ metrics_sibling(struct ledger *lg, const struct series *s)
 	return o != NULL && o->seq != 0 ? o : NULL;
 }
 
+/* Unix time the series' certificate expires, to the day (days_left is
+ * rounded down, so never later than the truth). */
+static double
+metrics_cert_expiry(const struct series *s)
+{
+	return s->ts + 86400.0 * s->cert_days;
+}
+
+static const char *const traffic_family[3] = {"ipv6", "ipv4", "other"};
+
 struct ready_acc {
 	int seen, ready;
 };
@@ -181,48 +194,67 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 		    s->sm.state == STATE_UP);
 	}
 
-	metrics_head(b, "v6watch_phase_milliseconds", "gauge",
-	    "Time of each phase of the last check, in milliseconds.");
+	metrics_head(b, "v6watch_phase_seconds", "gauge",
+	    "Time of each phase of the last check (dns, connect, tls, ttfb, total), in seconds.");
 	EACH_ROW(k)
 	{
 		for (int p = 0; p < PHASE__N; p++)
 			if (s->kind == RESULT_CHECK && s->ms[p] >= 0)
 				mbuf_printf(b,
-				    "v6watch_phase_milliseconds{target=\"%s\",family=\"%s\",probe=\"%s\",phase=\"%s\"} %.1f\n",
+				    "v6watch_phase_seconds{target=\"%s\",family=\"%s\",probe=\"%s\",phase=\"%s\"} %.7g\n",
 				    lv(s->name), family_name(s->family),
-				    lv(lg->name), phase_name(p), s->ms[p]);
+				    lv(lg->name), phase_name(p),
+				    s->ms[p] / 1000.0);
 	}
 
-	metrics_head(b, "v6watch_cert_days_left", "gauge",
-	    "Days until the target's certificate expires (the sooner of both families).");
+	metrics_head(b, "v6watch_cert_expiry_timestamp_seconds", "gauge",
+	    "Unix time the target's certificate expires, the sooner of both families (the check's time plus its whole days left: at most a day early).");
 	EACH_ROW(k)
 	{
 		const struct series *o;
-		int		     days;
+		double		     t;
 
 		if (s->kind != RESULT_CHECK || !s->has_cert)
 			continue;
 		o = metrics_sibling(lg, s);
 		if (o != NULL && o->has_cert && s->family != FAMILY_IPV6)
 			continue; /* the ipv6 series speaks for both */
-		days = s->cert_days;
-		if (o != NULL && o->has_cert && o->cert_days < days)
-			days = o->cert_days;
+		t = metrics_cert_expiry(s);
+		if (o != NULL && o->has_cert && metrics_cert_expiry(o) < t)
+			t = metrics_cert_expiry(o);
 		mbuf_printf(b,
-		    "v6watch_cert_days_left{target=\"%s\",probe=\"%s\"} %d\n",
-		    lv(s->name), lv(lg->name), days);
+		    "v6watch_cert_expiry_timestamp_seconds{target=\"%s\",probe=\"%s\"} %.0f\n",
+		    lv(s->name), lv(lg->name), t);
 	}
 
-	metrics_head(b, "v6watch_traffic_bytes", "gauge",
-	    "Bytes seen by passive capture in its last interval, per family.");
+	metrics_head(b, "v6watch_traffic_interval_bytes", "gauge",
+	    "Bytes seen by passive capture in its last interval, per family (not a counter: divide by v6watch_traffic_interval_seconds for a rate).");
 	EACH_ROW(k)
 	{
 		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
 			mbuf_printf(b,
-			    "v6watch_traffic_bytes{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
-			    lv(lg->name), lv(s->name),
-			    f == 0 ? "ipv6" : (f == 1 ? "ipv4" : "other"),
+			    "v6watch_traffic_interval_bytes{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
+			    lv(lg->name), lv(s->name), traffic_family[f],
 			    (unsigned long long)s->traffic.bytes[f]);
+	}
+	metrics_head(b, "v6watch_traffic_interval_packets", "gauge",
+	    "Packets seen by passive capture in its last interval, per family.");
+	EACH_ROW(k)
+	{
+		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
+			mbuf_printf(b,
+			    "v6watch_traffic_interval_packets{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
+			    lv(lg->name), lv(s->name), traffic_family[f],
+			    (unsigned long long)s->traffic.packets[f]);
+	}
+	metrics_head(b, "v6watch_traffic_interval_seconds", "gauge",
+	    "Length of passive capture's last interval.");
+	EACH_ROW(k)
+	{
+		if (s->kind == RESULT_TRAFFIC)
+			mbuf_printf(b,
+			    "v6watch_traffic_interval_seconds{probe=\"%s\",iface=\"%s\"} %.7g\n",
+			    lv(lg->name), lv(s->name), s->traffic.interval_s);
 	}
 #undef EACH_ROW
 }
@@ -259,7 +291,7 @@ metrics_states(struct mbuf *b, const struct alert *al)
 				    lv(t->name), family_name(f), state_name(st),
 				    t->fam[f].state == (enum state)st);
 	}
-	metrics_head(b, "v6watch_target_state_since_seconds", "gauge",
+	metrics_head(b, "v6watch_target_state_since_timestamp_seconds", "gauge",
 	    "Unix time the target's state over the family began.");
 	for (size_t i = 0; i < alert_count(al); i++) {
 		const struct alert_target *t = alert_target_at(al, i);
@@ -267,10 +299,44 @@ metrics_states(struct mbuf *b, const struct alert *al)
 		for (int f = 0; f < FAMILY__N; f++)
 			if (t->fam[f].since != 0)
 				mbuf_printf(b,
-				    "v6watch_target_state_since_seconds{target=\"%s\",family=\"%s\"} %.3f\n",
+				    "v6watch_target_state_since_timestamp_seconds{target=\"%s\",family=\"%s\"} %.3f\n",
 				    lv(t->name), family_name(f),
 				    t->fam[f].since);
 	}
+}
+
+/*
+ * Per target, from the published site's model (site.h), so the figures
+ * are the report's: its group and URL to join on, and its score (the
+ * lowest of its probes online).
+ */
+static void
+metrics_site(struct mbuf *b, struct collector *co)
+{
+	struct site *si =
+	    site_build(co->ledgers, co->nledgers, co->alert, now_wall());
+
+	site_finish(si);
+	metrics_head(b, "v6watch_target_info", "gauge",
+	    "1 per target, with its group and URL as the last record said (join on target to group other series).");
+	for (size_t i = 0; i < si->n; i++) {
+		const struct site_target *t = si->targets[i];
+
+		mbuf_printf(b,
+		    "v6watch_target_info{target=\"%s\",group=\"%s\",url=\"%s\"} 1\n",
+		    lv(t->name), lv(t->group), lv(t->url));
+	}
+	metrics_head(b, "v6watch_target_score", "gauge",
+	    "IPv6 readiness score of the target, 0-100, as in the report (the lowest of its probes online); no sample while unknown.");
+	for (size_t i = 0; i < si->n; i++) {
+		const struct site_target *t = si->targets[i];
+
+		if (t->score >= 0)
+			mbuf_printf(b,
+			    "v6watch_target_score{target=\"%s\"} %d\n",
+			    lv(t->name), t->score);
+	}
+	site_free(si);
 }
 
 static void
@@ -291,11 +357,12 @@ metrics_webhooks(struct mbuf *b, const struct webhooks *ws)
 		    (unsigned long long)st.failed, lv(st.name),
 		    (unsigned long long)st.given_up);
 	}
-	metrics_head(b, "v6watch_webhook_queue", "gauge",
+	metrics_head(b, "v6watch_webhook_queue_length", "gauge",
 	    "Events waiting in the webhook's durable queue.");
 	for (size_t i = 0; i < n; i++) {
 		webhooks_stats(ws, i, &st);
-		mbuf_printf(b, "v6watch_webhook_queue{webhook=\"%s\"} %llu\n",
+		mbuf_printf(b,
+		    "v6watch_webhook_queue_length{webhook=\"%s\"} %llu\n",
 		    lv(st.name), (unsigned long long)st.queued);
 	}
 	metrics_head(b, "v6watch_webhook_dropped_total", "counter",
@@ -319,6 +386,7 @@ metrics_text(struct collector *co, size_t *len)
 	metrics_states(&b, co->alert);
 	metrics_ready(&b, rows, n);
 	free(rows);
+	metrics_site(&b, co);
 	metrics_probe_counter(&b, co, "v6watch_results_accepted_total",
 	    "counter", "Records stored since the collector started.",
 	    offsetof(struct ledger, n_accepted));
@@ -336,13 +404,15 @@ metrics_text(struct collector *co, size_t *len)
 	metrics_probe_counter(&b, co, "v6watch_probe_last_seq", "gauge",
 	    "Highest seq processed (durable).",
 	    offsetof(struct ledger, last_seq));
-	metrics_probe_counter(&b, co, "v6watch_probe_stored_records", "gauge",
+	metrics_probe_counter(&b, co, "v6watch_probe_stored_records_total",
+	    "counter",
 	    "Records stored since the sequence began (durable); stored + rejected + missing == last_seq - base_seq.",
 	    offsetof(struct ledger, stored));
-	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records", "gauge",
-	    "Records rejected since the sequence began (durable).",
+	metrics_probe_counter(&b, co, "v6watch_probe_rejected_records_total",
+	    "counter", "Records rejected since the sequence began (durable).",
 	    offsetof(struct ledger, rejected));
-	metrics_probe_counter(&b, co, "v6watch_probe_missing_records", "gauge",
+	metrics_probe_counter(&b, co, "v6watch_probe_missing_records_total",
+	    "counter",
 	    "Seqs that never arrived (the probe's spool dropped them) since the sequence began (durable).",
 	    offsetof(struct ledger, missing));
 	metrics_probe_counter(&b, co, "v6watch_probe_base_seq", "gauge",
@@ -352,11 +422,11 @@ metrics_text(struct collector *co, size_t *len)
 	    "counter",
 	    "Times the probe's sequence started again: a new spool, or the ledger set aside (durable).",
 	    offsetof(struct ledger, resets));
-	metrics_head(&b, "v6watch_probe_last_seen_seconds", "gauge",
+	metrics_head(&b, "v6watch_probe_last_seen_timestamp_seconds", "gauge",
 	    "Unix time of the probe's last accepted POST.");
 	for (size_t i = 0; i < co->nledgers; i++)
 		mbuf_printf(&b,
-		    "v6watch_probe_last_seen_seconds{probe=\"%s\"} %.3f\n",
+		    "v6watch_probe_last_seen_timestamp_seconds{probe=\"%s\"} %.3f\n",
 		    lv(co->ledgers[i]->name), co->ledgers[i]->last_seen);
 	metrics_webhooks(&b, co->webhooks);
 	metrics_head(&b, "v6watch_auth_failures_total", "counter",
@@ -376,6 +446,10 @@ metrics_text(struct collector *co, size_t *len)
 		mbuf_printf(&b, "v6watch_rrd_lock_failures_total %llu\n",
 		    (unsigned long long)failures);
 	}
+	metrics_head(&b, "v6watch_build_info", "gauge",
+	    "1, with the collector's version.");
+	mbuf_printf(&b, "v6watch_build_info{version=\"%s\"} 1\n",
+	    lv(V6WATCH_VERSION));
 	metrics_head(&b, "v6watch_config_reloads_total", "counter",
 	    "Config reloads (SIGHUP) by result.");
 	mbuf_printf(&b,

@@ -136,7 +136,7 @@ st=$(ncurl "$URL/api/v1/status")
 expect_match "... status has reset_at" "$st" '"resets":1,"reset_at":[0-9.]+,"reset_reason":"new spool"'
 m=$(ncurl "$URL/metrics")
 expect_match "metrics: v6watch_probe_sequence_resets_total" "$m" '^v6watch_probe_sequence_resets_total\{probe="p1"\} 1$'
-expect_match "metrics: v6watch_probe_missing_records" "$m" '^v6watch_probe_missing_records\{probe="p1"\} 0$'
+expect_match "metrics: v6watch_probe_missing_records_total" "$m" '^v6watch_probe_missing_records_total\{probe="p1"\} 0$'
 
 # A ledger that does not add up is set aside; the restart shows.
 stop_pid "$cpid"

@@ -217,7 +217,7 @@ expect_match "status shows a's last delivery error" "$(whstatus a last_error)" .
 expect_eq "... and its queue" "$(whstatus a queued)" 6
 expect_match "metrics: queue gauge and failed deliveries" \
 	"$(ncurl "$URL/metrics")" \
-	'v6watch_webhook_queue\{webhook="a"\} 6'
+	'v6watch_webhook_queue_length\{webhook="a"\} 6'
 start_recv a 9001
 wait_until 20 ge 6 ndel "$D/a.log" "" flap
 expect_eq "receiver a back: every event arrives, in order" \

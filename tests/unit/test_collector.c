@@ -199,18 +199,76 @@ test_status_metrics(void **state)
 	    "v6watch_target_up{target=\"down\",family=\"ipv6\",probe=\"p1\"} "
 	    "0\n"));
 	assert_null(strstr(text, "v6watch_target_up{target=\"off\""));
+	/* The sooner of both families: 12 days after the check. */
 	assert_non_null(strstr(text,
-	    "v6watch_cert_days_left{target=\"we\\\"ird\\\\\",probe=\"p1\"} "
-	    "12\n"));
+	    "v6watch_cert_expiry_timestamp_seconds{target=\"we\\\"ird\\\\\","
+	    "probe=\"p1\"} 1765516800\n"));
 	assert_non_null(strstr(text,
-	    "v6watch_phase_milliseconds{target=\"we\\\"ird\\\\\",family="
-	    "\"ipv6\",probe=\"p1\",phase=\"total\"} 9.5\n"));
+	    "v6watch_phase_seconds{target=\"we\\\"ird\\\\\",family="
+	    "\"ipv6\",probe=\"p1\",phase=\"total\"} 0.0095\n"));
+	assert_non_null(strstr(text,
+	    "v6watch_phase_seconds{target=\"we\\\"ird\\\\\",family="
+	    "\"ipv6\",probe=\"p1\",phase=\"dns\"} 0.001\n"));
+	assert_null(strstr(text, "_milliseconds"));
+	assert_null(strstr(text, "_days"));
+	assert_non_null(strstr(text,
+	    "v6watch_target_info{target=\"we\\\"ird\\\\\",group=\"\","
+	    "url=\"https://w.example/\"} 1\n"));
+	assert_non_null(strstr(text,
+	    "v6watch_build_info{version=\"" V6WATCH_VERSION "\"} 1\n"));
+	assert_non_null(strstr(text,
+	    "# TYPE v6watch_probe_missing_records_total counter\n"));
+	assert_non_null(strstr(text,
+	    "v6watch_probe_last_seen_timestamp_seconds{probe=\"p1\"} "));
 	assert_non_null(
 	    strstr(text, "v6watch_target_ready{target=\"down\"} 0\n"));
 	assert_non_null(
 	    strstr(text, "v6watch_results_accepted_total{probe=\"p1\"} 4\n"));
 	assert_non_null(
 	    strstr(text, "# TYPE v6watch_webhook_deliveries_total counter\n"));
+	free(text);
+	collector_free(co);
+}
+
+#define SITE_REC(probe, target, fam, seq, score, warn)                  \
+	"{\"probe\":\"" probe "\",\"target\":\"" target "\",\"group\":" \
+	"\"Gov \\\"A\\\"\",\"url\":\"https://" target ".example/\","    \
+	"\"family\":\"" fam "\",\"ts\":1764480000,\"seq\":" seq ","     \
+	"\"outcome\":\"ok\",\"ready\":true,\"score\":" score            \
+	",\"warnings\":[" warn "]}"
+
+/* (p1 has seqs 1-4 from test_status_metrics.) The per-target figures come from the site's model: the group and URL
+ * to join on, and the report's score -- the lowest of the probes online. */
+static void
+test_metrics_site(void **state)
+{
+	static const char body1[] =
+	    "{\"probe\":\"p1\",\"results\":[" SITE_REC("p1", "web", "ipv6", "5",
+		"80", "") "," SITE_REC("p1", "web", "ipv4", "6", "80", "") "]}";
+	static const char body2[] =
+	    "{\"probe\":\"p2\",\"results\":[" SITE_REC("p2", "web", "ipv6", "1",
+		"60", "") "," SITE_REC("p2", "web", "ipv4", "2", "60",
+		"") "," SITE_REC("p2", "off", "ipv6", "3", "0",
+		"\"probe_offline\"") "]}";
+	struct collector *co = open_collector();
+	char		 *text;
+	size_t		  len;
+
+	(void)state;
+	post(co, "p1", body1);
+	post(co, "p2", body2);
+	text = metrics_text(co, &len);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	assert_non_null(strstr(text,
+	    "\nv6watch_target_info{target=\"web\",group=\"Gov \\\"A\\\"\","
+	    "url=\"https://web.example/\"} 1\n"));
+	assert_non_null(
+	    strstr(text, "\nv6watch_target_score{target=\"web\"} 60\n"));
+	/* Known only from an offline probe: in the info, no score. */
+	assert_non_null(strstr(text, "\nv6watch_target_info{target=\"off\","));
+	assert_null(strstr(text, "v6watch_target_score{target=\"off\"}"));
+	assert_non_null(strstr(text, "# TYPE v6watch_target_score gauge\n"));
 	free(text);
 	collector_free(co);
 }
@@ -367,6 +425,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_auth_and_reload),
 	    cmocka_unit_test(test_status_metrics),
+	    cmocka_unit_test(test_metrics_site),
 	    cmocka_unit_test(test_bad_ledger),
 	    cmocka_unit_test(test_escape_state_table),
 	    cmocka_unit_test(test_listen),
