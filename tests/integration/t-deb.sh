@@ -68,6 +68,15 @@ for p in "${pkgs[@]}"; do
 		not_ok "$(basename "$p") ships no secret"
 	else ok "$(basename "$p") ships no secret"; fi
 done
+# The monitoring glue ships as examples: Grafana, Prometheus, the webhook
+# formats with the collector; Nagios and Icinga 2 with the probe.
+contents=$(for p in "${pkgs[@]}"; do dpkg-deb -c "$p"; done)
+for f in v6watch-collector/examples/v6watch-dashboard.json \
+	v6watch-collector/examples/v6watch-rules.yml \
+	v6watch-collector/examples/webhooks.conf \
+	v6watch-probe/examples/v6probe.cfg v6watch-probe/examples/v6probe.conf; do
+	expect_match "the packages ship $f" "$contents" "usr/share/doc/$f"
+done
 
 # The test inside the view: this script runs chrooted in it and prints
 # ok/not ok lines of its own.
