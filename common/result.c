@@ -36,6 +36,7 @@ static const char *const warning_names[WARN__N] = {
     [WARN_PARTIAL_REACHABILITY] = "partial_reachability",
     [WARN_NS_NO_IPV6] = "ns_no_ipv6",
     [WARN_PROBE_OFFLINE] = "probe_offline",
+    [WARN_HTTP_NO_IPV6] = "http_no_ipv6",
 };
 
 static const char *const phase_names[PHASE__N] = {"dns", "connect", "tls",
@@ -211,6 +212,13 @@ result_to_json(const struct result *r)
 			cJSON_AddNumberToObject(o, "cert_days_left",
 			    r->cert_days_left);
 		add_string(o, "issuer", r->issuer);
+	}
+	if (r->has_http80[FAMILY_IPV6] || r->has_http80[FAMILY_IPV4]) {
+		o = cJSON_AddObjectToObject(root, "http80");
+		for (int f = 0; f < FAMILY__N; f++)
+			if (r->has_http80[f])
+				cJSON_AddStringToObject(o, family_name(f),
+				    outcome_name(r->http80[f]));
 	}
 	if (r->ready >= 0)
 		cJSON_AddBoolToObject(root, "ready", r->ready);
@@ -513,6 +521,30 @@ dec_tls(struct dec *d, const cJSON *o, struct result *r)
 	return 0;
 }
 
+/* "http80": {"ipv6": OUTCOME, "ipv4": OUTCOME}, either key optional. */
+static int
+dec_http80(struct dec *d, const cJSON *o, struct result *r)
+{
+	const cJSON *h = json_get(o, "http80");
+
+	if (h == NULL)
+		return 0;
+	if (dec_keys(d, h, "http80.", family_names, FAMILY__N) == -1)
+		return -1;
+	for (int f = 0; f < FAMILY__N; f++) {
+		int oc;
+
+		if (json_get(h, family_names[f]) == NULL)
+			continue;
+		if (dec_enum(d, h, "http80.", family_names[f],
+			outcome_from_name, &oc) == -1)
+			return -1;
+		r->has_http80[f] = 1;
+		r->http80[f] = oc;
+	}
+	return 0;
+}
+
 static int
 dec_url(struct dec *d, const char *key, const char *url)
 {
@@ -583,7 +615,7 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"kind", "probe", "target", "group",
 	    "url", "family", "ts", "seq", "outcome", "warnings", "addresses",
-	    "remote", "ms", "http", "tls", "ready", "score", "error"};
+	    "remote", "ms", "http", "tls", "http80", "ready", "score", "error"};
 	struct dec		 d = {err, errlen};
 	const cJSON		*it;
 	char			 kind[16];
@@ -628,7 +660,7 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 	    dec_str(&d, o, "", "remote", r->remote, sizeof(r->remote), 0) ==
 		-1 ||
 	    dec_ms(&d, o, r) == -1 || dec_http(&d, o, r) == -1 ||
-	    dec_tls(&d, o, r) == -1 ||
+	    dec_tls(&d, o, r) == -1 || dec_http80(&d, o, r) == -1 ||
 	    dec_str(&d, o, "", "error", r->error, sizeof(r->error), 0) == -1)
 		return -1;
 	if (r->effective_url[0] != '\0' &&

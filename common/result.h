@@ -40,6 +40,7 @@ enum warning {
 	WARN_PARTIAL_REACHABILITY,
 	WARN_NS_NO_IPV6,
 	WARN_PROBE_OFFLINE,
+	WARN_HTTP_NO_IPV6, /* port 80 answers over IPv4, not over IPv6 */
 	WARN__N
 };
 #define WARN_BIT(w) (1u << (w))
@@ -110,6 +111,12 @@ struct result {
 	int  cert_days_left; /* valid when has_cert */
 	int  has_cert;
 	char issuer[RESULT_ISSUER_MAX];
+
+	/* Port 80 beside an https:// target, per family (target-level,
+	 * copied per record): ok when every address the main check
+	 * connected to answered http://HOST/, else the first failure. */
+	int	     has_http80[FAMILY__N];
+	enum outcome http80[FAMILY__N];
 
 	int ready; /* target-level, copied per record */
 	int score; /* 0-100, -1 unknown */

@@ -48,6 +48,23 @@ check_free(struct check *c)
 	free(c);
 }
 
+/* Port 80 of family f: ok when every address tried answered, else the
+ * first failure in address order; 0 when no address was tried. */
+static int
+check_http80_of(const struct leg *l, enum outcome *oc)
+{
+	int tried = 0;
+
+	*oc = OUTCOME_OK;
+	for (size_t i = 0; i < l->nh80; i++) {
+		if (!l->h80[i].started)
+			continue;
+		if (tried++ == 0 || *oc == OUTCOME_OK)
+			*oc = l->h80[i].oc;
+	}
+	return tried > 0;
+}
+
 static void
 check_fill(struct check *c)
 {
@@ -76,6 +93,10 @@ check_fill(struct check *c)
 	    in.v6 != NULL && in.v6->has_http ? &rep->sk[FAMILY_IPV6] : NULL;
 	in.sk4 =
 	    in.v4 != NULL && in.v4->has_http ? &rep->sk[FAMILY_IPV4] : NULL;
+	for (int f = 0; f < FAMILY__N; f++)
+		if (rep->checked[f])
+			in.http80.checked[f] =
+			    check_http80_of(&c->leg[f], &in.http80.oc[f]);
 	in.warn_days = e->o.warn_days;
 	in.is_https = c->u0.https;
 	in.is_ip_literal = c->u0_ok && c->u0.literal_af != 0;
@@ -89,6 +110,10 @@ check_fill(struct check *c)
 		rep->r[f].warnings |= rep->cmp.warn[f];
 		rep->r[f].ready = rep->cmp.ready;
 		rep->r[f].score = rep->cmp.score;
+		for (int g = 0; g < FAMILY__N; g++) {
+			rep->r[f].has_http80[g] = in.http80.checked[g];
+			rep->r[f].http80[g] = in.http80.oc[g];
+		}
 	}
 }
 
@@ -159,6 +184,8 @@ check_start(struct check *c)
 	c->rep.start_ms = c->start_us / 1000;
 	ok = url_parse(c->t->url, &c->u0, &oc, err, sizeof(err)) == 0;
 	c->u0_ok = ok;
+	/* http://HOST/ beside an https:// one: people type the bare name */
+	c->http80 = ok && c->u0.https && !e->o.no_http80 && !c->t->no_http80;
 	/* Count the legs first: a leg may end before the next starts. */
 	for (int f = 0; f < FAMILY__N; f++)
 		if (e->o.families & (1 << f))

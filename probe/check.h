@@ -2,8 +2,9 @@
  * check: the check engine. For every target it runs the IPv6 and IPv4
  * legs side by side -- DNS, a TCP connect to every address, TLS and HTTP on
  * the first address that connects (redirects followed within the family),
- * a large transfer -- plus the zone's name-server check, all in one event
- * loop with a cap on targets in flight. A finished target is handed over
+ * a large transfer, and for an https:// target http://HOST/ on port 80 of
+ * every address that connected -- plus the zone's name-server check, all
+ * in one event loop with a cap on targets in flight. A finished target is handed over
  * as a check_report: one result record per family, the dns verdict and the
  * comparison of the families.
  */
@@ -66,6 +67,7 @@ struct check_opts {
 	const char *large_path;	    /* for targets without their own */
 	unsigned    addr_allow;	    /* OUTCOME_ALLOW_*: beyond global unicast */
 	struct check_expect expect; /* for targets without their own */
+	int no_http80; /* no port-80 check beside https:// targets */
 };
 
 /* A target, owned by the caller; it outlives its checks. */
@@ -78,8 +80,9 @@ struct check_target {
 	struct check_expect  expect; /* nstatus 0, body NULL: the engine's */
 	char		    *expect_body; /* owned: expect.body */
 	char		    *zone_hint;
-	int		     running; /* queued or being checked */
-	struct check_target *qnext;   /* the engine's queue */
+	int		     no_http80; /* probe.conf http80 = false */
+	int		     running;	/* queued or being checked */
+	struct check_target *qnext;	/* the engine's queue */
 	void		    *user;
 };
 

@@ -172,7 +172,8 @@ on_headers_complete(http_parser *p)
 		x->head_done = 1;
 	if (x->phase == HX_HEAD && x->head_done)
 		x->phase = HX_BODY;
-	return 0;
+	/* 1: no body follows, so the message completes here */
+	return x->head_only && x->head_done ? 1 : 0;
 }
 
 static int
@@ -481,6 +482,14 @@ hx_start(struct hx *x, struct ev_loop *loop, int fd, SSL *ssl,
 	ev_io_init(&x->io, fd, hx_io_cb, x);
 	ev_timer_init(&x->timer, hx_timer_cb, x);
 	ev_io_set(loop, &x->io, EV_WRITE);
+	hx_arm(x);
+}
+
+void
+hx_head_only(struct hx *x)
+{
+	x->head_only = 1;
+	x->deadline_ms = x->last_rx_ms + (uint64_t)x->timeout_ms;
 	hx_arm(x);
 }
 

@@ -54,6 +54,7 @@ struct hx {
 
 	http_parser p;
 	int	    complete;	       /* the final response ended */
+	int	    head_only;	       /* end at the final head */
 	int	    in_value;	       /* the parser is in a header's value */
 	int	    is_location;       /* that header is Location */
 	size_t	    line_len;	       /* of the header line under way */
@@ -98,6 +99,10 @@ void
 hx_start(struct hx *, struct ev_loop *, int fd, SSL *ssl, struct tls_conn *,
     const char *host_hdr, const char *req_target, const char *user_agent,
     int timeout_ms, hx_body_cb body, hx_done_cb done, void *arg);
+/* Right after hx_start(): end the exchange as soon as the final
+ * response's head arrived (the body is never read), and give the whole
+ * exchange one timeout_ms. */
+void hx_head_only(struct hx *);
 /* Close everything (no callback). Safe on an idle or finished exchange;
  * what it saw stays readable until the next hx_start(). */
 void hx_stop(struct hx *);

@@ -27,6 +27,19 @@ enum leg_phase {
 };
 
 struct check;
+struct leg;
+
+/* http://HOST/ on port 80 of one address the first hop connected to: a
+ * connect of its own, then the response head (hx_head_only()). */
+struct leg_http80 {
+	struct leg    *l;
+	size_t	       idx; /* in the leg's sa[] */
+	struct tcpconn tc;
+	struct hx      hx;
+	int	       started, running;
+	enum outcome   oc;
+	const char    *why;
+};
 
 struct leg {
 	struct check  *c;
@@ -66,6 +79,10 @@ struct leg {
 	int		large;
 	const char     *large_path;
 	struct hx_find *find; /* NULL: no expect_body */
+
+	struct leg_http80 *h80; /* NULL: no port-80 check; else nsa of them */
+	size_t		   nh80;
+	int		   h80_running;
 };
 
 struct check {
@@ -78,6 +95,7 @@ struct check {
 	uint64_t	     start_us;
 	struct url	     u0;
 	int		     u0_ok;
+	int		     http80; /* check port 80 beside https:// */
 	int		     status[CHECK_EXPECT_MAX]; /* expect_status */
 	size_t		     nstatus;
 	struct ev_timer	     finish;	  /* hands the report over */

@@ -2,8 +2,9 @@
  * check_leg: one leg of a check -- one address family's way through DNS
  * (or --resolve, /etc/hosts, an IP literal), a TCP connect to every
  * address at once, the exchange (check_http.c) on the first that
- * connects, redirects followed hop by hop within the family, and the large
- * transfer on a connection of its own. Each step ends in the next one or
+ * connects, redirects followed hop by hop within the family, the large
+ * transfer on a connection of its own, and (https:// targets) http://HOST/
+ * on port 80 of every first-hop address that connected. Each step ends in the next one or
  * in leg_end() with an outcome decided from what the leg itself saw.
  */
 #include <arpa/inet.h>
@@ -92,7 +93,7 @@ static void
 leg_maybe_done(struct leg *l)
 {
 	if (!l->ended || l->phase == LEG_DONE || l->nconn_running > 0 ||
-	    l->dns_pending)
+	    l->h80_running > 0 || l->dns_pending)
 		return;
 	l->phase = LEG_DONE;
 	l->c->legs_running--;
@@ -163,6 +164,85 @@ leg_connected(struct leg *l, struct tcpconn *tc, size_t idx)
 	leg_http_start(l, fd, ssl);
 }
 
+/* port 80: does http://HOST/ answer on this address too? */
+
+static void
+leg_h80_end(struct leg_http80 *h)
+{
+	struct leg *l = h->l;
+
+	h->running = 0;
+	l->h80_running--;
+	if (log_getverbose() >= 2) {
+		char hp[RESULT_REMOTE_MAX];
+
+		hostport(&h->tc.sa, 80, hp, sizeof(hp));
+		log_debug("check %s %s: port 80 of %s: %s (%s)", l->c->t->name,
+		    family_name(l->fam), hp, outcome_name(h->oc), h->why);
+	}
+	leg_maybe_done(l);
+}
+
+static int
+leg_h80_body_cb(struct hx *x, const char *buf, size_t n)
+{
+	(void)x;
+	(void)buf;
+	(void)n;
+	return -1; /* never reached: the exchange ends at the head */
+}
+
+static void
+leg_h80_done_cb(struct hx *x)
+{
+	struct leg_http80 *h = x->arg;
+
+	h->oc = outcome_http80(0, x->end == HX_OK ? HTTP_FAIL_NONE : x->fail,
+	    x->sys_err, &h->why);
+	leg_h80_end(h);
+}
+
+static void
+leg_h80_conn_cb(struct tcpconn *tc)
+{
+	struct leg_http80 *h = tc->arg;
+	struct leg	  *l = h->l;
+	const struct url  *u = &l->c->u0;
+	char		   host[300];
+
+	if (tc->err != 0) {
+		h->oc = outcome_http80(tc->err, HTTP_FAIL_NONE, 0, &h->why);
+		tcpconn_stop(tc);
+		leg_h80_end(h);
+		return;
+	}
+	snprintf(host, sizeof(host), u->literal_af == AF_INET6 ? "[%s]" : "%s",
+	    u->host);
+	hx_start(&h->hx, l->c->e->loop, tcpconn_take(tc), NULL, NULL, host, "/",
+	    CHECK_USER_AGENT, l->c->e->o.timeout_ms, leg_h80_body_cb,
+	    leg_h80_done_cb, h);
+	hx_head_only(&h->hx);
+}
+
+/* Address i of the first hop connected: port 80 on it, alongside. */
+static void
+leg_h80_start(struct leg *l, size_t i)
+{
+	struct leg_http80      *h = &l->h80[i];
+	struct sockaddr_storage sa = l->conn[i].sa; /* l->sa: a later hop's */
+
+	if (h->started)
+		return;
+	h->started = h->running = 1;
+	l->h80_running++;
+	if (sa.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons(80);
+	else
+		((struct sockaddr_in *)&sa)->sin_port = htons(80);
+	tcpconn_start(l->c->e->loop, &h->tc, (struct sockaddr *)&sa,
+	    sa_len(&sa), l->c->e->o.timeout_ms, leg_h80_conn_cb, h);
+}
+
 static void
 leg_conn_cb(struct tcpconn *tc)
 {
@@ -173,6 +253,8 @@ leg_conn_cb(struct tcpconn *tc)
 	l->nconn_running--;
 	l->r->addrs[i].outcome = outcome_from_errno(tc->err, &why);
 	l->r->addrs[i].connect_ms = tc->err == 0 ? tc->ms : -1;
+	if (tc->err == 0 && l->h80 != NULL)
+		leg_h80_start(l, i);
 	if (tc->err == 0 && l->chosen < 0 && !l->ended) {
 		leg_connected(l, tc, i);
 	} else {
@@ -265,6 +347,15 @@ leg_connect(struct leg *l)
 		for (size_t i = 0; i < l->nconn; i++)
 			l->conn[i].fd = -1;
 		l->nconn_running = (int)l->nsa;
+		if (l->c->http80) {
+			l->h80 = xcalloc(l->nsa, sizeof(*l->h80));
+			l->nh80 = l->nsa;
+			for (size_t i = 0; i < l->nh80; i++) {
+				l->h80[i].l = l;
+				l->h80[i].idx = i;
+				l->h80[i].tc.fd = -1;
+			}
+		}
 		for (size_t i = 0; i < l->nsa; i++)
 			tcpconn_start(e->loop, &l->conn[i],
 			    (struct sockaddr *)&l->sa[i], sa_len(&l->sa[i]),
@@ -926,6 +1017,13 @@ leg_http_done(struct hx *x)
 void
 leg_free(struct leg *l)
 {
+	for (size_t i = 0; i < l->nh80; i++) {
+		tcpconn_stop(&l->h80[i].tc);
+		hx_stop(&l->h80[i].hx);
+	}
+	free(l->h80);
+	l->h80 = NULL;
+	l->nh80 = 0;
 	leg_conns_free(l);
 	tcpconn_stop(&l->hconn);
 	hx_stop(&l->hx);

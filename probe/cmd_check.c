@@ -66,7 +66,8 @@ check_usage(FILE *f)
 	    "usage: v6probe check [--json | --nagios [-w RANGE] [-c RANGE]] [-4 | -6]\n"
 	    "                     [-t S] [--cacert FILE] [--large-path PATH]\n"
 	    "                     [--warn-days N] [--resolve HOST:PORT:ADDR[,ADDR]]\n"
-	    "                     [--concurrency N] [--no-ns] [-f FILE | -f -]\n"
+	    "                     [--concurrency N] [--no-ns] [--no-http80]\n"
+	    "                     [-f FILE | -f -]\n"
 	    "                     [--expect-status LIST] [--expect-body TEXT]\n"
 	    "                     [-H HOST [-p PORT] [-u PATH] [-S]] [--] URL|HOST ...\n"
 	    "\n"
@@ -93,6 +94,8 @@ check_usage(FILE *f)
 	    "  --resolve H:P:A   use address A for host H, port P (as curl; repeatable)\n"
 	    "  --concurrency N   targets checked at once (default 50)\n"
 	    "  --no-ns           skip the name-server check\n"
+	    "  --no-http80       skip the check of http://HOST/ (port 80) on every\n"
+	    "                    address of an https:// target\n"
 	    "  --expect-status L the final statuses that mean the service works,\n"
 	    "                    e.g. 200,401 for a login service\n"
 	    "  --expect-body T   the page must contain T over both families\n"
@@ -487,6 +490,7 @@ check_main(int argc, char **argv)
 		O_RESOLVE,
 		O_CONC,
 		O_NONS,
+		O_NOHTTP80,
 		O_EXPECT_STATUS,
 		O_EXPECT_BODY
 	};
@@ -500,6 +504,7 @@ check_main(int argc, char **argv)
 	    {"resolve", required_argument, NULL, O_RESOLVE},
 	    {"concurrency", required_argument, NULL, O_CONC},
 	    {"no-ns", no_argument, NULL, O_NONS},
+	    {"no-http80", no_argument, NULL, O_NOHTTP80},
 	    /* as check_http and check_curl users type them */
 	    {"warning", required_argument, NULL, 'w'},
 	    {"critical", required_argument, NULL, 'c'},
@@ -625,6 +630,9 @@ check_main(int argc, char **argv)
 			break;
 		case O_NONS:
 			o.ns_check = 0;
+			break;
+		case O_NOHTTP80:
+			o.no_http80 = 1;
 			break;
 		case 'w':
 		case 'c':

@@ -447,6 +447,8 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 		if (tc != NULL) /* the check copies them when it starts */
 			check_target_expect(&t->ct, tc->expect_status,
 			    tc->nexpect_status, tc->expect_body);
+		t->ct.no_http80 =
+		    tc == NULL || !tc->http80; /* canaries: none */
 		t->next = NULL;
 		*tail = t;
 		tail = &t->next;

@@ -31,6 +31,13 @@ compare_cert_expiring(const struct result *r, int warn_days)
 	    r->cert_days_left < warn_days;
 }
 
+int
+compare_http_no_ipv6(const struct compare_http80 *h)
+{
+	return h->checked[FAMILY_IPV4] && h->oc[FAMILY_IPV4] == OUTCOME_OK &&
+	    h->checked[FAMILY_IPV6] && h->oc[FAMILY_IPV6] != OUTCOME_OK;
+}
+
 static int
 content_mismatch(const struct compare_in *in, double *sim)
 {
@@ -64,8 +71,9 @@ score_of(const struct compare_in *in, int mismatch)
 	if (v6->outcome != OUTCOME_NO_ADDRESS &&
 	    v6->outcome != OUTCOME_DNS_ERROR && v6->naddrs > 0)
 		score += 20;
-	/* Every web IPv6 address reachable. */
-	if (v6->naddrs > 0) {
+	/* Every web IPv6 address reachable, on port 80 too where port 80
+	 * answers over IPv4 (people still type the bare name). */
+	if (v6->naddrs > 0 && !compare_http_no_ipv6(&in->http80)) {
 		size_t ok = 0;
 
 		for (size_t i = 0; i < v6->naddrs; i++)
@@ -112,6 +120,8 @@ compare_run(const struct compare_in *in, struct compare_out *out)
 		out->warn[FAMILY_IPV6] |= WARN_BIT(WARN_SLOW);
 	if (in->ns.checked && in->ns.v6_ok < 2)
 		out->warn[FAMILY_IPV6] |= WARN_BIT(WARN_NS_NO_IPV6);
+	if (in->v6 != NULL && compare_http_no_ipv6(&in->http80))
+		out->warn[FAMILY_IPV6] |= WARN_BIT(WARN_HTTP_NO_IPV6);
 	out->target_warn = out->warn[FAMILY_IPV6] | out->warn[FAMILY_IPV4];
 	/* Ready for IPv6; when only IPv4 was asked for (-4), ready means
 	 * that IPv4 works, so the exit status still says something. */

@@ -59,6 +59,7 @@ static const struct cfg_field target_fields[] = {
     {"interval", CFG_INT, TF(interval_s), 1, 86400, 0, NULL, 0, NULL},
     {"expect_status", CFG_GROUP, 0, 0, 0, 0, NULL, 0, NULL},
     {"expect_body", CFG_STR, TF(expect_body), 0, 1024, 0, NULL, 0, NULL},
+    {"http80", CFG_BOOL, TF(http80), 0, 1, 1, NULL, 0, NULL},
 };
 
 /* expect_status = [ 200, 401 ]: HTTP status codes, at most

@@ -26,6 +26,7 @@ struct target_conf {
 	int	    expect_status[PROBE_EXPECT_MAX];
 	size_t	    nexpect_status; /* 0: any of 200-399 */
 	char	   *expect_body;    /* NULL: none */
+	int	    http80;	    /* check port 80 beside https:// (1) */
 	int	    line;	    /* where it was defined, for messages */
 	const char *file;	    /* only valid while loading */
 };

@@ -128,6 +128,33 @@ outcome_from_errno(int err, const char **why)
 }
 
 enum outcome
+outcome_http80(int conn_err, enum http_fail fail, int sys_err, const char **why)
+{
+	if (conn_err != 0)
+		return outcome_from_errno(conn_err, why);
+	switch (fail) {
+	case HTTP_FAIL_NONE:
+		*why = "answers";
+		return OUTCOME_OK;
+	case HTTP_FAIL_SEND:
+	case HTTP_FAIL_RECV:
+		if (sys_err == EPIPE || sys_err == ECONNRESET) {
+			*why = "connection reset";
+			return OUTCOME_REFUSED;
+		}
+		if (sys_err != 0)
+			return outcome_from_errno(sys_err, why);
+		return outcome_from_http(fail, why);
+	case HTTP_FAIL_STALL_HEAD:
+	case HTTP_FAIL_STALL_BODY:
+		*why = "connected, but no answer in time";
+		return OUTCOME_TIMEOUT;
+	default:
+		return outcome_from_http(fail, why);
+	}
+}
+
+enum outcome
 outcome_from_verify(long err, int depth, const char **why)
 {
 	switch (err) {

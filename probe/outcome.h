@@ -42,6 +42,15 @@ enum outcome outcome_from_ares(int status, const char **why);
 enum outcome outcome_from_errno(int err, const char **why);
 /* An HTTP exchange that failed after the connection was up. */
 enum outcome outcome_from_http(enum http_fail, const char **why);
+/*
+ * What http://HOST/ on port 80 did (beside an https:// target): the TCP
+ * connect's errno (0: connected), then how the exchange ended, read up to
+ * the response head (HTTP_FAIL_NONE: a head arrived; any status is an
+ * answer) and its errno. ok, refused (also a reset), timeout (also no
+ * head in time), unreachable, http_error (not an HTTP answer) or error.
+ */
+enum outcome
+outcome_http80(int conn_err, enum http_fail, int sys_err, const char **why);
 enum outcome outcome_from_tls(const struct tls_failure *, const char **why);
 /* An X509 verification error (X509_V_*) of a certificate at depth. */
 enum outcome outcome_from_verify(long err, int depth, const char **why);

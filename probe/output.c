@@ -173,10 +173,39 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 				"the zone");
 			break;
 		}
+		case WARN_HTTP_NO_IPV6:
+			bprintf(b,
+			    "port 80 (http://) answers over IPv4 but not over "
+			    "IPv6 (%s): who types the bare name gets IPv4\n",
+			    outcome_name(v6->http80[FAMILY_IPV6]));
+			break;
 		default:
 			bprintf(b, "\n");
 		}
 	}
+}
+
+/* What http://HOST/ on port 80 did, beside an https:// target. */
+static void
+http80_line(struct buf *b, const struct check_report *rep)
+{
+	const struct result *r =
+	    &rep->r[rep->checked[FAMILY_IPV6] ? FAMILY_IPV6 : FAMILY_IPV4];
+	const char *sep = "";
+
+	if (!r->has_http80[FAMILY_IPV6] && !r->has_http80[FAMILY_IPV4])
+		return;
+	bprintf(b, "  %-5s http:// (port 80):", ":80");
+	for (int f = 0; f < FAMILY__N; f++)
+		if (r->has_http80[f]) {
+			bprintf(b, "%s %s %s", sep,
+			    f == FAMILY_IPV6 ? "IPv6" : "IPv4",
+			    r->http80[f] == OUTCOME_OK ?
+				"answers" :
+				outcome_name(r->http80[f]));
+			sep = ",";
+		}
+	bprintf(b, "\n");
 }
 
 char *
@@ -205,6 +234,7 @@ output_table(const struct check_report *rep, const char *shown, int c)
 		else
 			bprintf(&b, "  %-5s %s\n", "DNS", rep->dns->error);
 	}
+	http80_line(&b, rep);
 	warning_lines(&b, rep, c);
 	return b.s;
 }

@@ -189,6 +189,7 @@ static const char *const warning_words[WARN__N] = {
     [WARN_PARTIAL_REACHABILITY] = "some of its addresses are unreachable",
     [WARN_NS_NO_IPV6] = "its name servers do not work over IPv6",
     [WARN_PROBE_OFFLINE] = "the probe's own network was down",
+    [WARN_HTTP_NO_IPV6] = "http:// (port 80) works over IPv4 only",
 };
 
 const char *

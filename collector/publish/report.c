@@ -304,6 +304,8 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	    r->warnings[WARN_NS_NO_IPV6], r->targets);
 	bar_row(h, "Some IPv6 addresses unreachable",
 	    r->warnings[WARN_PARTIAL_REACHABILITY], r->targets);
+	bar_row(h, "http:// (port 80) over IPv4 only",
+	    r->warnings[WARN_HTTP_NO_IPV6], r->targets);
 	bar_row(h, "Much slower over IPv6", r->warnings[WARN_SLOW], r->targets);
 	bar_row(h, "Certificate expires soon", r->warnings[WARN_CERT_EXPIRING],
 	    r->targets);

@@ -19,7 +19,8 @@
 # whose AAAA or A no public service can have: mapped, mixed, loop4) and
 # badserver for answers that come late or never; dnsfail.py on
 # 2001:db8:2::55 fails DNS on purpose (lab_exec_resolver). nohttp6 serves port 80
-# over IPv4 only; login answers 401.
+# over IPv4 only (the router counts packets to port 80 of nohttp6 and www:
+# lab_counter); login answers 401.
 #
 # After lab_up: $LAB_CLI, $LAB_RTR, $LAB_SRV (namespaces), $LAB_CA (CA
 # file), $LAB_DIR; run the probe with lab_exec "$LAB_CLI" ...
@@ -244,8 +245,14 @@ lab_up() {
 	ip netns exec "$LAB_RTR" sysctl -qw net.ipv6.conf.r0.mtu=1280
 	ip netns exec "$LAB_RTR" nft -f - <<'EOF' || return 1
 table inet lab {
+	counter http80_nohttp6 { }
+	counter http80_www { }
 	chain through {
 		type filter hook forward priority 0;
+		ip6 daddr 2001:db8:2::25 tcp dport 80 counter name "http80_nohttp6"
+		ip daddr 203.0.113.25 tcp dport 80 counter name "http80_nohttp6"
+		ip6 daddr 2001:db8:2::10 tcp dport 80 counter name "http80_www"
+		ip daddr 203.0.113.10 tcp dport 80 counter name "http80_www"
 		ip6 daddr 2001:db8:2::13 drop
 		ip6 daddr 2001:db8:2::17 drop
 		ip6 daddr 2001:db8:2::18 reject with icmpv6 type addr-unreachable
@@ -317,6 +324,13 @@ lab_exec_resolver() {
 	shift
 	ip netns exec "$LAB_CLI" unshare -m sh -c \
 		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$conf" "$@"
+}
+
+# lab_counter NAME: packets the router forwarded to port 80 of a host
+# (http80_nohttp6, http80_www: both its addresses).
+lab_counter() {
+	ip netns exec "$LAB_RTR" nft list counter inet lab "$1" |
+		sed -n 's/.*packets \([0-9]*\).*/\1/p'
 }
 
 lab_dns_ready() {

@@ -1,7 +1,9 @@
 #!/bin/bash
 # t-check-lab: `v6probe check` against the lab (lab.sh), one scenario per
 # outcome and warning. Each scenario runs as its own process (all at once);
-# each asserts the outcomes, warnings, ready and the exit status.
+# each asserts the outcomes, warnings, ready and the exit status. Then
+# port 80 beside https:// (records, words, --no-http80 and probe.conf's
+# http80 = false: no packet to port 80, counted by the router).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
 needs_root
@@ -42,6 +44,8 @@ status-401-expected|0|v6=ok v4=ok warn=- ready=true score=100|--expect-status 20
 status-200-unexpected|2|v6=http_error v4=http_error warn=- ready=false score=100|--expect-status 401,403 https://www.lab.example/
 body-found|0|v6=ok v4=ok warn=- ready=true score=100|--expect-body <h1>Online https://www.lab.example/
 body-missing-v6|2|v6=http_error v4=ok warn=content_mismatch ready=false score=80|--expect-body <h1>Online https://diff.lab.example/
+port80-v4-only|1|v6=ok v4=ok warn=http_no_ipv6 ready=true score=80|https://nohttp6.lab.example/
+port80-v4-only-off|0|v6=ok v4=ok warn=- ready=true score=100|--no-http80 https://nohttp6.lab.example/
 only-v6-resolve|0|v6=ok v4=- warn=- ready=true score=100|-6 --resolve fake.lab.example:443:[2001:db8:2::10] https://fake.lab.example/
 EOF2
 }
@@ -120,6 +124,67 @@ expect_eq "expect_status: the reason" "$(j status-200-unexpected "d['ipv6']['err
 	"HTTP 200 from https://www.lab.example/, expected 401 or 403 (expect_status)"
 expect_match "expect_body: the reason" "$(j body-missing-v6 "d['ipv6']['error']")" \
 	'^HTTP 200 from https://diff.lab.example/: the page \([0-9]+ bytes\) does not contain "<h1>Online" \(expect_body\)$'
+
+# Port 80 beside https://: what each family's addresses did, in the record.
+expect_eq "port 80: nohttp6 refuses it over IPv6 only" \
+	"$(j port80-v4-only "d['ipv6']['http80'], d['ipv4']['http80'], d['ipv6']['warnings'], d['ipv4']['warnings']")" \
+	"{'ipv6': 'refused', 'ipv4': 'ok'} {'ipv6': 'refused', 'ipv4': 'ok'} ['http_no_ipv6'] []"
+expect_eq "port 80: dual-stack host answers on both" \
+	"$(j dualstack "d['ipv6']['http80'], d['ipv4']['http80']")" \
+	"{'ipv6': 'ok', 'ipv4': 'ok'} {'ipv6': 'ok', 'ipv4': 'ok'}"
+expect_eq "port 80: only the addresses that connected (::17 is dropped)" \
+	"$(j one-aaaa-dead "d['ipv6']['http80']")" "{'ipv6': 'ok', 'ipv4': 'ok'}"
+expect_eq "port 80: none with --no-http80" \
+	"$(j port80-v4-only-off "d['ipv6'].get('http80'), d['ipv4'].get('http80')")" "None None"
+expect_eq "port 80: none for an http:// target" \
+	"$(j v6-slow "d['ipv6'].get('http80')")" "None"
+out=$(NO_COLOR=1 lab_exec "$LAB_CLI" "$V6PROBE" check --timeout 2 --cacert "$LAB_CA" https://nohttp6.lab.example/)
+expect_match "port 80: the table says it" "$out" \
+	":80   http:// \(port 80\): IPv6 refused, IPv4 answers"
+expect_match "port 80: the warning in words" "$out" \
+	"warning http_no_ipv6: port 80 \(http://\) answers over IPv4 but not over IPv6 \(refused\)"
+
+# No port-80 connection at all when turned off: the router's counters of
+# packets to port 80 of nohttp6 (and of www, to see that they count).
+c0=$(lab_counter http80_nohttp6)
+lab_exec "$LAB_CLI" "$V6PROBE" check --json --no-http80 --timeout 2 --cacert "$LAB_CA" \
+	https://nohttp6.lab.example/ >/dev/null 2>&1
+expect_eq "--no-http80: no packet to port 80" "$(lab_counter http80_nohttp6)" "$c0"
+lab_exec "$LAB_CLI" "$V6PROBE" check --json --timeout 2 --cacert "$LAB_CA" \
+	https://nohttp6.lab.example/ >/dev/null 2>&1
+c1=$(lab_counter http80_nohttp6)
+if [ "$c1" -gt "$c0" ]; then ok "without it: packets to port 80 counted"
+else not_ok "without it: packets to port 80 counted ($c0 -> $c1)"; fi
+
+# probe.conf: http80 = false on one target, the default on another; the
+# records reach a collector in the client's namespace.
+echo "probe-token-$RANDOM$RANDOM" >"$T_DIR/p1.token"
+chmod 644 "$T_DIR/p1.token"
+mkdir -p "$T_DIR/data"
+cport=$((18000 + RANDOM % 2000))
+cat >"$T_DIR/c.conf" <<EOF
+collector = { name = "lab"; listen = "[::1]:$cport"; data_dir = "$T_DIR/data";
+              step = 2; user = "nobody"; publish_interval = 0; };
+probes = ( { name = "p1"; token_file = "p1.token"; } );
+EOF
+cat >"$T_DIR/p.conf" <<EOF
+probe = { name = "p1"; timeout = 2; spool_dir = "$T_DIR/spool"; cacert = "$LAB_CA";
+          user = "nobody"; };
+collector = { url = "http://[::1]:$cport/api/v1/results"; token_file = "p1.token"; };
+targets = (
+  { name = "nohttp6"; url = "https://nohttp6.lab.example/"; http80 = false; },
+  { name = "www"; url = "https://www.lab.example/"; } );
+EOF
+spawn "$LAB_CLI" -- "$V6COLLECTOR" -c "$T_DIR/c.conf"
+cstat() { lab_exec "$LAB_CLI" curl -sf -g --max-time 5 "http://[::1]:$cport/api/v1/status"; }
+wait_until 10 cstat >/dev/null || not_ok "the collector answers"
+c0=$(lab_counter http80_nohttp6); w0=$(lab_counter http80_www)
+lab_exec "$LAB_CLI" "$V6PROBE" run -c "$T_DIR/p.conf" --once >"$T_DIR/run.log" 2>&1
+expect_eq "probe.conf: run --once delivers" "$?" 0
+expect_eq "probe.conf http80 = false: no packet to port 80" "$(lab_counter http80_nohttp6)" "$c0"
+w1=$(lab_counter http80_www)
+if [ "$w1" -gt "$w0" ]; then ok "probe.conf default: port 80 checked"
+else not_ok "probe.conf default: port 80 checked ($w0 -> $w1)"; fi
 
 # Nagios plugin line
 out=$(lab_exec "$LAB_CLI" "$V6PROBE" check --nagios --timeout 2 --cacert "$LAB_CA" https://expiring.lab.example/); rc=$?

@@ -272,6 +272,62 @@ test_not_ready(void **state)
 	assert_false(o.ready);
 }
 
+/* Port 80 answers over IPv4, not over IPv6: http_no_ipv6 on the IPv6
+ * record, the "every IPv6 address reachable" 20 points lost, still ready
+ * (a warning never changes the outcome). */
+static void
+test_http_no_ipv6(void **state)
+{
+	struct fixture	   x;
+	struct compare_out o;
+
+	(void)state;
+	fixture(&x);
+	x.in.http80.checked[FAMILY_IPV6] = x.in.http80.checked[FAMILY_IPV4] = 1;
+	x.in.http80.oc[FAMILY_IPV6] = OUTCOME_REFUSED;
+	x.in.http80.oc[FAMILY_IPV4] = OUTCOME_OK;
+	compare_run(&x.in, &o);
+	assert_int_equal(o.warn[FAMILY_IPV6], WARN_BIT(WARN_HTTP_NO_IPV6));
+	assert_int_equal(o.warn[FAMILY_IPV4], 0);
+	assert_int_equal(o.target_warn, WARN_BIT(WARN_HTTP_NO_IPV6));
+	assert_true(o.ready);
+	assert_int_equal(o.score, 80);
+	assert_true(compare_http_no_ipv6(&x.in.http80));
+
+	/* the 20 points go once, beside an unreachable address too */
+	x.v6.naddrs = 2;
+	x.v6.addrs[1].outcome = OUTCOME_TIMEOUT;
+	compare_run(&x.in, &o);
+	assert_int_equal(o.score, 80);
+
+	/* port 80 on both, or on neither: no warning, nothing lost */
+	fixture(&x);
+	x.in.http80.checked[FAMILY_IPV6] = x.in.http80.checked[FAMILY_IPV4] = 1;
+	compare_run(&x.in, &o);
+	assert_int_equal(o.target_warn, 0);
+	assert_int_equal(o.score, 100);
+	x.in.http80.oc[FAMILY_IPV6] = OUTCOME_TIMEOUT;
+	x.in.http80.oc[FAMILY_IPV4] = OUTCOME_REFUSED;
+	compare_run(&x.in, &o);
+	assert_int_equal(o.target_warn, 0);
+	assert_int_equal(o.score, 100);
+
+	/* IPv6 port 80 not looked at (no IPv6 address connected, or
+	 * http80 = false): no verdict on it */
+	fixture(&x);
+	x.in.http80.checked[FAMILY_IPV4] = 1;
+	compare_run(&x.in, &o);
+	assert_int_equal(o.target_warn, 0);
+	assert_int_equal(o.score, 100);
+	/* IPv4 not looked at: nothing to compare with */
+	fixture(&x);
+	x.in.http80.checked[FAMILY_IPV6] = 1;
+	x.in.http80.oc[FAMILY_IPV6] = OUTCOME_REFUSED;
+	compare_run(&x.in, &o);
+	assert_int_equal(o.target_warn, 0);
+	assert_int_equal(o.score, 100);
+}
+
 int
 main(void)
 {
@@ -281,6 +337,7 @@ main(void)
 	    cmocka_unit_test(test_all_good),
 	    cmocka_unit_test(test_warnings),
 	    cmocka_unit_test(test_not_ready),
+	    cmocka_unit_test(test_http_no_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

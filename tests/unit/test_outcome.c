@@ -305,6 +305,37 @@ test_addr_scope(void **state)
 	}
 }
 
+/* Port 80 beside https://: any response head is an answer; a refused
+ * connect, a reset or silence is not. */
+static void
+test_http80(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_NONE, 0, &why),
+	    OUTCOME_OK);
+	assert_int_equal(outcome_http80(ECONNREFUSED, HTTP_FAIL_NONE, 0, &why),
+	    OUTCOME_REFUSED);
+	assert_int_equal(outcome_http80(ETIMEDOUT, HTTP_FAIL_NONE, 0, &why),
+	    OUTCOME_TIMEOUT);
+	assert_int_equal(outcome_http80(ENETUNREACH, HTTP_FAIL_NONE, 0, &why),
+	    OUTCOME_UNREACHABLE);
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_RECV, ECONNRESET, &why),
+	    OUTCOME_REFUSED);
+	assert_string_equal(why, "connection reset");
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_SEND, EPIPE, &why),
+	    OUTCOME_REFUSED);
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_STALL_HEAD, 0, &why),
+	    OUTCOME_TIMEOUT);
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_NO_ANSWER, 0, &why),
+	    OUTCOME_HTTP_ERROR);
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_NOT_HTTP, 0, &why),
+	    OUTCOME_HTTP_ERROR);
+	assert_int_equal(outcome_http80(0, HTTP_FAIL_RECV, 0, &why),
+	    OUTCOME_ERROR);
+}
+
 int
 main(void)
 {
@@ -316,6 +347,7 @@ main(void)
 	    cmocka_unit_test(test_errno),
 	    cmocka_unit_test(test_status),
 	    cmocka_unit_test(test_addr_scope),
+	    cmocka_unit_test(test_http80),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
