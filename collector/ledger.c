@@ -190,11 +190,25 @@ series_set_addrs(struct series *s, const struct result_addr *a, size_t n)
 		memcpy(s->addrs, a, n * sizeof(*a));
 }
 
+/* a + b, or UINT64_MAX when it does not fit. */
+static uint64_t
+add_sat(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 void
 series_note(struct series *s, const struct result *r, int64_t t,
     const struct state_conf *sc)
 {
 	s->json_dirty = 1;
+	if (r->kind == RESULT_TRAFFIC)
+		for (int i = 0; i < 3; i++) {
+			s->bytes_total[i] =
+			    add_sat(s->bytes_total[i], r->traffic.bytes[i]);
+			s->packets_total[i] =
+			    add_sat(s->packets_total[i], r->traffic.packets[i]);
+		}
 	if (t > s->stored_t)
 		s->stored_t = t;
 	if (s->seq != 0 && r->ts < s->ts)
@@ -279,6 +293,23 @@ series_details_obj(cJSON *o, const struct series *s)
 	}
 }
 
+/*
+ * Sums as strings of decimal digits: a JSON number (a double) holds
+ * integers exactly only up to 2^53, and a sum read back smaller than it
+ * was written would be a counter reset.
+ */
+static void
+add_sums(cJSON *o, const char *key, const uint64_t v[3])
+{
+	cJSON *x = cJSON_AddObjectToObject(o, key);
+	char   d[24];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(d, sizeof(d), "%llu", (unsigned long long)v[i]);
+		cJSON_AddStringToObject(x, traffic_fam[i], d);
+	}
+}
+
 static cJSON *
 series_obj(const struct series *s)
 {
@@ -308,6 +339,8 @@ series_obj(const struct series *s)
 		cJSON_AddNumberToObject(o, "ptb", (double)t->ptb);
 		cJSON_AddNumberToObject(o, "unreach", (double)t->unreach);
 		cJSON_AddNumberToObject(o, "drops", (double)t->drops);
+		add_sums(o, "bytes_total", s->bytes_total);
+		add_sums(o, "packets_total", s->packets_total);
 		return o;
 	}
 	cJSON_AddStringToObject(o, "outcome", outcome_name(s->outcome));
@@ -447,6 +480,43 @@ ledger_save(struct ledger *lg, char *err, size_t errlen)
 
 /* decoding */
 
+/*
+ * The sums under key: absent (a file of an older collector) is 0; else an
+ * object with a string of decimal digits (no leading zero) up to
+ * UINT64_MAX per family. -1 when wrong.
+ */
+static int
+sums_from_json(const cJSON *o, const char *key, uint64_t v[3])
+{
+	const cJSON *x = json_get(o, key);
+
+	if (x == NULL)
+		return 0;
+	if (!cJSON_IsObject(x))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		const char	  *d;
+		unsigned long long n = 0;
+		size_t		   len;
+		int		   ok = 1;
+
+		d = json_str(x, traffic_fam[i], 21, &ok);
+		len = strlen(d);
+		if (!ok || len == 0 || strspn(d, "0123456789") != len ||
+		    (d[0] == '0' && len > 1))
+			return -1;
+		for (size_t k = 0; k < len; k++) {
+			unsigned digit = (unsigned)(d[k] - '0');
+
+			if (n > (UINT64_MAX - digit) / 10)
+				return -1;
+			n = n * 10 + digit;
+		}
+		v[i] = n;
+	}
+	return 0;
+}
+
 static int
 series_traffic_from_json(const cJSON *o, struct series *s)
 {
@@ -464,6 +534,9 @@ series_traffic_from_json(const cJSON *o, struct series *s)
 	t->ptb = (uint64_t)json_num(o, "ptb", 0, cmax, &ok);
 	t->unreach = (uint64_t)json_num(o, "unreach", 0, cmax, &ok);
 	t->drops = (uint64_t)json_num(o, "drops", 0, cmax, &ok);
+	if (sums_from_json(o, "bytes_total", s->bytes_total) == -1 ||
+	    sums_from_json(o, "packets_total", s->packets_total) == -1)
+		return -1;
 	return ok ? 0 : -1;
 }
 

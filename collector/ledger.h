@@ -7,7 +7,8 @@
  * none lost unseen and none stored twice --, the restarts of the sequence,
  * and per series (a target x family, or a capture interface) the RRD time
  * of the last stored record and a summary of that record for status,
- * metrics and pages.
+ * metrics and pages; a capture interface also sums the bytes and packets
+ * of every record stored (the metrics' durable counters).
  */
 #ifndef V6W_LEDGER_H
 #define V6W_LEDGER_H
@@ -73,6 +74,13 @@ struct series {
 	enum state	      state;
 	double		      since;
 	struct result_traffic traffic;
+	/*
+	 * Traffic only: the sums over every record stored in this series
+	 * (ipv6, ipv4, other), saturating at UINT64_MAX; kept in the file
+	 * and so across restarts, 0 again only in a new ledger.
+	 */
+	uint64_t bytes_total[3];
+	uint64_t packets_total[3];
 
 	char  *json; /* this series in the ledger file, as last printed */
 	size_t json_len;
@@ -173,7 +181,9 @@ ledger_rows(struct ledger *const *ledgers, size_t n, size_t *np);
 
 /*
  * Record r (stored under RRD time t) as the series' last record and feed
- * it to the probe's views with thresholds sc.
+ * it to the probe's views with thresholds sc. Called once per record
+ * stored (never for a duplicate): a traffic record's counts are added to
+ * the series' sums.
  */
 void series_note(struct series *, const struct result *, int64_t t,
     const struct state_conf *sc);

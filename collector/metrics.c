@@ -228,7 +228,7 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 	}
 
 	metrics_head(b, "v6watch_traffic_interval_bytes", "gauge",
-	    "Bytes seen by passive capture in its last interval, per family (not a counter: divide by v6watch_traffic_interval_seconds for a rate).");
+	    "Bytes seen by passive capture in its last interval, per family (not a counter: divide by v6watch_traffic_interval_seconds for a rate, or take rate() of v6watch_traffic_bytes_total).");
 	EACH_ROW(k)
 	{
 		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
@@ -255,6 +255,26 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 			mbuf_printf(b,
 			    "v6watch_traffic_interval_seconds{probe=\"%s\",iface=\"%s\"} %.7g\n",
 			    lv(lg->name), lv(s->name), s->traffic.interval_s);
+	}
+	metrics_head(b, "v6watch_traffic_bytes_total", "counter",
+	    "Bytes seen by passive capture, per family: the sum over every interval the collector stored (kept in the probe's ledger across restarts; starts again only with a new ledger).");
+	EACH_ROW(k)
+	{
+		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
+			mbuf_printf(b,
+			    "v6watch_traffic_bytes_total{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
+			    lv(lg->name), lv(s->name), traffic_family[f],
+			    (unsigned long long)s->bytes_total[f]);
+	}
+	metrics_head(b, "v6watch_traffic_packets_total", "counter",
+	    "Packets seen by passive capture, per family: the sum over every interval the collector stored (kept in the probe's ledger across restarts; starts again only with a new ledger).");
+	EACH_ROW(k)
+	{
+		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
+			mbuf_printf(b,
+			    "v6watch_traffic_packets_total{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
+			    lv(lg->name), lv(s->name), traffic_family[f],
+			    (unsigned long long)s->packets_total[f]);
 	}
 #undef EACH_ROW
 }

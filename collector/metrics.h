@@ -1,9 +1,10 @@
 /*
  * metrics: the GET /metrics page in the Prometheus text format (0.0.4):
- * per-series state and timings, per-target state, readiness, score and
- * info (group, URL), per-probe ingest counters, per-webhook deliveries and
- * queues, build info; each family with HELP and TYPE lines, names by
- * Prometheus' conventions (`promtool check metrics` is silent).
+ * per-series state and timings, capture intervals and durable capture
+ * counters, per-target state, readiness, score and info (group, URL),
+ * per-probe ingest counters, per-webhook deliveries and queues, build
+ * info; each family with HELP and TYPE lines, names by Prometheus'
+ * conventions (`promtool check metrics` is silent).
  */
 #ifndef V6W_METRICS_H
 #define V6W_METRICS_H

@@ -2,8 +2,10 @@
 # t-prometheus: the collector's /metrics as Prometheus sees it. A real
 # v6collector in a network namespace is fed check and capture records
 # (two groups; one target down over IPv6 but up over IPv4 with a
-# certificate about to expire; a second probe that never posts); Debian's
-# prometheus scrapes it every second on the namespace's loopback. Then:
+# certificate about to expire; a second probe that never posts), and the
+# traffic counters checked as more capture records arrive, a batch comes
+# twice and the collector restarts; Debian's prometheus scrapes it every
+# second on the namespace's loopback. Then:
 # `promtool check metrics` on /metrics prints nothing; `promtool check
 # rules` passes contrib/prometheus/v6watch-rules.yml; and every expression
 # of contrib/grafana/v6watch-dashboard.json (read from the JSON, so the
@@ -127,6 +129,58 @@ expect_match "phase times in seconds" "$m" \
 expect_match "certificate expiry as a Unix time" "$m" \
 	'^v6watch_cert_expiry_timestamp_seconds\{target="tax",probe="p1"\} [0-9]{10}$'
 
+# The traffic counters: the sum over the capture records stored. A second
+# interval adds to them; the same batch sent again (duplicates) does not;
+# a restart of the collector keeps them (they live in the probe's ledger).
+# tpost SEQ TS BYTES6: one capture record from p1, the answer on stdout.
+tpost() {
+	ip netns exec "$ns" python3 - "$T_DIR/etc/p1.token" "$@" <<'EOF'
+import json, sys, urllib.request
+tok = open(sys.argv[1]).read().strip()
+seq, ts, b6 = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rec = {"kind": "traffic", "probe": "p1", "ts": ts, "seq": seq,
+       "iface": "eth0", "interval_s": 60,
+       "packets": {"ipv6": b6 // 500, "ipv4": 60, "other": 3},
+       "bytes": {"ipv6": b6, "ipv4": 30000, "other": 120},
+       "icmpv6": {"packet_too_big": 0, "dest_unreachable": 0}, "drops": 0}
+req = urllib.request.Request("http://[::1]:8080/api/v1/results",
+    data=json.dumps({"probe": "p1", "results": [rec]}).encode(),
+    headers={"Authorization": "Bearer " + tok,
+             "Content-Type": "application/json"})
+print(urllib.request.urlopen(req, timeout=20).read().decode())
+EOF
+}
+# tval FAMILY [bytes|packets]: the counter's value on /metrics now.
+tval() {
+	ncurl "$URL/metrics" | sed -n "s/^v6watch_traffic_${2:-bytes}_total{probe=\"p1\",iface=\"eth0\",family=\"$1\"} //p"
+}
+expect_match "bytes counter declared" "$m" '# TYPE v6watch_traffic_bytes_total counter'
+expect_match "packets counter declared" "$m" '# TYPE v6watch_traffic_packets_total counter'
+expect_eq "bytes_total after one interval" "$(tval ipv6)" 40000
+expect_eq "packets_total after one interval" "$(tval ipv6 packets)" 80
+tnow=$(ncurl "$URL/api/v1/status" | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["traffic"][0]["ts"]))')
+expect_match "a second interval stored" "$(tpost 8 $((tnow + 1)) 1000000)" '^\{"accepted":1,'
+expect_eq "bytes_total rises" "$(tval ipv6)" 1040000
+expect_eq "ipv4 bytes_total rises" "$(tval ipv4)" 60000
+expect_eq "packets_total rises" "$(tval ipv6 packets)" 2080
+expect_eq "interval gauge: the last interval" \
+	"$(ncurl "$URL/metrics" | sed -n 's/^v6watch_traffic_interval_bytes{probe="p1",iface="eth0",family="ipv6"} //p')" 1000000
+expect_match "the same batch again: a duplicate" "$(tpost 8 $((tnow + 1)) 1000000)" '^\{"accepted":0,"duplicates":1,'
+expect_eq "bytes_total unchanged by the duplicate" "$(tval ipv6)" 1040000
+stop_pid "$cpid"
+spawn "$ns" -- "$V6COLLECTOR" -c "$T_DIR/etc/c.conf"
+cpid=$SPAWNED
+clog=$SPAWNED_LOG
+if wait_until 10 ncurl -f "$URL/api/v1/status"; then
+	ok "collector restarted"
+else
+	not_ok "collector restarted"; sed 's/^/#   /' "$clog"; finish
+fi
+expect_eq "bytes_total kept across the restart" "$(tval ipv6)" 1040000
+expect_eq "packets_total kept across the restart" "$(tval ipv6 packets)" 2080
+expect_match "a third interval stored" "$(tpost 9 $((tnow + 2)) 5)" '^\{"accepted":1,'
+expect_eq "bytes_total rises after the restart" "$(tval ipv6)" 1040005
+
 # Prometheus in the namespace, scraping the collector every second.
 mkdir -p "$T_DIR/prom"
 chmod 777 "$T_DIR/prom"
@@ -153,6 +207,8 @@ else
 	not_ok "prometheus scraped the collector"; sed 's/^/#   /' "$plog" | tail -20; finish
 fi
 expect_eq "the scrape is up" "$(pq 'up{job="v6watch"} == 1' | nresults)" 1
+expect_eq "prometheus reads the traffic counter" \
+	"$(pq 'v6watch_traffic_bytes_total{probe="p1",iface="eth0",family="ipv6"} == 1040005' | nresults)" 1
 
 # Every expression of the dashboard (Grafana's $__range and the like,
 # and the dashboard's variables as "All") and of the rules.

@@ -1,7 +1,8 @@
 /*
  * test_collector: the daemon's state without the network -- token checks,
  * reload (good and broken files), the status document, the metrics page
- * (escaping, HELP/TYPE of every family), the record input rule, the
+ * (escaping, HELP/TYPE of every family, the traffic counters across
+ * duplicates, restarts and a ledger set aside), the record input rule, the
  * hash table, listen addresses and the privilege drop (as root, in a
  * child process).
  */
@@ -321,6 +322,135 @@ test_bad_ledger(void **state)
 	unlink(p);
 }
 
+#define TRAFFIC_REC(seq, ts, b6, p6)                                        \
+	"{\"kind\":\"traffic\",\"probe\":\"p2\",\"ts\":" ts ",\"seq\":" seq \
+	",\"iface\":\"eth0\",\"interval_s\":60,\"packets\":{\"ipv6\":" p6   \
+	",\"ipv4\":2,\"other\":0},\"bytes\":{\"ipv6\":" b6 ",\"ipv4\":"     \
+	"300,\"other\":0},\"icmpv6\":{\"packet_too_big\":0,"                \
+	"\"dest_unreachable\":0}}"
+
+/* The metrics page of co as a string (caller frees). */
+static char *
+metrics_string(struct collector *co)
+{
+	size_t len;
+	char  *text = metrics_text(co, &len);
+
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	return text;
+}
+
+/* The value of the sample that starts with prefix ("name{labels} "), or
+ * -1 when the page has none. */
+static double
+sample(const char *text, const char *prefix)
+{
+	char	    line[256];
+	const char *p;
+
+	snprintf(line, sizeof(line), "\n%s ", prefix);
+	if ((p = strstr(text, line)) == NULL)
+		return -1;
+	return strtod(p + strlen(line), NULL);
+}
+
+#define BYTES6                                                            \
+	"v6watch_traffic_bytes_total{probe=\"p2\",iface=\"eth0\",family=" \
+	"\"ipv6\"}"
+#define BYTES4                                                            \
+	"v6watch_traffic_bytes_total{probe=\"p2\",iface=\"eth0\",family=" \
+	"\"ipv4\"}"
+#define PACKETS6                                                            \
+	"v6watch_traffic_packets_total{probe=\"p2\",iface=\"eth0\",family=" \
+	"\"ipv6\"}"
+
+/*
+ * (p2's ledger is new after test_bad_ledger.) The traffic counters are
+ * sums over the records stored: a batch sent twice counts once; a
+ * restart (the ledger saved and loaded) keeps them; a ledger set aside
+ * starts them again. The interval gauges stay the last record's.
+ */
+static void
+test_traffic_counters(void **state)
+{
+	static const char b1[] =
+	    "{\"probe\":\"p2\",\"results\":[" TRAFFIC_REC("1", "1764479000",
+		"1000",
+		"10") "," TRAFFIC_REC("2", "1764479060", "2000", "20") "]}";
+	static const char b2[] =
+	    "{\"probe\":\"p2\",\"results\":[" TRAFFIC_REC("3", "1764479120",
+		"4000", "40") "]}";
+	static const char b3[] =
+	    "{\"probe\":\"p2\",\"results\":[" TRAFFIC_REC("4", "1764479180",
+		"8000", "80") "]}";
+	struct collector *co = open_collector();
+	char		 *text;
+
+	(void)state;
+	text = metrics_string(co);
+	assert_non_null(
+	    strstr(text, "# TYPE v6watch_traffic_bytes_total counter\n"));
+	assert_non_null(
+	    strstr(text, "# TYPE v6watch_traffic_packets_total counter\n"));
+	assert_non_null(strstr(text, "# HELP v6watch_traffic_bytes_total "));
+	assert_non_null(strstr(text, "# HELP v6watch_traffic_packets_total "));
+	assert_true(sample(text, BYTES6) == -1);
+	free(text);
+
+	post(co, "p2", b1);
+	text = metrics_string(co);
+	assert_true(sample(text, BYTES6) == 3000);
+	assert_true(sample(text, BYTES4) == 600);
+	assert_true(sample(text, PACKETS6) == 30);
+	assert_true(sample(text,
+			"v6watch_traffic_packets_total{probe=\"p2\",iface="
+			"\"eth0\",family=\"other\"}") == 0);
+	assert_true(sample(text,
+			"v6watch_traffic_interval_bytes{probe=\"p2\",iface="
+			"\"eth0\",family=\"ipv6\"}") == 2000);
+	free(text);
+	post(co, "p2", b1); /* sent twice */
+	text = metrics_string(co);
+	assert_true(sample(text, BYTES6) == 3000);
+	assert_true(sample(text, PACKETS6) == 30);
+	free(text);
+
+	/* A restart of the collector. */
+	collector_free(co);
+	co = open_collector();
+	text = metrics_string(co);
+	assert_true(sample(text, BYTES6) == 3000);
+	assert_true(sample(text, BYTES4) == 600);
+	assert_true(sample(text, PACKETS6) == 30);
+	free(text);
+	post(co, "p2", b2);
+	post(co, "p2", b2);
+	text = metrics_string(co);
+	assert_true(sample(text, BYTES6) == 7000);
+	assert_true(sample(text, BYTES4) == 900);
+	assert_true(sample(text, PACKETS6) == 70);
+	assert_true(sample(text,
+			"v6watch_traffic_interval_bytes{probe=\"p2\",iface="
+			"\"eth0\",family=\"ipv6\"}") == 4000);
+	free(text);
+	collector_free(co);
+
+	/* A damaged ledger is set aside: the counters start again (a
+	 * counter reset to Prometheus). */
+	write_file("data/state/p2.json", "{\"probe\":\"p2\",");
+	co = open_collector();
+	text = metrics_string(co);
+	assert_true(sample(text, BYTES6) == -1);
+	free(text);
+	post(co, "p2", b3);
+	text = metrics_string(co);
+	assert_true(sample(text, BYTES6) == 8000);
+	assert_true(sample(text, PACKETS6) == 80);
+	free(text);
+	collector_free(co);
+}
+
 static void
 test_escape_state_table(void **state)
 {
@@ -427,6 +557,7 @@ main(void)
 	    cmocka_unit_test(test_status_metrics),
 	    cmocka_unit_test(test_metrics_site),
 	    cmocka_unit_test(test_bad_ledger),
+	    cmocka_unit_test(test_traffic_counters),
 	    cmocka_unit_test(test_escape_state_table),
 	    cmocka_unit_test(test_listen),
 	    cmocka_unit_test(test_priv),

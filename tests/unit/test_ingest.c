@@ -4,7 +4,8 @@
  * duplicates, rejected records alone, envelope errors, hostile names, a
  * crash between the RRD writes and the ledger save, the seq accounting
  * (gaps, wild seqs, spool IDs, records from the future), a ledger set
- * aside by the collector, the ledger file read back, and a batch that
+ * aside by the collector, the ledger file read back, the sums of traffic
+ * records (counted once, kept across a restart), and a batch that
  * meets a file locked by a reader: it stops there without waiting and goes
  * on when stepped again.
  */
@@ -64,6 +65,16 @@ new_ledger(const char *name)
 	mkdir(path, 0750);
 	snprintf(path, sizeof(path), "%s/state/%s.json", tmpdir, name);
 	return ledger_new(name, path);
+}
+
+/* The file of probe name's ledger (a static buffer). */
+static const char *
+new_ledger_path(const char *name)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/state/%s.json", tmpdir, name);
+	return path;
 }
 
 /* One check record as JSON. */
@@ -553,6 +564,212 @@ test_traffic(void **state)
 			     FAMILY_IPV6, path, sizeof(path)),
 	    0);
 	assert_int_equal(rrd_last_r(path), TS0);
+	ledger_free(lg);
+}
+
+/* One traffic record as JSON: iface's interval of 60 s ending at ts. */
+static char *
+trec(const char *probe, const char *iface, long ts, long seq,
+    unsigned long long b6, unsigned long long b4, unsigned long long p6)
+{
+	char *s;
+
+	if (asprintf(&s,
+		"{\"kind\":\"traffic\",\"probe\":\"%s\",\"ts\":%ld,\"seq\":%ld,"
+		"\"iface\":\"%s\",\"interval_s\":60,\"packets\":{\"ipv6\":%llu,"
+		"\"ipv4\":3,\"other\":1},\"bytes\":{\"ipv6\":%llu,\"ipv4\":%llu,"
+		"\"other\":7},\"icmpv6\":{\"packet_too_big\":0,"
+		"\"dest_unreachable\":0}}",
+		probe, ts, seq, iface, p6, b6, b4) == -1)
+		abort();
+	return s;
+}
+
+/* Assert the sums of lg's series iface (ipv6, ipv4, other). */
+static void
+assert_sums(struct ledger *lg, const char *iface, uint64_t b6, uint64_t b4,
+    uint64_t bo, uint64_t p6, uint64_t p4, uint64_t po)
+{
+	struct series *s =
+	    ledger_series(lg, RESULT_TRAFFIC, iface, FAMILY_IPV6, 0);
+
+	assert_non_null(s);
+	assert_true(s->bytes_total[0] == b6);
+	assert_true(s->bytes_total[1] == b4);
+	assert_true(s->bytes_total[2] == bo);
+	assert_true(s->packets_total[0] == p6);
+	assert_true(s->packets_total[1] == p4);
+	assert_true(s->packets_total[2] == po);
+}
+
+/* A new ledger of probe name read from its file. */
+static struct ledger *
+reload(const char *name)
+{
+	struct ledger *lg = new_ledger(name);
+	char	       err[256];
+
+	if (ledger_load(lg, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	return lg;
+}
+
+/*
+ * The bytes and packets of every traffic record stored are summed per
+ * series: a batch sent twice counts once, the sums survive a save and a
+ * load (a collector restart), a record written to the RRD before a crash
+ * but not to the ledger counts once when sent again, and a sum saturates
+ * at UINT64_MAX instead of wrapping.
+ */
+static void
+test_traffic_totals(void **state)
+{
+	struct ledger *lg = new_ledger("p20");
+	char	      *b1, *b2, *saved, *text;
+	size_t	       len;
+
+	(void)state;
+	b1 = batch("p20",
+	    (char *[]){trec("p20", "eth0", TS0, 1, 1000, 200, 10),
+		trec("p20", "eth1", TS0, 2, 5, 6, 1),
+		trec("p20", "eth0", TS0 + 60, 3, 3000, 400, 30)},
+	    3);
+	post_expect(lg, strdup(b1), NOW, 3, 0, 0);
+	assert_sums(lg, "eth0", 4000, 600, 14, 40, 6, 2);
+	assert_sums(lg, "eth1", 5, 6, 7, 1, 3, 1);
+	/* Sent twice: duplicates, nothing added. */
+	post_expect(lg, b1, NOW, 0, 3, 0);
+	assert_sums(lg, "eth0", 4000, 600, 14, 40, 6, 2);
+
+	/* A restart: the file holds the sums, as strings of digits. */
+	ledger_free(lg);
+	lg = reload("p20");
+	assert_sums(lg, "eth0", 4000, 600, 14, 40, 6, 2);
+	assert_sums(lg, "eth1", 5, 6, 7, 1, 3, 1);
+	assert_int_equal(file_read(lg->path, 1 << 20, &text, &len), 0);
+	assert_non_null(strstr(text,
+	    "\"bytes_total\":{\"ipv6\":\"4000\",\"ipv4\":\"600\","
+	    "\"other\":\"14\"},\"packets_total\":{\"ipv6\":\"40\","
+	    "\"ipv4\":\"6\",\"other\":\"2\"}"));
+	free(text);
+	post_expect(lg,
+	    batch("p20", (char *[]){trec("p20", "eth0", TS0 + 120, 4, 1, 1, 1)},
+		1),
+	    NOW, 1, 0, 0);
+	assert_sums(lg, "eth0", 4001, 601, 21, 41, 9, 3);
+
+	/* A crash after the RRD write, before the ledger save: the batch
+	 * sent again is a duplicate but counted (once) as stored. */
+	assert_int_equal(file_read(lg->path, 1 << 20, &saved, &len), 0);
+	b2 = batch("p20",
+	    (char *[]){trec("p20", "eth0", TS0 + 180, 5, 100, 0, 5)}, 1);
+	post_expect(lg, strdup(b2), NOW, 1, 0, 0);
+	assert_sums(lg, "eth0", 4101, 601, 28, 46, 12, 4);
+	ledger_free(lg);
+	assert_int_equal(file_write_atomic(new_ledger_path("p20"), saved, len,
+			     0640),
+	    0);
+	free(saved);
+	lg = reload("p20");
+	assert_sums(lg, "eth0", 4001, 601, 21, 41, 9, 3);
+	post_expect(lg, strdup(b2), NOW, 0, 1, 0);
+	assert_sums(lg, "eth0", 4101, 601, 28, 46, 12, 4);
+	post_expect(lg, b2, NOW, 0, 1, 0);
+	assert_sums(lg, "eth0", 4101, 601, 28, 46, 12, 4);
+	ledger_free(lg);
+
+	/* Near the top: saturates, and is read back as written. */
+	assert_int_equal(file_read(new_ledger_path("p20"), 1 << 20, &text,
+			     &len),
+	    0);
+	{
+		char *p = strstr(text, "\"bytes_total\":{\"ipv6\":\"4101\"");
+		char *fixed;
+
+		assert_non_null(p);
+		*p = '\0';
+		if (asprintf(&fixed,
+			"%s\"bytes_total\":{\"ipv6\":\"18446744073709551000\"%s",
+			text,
+			p + strlen("\"bytes_total\":{\"ipv6\":\"4101\"")) == -1)
+			abort();
+		assert_int_equal(file_write_atomic(new_ledger_path("p20"),
+				     fixed, strlen(fixed), 0640),
+		    0);
+		free(fixed);
+	}
+	free(text);
+	lg = reload("p20");
+	assert_sums(lg, "eth0", 18446744073709551000ULL, 601, 28, 46, 12, 4);
+	post_expect(lg,
+	    batch("p20",
+		(char *[]){trec("p20", "eth0", TS0 + 240, 6, 1000, 1, 1)}, 1),
+	    NOW, 1, 0, 0);
+	assert_sums(lg, "eth0", UINT64_MAX, 602, 35, 47, 15, 5);
+	ledger_free(lg);
+	lg = reload("p20");
+	assert_sums(lg, "eth0", UINT64_MAX, 602, 35, 47, 15, 5);
+	ledger_free(lg);
+}
+
+/* Sums in the file: checked, and a file without them reads them as 0. */
+static void
+test_traffic_totals_file(void **state)
+{
+	static const char *const bad[] = {"\"-1\"", "\"01\"", "\"\"",
+	    "\"18446744073709551616\"", "\"99999999999999999999\"", "5",
+	    "\"1e3\"", "\" 1\"", "null"};
+	static const char	 head[] =
+	    "{\"probe\":\"q20\",\"last_seq\":1,\"stored\":1,\"rejected\":0,"
+	    "\"last_seen\":0,\"series\":[{\"kind\":\"traffic\",\"name\":"
+	    "\"eth0\",\"rrd_t\":1764480000,\"seq\":1,\"ts\":1764480000,"
+	    "\"interval_s\":60,\"packets\":{\"ipv6\":1,\"ipv4\":2,\"other\":3},"
+	    "\"bytes\":{\"ipv6\":4,\"ipv4\":5,\"other\":6},\"ptb\":0,"
+	    "\"unreach\":0,\"drops\":0";
+	struct ledger *lg;
+	char	       text[1024], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		snprintf(text, sizeof(text),
+		    "%s,\"bytes_total\":{\"ipv6\":\"1\",\"ipv4\":%s,"
+		    "\"other\":\"0\"}}]}",
+		    head, bad[i]);
+		lg = new_ledger("q20");
+		assert_int_equal(file_write_atomic(lg->path, text, strlen(text),
+				     0640),
+		    0);
+		err[0] = '\0';
+		if (ledger_load(lg, err, sizeof(err)) != -1 ||
+		    errno != EBADMSG ||
+		    strstr(err, "series[0] does not decode") == NULL)
+			fail_msg("case %zu (%s): '%s'", i, bad[i], err);
+		ledger_free(lg);
+	}
+	snprintf(text, sizeof(text), "%s,\"packets_total\":[]}]}", head);
+	lg = new_ledger("q20");
+	assert_int_equal(file_write_atomic(lg->path, text, strlen(text), 0640),
+	    0);
+	assert_int_equal(ledger_load(lg, err, sizeof(err)), -1);
+	ledger_free(lg);
+
+	/* The largest, and a file of an older collector (no sums). */
+	snprintf(text, sizeof(text),
+	    "%s,\"bytes_total\":{\"ipv6\":\"18446744073709551615\",\"ipv4\":"
+	    "\"0\",\"other\":\"9\"}}]}",
+	    head);
+	lg = new_ledger("q20");
+	assert_int_equal(file_write_atomic(lg->path, text, strlen(text), 0640),
+	    0);
+	assert_int_equal(ledger_load(lg, err, sizeof(err)), 0);
+	assert_sums(lg, "eth0", UINT64_MAX, 0, 9, 0, 0, 0);
+	ledger_free(lg);
+	snprintf(text, sizeof(text), "%s}]}", head);
+	lg = new_ledger("q20");
+	assert_int_equal(file_write_atomic(lg->path, text, strlen(text), 0640),
+	    0);
+	assert_int_equal(ledger_load(lg, err, sizeof(err)), 0);
+	assert_sums(lg, "eth0", 0, 0, 0, 0, 0, 0);
 	ledger_free(lg);
 }
 
@@ -1256,6 +1473,8 @@ main(void)
 	    cmocka_unit_test(test_hostile_names),
 	    cmocka_unit_test(test_crash_before_save),
 	    cmocka_unit_test(test_traffic),
+	    cmocka_unit_test(test_traffic_totals),
+	    cmocka_unit_test(test_traffic_totals_file),
 	    cmocka_unit_test(test_ledger_file),
 	    cmocka_unit_test(test_seq_wild),
 	    cmocka_unit_test(test_gap_missing),
