@@ -579,6 +579,7 @@ alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
 		st->since = since;
 		a->dirty = 1;
 		if (next != STATE_UNKNOWN && next != st->told &&
+		    !(st->told == STATE_UNKNOWN && next == STATE_UP) &&
 		    (w = alert_maint(a, t, now)) != NULL)
 			log_info("alert: target %s (%s): %s during maintenance window %s; no event sent",
 			    t->name, family_name(fam), state_name(next), w->id);
