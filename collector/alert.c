@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -34,6 +35,11 @@ struct alert {
 	size_t			   scap;
 	struct alert_target	 **marked;
 	size_t			   nmarked, mcap;
+	/* maintenance windows */
+	struct maint_set conf_w, file_w;
+	char		*maint_path;
+	struct stat	 maint_st; /* of the file last read; ino 0: none */
+	int		 maint_failed;
 };
 
 static const char *const kind_names[ALERT__N] = {"state_changed",
@@ -100,7 +106,127 @@ alert_free(struct alert *a)
 	free(a->lgs);
 	free(a->views);
 	free(a->marked);
+	maint_set_free(&a->conf_w);
+	maint_set_free(&a->file_w);
+	free(a->maint_path);
 	free(a);
+}
+
+/* maintenance */
+
+void
+alert_set_windows(struct alert *a, const struct maint_set *ms)
+{
+	maint_set_free(&a->conf_w);
+	for (size_t i = 0; i < ms->n; i++)
+		maint_set_add(&a->conf_w, &ms->v[i]);
+}
+
+/* Read the file again when it is another one than last read. */
+static void
+alert_maint_refresh(struct alert *a)
+{
+	struct stat st;
+	char	    err[PATH_MAX + 256];
+
+	if (a->maint_path == NULL)
+		return;
+	if (stat(a->maint_path, &st) == -1) {
+		if (errno == ENOENT) {
+			maint_set_free(&a->file_w);
+			memset(&a->maint_st, 0, sizeof(a->maint_st));
+		}
+		return;
+	}
+	if (st.st_ino == a->maint_st.st_ino &&
+	    st.st_size == a->maint_st.st_size &&
+	    st.st_mtim.tv_sec == a->maint_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == a->maint_st.st_mtim.tv_nsec)
+		return;
+	if (maint_load(&a->file_w, a->maint_path, err, sizeof(err)) == 0) {
+		a->maint_st = st;
+		a->maint_failed = 0;
+		log_info("maintenance: %zu windows in %s", a->file_w.n,
+		    a->maint_path);
+		return;
+	}
+	if (errno == EBADMSG) {
+		maint_set_aside(a->maint_path, err);
+		memset(&a->maint_st, 0, sizeof(a->maint_st));
+		return;
+	}
+	if (!a->maint_failed)
+		log_warnx("maintenance: %s; the windows read before stay", err);
+	a->maint_failed = 1;
+}
+
+void
+alert_set_maint_file(struct alert *a, const char *path)
+{
+	free(a->maint_path);
+	a->maint_path = xstrdup(path);
+	alert_maint_reread(a);
+}
+
+void
+alert_maint_reread(struct alert *a)
+{
+	memset(&a->maint_st, 0, sizeof(a->maint_st));
+	alert_maint_refresh(a);
+}
+
+size_t
+alert_maint_count(const struct alert *a)
+{
+	return a->conf_w.n + a->file_w.n;
+}
+
+const struct maint_window *
+alert_maint_at(const struct alert *a, size_t i)
+{
+	if (i < a->conf_w.n)
+		return &a->conf_w.v[i];
+	i -= a->conf_w.n;
+	return i < a->file_w.n ? &a->file_w.v[i] : NULL;
+}
+
+const struct maint_window *
+alert_maint(const struct alert *a, const struct alert_target *t, double now)
+{
+	const struct maint_window *best = NULL, *w;
+
+	for (size_t i = 0; (w = alert_maint_at(a, i)) != NULL; i++)
+		if (maint_covers(w, t->name, t->group, now) &&
+		    (best == NULL || w->to > best->to))
+			best = w;
+	return best;
+}
+
+void
+alert_maint_warn_unknown(const struct alert *a, const char *conf_path)
+{
+	for (size_t i = 0; i < a->conf_w.n; i++) {
+		const struct maint_window *w = &a->conf_w.v[i];
+
+		for (size_t k = 0; k < w->targets.n; k++)
+			if (alert_target_get(a, w->targets.v[k]) == NULL)
+				log_warnx(
+				    "%s:%d: maintenance[%zu]: target '%s' is not known (no record names it yet); check the name",
+				    conf_path, w->line, i, w->targets.v[k]);
+		for (size_t k = 0; k < w->groups.n; k++) {
+			size_t j;
+
+			for (j = 0; j < a->ntargets; j++)
+				if (a->targets[j]->group != NULL &&
+				    strcmp(a->targets[j]->group,
+					w->groups.v[k]) == 0)
+					break;
+			if (j == a->ntargets)
+				log_warnx(
+				    "%s:%d: maintenance[%zu]: no known target is in group '%s'; check the name",
+				    conf_path, w->line, i, w->groups.v[k]);
+		}
+	}
 }
 
 int
@@ -416,11 +542,12 @@ static void
 alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
     size_t n, double now)
 {
-	struct alert_state *st = &t->fam[fam];
-	struct alert_event  ev;
-	enum state	    next;
-	enum outcome	    o;
-	double		    since;
+	struct alert_state	  *st = &t->fam[fam];
+	const struct maint_window *w;
+	struct alert_event	   ev;
+	enum state		   next;
+	enum outcome		   o;
+	double			   since;
 
 	for (size_t i = 0; i < n; i++)
 		if (a->ser[i]->url != NULL)
@@ -446,28 +573,38 @@ alert_eval_family(struct alert *a, struct alert_target *t, enum family fam,
 		    next == st->state ? alert_first_since(a, n, now) : since;
 		a->dirty = 1;
 	}
-	if (next == st->state)
+	if (next != st->state) {
+		state_push_change(st, next, since, o);
+		st->state = next;
+		st->since = since;
+		a->dirty = 1;
+		if (next != STATE_UNKNOWN && next != st->told &&
+		    !(st->told == STATE_UNKNOWN && next == STATE_UP) &&
+		    (w = alert_maint(a, t, now)) != NULL)
+			log_info("alert: target %s (%s): %s during maintenance window %s; no event sent",
+			    t->name, family_name(fam), state_name(next), w->id);
+	}
+	/* Told when it differs from what was told, out of maintenance. */
+	if (st->state == STATE_UNKNOWN || st->state == st->told)
 		return;
-	state_push_change(st, next, since, o);
-	st->state = next;
-	st->since = since;
-	a->dirty = 1;
-	if (next == STATE_UNKNOWN || next == st->told)
-		return;
-	if (st->told == STATE_UNKNOWN && next == STATE_UP) {
-		st->told = next; /* first seen up: nothing to tell */
+	if (st->told == STATE_UNKNOWN && st->state == STATE_UP) {
+		st->told = STATE_UP; /* first seen up: nothing to tell */
+		a->dirty = 1;
 		return;
 	}
+	if (alert_maint(a, t, now) != NULL)
+		return;
 	event_init(&ev, ALERT_STATE_CHANGED, t, now);
 	ev.has_family = 1;
 	ev.family = fam;
-	ev.state = next;
+	ev.state = st->state;
 	ev.previous = st->told;
-	ev.since = since;
+	ev.since = st->since;
 	ev.has_outcome = 1;
-	ev.outcome = o;
-	event_probes(a, &ev, n, next, 0, now);
-	st->told = next;
+	ev.outcome = st->outcome;
+	event_probes(a, &ev, n, st->state, 0, now);
+	st->told = st->state;
+	a->dirty = 1;
 	alert_emit(a, &ev);
 }
 
@@ -490,26 +627,31 @@ alert_eval_ready(struct alert *a, struct alert_target *t, size_t n, double now)
 		    next == t->ready ? alert_first_since(a, n, now) : since;
 		a->dirty = 1;
 	}
-	if (next == t->ready)
-		return;
-	t->ready = next;
-	t->ready_since = since;
-	a->dirty = 1;
-	if (next == STATE_UNKNOWN || next == t->ready_told)
+	if (next != t->ready) {
+		t->ready = next;
+		t->ready_since = since;
+		a->dirty = 1;
+	}
+	if (t->ready == STATE_UNKNOWN || t->ready == t->ready_told)
 		return;
 	if (t->ready_told == STATE_UNKNOWN) {
-		t->ready_told = next; /* first known: nothing to tell */
+		t->ready_told = t->ready; /* first known: nothing to tell */
+		a->dirty = 1;
 		return;
 	}
+	if (alert_maint(a, t, now) != NULL)
+		return;
 	event_init(&ev, ALERT_READINESS_CHANGED, t, now);
-	ev.state = next;
+	ev.state = t->ready;
 	ev.previous = t->ready_told;
-	ev.since = since;
+	ev.since = t->ready_since;
 	ev.has_outcome = 1;
-	ev.outcome = next == STATE_UP ? OUTCOME_OK :
-					alert_outcome(a, n, STATE_DOWN, now);
-	event_probes(a, &ev, n, next, 1, now);
-	t->ready_told = next;
+	ev.outcome = t->ready == STATE_UP ?
+	    OUTCOME_OK :
+	    alert_outcome(a, n, STATE_DOWN, now);
+	event_probes(a, &ev, n, t->ready, 1, now);
+	t->ready_told = t->ready;
+	a->dirty = 1;
 	alert_emit(a, &ev);
 }
 
@@ -552,11 +694,14 @@ alert_eval_cert(struct alert *a, struct alert_target *t, int days,
 			lowest = a->conf.thresholds[i];
 	if (lowest == t->cert_told)
 		return;
-	a->dirty = 1;
 	if (lowest > t->cert_told) { /* renewed, or thresholds changed */
 		t->cert_told = lowest;
+		a->dirty = 1;
 		return;
 	}
+	if (alert_maint(a, t, now) != NULL)
+		return; /* told once the window is over */
+	a->dirty = 1;
 	t->cert_told = lowest;
 	event_init(&ev, ALERT_CERT_EXPIRING, t, now);
 	ev.has_family = 1;
@@ -607,6 +752,7 @@ void
 alert_batch(struct alert *a, struct ledger *const *lgs, size_t n,
     struct ledger *lg, double now)
 {
+	alert_maint_refresh(a);
 	a->nmarked = 0;
 	for (size_t i = 0; i < lg->nseries; i++) {
 		struct series	    *s = lg->series[i];
@@ -637,6 +783,7 @@ alert_batch(struct alert *a, struct ledger *const *lgs, size_t n,
 void
 alert_tick(struct alert *a, struct ledger *const *lgs, size_t n, double now)
 {
+	alert_maint_refresh(a);
 	for (size_t i = 0; i < a->ntargets; i++)
 		alert_eval_target(a, a->targets[i], lgs, n, now);
 }

@@ -40,6 +40,7 @@
 
 #include <stddef.h>
 
+#include "cmd_maintenance.h"
 #include "result.h"
 #include "state.h"
 
@@ -159,6 +160,33 @@ void alert_batch(struct alert *, struct ledger *const *ledgers, size_t n,
 /* Evaluate every target (probes falling silent become unknown). */
 void
 alert_tick(struct alert *, struct ledger *const *ledgers, size_t n, double now);
+
+/*
+ * Maintenance windows. While a window covers a target (by name, or by its
+ * group), the target raises no event: its states are followed as ever,
+ * but what was last told stays; once no window covers it, a state that
+ * differs from what was told is told then (a target still down when the
+ * window ends raises its down event at the next tick; one that went down
+ * and came back inside the window raises nothing). Likewise readiness and
+ * certificate thresholds.
+ *
+ * alert_set_windows: the config's windows (copied). alert_set_maint_file:
+ * DATA_DIR/maintenance.json, read now and again whenever it changes
+ * (checked at every batch and tick; a damaged file is set aside and no
+ * window of it applies). alert_maint_reread: read it again now (SIGHUP).
+ */
+void alert_set_windows(struct alert *, const struct maint_set *);
+void alert_set_maint_file(struct alert *, const char *path);
+void alert_maint_reread(struct alert *);
+/* The window covering t at now (of those, the one ending last); NULL. */
+const struct maint_window *
+alert_maint(const struct alert *, const struct alert_target *t, double now);
+/* Every window: the config's, then the file's. */
+size_t			   alert_maint_count(const struct alert *);
+const struct maint_window *alert_maint_at(const struct alert *, size_t i);
+/* A warning (log) for each name of a config window that no known target
+ * bears; conf_path names the file. */
+void alert_maint_warn_unknown(const struct alert *, const char *conf_path);
 
 /* Read-only access (see the top of this file). */
 size_t			   alert_count(const struct alert *);

@@ -76,6 +76,7 @@ collector_configure_alerts(struct collector *co)
 
 	collector_alert_conf(co->conf, &ac);
 	alert_set_conf(co->alert, &ac);
+	alert_set_windows(co->alert, &co->conf->maint);
 	for (size_t i = 0; i < co->nledgers; i++)
 		co->ledgers[i]->sc = ac.sc;
 }
@@ -144,6 +145,8 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 		    co->conf->nwebhooks, co->conf->name);
 		alert_set_sink(co->alert, webhooks_event, co->webhooks);
 	}
+	if (maint_path(dir, aside, sizeof(aside)) == 0)
+		alert_set_maint_file(co->alert, aside);
 	if (alert_load(co->alert, path, lerr, sizeof(lerr)) == 0)
 		return 0;
 	if (errno != EBADMSG) {
@@ -189,6 +192,7 @@ collector_open(struct collector *co, char *err, size_t errlen)
 	if (co->loop != NULL)
 		ev_timer_arm(co->loop, &co->tick,
 		    (uint64_t)co->conf->step_s * 1000);
+	alert_maint_warn_unknown(co->alert, co->conf_path);
 	return 0;
 }
 
@@ -333,6 +337,8 @@ collector_reload(struct collector *co)
 		if (collector_ledger(co, nc->probes[i].name) == NULL)
 			log_warnx("reload: probe %s: no ledger",
 			    nc->probes[i].name);
+	alert_maint_reread(co->alert);
+	alert_maint_warn_unknown(co->alert, co->conf_path);
 	co->reloads++;
 	log_info("reload: %s: %zu probes, %zu webhooks", co->conf_path,
 	    nc->nprobes, nc->nwebhooks);

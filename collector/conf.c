@@ -11,7 +11,9 @@
 #include <openssl/sha.h>
 
 #include "alert.h"
+#include "cmd_maintenance.h"
 #include "conf.h"
+#include "result.h"
 #include "state.h"
 #include "util.h"
 
@@ -212,7 +214,7 @@ load_thresholds(struct cfg *c, const config_setting_t *alert,
 }
 
 static const char *const collector_root[] = {"collector", "probes", "alert",
-    "webhooks"};
+    "webhooks", "maintenance"};
 
 /* Load a list of groups into a fresh array of elem-sized structs. */
 static void *
@@ -428,6 +430,160 @@ load_secrets(struct cfg *c, struct collector_conf *cc,
 	}
 }
 
+#define MAINT_TIME_HINT \
+	"write \"2026-12-06 22:00\" (the collector's local time), \"2026-12-06T22:00Z\" or \"2026-12-06T22:00+01:00\""
+
+/* maintenance[i].key: a list of names into l. */
+static void
+maint_names(struct cfg *c, const config_setting_t *e, int i, const char *key,
+    struct cfg_strlist *l)
+{
+	const config_setting_t *s = config_setting_get_member(e, key);
+	int			n;
+
+	if (s == NULL)
+		return;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		cfg_error(c, s,
+		    "maintenance[%d].%s: must be a list of names, e.g. [ \"portal\" ]",
+		    i, key);
+		return;
+	}
+	n = config_setting_length(s);
+	if (n > MAINT_NAMES_MAX) {
+		cfg_error(c, s, "maintenance[%d].%s: more than %d names", i,
+		    key, MAINT_NAMES_MAX);
+		return;
+	}
+	l->v = n > 0 ? xcalloc((size_t)n, sizeof(*l->v)) : NULL;
+	for (int k = 0; k < n; k++) {
+		const config_setting_t *x = config_setting_get_elem(s, k);
+		const char	       *v = config_setting_get_string(x);
+
+		if (v == NULL || v[0] == '\0' || strlen(v) >= RESULT_NAME_MAX ||
+		    str_has_ctrl(v)) {
+			cfg_error(c, x,
+			    "maintenance[%d].%s[%d]: must be a name (a string, 1 to %d characters)",
+			    i, key, k, RESULT_NAME_MAX - 1);
+			continue;
+		}
+		l->v[l->n++] = xstrdup(v);
+	}
+}
+
+/* maintenance[i].key: a time into *t; 0 or -1 (recorded). */
+static int
+maint_time(struct cfg *c, const config_setting_t *e, int i, const char *key,
+    double *t)
+{
+	const config_setting_t *s = config_setting_get_member(e, key);
+	const char	       *v;
+
+	if (s == NULL) {
+		cfg_error(c, e, "maintenance[%d]: %s is missing; %s", i, key,
+		    MAINT_TIME_HINT);
+		return -1;
+	}
+	v = config_setting_get_string(s);
+	if (v == NULL || maint_parse_time(v, t) == -1) {
+		cfg_error(c, s, "maintenance[%d].%s: %s%s%s is not a time; %s",
+		    i, key, v != NULL ? "\"" : "", v != NULL ? v : "the value",
+		    v != NULL ? "\"" : "", MAINT_TIME_HINT);
+		return -1;
+	}
+	return 0;
+}
+
+void
+collector_conf_maintenance(struct cfg *c, struct maint_set *ms)
+{
+	static const char *const keys[] = {"targets", "groups", "from", "to",
+	    "reason"};
+	const config_setting_t	*l =
+	    config_setting_get_member(config_root_setting(&c->lc),
+		"maintenance");
+	int n;
+
+	if (l == NULL)
+		return;
+	if (!config_setting_is_list(l)) {
+		cfg_error(c, l,
+		    "maintenance: must be a list ( { targets = [ ... ]; from = \"...\"; to = \"...\"; }, ... )");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n > MAINT_MAX) {
+		cfg_error(c, l, "maintenance: more than %d entries", MAINT_MAX);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(l, i), *r;
+		struct maint_window	w;
+		int			bad = 0;
+
+		if (!config_setting_is_group(e)) {
+			cfg_error(c, e,
+			    "maintenance[%d]: must be a group { ... }", i);
+			continue;
+		}
+		for (int k = 0; k < config_setting_length(e); k++) {
+			const config_setting_t *m =
+			    config_setting_get_elem(e, k);
+			size_t j;
+
+			for (j = 0; j < NELEM(keys); j++)
+				if (strcmp(config_setting_name(m), keys[j]) ==
+				    0)
+					break;
+			if (j == NELEM(keys)) {
+				cfg_error(c, m,
+				    "maintenance[%d]: unknown setting '%s' (targets, groups, from, to, reason)",
+				    i, config_setting_name(m));
+				bad = 1;
+			}
+		}
+		memset(&w, 0, sizeof(w));
+		snprintf(w.id, sizeof(w.id), "c%d", i + 1);
+		w.line = config_setting_source_line(e);
+		maint_names(c, e, i, "targets", &w.targets);
+		maint_names(c, e, i, "groups", &w.groups);
+		if (w.targets.n + w.groups.n == 0) {
+			cfg_error(c, e,
+			    "maintenance[%d]: name targets = [ ... ] or groups = [ ... ] (or both)",
+			    i);
+			bad = 1;
+		}
+		if (maint_time(c, e, i, "from", &w.from) == -1 ||
+		    maint_time(c, e, i, "to", &w.to) == -1)
+			bad = 1;
+		else if (w.from >= w.to) {
+			cfg_error(c, config_setting_get_member(e, "from"),
+			    "maintenance[%d]: from (%s) is not before to (%s)",
+			    i,
+			    config_setting_get_string(
+				config_setting_get_member(e, "from")),
+			    config_setting_get_string(
+				config_setting_get_member(e, "to")));
+			bad = 1;
+		}
+		if ((r = config_setting_get_member(e, "reason")) != NULL) {
+			const char *v = config_setting_get_string(r);
+
+			if (v == NULL || strlen(v) >= MAINT_REASON_MAX ||
+			    str_has_ctrl(v)) {
+				cfg_error(c, r,
+				    "maintenance[%d].reason: must be a string of at most %d characters on one line",
+				    i, MAINT_REASON_MAX - 1);
+				bad = 1;
+			} else
+				w.reason = xstrdup(v);
+		}
+		if (!bad)
+			maint_set_add(ms, &w);
+		maint_window_free(&w);
+	}
+}
+
 struct collector_conf *
 collector_conf_load(const char *path, struct cfg *c)
 {
@@ -472,6 +628,7 @@ collector_conf_load(const char *path, struct cfg *c)
 		cfg_error(c, config_setting_get_member(root, "alert"),
 		    "alert.quorum: %d is more than the %zu probes configured",
 		    cc->quorum, cc->nprobes);
+	collector_conf_maintenance(c, &cc->maint);
 	if (c->nerrs == 0)
 		load_secrets(c, cc, probes, hooks);
 	if (c->nerrs > 0 || c->dropped > 0)
@@ -502,6 +659,7 @@ collector_conf_free(struct collector_conf *cc)
 	}
 	free(cc->probes);
 	free(cc->webhooks);
+	maint_set_free(&cc->maint);
 	free(cc);
 }
 

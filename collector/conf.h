@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "cmd_maintenance.h"
 
 #define COLLECTOR_PROBES_MAX   1000
 #define COLLECTOR_WEBHOOKS_MAX 32
@@ -90,6 +91,8 @@ struct collector_conf {
 	size_t		     nprobes;
 	struct webhook_conf *webhooks;
 	size_t		     nwebhooks;
+	/* maintenance = ( ... ): ids "c1", "c2", ... in order */
+	struct maint_set maint;
 };
 
 /*
@@ -98,6 +101,12 @@ struct collector_conf {
  */
 struct collector_conf *collector_conf_load(const char *path, struct cfg *c);
 void		       collector_conf_free(struct collector_conf *);
+/*
+ * The maintenance list of the opened c into ms (appended), problems
+ * recorded in c: each entry { targets = [..]; groups = [..]; from = "..";
+ * to = ".."; reason = ".."; } (targets or groups or both).
+ */
+void collector_conf_maintenance(struct cfg *c, struct maint_set *ms);
 const struct probe_auth *
 collector_conf_probe(const struct collector_conf *, const char *name);
 

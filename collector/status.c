@@ -83,9 +83,11 @@ static void
 status_states(cJSON *root, const struct alert *al)
 {
 	cJSON *a = cJSON_AddArrayToObject(root, "states");
+	double now = now_wall();
 
 	for (size_t i = 0; i < alert_count(al); i++) {
 		const struct alert_target *t = alert_target_at(al, i);
+		const struct maint_window *w = alert_maint(al, t, now);
 
 		for (int f = 0; f < FAMILY__N; f++) {
 			const struct alert_state  *st = &t->fam[f];
@@ -112,6 +114,17 @@ status_states(cJSON *root, const struct alert *al)
 			if (t->has_cert)
 				cJSON_AddNumberToObject(o, "cert_days",
 				    t->cert_days);
+			if (w != NULL) {
+				cJSON *m =
+				    cJSON_AddObjectToObject(o, "maintenance");
+
+				cJSON_AddStringToObject(m, "id", w->id);
+				cJSON_AddNumberToObject(m, "from", w->from);
+				cJSON_AddNumberToObject(m, "until", w->to);
+				if (w->reason != NULL)
+					cJSON_AddStringToObject(m, "reason",
+					    w->reason);
+			}
 			ch = cJSON_AddArrayToObject(o, "changes");
 			for (size_t k = 0; (c = alert_change_at(st, k)) != NULL;
 			     k++) {

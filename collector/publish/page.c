@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "html.h"
 #include "ledger.h"
 #include "page.h"
@@ -44,6 +45,7 @@ const char page_css[] =
     ".down{background:#fde7e9;color:var(--bad)}"
     ".partial{background:#fff4e0;color:var(--warn)}"
     ".unknown{background:#eee;color:var(--dim)}\n"
+    ".maint{background:#e8eaf6;padding:.4rem .6rem;border-radius:.3rem}\n"
     ".v6{color:var(--v6);font-weight:600}.v4{color:var(--v4);"
     "font-weight:600}\n"
     ".dim{color:var(--dim)}.bad{color:var(--bad)}\n"
@@ -604,6 +606,81 @@ target_changes(struct html *h, const struct site_target *t)
 	html_raw(h, "</tbody></table></div>\n");
 }
 
+/* w names t (by name or group), whenever it is. */
+static int
+maint_names(const struct maint_window *w, const struct site_target *t)
+{
+	return maint_covers(w, t->name, t->group[0] != '\0' ? t->group : NULL,
+	    w->from);
+}
+
+void
+page_maint(struct html *h, const struct site_target *t,
+    const struct page_ctx *ctx)
+{
+	const struct maint_window *w, *cur = NULL;
+	char			   a[64], b[64];
+	size_t			   n = 0;
+
+	if (ctx->alert == NULL)
+		return;
+	for (size_t i = 0; (w = alert_maint_at(ctx->alert, i)) != NULL; i++)
+		if ((t == NULL || maint_names(w, t)) && ctx->now >= w->from &&
+		    ctx->now < w->to && (cur == NULL || w->to > cur->to))
+			cur = w;
+	if (cur != NULL && t != NULL) {
+		html_printf(h,
+		    "<p class=\"maint\"><b>In maintenance until %s</b> "
+		    "(window %s",
+		    html_time(cur->to, b, sizeof(b)), cur->id);
+		if (cur->reason != NULL) {
+			html_raw(h, ": ");
+			html_text(h, cur->reason, 0);
+		}
+		html_raw(h,
+		    "): its problems raise no alerts until then, and this "
+		    "time is maintenance, not downtime.</p>\n");
+	}
+	for (size_t i = 0; (w = alert_maint_at(ctx->alert, i)) != NULL; i++) {
+		if (w->to <= ctx->now - PAGE_MAINT_PERIOD_S ||
+		    (t != NULL && !maint_names(w, t)))
+			continue;
+		if (n++ == 0)
+			html_raw(h,
+			    "<h2 id=\"maintenance\">Maintenance</h2>\n"
+			    "<div class=\"scroll\"><table><thead><tr>"
+			    "<th>Window</th><th>From</th><th>Until</th>"
+			    "<th></th><th>Targets</th><th>Reason</th></tr>"
+			    "</thead><tbody>\n");
+		html_printf(h,
+		    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+		    w->id, html_time(w->from, a, sizeof(a)),
+		    html_time(w->to, b, sizeof(b)),
+		    ctx->now < w->from ?
+			"planned" :
+			(ctx->now < w->to ? "<b>in maintenance</b>" : "ended"));
+		for (size_t k = 0; k < w->targets.n; k++) {
+			html_raw(h, k > 0 ? ", " : "");
+			html_text(h, w->targets.v[k], 0);
+		}
+		for (size_t k = 0; k < w->groups.n; k++) {
+			html_raw(h,
+			    k + w->targets.n > 0 ? ", group " : "group ");
+			html_text(h, w->groups.v[k], 0);
+		}
+		html_raw(h, "</td><td>");
+		if (w->reason != NULL)
+			html_text(h, w->reason, 0);
+		html_raw(h, "</td></tr>\n");
+	}
+	if (n > 0)
+		html_raw(h,
+		    "</tbody></table></div>\n<p class=\"dim\">Problems "
+		    "inside a window raise no alerts; a target still down "
+		    "when it ends is alerted then. The availability figures "
+		    "still count this time.</p>\n");
+}
+
 void
 page_target(struct html *h, const struct site_target *t,
     const struct page_ctx *ctx)
@@ -648,7 +725,9 @@ page_target(struct html *h, const struct site_target *t,
 		html_printf(h, "%d / 100", t->score);
 	else
 		html_raw(h, "\xe2\x80\x93");
-	html_raw(h, "</b></div></div>\n<p>Last problem: ");
+	html_raw(h, "</b></div></div>\n");
+	page_maint(h, t, ctx);
+	html_raw(h, "<p>Last problem: ");
 	if (t->problem[0] != '\0')
 		html_text(h, t->problem, 0);
 	else

@@ -14,6 +14,7 @@
 
 #include "graph.h"
 
+struct alert;
 struct html;
 struct site;
 struct site_target;
@@ -27,6 +28,8 @@ struct page_ctx {
 	 * is linked once it exists. */
 	int (*have)(const char *rel, void *arg);
 	void *have_arg;
+	/* The maintenance windows; NULL: none shown. */
+	const struct alert *alert;
 };
 
 void page_index(struct html *, const struct site *, const struct page_ctx *);
@@ -34,6 +37,14 @@ void page_index(struct html *, const struct site *, const struct page_ctx *);
 void page_traffic(struct html *, const struct site *, const struct page_ctx *);
 void
 page_target(struct html *, const struct site_target *, const struct page_ctx *);
+/*
+ * Maintenance: "in maintenance until ..." when a window covers t now, and
+ * the windows of the last PAGE_MAINT_PERIOD_S (and those planned) naming
+ * t -- or every window when t is NULL (the report).
+ */
+#define PAGE_MAINT_PERIOD_S (30 * 86400.0)
+void
+page_maint(struct html *, const struct site_target *t, const struct page_ctx *);
 
 /*
  * The head of a page: doctype, title (untrusted), the stylesheet and icon

@@ -624,7 +624,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
     int have_summary)
 {
 	struct page_ctx ctx = {pb->co->conf->name, pb->now, have_summary,
-	    pub_have, pb};
+	    pub_have, pb, pb->co->alert};
 	struct html	h;
 	char		rel[SITE_SLUG_MAX + 16], *text;
 

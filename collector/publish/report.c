@@ -246,6 +246,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	    "<div class=\"card\">Not ready<b>%zu</b>%zu without "
 	    "recent data</div></div>\n",
 	    r->targets - r->ready - r->unknown, r->unknown);
+	page_maint(h, NULL, ctx); /* windows of the last 30 days */
 
 	html_raw(h,
 	    "<h2>Per group</h2>\n<table><thead><tr><th>Group</th>"

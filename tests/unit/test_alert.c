@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -574,6 +575,271 @@ test_conf_thresholds(void **state)
 	}
 }
 
+/* A window over target (or group) from..to, as the config gives it. */
+static void
+maint_one(struct maint_set *ms, const char *target, const char *group,
+    double from, double to)
+{
+	struct maint_window w;
+	char		   *t = (char *)target, *g = (char *)group;
+
+	memset(&w, 0, sizeof(w));
+	snprintf(w.id, sizeof(w.id), "c%zu", ms->n + 1);
+	w.targets.v = target != NULL ? &t : NULL;
+	w.targets.n = target != NULL;
+	w.groups.v = group != NULL ? &g : NULL;
+	w.groups.n = group != NULL;
+	w.from = from;
+	w.to = to;
+	maint_set_add(ms, &w);
+}
+
+static void
+test_maint_times(void **state)
+{
+	static const char *const bad[] = {"2026-12-06", "2026-12-06 22",
+	    "2026-12-06 22:0", "2026-13-01 00:00", "2026-02-30 10:00",
+	    "2026-12-06 24:00", "2026-12-06 22:00+1", "2026-12-06 22:00 Z",
+	    "2026/12/06 22:00", "1999-12-31 23:00", "2026-12-06 22:00:00x", "",
+	    "tomorrow"};
+	struct maint_set	 ms = {0};
+	double			 t, d;
+	char			 buf[64];
+
+	(void)state;
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	assert_int_equal(maint_parse_time("2026-12-06T22:00Z", &t), 0);
+	assert_true(t == 1796594400.0);
+	assert_int_equal(maint_parse_time("2026-12-06 23:00+01:00", &t), 0);
+	assert_true(t == 1796594400.0);
+	assert_int_equal(maint_parse_time("2026-12-06T17:00:30-0500", &t), 0);
+	assert_true(t == 1796594430.0);
+	/* local time: TZ's */
+	assert_int_equal(maint_parse_time("2026-12-06 23:00", &t), 0);
+	assert_true(t == 1796594400.0);
+	maint_format_time(t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-12-06 23:00 CET");
+	for (size_t i = 0; i < NELEM(bad); i++)
+		if (maint_parse_time(bad[i], &t) != -1)
+			fail_msg("'%s' parsed", bad[i]);
+	assert_int_equal(maint_parse_duration("1h30m", &d), 0);
+	assert_true(d == 5400);
+	assert_int_equal(maint_parse_duration("2d", &d), 0);
+	assert_true(d == 172800);
+	assert_int_equal(maint_parse_duration("90", &d), -1);
+	assert_int_equal(maint_parse_duration("0m", &d), -1);
+	assert_int_equal(maint_parse_duration("h", &d), -1);
+	assert_int_equal(maint_parse_duration("", &d), -1);
+	/* [from, to), by target or by group */
+	maint_one(&ms, "web", NULL, 100, 200);
+	maint_one(&ms, NULL, "shops", 100, 200);
+	assert_false(maint_covers(&ms.v[0], "web", NULL, 99.9));
+	assert_true(maint_covers(&ms.v[0], "web", NULL, 100));
+	assert_true(maint_covers(&ms.v[0], "web", "x", 199.9));
+	assert_false(maint_covers(&ms.v[0], "web", NULL, 200));
+	assert_false(maint_covers(&ms.v[0], "api", NULL, 150));
+	assert_true(maint_covers(&ms.v[1], "api", "shops", 150));
+	assert_false(maint_covers(&ms.v[1], "shops", NULL, 150));
+	maint_set_free(&ms);
+	unsetenv("TZ");
+	tzset();
+}
+
+static void
+test_maint_suppress(void **state)
+{
+	struct world		  w;
+	struct maint_set	  ms = {0};
+	const struct alert_state *st;
+	double			  end;
+
+	(void)state;
+	world_init(&w, 1, 1, 1);
+	rec(&w, 0, "web", V6, OK, 0, -1, 40);
+	rec(&w, 0, "api", V6, OK, 0, -1, INT_MIN);
+	assert_int_equal(ngot, 0);
+	end = w.now + 45;
+	maint_one(&ms, "web", NULL, T0, end);
+	maint_one(&ms, "api", NULL, T0, end);
+	alert_set_windows(w.al, &ms);
+	maint_set_free(&ms);
+	assert_non_null(
+	    alert_maint(w.al, alert_target_get(w.al, "web"), w.now));
+	assert_null(alert_maint(w.al, alert_target_get(w.al, "web"), end));
+	/* web goes down, its certificate nears expiry; api goes down and
+	 * comes back: all inside the window, nothing is sent. */
+	rec(&w, 0, "web", V6, TIMEOUT, 0, -1, 20);
+	rec(&w, 0, "api", V6, TIMEOUT, 0, -1, INT_MIN);
+	st = alert_state_get(w.al, "web", V6);
+	assert_int_equal(st->state, STATE_DOWN);
+	assert_int_equal(st->told, STATE_UP);
+	assert_int_equal(alert_state_get(w.al, "api", V6)->state, STATE_DOWN);
+	rec(&w, 0, "api", V6, OK, 0, -1, INT_MIN);
+	rec(&w, 0, "web", V6, TIMEOUT, 0, -1, 20);
+	alert_tick(w.al, w.lg, 3, w.now + 1);
+	assert_int_equal(ngot, 0);
+	assert_true(w.now + 1 < end);
+	/* The window ends: web, still down, is told then, with when it went
+	 * down; its certificate too. api, up as told, raises nothing. */
+	alert_tick(w.al, w.lg, 3, end);
+	assert_int_equal(ngot, 2);
+	assert_int_equal(got[0].kind, ALERT_STATE_CHANGED);
+	assert_string_equal(got[0].target, "web");
+	assert_int_equal(got[0].state, STATE_DOWN);
+	assert_int_equal(got[0].previous, STATE_UP);
+	assert_int_equal(got[0].outcome, TIMEOUT);
+	assert_int_equal(got[0].nprobes, 1);
+	assert_int_equal(got[1].kind, ALERT_CERT_EXPIRING);
+	assert_int_equal(got[1].threshold, 30);
+	assert_int_equal(st->told, STATE_DOWN);
+	/* Told once. */
+	alert_tick(w.al, w.lg, 3, end + 1);
+	assert_int_equal(ngot, 2);
+	/* Out of the window, events flow as ever. */
+	rec(&w, 0, "api", V6, TIMEOUT, 0, -1, INT_MIN);
+	assert_int_equal(ngot, 3);
+	assert_string_equal(got[2].target, "api");
+	assert_int_equal(got[2].state, STATE_DOWN);
+	world_free(&w);
+}
+
+static void
+test_maint_file(void **state)
+{
+	struct world		   w;
+	struct maint_set	   ms = {0}, back = {0};
+	const struct maint_window *mw;
+	char			   path[PATH_MAX], err[512];
+	struct stat		   st;
+
+	(void)state;
+	world_init(&w, 1, 1, 1);
+	assert_int_equal(maint_path(tmpdir, path, sizeof(path)), 0);
+	unlink(path);
+	/* A round trip. */
+	maint_one(&ms, "web", NULL, T0, T0 + 3600);
+	maint_one(&ms, NULL, "shops", T0 + 60, T0 + 120);
+	snprintf(ms.v[0].id, sizeof(ms.v[0].id), "7");
+	snprintf(ms.v[1].id, sizeof(ms.v[1].id), "8");
+	ms.v[1].reason = xstrdup("new \"router\"");
+	ms.next_id = 9;
+	assert_int_equal(maint_save(&ms, path, err, sizeof(err)), 0);
+	assert_int_equal(maint_load(&back, path, err, sizeof(err)), 0);
+	assert_int_equal(back.n, 2);
+	assert_int_equal(back.next_id, 9);
+	assert_string_equal(back.v[1].id, "8");
+	assert_string_equal(back.v[1].groups.v[0], "shops");
+	assert_string_equal(back.v[1].reason, "new \"router\"");
+	assert_true(back.v[0].to == T0 + 3600);
+	maint_set_free(&back);
+	/* The alert reads it, and again when it changes. */
+	rec(&w, 0, "web", V6, OK, 0, -1, INT_MIN);
+	alert_set_maint_file(w.al, path);
+	assert_int_equal(alert_maint_count(w.al), 2);
+	mw = alert_maint(w.al, alert_target_get(w.al, "web"), w.now);
+	assert_non_null(mw);
+	assert_string_equal(mw->id, "7");
+	maint_set_free(&ms);
+	maint_one(&ms, "api", NULL, T0, T0 + 3600);
+	snprintf(ms.v[0].id, sizeof(ms.v[0].id), "9");
+	assert_int_equal(maint_save(&ms, path, err, sizeof(err)), 0);
+	maint_set_free(&ms);
+	rec(&w, 0, "web", V6, TIMEOUT, 0, -1, INT_MIN);
+	assert_int_equal(alert_maint_count(w.al), 1);
+	assert_int_equal(ngot, 1); /* web is no longer covered */
+	/* Damaged files do not decode, and are set aside by the alert. */
+	{
+		static const char *const broken[] = {"{", "[]",
+		    "{\"version\":2,\"windows\":[]}",
+		    "{\"version\":1,\"windows\":[{\"id\":\"1\",\"from\":1e9,"
+		    "\"to\":2e9}]}",
+		    "{\"version\":1,\"windows\":[{\"id\":\"1\",\"targets\":"
+		    "[\"a\"],\"from\":2e9,\"to\":1e9}]}",
+		    "{\"version\":1,\"windows\":[{\"id\":\"x\",\"targets\":"
+		    "[\"a\"],\"from\":1e9,\"to\":2e9}]}"};
+
+		for (size_t i = 0; i < NELEM(broken); i++) {
+			write_text("maintenance.json", broken[i]);
+			errno = 0;
+			if (maint_load(&back, path, err, sizeof(err)) != -1 ||
+			    errno != EBADMSG)
+				fail_msg("%s: loaded", broken[i]);
+		}
+	}
+	alert_maint_reread(w.al);
+	assert_int_equal(alert_maint_count(w.al), 0);
+	assert_int_equal(stat(path, &st), -1); /* set aside */
+	world_free(&w);
+}
+
+static void
+test_conf_maintenance(void **state)
+{
+	static const char head[] =
+	    "collector = { name = \"c\"; };\n"
+	    "probes = ( { name = \"p\"; token_file = \"t.token\"; } );\n";
+	static const struct {
+		const char *entry, *err;
+	} bad[] = {
+	    {"{ targets = [\"a\"]; from = \"2026-12-07 02:00\"; to = "
+	     "\"2026-12-06 22:00\"; }",
+		"is not before to"},
+	    {"{ targets = [\"a\"]; from = \"6 Dec\"; to = "
+	     "\"2026-12-06 22:00\"; }",
+		"\"6 Dec\" is not a time"},
+	    {"{ from = \"2026-12-06 20:00\"; to = \"2026-12-06 22:00\"; }",
+		"targets = [ ... ] or groups"},
+	    {"{ targets = [\"a\"]; from = \"2026-12-06 20:00\"; }",
+		"to is missing"},
+	    {"{ targets = [\"a\"]; from = \"2026-12-06 20:00\"; to = "
+	     "\"2026-12-06 22:00\"; until = 3; }",
+		"unknown setting 'until'"},
+	    {"{ targets = \"a\"; from = \"2026-12-06 20:00\"; to = "
+	     "\"2026-12-06 22:00\"; }",
+		"must be a list of names"},
+	};
+	struct collector_conf *cc;
+	struct cfg	       c;
+	char		       text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+	    "%smaintenance = (\n"
+	    "  { targets = [\"portal\", \"web\"]; groups = [\"shops\"];\n"
+	    "    from = \"2026-12-06T22:00Z\"; to = \"2026-12-07T02:00Z\";\n"
+	    "    reason = \"router\"; },\n"
+	    "  { groups = [\"b\"]; from = \"2026-12-06 22:00+01:00\";\n"
+	    "    to = \"2026-12-06 23:00+01:00\"; } );\n",
+	    head);
+	cc = load_conf(text, &c);
+	cfg_report(&c);
+	cfg_close(&c);
+	assert_non_null(cc);
+	assert_int_equal(cc->maint.n, 2);
+	assert_string_equal(cc->maint.v[0].id, "c1");
+	assert_int_equal(cc->maint.v[0].line, 4);
+	assert_int_equal(cc->maint.v[0].targets.n, 2);
+	assert_string_equal(cc->maint.v[0].targets.v[1], "web");
+	assert_string_equal(cc->maint.v[0].groups.v[0], "shops");
+	assert_string_equal(cc->maint.v[0].reason, "router");
+	assert_true(cc->maint.v[0].from == 1796594400.0);
+	assert_true(cc->maint.v[0].to == 1796594400.0 + 4 * 3600);
+	assert_true(cc->maint.v[1].from == 1796590800.0);
+	collector_conf_free(cc);
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		snprintf(text, sizeof(text), "%smaintenance = (\n%s );\n", head,
+		    bad[i].entry);
+		cc = load_conf(text, &c);
+		assert_null(cc);
+		assert_true(c.nerrs > 0);
+		if (strstr(c.errs[0], bad[i].err) == NULL ||
+		    strstr(c.errs[0], "c.conf:4:") == NULL)
+			fail_msg("%s: %s", bad[i].entry, c.errs[0]);
+		cfg_close(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -584,6 +850,10 @@ main(void)
 	    cmocka_unit_test(test_durable),
 	    cmocka_unit_test(test_bodies),
 	    cmocka_unit_test(test_conf_thresholds),
+	    cmocka_unit_test(test_maint_times),
+	    cmocka_unit_test(test_maint_suppress),
+	    cmocka_unit_test(test_maint_file),
+	    cmocka_unit_test(test_conf_maintenance),
 	};
 
 	log_init("test_alert", 0, 0);

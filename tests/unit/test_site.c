@@ -483,8 +483,9 @@ test_site_model(void **state)
 	assert_int_equal(r.scores[1], 1); /* 20 */
 	assert_int_equal(r.ngroups, 3);
 	{
-		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL};
-		struct page_ctx none = {"<c>", 1764480100, 1, have_none, NULL};
+		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL};
+		struct page_ctx none = {"<c>", 1764480100, 1, have_none, NULL,
+		    NULL};
 		struct html	h;
 		cJSON	       *j = report_json(&r, si, &ctx);
 		char	       *text = cJSON_PrintUnformatted(j);
