@@ -40,7 +40,7 @@
 
 #include <stddef.h>
 
-#include "cmd_maintenance.h"
+#include "maint.h"
 #include "result.h"
 #include "state.h"
 

@@ -11,7 +11,7 @@
 #include <openssl/sha.h>
 
 #include "alert.h"
-#include "cmd_maintenance.h"
+#include "maint.h"
 #include "conf.h"
 #include "result.h"
 #include "state.h"

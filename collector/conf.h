@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
-#include "cmd_maintenance.h"
+#include "maint.h"
 
 #define COLLECTOR_PROBES_MAX   1000
 #define COLLECTOR_WEBHOOKS_MAX 32

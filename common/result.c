@@ -258,12 +258,10 @@ dec_keys(struct dec *d, const cJSON *o, const char *prefix,
 	if (!cJSON_IsObject(o)) {
 		if (prefix[0] == '\0')
 			snprintf(d->err, d->errlen,
-			    "record must be a JSON "
-			    "object");
+			    "record must be a JSON object");
 		else
 			snprintf(d->err, d->errlen,
-			    "field '%.*s': must be an "
-			    "object",
+			    "field '%.*s': must be an object",
 			    (int)strlen(prefix) - 1, prefix);
 		return -1;
 	}
@@ -390,8 +388,7 @@ dec_warnings(struct dec *d, const cJSON *o, struct result *r)
 
 		if (!cJSON_IsString(w))
 			return dec_fail(d, "", "warnings",
-			    "entries must be "
-			    "strings");
+			    "entries must be strings");
 		if ((v = warning_from_name(w->valuestring)) == -1)
 			return dec_fail(d, "", "warnings", "unknown warning");
 		if (r->warnings & WARN_BIT(v))
@@ -419,8 +416,7 @@ dec_addresses(struct dec *d, const cJSON *o, struct result *r)
 
 		if (r->naddrs == RESULT_ADDR_MAX)
 			return dec_fail(d, "", "addresses",
-			    "more than 16 "
-			    "entries");
+			    "more than 16 entries");
 		ad = &r->addrs[r->naddrs];
 		snprintf(prefix, sizeof(prefix), "addresses[%zu].", r->naddrs);
 		if (dec_keys(d, e, prefix, keys, NELEM(keys)) == -1 ||
@@ -490,8 +486,7 @@ dec_http(struct dec *d, const cJSON *o, struct result *r)
 	    (strlen(r->sha256) != 64 ||
 		strspn(r->sha256, "0123456789abcdef") != 64))
 		return dec_fail(d, "http.", "sha256",
-		    "must be 64 lower-case "
-		    "hex digits");
+		    "must be 64 lower-case hex digits");
 	return dec_str(d, h, "http.", "effective_url", r->effective_url,
 	    sizeof(r->effective_url), 0);
 }
@@ -550,8 +545,7 @@ dec_url(struct dec *d, const char *key, const char *url)
 {
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
 		return dec_fail(d, "", key,
-		    "must be an http:// or https:// "
-		    "URL");
+		    "must be an http:// or https:// URL");
 	return 0;
 }
 
@@ -632,8 +626,7 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 	if (kind[0] != '\0' && strcmp(kind, "check") != 0 &&
 	    strcmp(kind, "traffic") != 0)
 		return dec_fail(&d, "", "kind",
-		    "must be \"check\" or "
-		    "\"traffic\"");
+		    "must be \"check\" or \"traffic\"");
 	if (dec_str(&d, o, "", "probe", r->probe, sizeof(r->probe), 1) == -1 ||
 	    dec_num(&d, o, "", "ts", RESULT_TS_MIN, RESULT_TS_MAX, 0, &r->ts,
 		NULL) == -1 ||
@@ -670,8 +663,7 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 	if (it != NULL) {
 		if (!cJSON_IsBool(it))
 			return dec_fail(&d, "", "ready",
-			    "must be true or "
-			    "false");
+			    "must be true or false");
 		r->ready = cJSON_IsTrue(it);
 	}
 	if (dec_num(&d, o, "", "score", 0, 100, 1, &v, &present) == -1)

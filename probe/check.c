@@ -433,8 +433,7 @@ check_expect_status_parse(const char *s, struct check_expect *e, char *err,
 		snprintf(num, sizeof(num), "%.*s", (int)(n < 7 ? n : 7), p);
 		if (n == 0 || n > 3 || parse_int(num, 100, 599, &v) == -1) {
 			snprintf(err, errlen,
-			    "'%s': want HTTP status codes 100..599 separated "
-			    "by commas, as 200,401",
+			    "'%s': want HTTP status codes 100..599 separated by commas, as 200,401",
 			    s);
 			return -1;
 		}
@@ -503,9 +502,7 @@ check_override_parse(const char *s, struct check_override *ov, char *err,
 			inet_pton(AF_INET, v, buf) != 1) ||
 		    ov->naddrs == RESULT_ADDR_MAX) {
 			snprintf(err, errlen,
-			    "--resolve %s: '%s' is not an IP "
-			    "address",
-			    s, v);
+			    "--resolve %s: '%s' is not an IP address", s, v);
 			return -1;
 		}
 		snprintf(ov->addrs[ov->naddrs++], RESULT_IP_MAX, "%.45s", v);

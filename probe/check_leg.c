@@ -119,9 +119,7 @@ leg_end(struct leg *l, enum outcome oc, const char *fmt, ...)
 	}
 	if (oc != OUTCOME_OK && l->hop > 0)
 		snprintf(r->error, sizeof(r->error),
-		    "after a redirect to "
-		    "%.200s: %.280s",
-		    l->url, msg);
+		    "after a redirect to %.200s: %.280s", l->url, msg);
 	else
 		snprintf(r->error, sizeof(r->error), "%s", msg);
 	for (char *p = r->error; *p != '\0'; p++)
@@ -268,8 +266,7 @@ leg_conn_cb(struct tcpconn *tc)
 			outcome_from_errno(l->conn[0].err, &why);
 			if (l->nsa > 1)
 				leg_end(l, l->r->addrs[0].outcome,
-				    "TCP connect to %s: %s (and the other %zu "
-				    "addresses failed too)",
+				    "TCP connect to %s: %s (and the other %zu addresses failed too)",
 				    hp, why, l->nsa - 1);
 			else
 				leg_end(l, l->r->addrs[0].outcome,
@@ -456,8 +453,7 @@ leg_dns_failed(struct leg *l, int status)
 		}
 		if (seen.truncated) {
 			leg_end(l, OUTCOME_DNS_ERROR,
-			    "%s lookup of %s: the answer from %s was "
-			    "truncated and the query over TCP failed",
+			    "%s lookup of %s: the answer from %s was truncated and the query over TCP failed",
 			    rr_name(l), l->u.host, seen.server);
 			return;
 		}
@@ -585,8 +581,7 @@ leg_start(struct leg *l)
 
 		if (l->u.literal_af != l->af) {
 			leg_end(l, OUTCOME_NO_ADDRESS,
-			    "the URL names an %s "
-			    "address",
+			    "the URL names an %s address",
 			    l->u.literal_af == AF_INET6 ? "IPv6" : "IPv4");
 			return;
 		}
@@ -605,9 +600,8 @@ leg_start(struct leg *l)
 	if (leg_overrides(l) == 0) {
 		if (l->nsa == 0) {
 			leg_end(l, OUTCOME_NO_ADDRESS,
-			    "--resolve gives %s no "
-			    "%s address",
-			    l->u.host, l->af == AF_INET6 ? "IPv6" : "IPv4");
+			    "--resolve gives %s no %s address", l->u.host,
+			    l->af == AF_INET6 ? "IPv6" : "IPv4");
 			return;
 		}
 		l->r->ms[PHASE_DNS] = l->hop == 0 ? 0 : l->r->ms[PHASE_DNS];
@@ -788,9 +782,7 @@ leg_tls_failed(struct leg *l, const struct hx *x)
 		    x->why[0] ? ": " : "", x->why);
 	else if (oc == OUTCOME_STALL)
 		leg_end(l, oc,
-		    "%s within %d s: small packets pass but the "
-		    "server's certificate never arrived (path-MTU black "
-		    "hole?)",
+		    "%s within %d s: small packets pass but the server's certificate never arrived (path-MTU black hole?)",
 		    why, l->c->e->o.timeout_ms / 1000);
 	else if (oc == OUTCOME_CERT_EXPIRED && l->tls.has_cert &&
 	    l->tls.days_left < 0)
@@ -818,8 +810,7 @@ leg_http_cause(const struct hx *x, char *buf, size_t size)
 			    HX_LINE_MAX);
 		else
 			snprintf(buf, size,
-			    "a line of the response head is longer than %d "
-			    "bytes",
+			    "a line of the response head is longer than %d bytes",
 			    HX_LINE_MAX);
 		break;
 	case HTTP_FAIL_SEND:
@@ -851,11 +842,7 @@ leg_http_failed(struct leg *l, const struct hx *x)
 	if (l->large) {
 		if (stall)
 			leg_end(l, oc,
-			    "large transfer %s stalled after %llu "
-			    "bytes, while the page itself (%llu bytes) "
-			    "loaded: full-size packets are lost on the path "
-			    "(path-MTU black hole? ICMPv6 Packet Too Big "
-			    "filtered?)",
+			    "large transfer %s stalled after %llu bytes, while the page itself (%llu bytes) loaded: full-size packets are lost on the path (path-MTU black hole? ICMPv6 Packet Too Big filtered?)",
 			    l->large_path, (unsigned long long)l->bytes,
 			    (unsigned long long)l->page_bytes);
 		else
@@ -865,14 +852,12 @@ leg_http_failed(struct leg *l, const struct hx *x)
 	}
 	if (stall)
 		leg_end(l, oc,
-		    "%s after %llu bytes, within %d s; TCP%s "
-		    "worked (path-MTU black hole?)",
+		    "%s after %llu bytes, within %d s; TCP%s worked (path-MTU black hole?)",
 		    why, (unsigned long long)l->bytes,
 		    l->c->e->o.timeout_ms / 1000, l->u.https ? " and TLS" : "");
 	else if (x->fail == HTTP_FAIL_TOO_LARGE)
 		leg_end(l, OUTCOME_ERROR,
-		    "the page is larger than %u MiB; "
-		    "reading stopped",
+		    "the page is larger than %u MiB; reading stopped",
 		    CHECK_PAGE_MAX >> 20);
 	else if (detail[0] != '\0')
 		leg_end(l, oc, "%s: %s", why, detail);
@@ -946,8 +931,7 @@ leg_judge_page(struct leg *l, int status)
 	}
 	if (l->find != NULL && !l->find->found) {
 		leg_end(l, OUTCOME_HTTP_ERROR,
-		    "HTTP %d from %s: the page (%llu bytes) does not contain "
-		    "\"%.80s%s\" (expect_body)",
+		    "HTTP %d from %s: the page (%llu bytes) does not contain \"%.80s%s\" (expect_body)",
 		    status, l->url, (unsigned long long)l->bytes, l->find->pat,
 		    l->find->len > 80 ? "..." : "");
 		return;
@@ -994,8 +978,7 @@ leg_http_done(struct hx *x)
 	if (l->large) {
 		if (outcome_from_status(x->status) != OUTCOME_OK)
 			leg_end(l, OUTCOME_HTTP_ERROR,
-			    "large transfer %s: HTTP %d (is large_path "
-			    "right?)",
+			    "large transfer %s: HTTP %d (is large_path right?)",
 			    l->large_path, x->status);
 		else
 			leg_end(l, OUTCOME_OK, NULL);

@@ -282,9 +282,8 @@ read_file(struct cli *cli, const char *path)
 			goto next;
 		if (strpbrk(line, " \t") != NULL || str_has_ctrl(line)) {
 			usage_err(cli,
-			    "%.200s:%d: one URL per line, without "
-			    "spaces",
-			    name, lineno);
+			    "%.200s:%d: one URL per line, without spaces", name,
+			    lineno);
 			goto done;
 		}
 		snprintf(where, sizeof(where), "%.200s:%d: ", name, lineno);
@@ -404,8 +403,7 @@ hp_option(const struct cli *cli, struct hostpath *hp, int ch, const char *arg)
 	case 'H':
 		if (hp->host != NULL) {
 			usage_err(cli,
-			    "-H given twice (give more targets as "
-			    "URLs)");
+			    "-H given twice (give more targets as URLs)");
 			return -1;
 		}
 		hp->host = arg;
@@ -573,8 +571,7 @@ check_main(int argc, char **argv)
 			    cli.mode !=
 				(ch == O_JSON ? MODE_JSON : MODE_NAGIOS)) {
 				usage_err(&cli,
-				    "--json and --nagios do not go "
-				    "together: choose one");
+				    "--json and --nagios do not go together: choose one");
 				goto out;
 			}
 			cli.mode = ch == O_JSON ? MODE_JSON : MODE_NAGIOS;
@@ -695,8 +692,7 @@ check_main(int argc, char **argv)
 		goto out;
 	if ((cli.nag.warn.set || cli.nag.crit.set) && cli.mode != MODE_NAGIOS) {
 		usage_err(&cli,
-		    "-w and -c are thresholds of the --nagios "
-		    "line: add --nagios");
+		    "-w and -c are thresholds of the --nagios line: add --nagios");
 		goto out;
 	}
 	if (cli.nslots == 0) {

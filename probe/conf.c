@@ -74,8 +74,7 @@ load_expect_status(struct cfg *c, struct target_conf *t,
 		return;
 	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
 		cfg_error(c, s,
-		    "%s.expect_status: must be a list of HTTP status codes, "
-		    "as [ 200, 401 ]",
+		    "%s.expect_status: must be a list of HTTP status codes, as [ 200, 401 ]",
 		    what);
 		return;
 	}
@@ -92,8 +91,7 @@ load_expect_status(struct cfg *c, struct target_conf *t,
 		if (config_setting_type(e) != CONFIG_TYPE_INT ||
 		    (v = config_setting_get_int(e)) < 100 || v > 599) {
 			cfg_error(c, e,
-			    "%s.expect_status[%d]: must be an HTTP status "
-			    "code 100..599",
+			    "%s.expect_status[%d]: must be an HTTP status code 100..599",
 			    what, i);
 			t->nexpect_status = 0;
 			return;
@@ -290,8 +288,7 @@ probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root)
 			cfg_error(c, s != NULL ? s : grp, "%s", err);
 		else
 			cfg_warn(c, s != NULL ? s : grp,
-			    "%s (not an error here: only a daemon started as "
-			    "root changes user)",
+			    "%s (not an error here: only a daemon started as root changes user)",
 			    err);
 	} else if (root &&
 	    priv_check_dir(pc->spool_dir, uid, err, sizeof(err)) == -1) {
@@ -305,8 +302,8 @@ probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root)
 		if (stat(pc->collector_cacert, &st) == -1)
 			why = strerror(errno);
 		else if (!S_ISREG(st.st_mode))
-			why = "not a regular file: name a PEM file of CA "
-			      "certificates";
+			why =
+			    "not a regular file: name a PEM file of CA certificates";
 		if (why != NULL)
 			cfg_error(c,
 			    config_setting_lookup(rs, "collector.cacert"),

@@ -30,8 +30,7 @@ static const struct http_row {
     {HTTP_FAIL_BODY_CUT, OUTCOME_HTTP_ERROR,
 	"the server closed the connection before the whole body arrived"},
     {HTTP_FAIL_NOT_HTTP, OUTCOME_HTTP_ERROR,
-	"the server answered without an HTTP status line (HTTP/0.9, or not "
-	"HTTP)"},
+	"the server answered without an HTTP status line (HTTP/0.9, or not HTTP)"},
     {HTTP_FAIL_HEAD_TOO_LARGE, OUTCOME_HTTP_ERROR, "response header too large"},
     {HTTP_FAIL_MALFORMED, OUTCOME_HTTP_ERROR,
 	"the server did not answer in HTTP"},
@@ -213,8 +212,7 @@ outcome_from_tls(const struct tls_failure *f, const char **why)
 	if (f->ssl_err == SSL_ERROR_SYSCALL) {
 		*why = f->sys_err == ECONNRESET ?
 		    "the connection was reset during the TLS handshake" :
-		    "the server closed the connection during the TLS "
-		    "handshake";
+		    "the server closed the connection during the TLS handshake";
 		return OUTCOME_TLS_ERROR;
 	}
 	*why = "TLS handshake failed";

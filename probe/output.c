@@ -131,13 +131,11 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 		case WARN_CONTENT_MISMATCH:
 			if (v6->http_status != v4->http_status)
 				bprintf(b,
-				    "HTTP %d over IPv6, HTTP %d over "
-				    "IPv4\n",
+				    "HTTP %d over IPv6, HTTP %d over IPv4\n",
 				    v6->http_status, v4->http_status);
 			else
 				bprintf(b,
-				    "IPv6 and IPv4 serve different "
-				    "pages (%.0f%% alike)\n",
+				    "IPv6 and IPv4 serve different pages (%.0f%% alike)\n",
 				    rep->cmp.similarity * 100);
 			break;
 		case WARN_PARTIAL_REACHABILITY:
@@ -154,9 +152,7 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 						    outcome_name(
 							r->addrs[a].outcome));
 			}
-			bprintf(b,
-			    "does not answer; the other addresses "
-			    "do\n");
+			bprintf(b, "does not answer; the other addresses do\n");
 			break;
 		case WARN_NS_NO_IPV6: {
 			int total = 0, aaaa = 0, ok = 0, all = 0;
@@ -165,8 +161,7 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 				dns_zone_counts(rep->dns, &total, &aaaa, &ok,
 				    &all);
 			bprintf(b,
-			    "%d of %d name servers of %s answer over "
-			    "IPv6 (2 are needed)\n",
+			    "%d of %d name servers of %s answer over IPv6 (2 are needed)\n",
 			    ok, total,
 			    rep->dns != NULL && rep->dns->zone != NULL ?
 				rep->dns->zone :
@@ -175,8 +170,7 @@ warning_lines(struct buf *b, const struct check_report *rep, int c)
 		}
 		case WARN_HTTP_NO_IPV6:
 			bprintf(b,
-			    "port 80 (http://) answers over IPv4 but not over "
-			    "IPv6 (%s): who types the bare name gets IPv4\n",
+			    "port 80 (http://) answers over IPv4 but not over IPv6 (%s): who types the bare name gets IPv4\n",
 			    outcome_name(v6->http80[FAMILY_IPV6]));
 			break;
 		default:
@@ -227,8 +221,7 @@ output_table(const struct check_report *rep, const char *shown, int c)
 		dns_zone_counts(rep->dns, &total, &aaaa, &ok, &all);
 		if (rep->dns->zone != NULL)
 			bprintf(&b,
-			    "  %-5s zone %s: %d name servers, %d with "
-			    "IPv6, %d answer over IPv6%s%s\n",
+			    "  %-5s zone %s: %d name servers, %d with IPv6, %d answer over IPv6%s%s\n",
 			    "DNS", rep->dns->zone, total, aaaa, ok,
 			    rep->dns->error[0] ? "; " : "", rep->dns->error);
 		else
@@ -331,9 +324,7 @@ output_range_parse(const char *s, struct nagios_range *r, char *err,
 	return 0;
 bad:
 	snprintf(err, errlen,
-	    "range '%.64s': want seconds as monitoring plugins take them: "
-	    "N (0..N), N: (at least N), ~:N (at most N), N:M, @N:M (alert "
-	    "inside)",
+	    "range '%.64s': want seconds as monitoring plugins take them: N (0..N), N: (at least N), ~:N (at most N), N:M, @N:M (alert inside)",
 	    s);
 	memset(r, 0, sizeof(*r));
 	return -1;

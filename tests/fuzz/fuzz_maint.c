@@ -3,14 +3,14 @@
  * back DATA_DIR/maintenance.json (a file the daemon's user can write):
  * the input is the file. A file that does not decode is refused whole,
  * with errno EBADMSG and a message naming the file. One that loads holds
- * windows within the bounds cmd_maintenance.h states, and survives the
+ * windows within the bounds maint.h states, and survives the
  * collector's own save: saved, it loads again, and from then on saving
  * and loading change nothing. The input, cut at its first NUL, also goes
  * through maint_parse_time() and maint_parse_duration() (collector.conf's
  * and the command's times).
  *
- * FUZZ_SOURCES: collector/cmd_maintenance.c collector/alert.c collector/conf.c collector/ledger.c collector/state.c common/table.c common/result.c common/cfg.c common/priv.c common/json.c common/util.c common/log.c
- * FUZZ_LIBS: libcjson libconfig libcrypto
+ * FUZZ_SOURCES: collector/maint.c common/result.c common/json.c common/util.c common/log.c
+ * FUZZ_LIBS: libcjson libcrypto
  */
 #include <errno.h>
 #include <math.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector/cmd_maintenance.h"
+#include "collector/maint.h"
 #include "fuzz.h"
 #include "util.h"
 
