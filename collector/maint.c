@@ -272,7 +272,9 @@ window_from_json(struct maint_window *w, const cJSON *o)
 	if (!cJSON_IsObject(o))
 		return -1;
 	id = json_str(o, "id", MAINT_ID_MAX, &ok);
-	if (!ok || id[0] == '\0' || strspn(id, "0123456789") != strlen(id))
+	/* 1..999999999: the file's next_id stays within its bound */
+	if (!ok || id[0] == '\0' || id[0] == '0' || strlen(id) > 9 ||
+	    strspn(id, "0123456789") != strlen(id))
 		return -1;
 	snprintf(w->id, sizeof(w->id), "%s", id);
 	w->from = json_num(o, "from", RESULT_TS_MIN, RESULT_TS_MAX, &ok);
@@ -333,6 +335,14 @@ maint_load(struct maint_set *ms, const char *path, char *err, size_t errlen)
 			    "%s: windows[%zu] does not decode", path, i);
 			goto fail;
 		}
+		for (size_t k = 0; k < ms->n; k++)
+			if (strcmp(ms->v[k].id, w.id) == 0) {
+				snprintf(err, errlen,
+				    "%s: windows[%zu]: id %s twice", path, i,
+				    w.id);
+				maint_window_free(&w);
+				goto fail;
+			}
 		ms->v = xreallocarray(ms->v, ms->n + 1, sizeof(*ms->v));
 		ms->v[ms->n++] = w;
 		if (strtoul(w.id, NULL, 10) >= ms->next_id)

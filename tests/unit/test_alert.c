@@ -757,7 +757,14 @@ test_maint_file(void **state)
 		    "{\"version\":1,\"windows\":[{\"id\":\"1\",\"targets\":"
 		    "[\"a\"],\"from\":2e9,\"to\":1e9}]}",
 		    "{\"version\":1,\"windows\":[{\"id\":\"x\",\"targets\":"
-		    "[\"a\"],\"from\":1e9,\"to\":2e9}]}"};
+		    "[\"a\"],\"from\":1e9,\"to\":2e9}]}",
+		    /* an id past next_id's bound: saved, it would not load */
+		    "{\"version\":1,\"next_id\":1,\"windows\":[{\"id\":\"18888888888\","
+		    "\"targets\":[\"a\"],\"from\":1e9,\"to\":2e9}]}",
+		    /* one id twice: `maintenance end` could not tell them */
+		    "{\"version\":1,\"next_id\":1,\"windows\":[{\"id\":\"2\",\"targets\":"
+		    "[\"a\"],\"from\":1e9,\"to\":2e9},{\"id\":\"2\","
+		    "\"targets\":[\"b\"],\"from\":1e9,\"to\":2e9}]}"};
 
 		for (size_t i = 0; i < NELEM(broken); i++) {
 			write_text("maintenance.json", broken[i]);
