@@ -43,8 +43,6 @@
 /* Least heartbeat of traffic files: the longest capture interval stored. */
 #define STORE_TRAFFIC_HEARTBEAT_S 3600
 #define STORE_ARGS_MAX		  32
-/* Tries of an update whose file is locked by a reader. */
-#define STORE_LOCK_TRIES 5u
 /* Longest librrd message kept. */
 #define STORE_MSG_MAX 512
 
@@ -471,8 +469,9 @@ store_update_once(struct store *st, const char *path, const char *value,
  * one file, a millisecond or less, and its update asks for the write lock
  * without waiting; the publisher reads every file in a forked process
  * while ingest writes them). Nothing waits here: STORE_AGAIN with the
- * delay of the next try (1, 2, 4, 8 ms), or -1 once STORE_LOCK_TRIES
- * tries found the file locked.
+ * delay of the next try (1, 2, 4 ... 256 ms, about a second in all: a
+ * reader preempted on a busy machine holds its lock longer than it
+ * reads), or -1 once STORE_LOCK_TRIES tries found the file locked.
  */
 static int
 store_update_locked(struct store *st, const char *path, const char *msg,
@@ -481,7 +480,7 @@ store_update_locked(struct store *st, const char *path, const char *msg,
 	if (tries == 0)
 		st->lock_waits++;
 	if (retry_ms != NULL && tries + 1 < STORE_LOCK_TRIES) {
-		*retry_ms = 1ULL << tries;
+		*retry_ms = STORE_LOCK_DELAY_MS(tries);
 		return STORE_AGAIN;
 	}
 	st->lock_failures++;

@@ -14,6 +14,11 @@
 
 #include "result.h"
 
+/* Tries of an update whose file a reader has locked, and the delay
+ * before try n + 1: 1, 2, 4 ... 256 ms (the connection waits, suspended;
+ * the loop does not). */
+#define STORE_LOCK_TRIES       12u
+#define STORE_LOCK_DELAY_MS(n) ((n) < 8 ? 1ULL << (n) : 256ULL)
 /* Longest encoded name (bytes); the file name adds at most 12. */
 #define STORE_NAME_MAX 200
 /* Longest value string of one update ("T:v:v:..."). */
