@@ -50,8 +50,9 @@
 #define STORE_LOCK_TRIES 5u
 /* Longest librrd message kept. */
 #define STORE_MSG_MAX 512
-/* The undo record of the update in progress, under DATA_DIR. */
-#define STORE_UNDO_FILE "rrd-undo"
+/* The undo record of the update in progress, under DATA_DIR; never the
+ * name of a probe's folder (no encoded name starts with a dot). */
+#define STORE_UNDO_FILE "rrd/.undo"
 /* Largest RRD header kept there (ours are about 10 and 14 KiB). */
 #define STORE_UNDO_MAX (1024 * 1024)
 
@@ -158,7 +159,7 @@ store_build_args(struct store *st, enum store_kind kind)
  * sends the record again, its second update moves the rows on once more,
  * and from then on every older row shows the value of the step after its
  * own. So before each update through librrd, the file's header (all but
- * the rows) goes into DATA_DIR/rrd-undo, marked as in progress, and the
+ * the rows) goes into DATA_DIR/rrd/.undo, marked as in progress, and the
  * mark is cleared when librrd returns. At start a marked record is an
  * update that never finished: its header is written back, and the record,
  * when it comes again, is applied to the file as it was before. The rows
