@@ -50,9 +50,10 @@
 #define STORE_LOCK_TRIES 5u
 /* Longest librrd message kept. */
 #define STORE_MSG_MAX 512
-/* The undo record of the update in progress, under DATA_DIR; never the
- * name of a probe's folder (no encoded name starts with a dot). */
-#define STORE_UNDO_FILE "rrd/.undo"
+/* The undo record of the update in progress, under DATA_DIR (the folder
+ * of the collector's own state, made by the collector or else here). */
+#define STORE_UNDO_DIR	"state"
+#define STORE_UNDO_FILE "state/rrd-undo"
 /* Largest RRD header kept there (ours are about 10 and 14 KiB). */
 #define STORE_UNDO_MAX (1024 * 1024)
 
@@ -159,7 +160,7 @@ store_build_args(struct store *st, enum store_kind kind)
  * sends the record again, its second update moves the rows on once more,
  * and from then on every older row shows the value of the step after its
  * own. So before each update through librrd, the file's header (all but
- * the rows) goes into DATA_DIR/rrd/.undo, marked as in progress, and the
+ * the rows) goes into DATA_DIR/state/rrd-undo, marked as in progress, and the
  * mark is cleared when librrd returns. At start a marked record is an
  * update that never finished: its header is written back, and the record,
  * when it comes again, is applied to the file as it was before. The rows
@@ -232,6 +233,15 @@ store_undo_begin(struct store *st, const char *path)
 
 		store_undo_path(st, u, sizeof(u));
 		st->undo_fd = open(u, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (st->undo_fd == -1 && errno == ENOENT) {
+			char d[PATH_MAX];
+
+			snprintf(d, sizeof(d), "%s/%s", st->data_dir,
+			    STORE_UNDO_DIR);
+			if (mkdir(d, 0750) == 0 || errno == EEXIST)
+				st->undo_fd =
+				    open(u, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		}
 		if (st->undo_fd == -1) {
 			store_undo_broken(st, "open");
 			return;
