@@ -30,8 +30,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* The file layout (rrd_format.h), for the undo record of an update. */
+#define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
 #include <rrd_client.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -45,6 +48,12 @@
 #define STORE_ARGS_MAX		  32
 /* Longest librrd message kept. */
 #define STORE_MSG_MAX 512
+/* The undo record of the update in progress, under DATA_DIR (the folder
+ * of the collector's own state, made by the collector or else here). */
+#define STORE_UNDO_DIR	"state"
+#define STORE_UNDO_FILE "state/rrd-undo"
+/* Largest RRD header kept there (ours are about 10 and 14 KiB). */
+#define STORE_UNDO_MAX (1024 * 1024)
 
 struct store {
 	char	*data_dir;
@@ -55,6 +64,9 @@ struct store {
 	int	 nargs[2];
 	uint64_t lock_waits, lock_failures;
 	uint64_t set_aside; /* damaged files moved aside */
+	int	 undo_fd;   /* -1: not open (yet) */
+	char	*undo;	    /* record buffer */
+	size_t	 undo_cap;
 };
 
 /* Data sources: name, min, max. */
@@ -137,6 +149,202 @@ store_build_args(struct store *st, enum store_kind kind)
 	st->nargs[kind] = n;
 }
 
+/*
+ * The undo record. librrd updates a file in place, through a shared
+ * mapping: first the data sources' running state, then each archive's
+ * running state, row pointer and new rows, and last of all the time of
+ * the last update. A collector killed in between leaves a file whose rows
+ * moved on while its last update did not; the probe, never answered,
+ * sends the record again, its second update moves the rows on once more,
+ * and from then on every older row shows the value of the step after its
+ * own. So before each update through librrd, the file's header (all but
+ * the rows) goes into DATA_DIR/state/rrd-undo, marked as in progress, and the
+ * mark is cleared when librrd returns. At start a marked record is an
+ * update that never finished: its header is written back, and the record,
+ * when it comes again, is applied to the file as it was before. The rows
+ * the cut-short update wrote lie past the row pointer, where that update
+ * writes them again. No fsync: this is about the process dying, not the
+ * machine (librrd does not sync its files either).
+ */
+struct store_undo_head {
+	char	 magic[8]; /* STORE_UNDO_MAGIC: in progress; else zeros */
+	uint32_t pathlen, len;
+};
+#define STORE_UNDO_MAGIC "v6wundo1"
+
+/* Length of the header of the RRD whose static head is sh; 0: not one. */
+static size_t
+store_header_len(const stat_head_t *sh)
+{
+	unsigned long ds = sh->ds_cnt, rra = sh->rra_cnt;
+	size_t	      len;
+
+	if (memcmp(sh->cookie, RRD_COOKIE, sizeof(RRD_COOKIE)) != 0 ||
+	    sh->float_cookie != FLOAT_COOKIE || ds == 0 || rra == 0 ||
+	    ds > 4096 || rra > 4096 || sh->version[4] != '\0')
+		return 0;
+	len = sizeof(stat_head_t) + ds * sizeof(ds_def_t) +
+	    rra * sizeof(rra_def_t) +
+	    (atoi(sh->version) < 3 ? sizeof(time_t) : sizeof(live_head_t)) +
+	    ds * sizeof(pdp_prep_t) + ds * rra * sizeof(cdp_prep_t) +
+	    rra * sizeof(rra_ptr_t);
+	return len <= STORE_UNDO_MAX ? len : 0;
+}
+
+static void
+store_undo_path(const struct store *st, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s", st->data_dir, STORE_UNDO_FILE);
+}
+
+/* The undo file cannot be written: said once, updates go on. */
+static void
+store_undo_broken(struct store *st, const char *what)
+{
+	char u[PATH_MAX];
+
+	if (st->undo_fd == -2)
+		return;
+	store_undo_path(st, u, sizeof(u));
+	log_warnx(
+	    "%s: %s: %s; updates go on, but one cut short by a crash may shift the rows of its file -- check the folder's owner and free space",
+	    u, what, strerror(errno));
+	if (st->undo_fd >= 0)
+		close(st->undo_fd);
+	st->undo_fd = -2;
+}
+
+/* Before an update of path through librrd: keep its header, marked. */
+static void
+store_undo_begin(struct store *st, const char *path)
+{
+	struct store_undo_head h;
+	stat_head_t	       sh;
+	size_t		       pl = strlen(path), len, need;
+	ssize_t		       n;
+	int		       fd;
+
+	if (st->undo_fd == -2)
+		return;
+	if (st->undo_fd == -1) {
+		char u[PATH_MAX];
+
+		store_undo_path(st, u, sizeof(u));
+		st->undo_fd = open(u, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (st->undo_fd == -1 && errno == ENOENT) {
+			char d[PATH_MAX];
+
+			snprintf(d, sizeof(d), "%s/%s", st->data_dir,
+			    STORE_UNDO_DIR);
+			if (mkdir(d, 0750) == 0 || errno == EEXIST)
+				st->undo_fd =
+				    open(u, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		}
+		if (st->undo_fd == -1) {
+			store_undo_broken(st, "open");
+			return;
+		}
+	}
+	/* No file, or no RRD: librrd says so, and nothing is written. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (pread(fd, &sh, sizeof(sh), 0) != (ssize_t)sizeof(sh) ||
+	    (len = store_header_len(&sh)) == 0) {
+		close(fd);
+		return;
+	}
+	need = sizeof(h) + pl + len;
+	if (need > st->undo_cap) {
+		st->undo = xreallocarray(st->undo, need, 1);
+		st->undo_cap = need;
+	}
+	memset(&h, 0, sizeof(h));
+	h.pathlen = (uint32_t)pl;
+	h.len = (uint32_t)len;
+	memcpy(st->undo, &h, sizeof(h));
+	memcpy(st->undo + sizeof(h), path, pl);
+	n = pread(fd, st->undo + sizeof(h) + pl, len, 0);
+	close(fd);
+	if (n != (ssize_t)len)
+		return;
+	/* The record first, then its mark: a half-written one is unmarked. */
+	if (pwrite(st->undo_fd, st->undo, need, 0) != (ssize_t)need ||
+	    pwrite(st->undo_fd, STORE_UNDO_MAGIC, sizeof(h.magic), 0) !=
+		(ssize_t)sizeof(h.magic))
+		store_undo_broken(st, "write");
+}
+
+/* librrd returned: the update is whole, or never began. */
+static void
+store_undo_end(struct store *st)
+{
+	static const char zero[8];
+
+	if (st->undo_fd >= 0 &&
+	    pwrite(st->undo_fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero))
+		store_undo_broken(st, "write");
+}
+
+/*
+ * At start: an update marked in progress was cut short; put the header of
+ * its file back as it was before it.
+ */
+static void
+store_undo_recover(struct store *st)
+{
+	struct store_undo_head h;
+	char		       u[PATH_MAX], path[PATH_MAX];
+	unsigned char	      *hdr = NULL;
+	int		       fd;
+	struct stat	       sb;
+
+	store_undo_path(st, u, sizeof(u));
+	if ((st->undo_fd = open(u, O_RDWR | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			store_undo_broken(st, "open");
+		return;
+	}
+	if (pread(st->undo_fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, STORE_UNDO_MAGIC, sizeof(h.magic)) != 0)
+		return;
+	if (h.pathlen == 0 || h.pathlen >= sizeof(path) ||
+	    h.len < sizeof(stat_head_t) || h.len > STORE_UNDO_MAX ||
+	    pread(st->undo_fd, path, h.pathlen, sizeof(h)) !=
+		(ssize_t)h.pathlen) {
+		log_warnx("%s: unreadable record of an update in progress; ignored",
+		    u);
+		goto done;
+	}
+	path[h.pathlen] = '\0';
+	hdr = xmalloc(h.len);
+	if (pread(st->undo_fd, hdr, h.len, sizeof(h) + h.pathlen) !=
+		(ssize_t)h.len ||
+	    store_header_len((const stat_head_t *)(void *)hdr) != h.len) {
+		log_warnx(
+		    "%s: unreadable record of the update of %s in progress; ignored",
+		    u, path);
+		goto done;
+	}
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_warn("rrd %s: an update was cut short, and its header cannot be put back: open",
+			    path);
+		goto done;
+	}
+	if (fstat(fd, &sb) == -1 || sb.st_size < (off_t)h.len ||
+	    pwrite(fd, hdr, h.len, 0) != (ssize_t)h.len)
+		log_warn("rrd %s: an update was cut short, and its header cannot be put back",
+		    path);
+	else
+		log_warnx(
+		    "rrd %s: the collector stopped in the middle of an update of this file: its header is back as before that update, whose record is stored when the probe sends it again",
+		    path);
+	close(fd);
+done:
+	free(hdr);
+	store_undo_end(st);
+}
+
 struct store *
 store_new(const char *data_dir, int step_s, const char *rrdcached)
 {
@@ -147,6 +355,8 @@ store_new(const char *data_dir, int step_s, const char *rrdcached)
 	st->step_s = step_s;
 	store_build_args(st, STORE_CHECK);
 	store_build_args(st, STORE_TRAFFIC);
+	st->undo_fd = -1;
+	store_undo_recover(st);
 	return st;
 }
 
@@ -160,6 +370,9 @@ store_free(struct store *st)
 	for (int k = 0; k < 2; k++)
 		for (int i = 0; i < st->nargs[k]; i++)
 			free(st->args[k][i]);
+	if (st->undo_fd >= 0)
+		close(st->undo_fd);
+	free(st->undo);
 	free(st->data_dir);
 	free(st->rrdcached);
 	free(st);
@@ -452,8 +665,11 @@ store_update_once(struct store *st, const char *path, const char *value,
 		rrd_clear_error();
 		if (st->rrdcached != NULL)
 			rc = rrdc_update(path, 1, argv);
-		else
+		else {
+			store_undo_begin(st, path);
 			rc = rrd_update_r(path, NULL, 1, argv);
+			store_undo_end(st);
+		}
 		if (rc == 0 || st->rrdcached == NULL || !store_lost(st))
 			break;
 	}

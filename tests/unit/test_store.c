@@ -28,6 +28,9 @@
 #include <cmocka.h>
 
 #include "tmpdir.h"
+#include <dlfcn.h>
+/* The file layout (rrd_format.h), to cut an update short as a crash does. */
+#define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -288,6 +291,125 @@ test_slow_target(void **state)
 	rrd_freemem(names);
 	rrd_freemem(data);
 	store_free(st);
+}
+
+/*
+ * The collector killed in the middle of an update through librrd. librrd
+ * updates a file in place (a shared mapping), the time of the last update
+ * last of all: a process killed just before that leaves a file whose rows
+ * and row pointers moved on while its last update did not. This wrapper of
+ * the real rrd_update_r() leaves just that file behind: when cut_short is
+ * set it lets librrd update, writes the time of the last update back as it
+ * was, and dies by SIGKILL before returning.
+ */
+static int cut_short;
+
+int
+rrd_update_r(const char *filename, const char *tmplt, int argc,
+    const char **argv)
+{
+	static int (*real)(const char *, const char *, int, const char **);
+	stat_head_t sh;
+	live_head_t lh;
+	off_t	    off;
+	int	    fd, rc;
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "rrd_update_r");
+	assert_non_null(real);
+	if (!cut_short)
+		return real(filename, tmplt, argc, argv);
+	assert_true((fd = open(filename, O_RDWR)) >= 0);
+	assert_int_equal(pread(fd, &sh, sizeof(sh), 0), sizeof(sh));
+	off = (off_t)(sizeof(sh) + sh.ds_cnt * sizeof(ds_def_t) +
+	    sh.rra_cnt * sizeof(rra_def_t));
+	assert_int_equal(pread(fd, &lh, sizeof(lh), off), sizeof(lh));
+	rc = real(filename, tmplt, argc, argv);
+	assert_int_equal(rc, 0);
+	assert_int_equal(pwrite(fd, &lh, sizeof(lh), off), sizeof(lh));
+	close(fd);
+	kill(getpid(), SIGKILL);
+	abort();
+}
+
+/*
+ * Killed in the middle of the update of round 5; the record comes again
+ * (the probe had no answer), and so do rounds 6..9. Every round's value
+ * (total = round + 1) is in its own row, none shifted by the update that
+ * was cut short.
+ */
+static void
+test_update_cut_short(void **state)
+{
+	struct store *st = store_new(tmpdir, 60, NULL);
+	char	      p[PATH_MAX], err[512], v[64];
+	const time_t  ts0 = 1764480000;
+	time_t	      start = ts0, end = ts0 + 60 * 9;
+	unsigned long step = 60, nds = 0;
+	char	    **names = NULL;
+	rrd_value_t  *data = NULL;
+	int64_t	      last;
+	pid_t	      pid;
+	int	      status;
+
+	(void)state;
+	assert_int_equal(store_path(st, "p1", "cut", STORE_CHECK, FAMILY_IPV4,
+			     p, sizeof(p)),
+	    0);
+	assert_int_equal(store_create(st, p, STORE_CHECK, ts0 - 1, err,
+			     sizeof(err)),
+	    0);
+	for (int r = 0; r < 5; r++) {
+		snprintf(v, sizeof(v), "%lld:1:2:3:4:5:%d:87",
+		    (long long)ts0 + 60 * r, r + 1);
+		assert_int_equal(store_update(st, p, v, 0, NULL, err,
+				     sizeof(err)),
+		    0);
+	}
+	store_free(st);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		st = store_new(tmpdir, 60, NULL);
+		cut_short = 1;
+		snprintf(v, sizeof(v), "%lld:1:2:3:4:5:6:87",
+		    (long long)ts0 + 60 * 5);
+		store_update(st, p, v, 0, NULL, err, sizeof(err));
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	st = store_new(tmpdir, 60, NULL);
+	assert_int_equal(store_last(st, p, &last, err, sizeof(err)), 0);
+	assert_int_equal(last, ts0 + 60 * 4);
+	for (int r = 5; r < 10; r++) {
+		snprintf(v, sizeof(v), "%lld:1:2:3:4:5:%d:87",
+		    (long long)ts0 + 60 * r, r + 1);
+		assert_int_equal(store_update(st, p, v, 0, NULL, err,
+				     sizeof(err)),
+		    0);
+	}
+	store_free(st);
+	assert_int_equal(rrd_fetch_r(p, "AVERAGE", &start, &end, &step, &nds,
+			     &names, &data),
+	    0);
+	assert_int_equal(step, 60);
+	assert_int_equal(nds, 7);
+	/* row i is the step that ends at start + (i + 1) * step */
+	for (time_t t = ts0 + 60; t <= ts0 + 60 * 9; t += 60) {
+		long long   r = (t - ts0) / 60;
+		rrd_value_t total = data[((t - start) / 60 - 1) * 7 + 5];
+
+		if (total != (double)(r + 1))
+			fail_msg("row %lld (ts %lld): total %g, not %lld", r,
+			    (long long)t, total, r + 1);
+	}
+	for (unsigned long i = 0; i < nds; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
 }
 
 /* Files named after path's file + ".bad-" in its folder; the first one's
@@ -706,6 +828,7 @@ main(void)
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_rrd_files),
 	    cmocka_unit_test(test_slow_target),
+	    cmocka_unit_test(test_update_cut_short),
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_locked_is_not_damage),
 	    cmocka_unit_test(test_damaged_rrdcached),
