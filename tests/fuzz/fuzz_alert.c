@@ -9,7 +9,7 @@
  * and must then hold sorted targets, changes within their ring and events
  * that name their target; saved, it loads again with the same states.
  *
- * FUZZ_SOURCES: collector/alert.c collector/ledger.c collector/state.c common/table.c common/json.c common/result.c common/util.c common/log.c
+ * FUZZ_SOURCES: collector/alert.c collector/maint.c collector/ledger.c collector/state.c common/table.c common/json.c common/result.c common/util.c common/log.c
  * FUZZ_LIBS: libcjson libcrypto
  * FUZZ_FLAGS: -close_fd_mask=2
  */
