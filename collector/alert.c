@@ -966,27 +966,17 @@ alert_load(struct alert *a, const char *path, char *err, size_t errlen)
 {
 	cJSON	    *root;
 	const cJSON *ts, *o;
-	char	    *text = NULL, perr[128];
-	size_t	     len, i = 0;
+	size_t	     i = 0;
 	int	     ok = 1;
 
 	free(a->path);
 	a->path = xstrdup(path);
 	alert_clear(a);
 	a->dirty = 0;
-	if (file_read(path, ALERT_FILE_MAX, &text, &len) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (json_load_file(path, ALERT_FILE_MAX, &root, err, errlen) == -1)
 		return -1;
-	}
-	root = json_parse_strict(text, len, perr, sizeof(perr));
-	free(text);
-	if (root == NULL) {
-		snprintf(err, errlen, "%s: %s", path, perr);
-		errno = EBADMSG;
-		return -1;
-	}
+	if (root == NULL) /* no file yet */
+		return 0;
 	ts = json_get(root, "targets");
 	if (json_num(root, "version", 1, 1, &ok) != 1 || !ok ||
 	    !cJSON_IsArray(ts)) {

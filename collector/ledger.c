@@ -866,22 +866,12 @@ ledger_load(struct ledger *lg, char *err, size_t errlen)
 {
 	cJSON	    *root = NULL;
 	const cJSON *a, *o;
-	char	    *text = NULL, perr[128];
-	size_t	     len, i = 0;
+	size_t	     i = 0;
 
-	if (file_read(lg->path, LEDGER_FILE_MAX, &text, &len) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", lg->path, strerror(errno));
+	if (json_load_file(lg->path, LEDGER_FILE_MAX, &root, err, errlen) == -1)
 		return -1;
-	}
-	root = json_parse_strict(text, len, perr, sizeof(perr));
-	free(text);
-	if (root == NULL) {
-		snprintf(err, errlen, "%s: %s", lg->path, perr);
-		errno = EBADMSG;
-		return -1;
-	}
+	if (root == NULL) /* no file yet */
+		return 0;
 	if (!cJSON_IsObject(root) ||
 	    ledger_head_from_json(lg, root, err, errlen) == -1) {
 		if (!cJSON_IsObject(root))

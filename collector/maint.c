@@ -298,25 +298,15 @@ maint_load(struct maint_set *ms, const char *path, char *err, size_t errlen)
 {
 	cJSON	    *root;
 	const cJSON *ws, *o;
-	char	    *text = NULL, perr[128];
-	size_t	     len, i = 0;
+	size_t	     i = 0;
 	int	     ok = 1;
 
 	maint_set_free(ms);
 	ms->next_id = 1;
-	if (file_read(path, MAINT_FILE_MAX, &text, &len) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (json_load_file(path, MAINT_FILE_MAX, &root, err, errlen) == -1)
 		return -1;
-	}
-	root = json_parse_strict(text, len, perr, sizeof(perr));
-	free(text);
-	if (root == NULL) {
-		snprintf(err, errlen, "%s: %s", path, perr);
-		errno = EBADMSG;
-		return -1;
-	}
+	if (root == NULL) /* no file: no window */
+		return 0;
 	ws = json_get(root, "windows");
 	ms->next_id = (unsigned)json_num(root, "next_id", 1, 1e9, &ok);
 	if (json_num(root, "version", 1, 1, &ok) != 1 || !ok ||

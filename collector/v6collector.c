@@ -179,16 +179,8 @@ collector_ready(struct collector_conf *cc, struct cfg *c, int root)
 		return NULL;
 	rs = config_root_setting(&c->lc);
 	grp = config_setting_get_member(rs, "collector");
-	s = config_setting_lookup(rs, "collector.user");
-	if (priv_check_user(cc->user, s != NULL ? "here" : "in this group",
-		&uid, &gid, err, sizeof(err)) == -1) {
-		if (root)
-			cfg_error(c, s != NULL ? s : grp, "%s", err);
-		else
-			cfg_warn(c, s != NULL ? s : grp,
-			    "%s (not an error here: only a daemon started as root changes user)",
-			    err);
-	} else if (root) {
+	if (cfg_check_user(c, "collector", cc->user, root, &uid, &gid) == 0 &&
+	    root) {
 		s = config_setting_lookup(rs, "collector.data_dir");
 		if (priv_check_dir(cc->data_dir, uid, err, sizeof(err)) == -1)
 			cfg_error(c, s != NULL ? s : grp,

@@ -799,3 +799,25 @@ cfg_check_listen(const char *s)
 		return "port must be 1..65535";
 	return NULL;
 }
+
+int
+cfg_check_user(struct cfg *c, const char *group, const char *user, int root,
+    uid_t *uid, gid_t *gid)
+{
+	config_setting_t *rs = config_root_setting(&c->lc), *s, *grp;
+	char		  key[64], err[PATH_MAX + 256];
+
+	grp = config_setting_get_member(rs, group);
+	snprintf(key, sizeof(key), "%s.user", group);
+	s = config_setting_lookup(rs, key);
+	if (priv_check_user(user, s != NULL ? "here" : "in this group", uid,
+		gid, err, sizeof(err)) == 0)
+		return 0;
+	if (root)
+		cfg_error(c, s != NULL ? s : grp, "%s", err);
+	else
+		cfg_warn(c, s != NULL ? s : grp,
+		    "%s (not an error here: only a daemon started as root changes user)",
+		    err);
+	return -1;
+}

@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include <sys/types.h>
+
 #include <libconfig.h>
 
 /*
@@ -73,6 +75,15 @@ struct cfg {
 	char   **warns;	  /* the same, for what works but should not be */
 	size_t	 nwarns;
 };
+
+/*
+ * The service user of section group ("probe", "collector"), as both
+ * daemons check it: uid and gid, or -1 after an error at group.user (or
+ * at the group) naming the fix -- a warning instead when not root, since
+ * only a daemon started as root changes user.
+ */
+int cfg_check_user(struct cfg *, const char *group, const char *user, int root,
+    uid_t *uid, gid_t *gid);
 
 /* Parse path; a syntax error is recorded and -1 returned. */
 int  cfg_open(struct cfg *, const char *path);

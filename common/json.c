@@ -1,8 +1,10 @@
 /*
  * json: the strict parser and the typed field readers (see json.h).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -151,4 +153,28 @@ json_add_fixed(cJSON *o, const char *key, double v, int prec)
 
 	snprintf(buf, sizeof(buf), "%.*f", prec, v);
 	cJSON_AddRawToObject(o, key, buf);
+}
+
+int
+json_load_file(const char *path, size_t max, cJSON **root, char *err,
+    size_t errlen)
+{
+	char  *text, perr[128];
+	size_t len;
+
+	*root = NULL;
+	if (file_read(path, max, &text, &len) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	*root = json_parse_strict(text, len, perr, sizeof(perr));
+	free(text);
+	if (*root == NULL) {
+		snprintf(err, errlen, "%s: %s", path, perr);
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
 }

@@ -19,6 +19,14 @@
  * offset of a syntax error. Caller frees with cJSON_Delete.
  */
 cJSON *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen);
+/*
+ * Read the file at path (at most max bytes) and parse it strictly: 0 with
+ * the document in *root, or with *root NULL when there is no such file;
+ * -1 with err naming the file, errno EBADMSG when it does not parse (the
+ * caller sets it aside) or the read's own.
+ */
+int json_load_file(const char *path, size_t max, cJSON **root, char *err,
+    size_t errlen);
 
 /* What is wrong with a field read by json_get_num() / json_get_str(). */
 enum json_fault {

@@ -281,16 +281,8 @@ probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root)
 		return NULL;
 	rs = config_root_setting(&c->lc);
 	grp = config_setting_get_member(rs, "probe");
-	s = config_setting_lookup(rs, "probe.user");
-	if (priv_check_user(pc->user, s != NULL ? "here" : "in this group",
-		&uid, &gid, err, sizeof(err)) == -1) {
-		if (root)
-			cfg_error(c, s != NULL ? s : grp, "%s", err);
-		else
-			cfg_warn(c, s != NULL ? s : grp,
-			    "%s (not an error here: only a daemon started as root changes user)",
-			    err);
-	} else if (root &&
+	if (cfg_check_user(c, "probe", pc->user, root, &uid, &gid) == 0 &&
+	    root &&
 	    priv_check_dir(pc->spool_dir, uid, err, sizeof(err)) == -1) {
 		s = config_setting_lookup(rs, "probe.spool_dir");
 		cfg_error(c, s != NULL ? s : grp, "probe.spool_dir: %s", err);
