@@ -925,12 +925,10 @@ api_hold(struct api *a, struct MHD_Connection *c, struct req *rq)
 	a->held = rq;
 }
 
-/* Resume rq's connection: MHD calls api_access_cb() for it again. */
+/* Take rq, held, off the list of held requests and disarm its timer. */
 static void
-api_release(struct api *a, struct req *rq)
+api_unhold(struct api *a, struct req *rq)
 {
-	if (!rq->held)
-		return;
 	ev_timer_disarm(a->co->loop, &rq->retry);
 	if (rq->hprev != NULL)
 		rq->hprev->hnext = rq->hnext;
@@ -940,6 +938,15 @@ api_release(struct api *a, struct req *rq)
 		rq->hnext->hprev = rq->hprev;
 	rq->hprev = rq->hnext = NULL;
 	rq->held = 0;
+}
+
+/* Resume rq's connection: MHD calls api_access_cb() for it again. */
+static void
+api_release(struct api *a, struct req *rq)
+{
+	if (!rq->held)
+		return;
+	api_unhold(a, rq);
 	MHD_resume_connection(rq->conn);
 }
 
@@ -1069,15 +1076,8 @@ api_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	if (rq == NULL)
 		return;
-	if (rq->held) { /* only when the daemon stops */
-		ev_timer_disarm(a->co->loop, &rq->retry);
-		if (rq->hprev != NULL)
-			rq->hprev->hnext = rq->hnext;
-		else
-			a->held = rq->hnext;
-		if (rq->hnext != NULL)
-			rq->hnext->hprev = rq->hprev;
-	}
+	if (rq->held) /* only when the daemon stops */
+		api_unhold(a, rq);
 	ingest_free(rq->job);
 	api_body_release(a, rq);
 	a->inflight--;

@@ -6,6 +6,8 @@
  * _timestamp_seconds, counters ending in _total.
  */
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +175,28 @@ metrics_ready(struct mbuf *b, const struct ledger_row *rows, size_t nrows)
 	table_free(t);
 }
 
+/* A per-family traffic family: the uint64_t[3] at off in each traffic
+ * series (ipv6, ipv4, other). */
+static void
+metrics_traffic(struct mbuf *b, const struct ledger_row *rows, size_t n,
+    const char *name, const char *type, const char *help, size_t off)
+{
+	metrics_head(b, name, type, help);
+	for (size_t k = 0; k < n; k++) {
+		const struct series *s = rows[k].s;
+		const uint64_t	    *v;
+
+		if (s->kind != RESULT_TRAFFIC)
+			continue;
+		v = (const uint64_t *)(const void *)((const char *)s + off);
+		for (int f = 0; f < 3; f++)
+			mbuf_printf(b,
+			    "%s{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
+			    name, lv(rows[k].lg->name), lv(s->name),
+			    traffic_family[f], (unsigned long long)v[f]);
+	}
+}
+
 static void
 metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 {
@@ -227,26 +251,12 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 		    lv(s->name), lv(lg->name), t);
 	}
 
-	metrics_head(b, "v6watch_traffic_interval_bytes", "gauge",
-	    "Bytes seen by passive capture in its last interval, per family (not a counter: divide by v6watch_traffic_interval_seconds for a rate, or take rate() of v6watch_traffic_bytes_total).");
-	EACH_ROW(k)
-	{
-		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
-			mbuf_printf(b,
-			    "v6watch_traffic_interval_bytes{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
-			    lv(lg->name), lv(s->name), traffic_family[f],
-			    (unsigned long long)s->traffic.bytes[f]);
-	}
-	metrics_head(b, "v6watch_traffic_interval_packets", "gauge",
-	    "Packets seen by passive capture in its last interval, per family.");
-	EACH_ROW(k)
-	{
-		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
-			mbuf_printf(b,
-			    "v6watch_traffic_interval_packets{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
-			    lv(lg->name), lv(s->name), traffic_family[f],
-			    (unsigned long long)s->traffic.packets[f]);
-	}
+	metrics_traffic(b, rows, n, "v6watch_traffic_interval_bytes", "gauge",
+	    "Bytes seen by passive capture in its last interval, per family (not a counter: divide by v6watch_traffic_interval_seconds for a rate, or take rate() of v6watch_traffic_bytes_total).",
+	    offsetof(struct series, traffic.bytes));
+	metrics_traffic(b, rows, n, "v6watch_traffic_interval_packets", "gauge",
+	    "Packets seen by passive capture in its last interval, per family.",
+	    offsetof(struct series, traffic.packets));
 	metrics_head(b, "v6watch_traffic_interval_seconds", "gauge",
 	    "Length of passive capture's last interval.");
 	EACH_ROW(k)
@@ -256,26 +266,12 @@ metrics_series(struct mbuf *b, const struct ledger_row *rows, size_t n)
 			    "v6watch_traffic_interval_seconds{probe=\"%s\",iface=\"%s\"} %.7g\n",
 			    lv(lg->name), lv(s->name), s->traffic.interval_s);
 	}
-	metrics_head(b, "v6watch_traffic_bytes_total", "counter",
-	    "Bytes seen by passive capture, per family: the sum over every interval the collector stored (kept in the probe's ledger across restarts; starts again only with a new ledger).");
-	EACH_ROW(k)
-	{
-		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
-			mbuf_printf(b,
-			    "v6watch_traffic_bytes_total{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
-			    lv(lg->name), lv(s->name), traffic_family[f],
-			    (unsigned long long)s->bytes_total[f]);
-	}
-	metrics_head(b, "v6watch_traffic_packets_total", "counter",
-	    "Packets seen by passive capture, per family: the sum over every interval the collector stored (kept in the probe's ledger across restarts; starts again only with a new ledger).");
-	EACH_ROW(k)
-	{
-		for (int f = 0; f < 3 && s->kind == RESULT_TRAFFIC; f++)
-			mbuf_printf(b,
-			    "v6watch_traffic_packets_total{probe=\"%s\",iface=\"%s\",family=\"%s\"} %llu\n",
-			    lv(lg->name), lv(s->name), traffic_family[f],
-			    (unsigned long long)s->packets_total[f]);
-	}
+	metrics_traffic(b, rows, n, "v6watch_traffic_bytes_total", "counter",
+	    "Bytes seen by passive capture, per family: the sum over every interval the collector stored (kept in the probe's ledger across restarts; starts again only with a new ledger).",
+	    offsetof(struct series, bytes_total));
+	metrics_traffic(b, rows, n, "v6watch_traffic_packets_total", "counter",
+	    "Packets seen by passive capture, per family: the sum over every interval the collector stored (kept in the probe's ledger across restarts; starts again only with a new ledger).",
+	    offsetof(struct series, packets_total));
 #undef EACH_ROW
 }
 
