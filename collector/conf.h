@@ -11,6 +11,8 @@
 #include "cfg.h"
 #include "maint.h"
 
+struct target_list;
+
 #define COLLECTOR_PROBES_MAX   1000
 #define COLLECTOR_WEBHOOKS_MAX 32
 #define COLLECTOR_TOKEN_MAX    256
@@ -91,6 +93,7 @@ struct collector_conf {
 	size_t		     nprobes;
 	struct webhook_conf *webhooks;
 	size_t		     nwebhooks;
+	struct target_list  *targets; /* collector.targets_file; NULL: none */
 	/* maintenance = ( ... ): ids "c1", "c2", ... in order */
 	struct maint_set maint;
 };

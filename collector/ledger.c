@@ -141,6 +141,71 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 	return s;
 }
 
+/* The index again, from lg->series (after series were dropped or renamed). */
+static void
+ledger_reindex(struct ledger *lg)
+{
+	table_free(lg->index);
+	lg->index = table_new();
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+		char	       key[RESULT_NAME_MAX + 8];
+		size_t	       klen =
+		    series_key(s->kind, s->name, s->family, key, sizeof(key));
+
+		table_put(lg->index, key, klen, s);
+	}
+}
+
+size_t
+ledger_drop_target(struct ledger *lg, const char *name)
+{
+	size_t k = 0, n = 0;
+
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+
+		if (s->kind == RESULT_CHECK && strcmp(s->name, name) == 0) {
+			series_free(s);
+			n++;
+			continue;
+		}
+		lg->series[k++] = s;
+	}
+	lg->nseries = k;
+	if (n > 0) {
+		ledger_reindex(lg);
+		lg->dirty = 1;
+	}
+	return n;
+}
+
+size_t
+ledger_rename_target(struct ledger *lg, const char *from, const char *to)
+{
+	size_t n = 0;
+
+	if (strlen(to) >= RESULT_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+
+		if (s->kind != RESULT_CHECK || strcmp(s->name, from) != 0)
+			continue;
+		(void)str_copy(s->name, sizeof(s->name), to);
+		free(s->path);
+		s->path = NULL; /* the store names it again */
+		s->rrd_last = SERIES_RRD_UNKNOWN;
+		s->json_dirty = 1;
+		n++;
+	}
+	if (n > 0) {
+		ledger_reindex(lg);
+		lg->dirty = 1;
+	}
+	return n;
+}
+
 struct ledger_row *
 ledger_rows(struct ledger *const *ledgers, size_t n, size_t *np)
 {

@@ -268,7 +268,7 @@ pub_target_graphs(struct pub *pb, const struct site *si, size_t i, char *paths,
 	changed = !drawn_get(pb->drawn, t->slug, &old) || old != pb->sig[i];
 	pub_sources(pb, t, paths, src);
 	memset(&rq, 0, sizeof(rq));
-	rq.target = t->name;
+	rq.target = t->title;
 	rq.daemon = pb->daemon;
 	rq.end = pb->t;
 	rq.src = src;
@@ -745,7 +745,8 @@ publish_run(struct collector *co, double now, int wait,
 		}
 	}
 	paths = xmalloc((size_t)SITE_PROBES_MAX * FAMILY__N * SRC_PATH_MAX);
-	si = site_build(co->ledgers, co->nledgers, co->alert, now);
+	si = site_build(co->ledgers, co->nledgers, co->alert, co->conf->targets,
+	    now);
 	for (size_t i = 0; i < si->n; i++)
 		pub_avail(pb, si->targets[i], paths, src);
 	site_finish(si);

@@ -213,7 +213,7 @@ test_status_metrics(void **state)
 	assert_null(strstr(text, "_milliseconds"));
 	assert_null(strstr(text, "_days"));
 	assert_non_null(strstr(text,
-	    "v6watch_target_info{target=\"we\\\"ird\\\\\",group=\"\","
+	    "v6watch_target_info{target=\"we\\\"ird\\\\\",title=\"we\\\"ird\\\\\",group=\"\","
 	    "url=\"https://w.example/\"} 1\n"));
 	assert_non_null(strstr(text,
 	    "v6watch_build_info{version=\"" V6WATCH_VERSION "\"} 1\n"));
@@ -262,7 +262,7 @@ test_metrics_site(void **state)
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	assert_non_null(strstr(text,
-	    "\nv6watch_target_info{target=\"web\",group=\"Gov \\\"A\\\"\","
+	    "\nv6watch_target_info{target=\"web\",title=\"web\",group=\"Gov \\\"A\\\"\","
 	    "url=\"https://web.example/\"} 1\n"));
 	assert_non_null(
 	    strstr(text, "\nv6watch_target_score{target=\"web\"} 60\n"));

@@ -419,10 +419,15 @@ test_site_model(void **state)
 	note(lg[1], "split", "A", OUTCOME_TIMEOUT, 0, 0, 60, 1764480000);
 	note(lg[0], hostile, hostile, OUTCOME_TLS_ERROR, 0, 0, 40, 1764480000);
 
-	si = site_build(lg, 2, NULL, 1764480100);
+	si = site_build(lg, 2, NULL, NULL, 1764480100);
 	assert_int_equal(si->n, 6);
 	site_finish(si);
-	assert_int_equal(si->nready, 1);
+	{
+		struct site_counts sc;
+
+		site_count(si, &sc);
+		assert_int_equal(sc.ready, 1);
+	}
 	/* Worst first: not ready before ready; down before partial. */
 	assert_string_equal(si->targets[si->n - 1]->name, "good");
 	assert_int_equal(si->targets[0]->fam[FAMILY_IPV6].state, SITE_DOWN);
@@ -456,7 +461,7 @@ test_site_model(void **state)
 	}
 	{
 		/* Signatures: the same states, the same signature. */
-		struct site *again = site_build(lg, 2, NULL, 1764480200);
+		struct site *again = site_build(lg, 2, NULL, NULL, 1764480200);
 		uint64_t     good = 0, good2 = 0, noaaaa = 0;
 
 		site_finish(again);
@@ -473,14 +478,14 @@ test_site_model(void **state)
 		site_free(again);
 	}
 	report_build(si, &r);
-	assert_int_equal(r.targets, 6);
-	assert_int_equal(r.ready, 1);
-	assert_int_equal(r.outcomes[OUTCOME_NO_ADDRESS], 1);
-	assert_int_equal(r.outcomes[OUTCOME_STALL], 1);
-	assert_int_equal(r.outcomes[OUTCOME_TIMEOUT], 1);
-	assert_int_equal(r.warnings[WARN_CONTENT_MISMATCH], 1);
-	assert_int_equal(r.scores[5], 1); /* 100 */
-	assert_int_equal(r.scores[1], 1); /* 20 */
+	assert_int_equal(r.c.targets, 6);
+	assert_int_equal(r.c.ready, 1);
+	assert_int_equal(r.c.outcomes[OUTCOME_NO_ADDRESS], 1);
+	assert_int_equal(r.c.outcomes[OUTCOME_STALL], 1);
+	assert_int_equal(r.c.outcomes[OUTCOME_TIMEOUT], 1);
+	assert_int_equal(r.c.warnings[WARN_CONTENT_MISMATCH], 1);
+	assert_int_equal(r.c.scores[5], 1); /* 100 */
+	assert_int_equal(r.c.scores[1], 1); /* 20 */
 	assert_int_equal(r.ngroups, 3);
 	{
 		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL};
