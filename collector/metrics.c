@@ -415,6 +415,10 @@ metrics_text(struct collector *co, size_t *len)
 	metrics_probe_counter(&b, co, "v6watch_results_rejected_total",
 	    "counter", "Records rejected since the collector started.",
 	    offsetof(struct ledger, n_rejected));
+	metrics_probe_counter(&b, co, "v6watch_results_retired_total",
+	    "counter",
+	    "Records rejected since the collector started because their target is retired (counted in rejected too).",
+	    offsetof(struct ledger, n_retired));
 	metrics_probe_counter(&b, co, "v6watch_results_unnumbered_total",
 	    "counter",
 	    "Rejected records whose seq could not be read (counted in no seq).",

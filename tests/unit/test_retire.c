@@ -164,6 +164,10 @@ test_retire(void **state)
 	assert_non_null(strstr(err, "target 'old' is retired (closed down)"));
 	assert_int_equal(collector_ledger(co, "p1")->n_retired, 1);
 	assert_int_equal(collector_ledger(co, "p1")->rejected, 1);
+	text = metrics_text(co, &len);
+	assert_non_null(
+	    strstr(text, "\nv6watch_results_retired_total{probe=\"p1\"} 1\n"));
+	free(text);
 	assert_false(has_series(co, "old"));
 	assert_int_equal(collector_retire(co, "old", "again", msg, sizeof(msg)),
 	    -1);
