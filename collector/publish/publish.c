@@ -2,6 +2,7 @@
  * publish: the steps of one publish, in order: lock, model (ledgers),
  * figures (RRD fetches), summary RRD, graphs, pages.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +38,7 @@
 #include "status.h"
 #include "store.h"
 #include "summary.h"
+#include "table.h"
 #include "util.h"
 
 #define PUBLISH_LOCK_WAIT_MS 120000
@@ -619,6 +621,40 @@ pub_have(const char *rel, void *arg)
 	    stat(path, &sb) == 0;
 }
 
+/*
+ * Remove the pages of targets no longer on the site (retired): a page the
+ * index does not link must not stay reachable with old news.
+ */
+static void
+pub_prune_pages(struct pub *pb, const struct site *si)
+{
+	struct table  *slugs = table_new();
+	char	       dir[PATH_MAX];
+	DIR	      *d;
+	struct dirent *de;
+
+	for (size_t i = 0; i < si->n; i++)
+		table_put(slugs, si->targets[i]->slug,
+		    strlen(si->targets[i]->slug), si->targets[i]);
+	if (snprintf(dir, sizeof(dir), "%s/t", pb->site) < (int)sizeof(dir) &&
+	    (d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name);
+
+			if (n <= 5 ||
+			    strcmp(de->d_name + n - 5, ".html") != 0 ||
+			    table_get(slugs, de->d_name, n - 5) != NULL)
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+				log_debug(
+				    "publish: t/%s removed: no such target now",
+				    de->d_name);
+		}
+		closedir(d);
+	}
+	table_free(slugs);
+}
+
 static void
 pub_pages(struct pub *pb, const struct site *si, const struct report *r,
     int have_summary)
@@ -663,6 +699,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	html_init(&h);
 	page_index(&h, si, &ctx);
 	pub_write_html(pb, "index.html", &h);
+	pub_prune_pages(pb, si);
 }
 
 /* Take the lock; 0, PUBLISH_BUSY, or -1. *fd is the lock's fd. */
