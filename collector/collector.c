@@ -475,7 +475,7 @@ collector_reload(struct collector *co)
 	struct collector_conf *nc, *old = co->conf;
 	struct cfg	       c;
 
-	nc = collector_conf_load(co->conf_path, &c);
+	nc = collector_conf_load(co->conf_path, co->conf->targets, &c);
 	if (nc == NULL) {
 		for (size_t i = 0; i < c.nerrs; i++)
 			log_warnx("reload: %s", c.errs[i]);

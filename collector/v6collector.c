@@ -242,7 +242,8 @@ check_config(const char *path)
 	struct collector_conf *cc;
 	struct cfg	       c;
 
-	cc = collector_ready(collector_conf_load(path, &c), &c, geteuid() == 0);
+	cc = collector_ready(collector_conf_load(path, NULL, &c), &c,
+	    geteuid() == 0);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -389,7 +390,7 @@ run_daemon(const char *path)
 
 	memset(&d, 0, sizeof(d));
 	/* Nothing is made or changed before these checks. */
-	cc = collector_ready(collector_conf_load(path, &c), &c, root);
+	cc = collector_ready(collector_conf_load(path, NULL, &c), &c, root);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -489,7 +490,8 @@ run_publish(const char *path)
 	char		       err[1024];
 	int		       rc = 1;
 
-	cc = collector_ready(collector_conf_load(path, &c), &c, geteuid() == 0);
+	cc = collector_ready(collector_conf_load(path, NULL, &c), &c,
+	    geteuid() == 0);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);

@@ -79,7 +79,7 @@ open_collector(void)
 	struct cfg	       c;
 	char		       err[512];
 
-	cc = collector_conf_load(confpath, &c);
+	cc = collector_conf_load(confpath, NULL, &c);
 	cfg_report(&c);
 	cfg_close(&c);
 	assert_non_null(cc);
@@ -312,7 +312,7 @@ test_bad_ledger(void **state)
 		struct cfg	       c;
 		char		       err[512];
 
-		cc = collector_conf_load(confpath, &c);
+		cc = collector_conf_load(confpath, NULL, &c);
 		cfg_close(&c);
 		co = collector_new(confpath, cc, NULL);
 		assert_int_equal(collector_open(co, err, sizeof(err)), -1);
