@@ -165,6 +165,7 @@ result_to_json(const struct result *r)
 		return root;
 	}
 	cJSON_AddStringToObject(root, "target", r->target);
+	add_string(root, "title", r->title);
 	add_string(root, "group", r->group);
 	cJSON_AddStringToObject(root, "url", r->url);
 	cJSON_AddStringToObject(root, "family", family_name(r->family));
@@ -228,6 +229,53 @@ result_to_json(const struct result *r)
 		cJSON_AddStringToObject(root, "error",
 		    r->error[0] != '\0' ? r->error : outcome_name(r->outcome));
 	return root;
+}
+
+const char *
+result_check_title(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const char	    *ctrl = NULL;
+
+	if (strlen(s) >= RESULT_TITLE_MAX)
+		return "longer than 256 bytes";
+	while (*p != '\0') {
+		uint32_t cp, min;
+		int	 n;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				ctrl = "contains control characters";
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *p & 0x1f;
+			min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *p & 0x0f;
+			min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *p & 0x07;
+			min = 0x10000;
+		} else
+			return "not valid UTF-8";
+		/* a NUL ends the loop at once: never read past it */
+		for (int i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return "not valid UTF-8";
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return "not valid UTF-8";
+		if (cp <= 0x9f) /* C1 controls, U+0080..U+009F */
+			ctrl = "contains control characters";
+		p += n + 1;
+	}
+	return ctrl;
 }
 
 /* decoding */
@@ -549,6 +597,19 @@ dec_url(struct dec *d, const char *key, const char *url)
 	return 0;
 }
 
+/* "title": optional; "" is none. */
+static int
+dec_title(struct dec *d, const cJSON *o, struct result *r)
+{
+	const char *why;
+
+	if (dec_str(d, o, "", "title", r->title, sizeof(r->title), 0) == -1)
+		return -1;
+	if ((why = result_check_title(r->title)) != NULL)
+		return dec_fail(d, "", "title", why);
+	return 0;
+}
+
 static int
 dec_traffic(struct dec *d, const cJSON *o, struct result *r)
 {
@@ -607,9 +668,10 @@ dec_traffic(struct dec *d, const cJSON *o, struct result *r)
 int
 result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"kind", "probe", "target", "group",
-	    "url", "family", "ts", "seq", "outcome", "warnings", "addresses",
-	    "remote", "ms", "http", "tls", "http80", "ready", "score", "error"};
+	static const char *const keys[] = {"kind", "probe", "target", "title",
+	    "group", "url", "family", "ts", "seq", "outcome", "warnings",
+	    "addresses", "remote", "ms", "http", "tls", "http80", "ready",
+	    "score", "error"};
 	struct dec		 d = {err, errlen};
 	const cJSON		*it;
 	char			 kind[16];
@@ -640,6 +702,7 @@ result_from_json(const cJSON *o, struct result *r, char *err, size_t errlen)
 	if (dec_keys(&d, o, "", keys, NELEM(keys)) == -1 ||
 	    dec_str(&d, o, "", "target", r->target, sizeof(r->target), 1) ==
 		-1 ||
+	    dec_title(&d, o, r) == -1 ||
 	    dec_str(&d, o, "", "group", r->group, sizeof(r->group), 0) == -1 ||
 	    dec_str(&d, o, "", "url", r->url, sizeof(r->url), 1) == -1 ||
 	    dec_url(&d, "url", r->url) == -1 ||

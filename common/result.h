@@ -54,7 +54,8 @@ enum result_kind { RESULT_CHECK, RESULT_TRAFFIC };
 #define RESULT_ISSUER_MAX 256
 #define RESULT_IP_MAX	  46 /* INET6_ADDRSTRLEN */
 #define RESULT_REMOTE_MAX 56
-#define RESULT_ADDR_MAX	  16 /* addresses[] entries */
+#define RESULT_ADDR_MAX	  16  /* addresses[] entries */
+#define RESULT_TITLE_MAX  257 /* title: UTF-8, at most 256 bytes */
 
 struct result_addr {
 	char	     ip[RESULT_IP_MAX];
@@ -86,6 +87,7 @@ struct result {
 	enum result_kind kind;
 	char		 probe[RESULT_NAME_MAX];
 	char		 target[RESULT_NAME_MAX]; /* check only */
+	char		 title[RESULT_TITLE_MAX]; /* optional, "" none */
 	char		 group[RESULT_NAME_MAX];  /* optional */
 	char		 url[RESULT_URL_MAX];
 	enum family	 family;
@@ -141,6 +143,15 @@ const char *phase_name(enum phase);
 int family_from_name(const char *);
 int outcome_from_name(const char *);
 int warning_from_name(const char *);
+
+/*
+ * What is wrong with s as a target's title (the record's "title", a
+ * title in probe.conf or in the collector's list): longer than 256 bytes,
+ * not UTF-8 (overlong forms, surrogates and code points past U+10FFFF
+ * included), or holding a control character (C0, DEL or C1). NULL when
+ * it is a title.
+ */
+const char *result_check_title(const char *s);
 
 /* A record with every optional field marked absent. */
 void result_init(struct result *);

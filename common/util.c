@@ -161,27 +161,30 @@ replace_fail(char *err, size_t errlen, const char *step, const char *dir,
 }
 
 int
-file_replace(const char *path, const void *buf, size_t len, int mode,
-    int64_t mtime, int flags, char *err, size_t errlen)
+file_replace_at(int dfd, const char *dir, const char *name, const void *buf,
+    size_t len, int mode, int64_t mtime, int flags, char *err, size_t errlen)
 {
-	char	    dir[PATH_MAX], tmp[NAME_MAX + 1];
-	const char *name, *p = buf;
-	int	    dfd = -1, fd = -1, n, saved;
+	char	    tmp[NAME_MAX + 1];
+	const char *p = buf;
+	struct stat st;
+	int	    fd = -1, n, saved;
 
-	n = path_split(path, dir, sizeof(dir), &name) == -1 ?
-	    -1 :
-	    snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+	n = snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || strchr(name, '/') != NULL) {
 		errno = ENAMETOOLONG;
-		return replace_fail(err, errlen, "write", ".", path);
+		return replace_fail(err, errlen, "write", dir, name);
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		replace_fail(err, errlen, "open folder", ".", dir);
-		return -1;
-	}
+	/* O_NONBLOCK: a FIFO planted under the temporary name never
+	 * blocks; O_NOFOLLOW: a link is never followed */
 	fd = openat(dfd, tmp,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    mode);
 	if (fd == -1) {
+		replace_fail(err, errlen, "create", dir, tmp);
+		goto fail;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		errno = EINVAL;
 		replace_fail(err, errlen, "create", dir, tmp);
 		goto fail;
 	}
@@ -220,23 +223,36 @@ file_replace(const char *path, const void *buf, size_t len, int mode,
 		replace_fail(err, errlen, "rename to", dir, name);
 		goto fail;
 	}
-	if ((flags & FILE_DURABLE) && fsync(dfd) == -1) {
-		replace_fail(err, errlen, "fsync folder", ".", dir);
-		saved = errno;
-		close(dfd);
-		errno = saved;
-		return -1;
-	}
-	close(dfd);
+	if ((flags & FILE_DURABLE) && fsync(dfd) == -1)
+		return replace_fail(err, errlen, "fsync folder", ".", dir);
 	return 0;
 fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
 	unlinkat(dfd, tmp, 0);
-	close(dfd);
 	errno = saved;
 	return -1;
+}
+
+int
+file_replace(const char *path, const void *buf, size_t len, int mode,
+    int64_t mtime, int flags, char *err, size_t errlen)
+{
+	char	    dir[PATH_MAX];
+	const char *name;
+	int	    dfd, rc, saved;
+
+	if (path_split(path, dir, sizeof(dir), &name) == -1)
+		return replace_fail(err, errlen, "write", ".", path);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return replace_fail(err, errlen, "open folder", ".", dir);
+	rc = file_replace_at(dfd, dir, name, buf, len, mode, mtime, flags, err,
+	    errlen);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return rc;
 }
 
 int

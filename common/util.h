@@ -42,6 +42,14 @@ int str_has_ctrl(const char *s);
 #define FILE_DURABLE 1
 int file_replace(const char *path, const void *buf, size_t len, int mode,
     int64_t mtime, int flags, char *err, size_t errlen);
+/*
+ * The same for name in the folder open at dfd (dir names it in messages):
+ * every file opened relative to dfd, never through a link, the temporary
+ * never a FIFO or a device (a folder a daemon opened with O_NOFOLLOW
+ * and works in after dropping root). name holds no '/'.
+ */
+int file_replace_at(int dfd, const char *dir, const char *name, const void *buf,
+    size_t len, int mode, int64_t mtime, int flags, char *err, size_t errlen);
 /* file_replace() durably, with the time now and no message. */
 int file_write_atomic(const char *path, const void *buf, size_t len, int mode);
 /* fsync the directory holding path. */

@@ -214,6 +214,80 @@ test_encode_defaults(void **state)
 	cJSON_free(s);
 }
 
+/*
+ * The title: UTF-8 of at most 256 bytes without control characters, the
+ * same check for the record, probe.conf and the collector's list. A
+ * record with a title encodes it and decodes it back; a record without
+ * one (older probes) decodes as before, with no title.
+ */
+static void
+test_title(void **state)
+{
+	char	       t[300], *s;
+	struct result *r = calloc(1, sizeof(*r)), *r2 = calloc(1, sizeof(*r2));
+	char	       err[256];
+	const char    *old = "{\"probe\":\"p\",\"target\":\"t\",\"url\":"
+			     "\"https://t.example/\",\"family\":\"ipv6\","
+			     "\"ts\":1764480000,\"seq\":1,\"outcome\":\"ok\"}";
+
+	(void)state;
+	assert_null(result_check_title(""));
+	assert_null(result_check_title("C\xe1\xbb\x95ng d\xe1\xbb\x8b"
+				       "ch v\xe1\xbb\xa5 c\xc3\xb4ng"));
+	assert_null(result_check_title("\xf0\x9f\x98\x80 U+1F600"));
+	/* 256 bytes: 85 three-byte characters and one ASCII; 258 are not */
+	for (int i = 0; i < 85; i++)
+		memcpy(t + 3 * i, "\xe1\xba\xbf", 3);
+	memcpy(t + 255, "a", 2);
+	assert_int_equal(strlen(t), 256);
+	assert_null(result_check_title(t));
+	memcpy(t + 256, "\xc3\xa0", 3);
+	assert_string_equal(result_check_title(t), "longer than 256 bytes");
+	/* not UTF-8: a stray continuation, a cut sequence, overlong, a
+	 * surrogate, past U+10FFFF, a byte never used */
+	assert_string_equal(result_check_title("a\x80"), "not valid UTF-8");
+	assert_string_equal(result_check_title("a\xe1\xba"), "not valid UTF-8");
+	assert_string_equal(result_check_title("\xc0\xaf"), "not valid UTF-8");
+	assert_string_equal(result_check_title("\xe0\x80\xaf"),
+	    "not valid UTF-8");
+	assert_string_equal(result_check_title("\xed\xa0\x80"),
+	    "not valid UTF-8");
+	assert_string_equal(result_check_title("\xf4\x90\x80\x80"),
+	    "not valid UTF-8");
+	assert_string_equal(result_check_title("\xff"), "not valid UTF-8");
+	/* control characters: C0, DEL, C1 (U+0085) */
+	assert_string_equal(result_check_title("a\tb"),
+	    "contains control characters");
+	assert_string_equal(result_check_title("a\x7f"),
+	    "contains control characters");
+	assert_string_equal(result_check_title("a\xc2\x85"),
+	    "contains control characters");
+
+	/* encoded after the target, decoded back */
+	result_init(r);
+	snprintf(r->probe, sizeof(r->probe), "p");
+	snprintf(r->target, sizeof(r->target), "t");
+	snprintf(r->title, sizeof(r->title), "S\xe1\xbb\x9f Y t\xe1\xba\xbf");
+	snprintf(r->url, sizeof(r->url), "https://t.example/");
+	r->ts = 1764480000;
+	r->seq = 3;
+	r->outcome = OUTCOME_OK;
+	s = encode(r);
+	assert_non_null(strstr(s,
+	    "\"target\":\"t\",\"title\":\"S\xe1\xbb\x9f Y t\xe1\xba\xbf\","));
+	assert_int_equal(decode(s, strlen(s), r2, err, sizeof(err)), 0);
+	assert_string_equal(r2->title, r->title);
+	cJSON_free(s);
+	/* a record without one: no title, and none encoded */
+	assert_int_equal(decode(old, strlen(old), r2, err, sizeof(err)), 0);
+	assert_string_equal(r2->title, "");
+	s = encode(r2);
+	assert_null(strstr(s, "title"));
+	cJSON_free(s);
+	free(r);
+	free(r2);
+}
+
 int
 main(void)
 {
@@ -223,6 +297,7 @@ main(void)
 	    cmocka_unit_test(test_generated_monsters),
 	    cmocka_unit_test(test_names_table),
 	    cmocka_unit_test(test_encode_defaults),
+	    cmocka_unit_test(test_title),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
