@@ -296,20 +296,15 @@ catalog_prev(const struct catalog *cat)
 	tl = xcalloc(1, sizeof(*tl));
 	tl->path = xstrdup(cat->path);
 	tl->v = xcalloc(cat->nlist > 0 ? cat->nlist : 1, sizeof(*tl->v));
-	tl->by_id = table_new();
 	for (size_t i = 0; i < cat->nlist; i++) {
-		struct ctarget *t = &tl->v[tl->n];
+		struct ctarget *t = &tl->v[tl->n++];
 
-		if (table_get(tl->by_id, cat->list[i].id,
-			strlen(cat->list[i].id)) != NULL)
-			continue;
 		t->id = xstrdup(cat->list[i].id);
 		t->title = xstrdup(cat->list[i].title);
 		t->url = xstrdup(cat->list[i].url);
 		t->group = xstrdup(cat->list[i].group);
-		table_put(tl->by_id, t->id, strlen(t->id), t);
-		tl->n++;
 	}
+	targets_index(tl);
 	return tl;
 }
 

@@ -77,7 +77,7 @@ target_ctx_open(struct target_ctx *x, const char *conf)
 
 	memset(x, 0, sizeof(*x));
 	x->conf = conf;
-	x->cc = collector_conf_load(conf, &c);
+	x->cc = collector_conf_load(conf, NULL, &c);
 	if (x->cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);

@@ -100,7 +100,8 @@ collector_reqtick_cb(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_arm(loop, t, 1000);
 }
 
-/* The title of target: the central list's, else NULL. */
+/* The title of target: the central list's, else its records', else
+ * NULL. */
 static const char *
 collector_title_cb(void *arg, const char *target)
 {
@@ -109,7 +110,19 @@ collector_title_cb(void *arg, const char *target)
 	    targets_find(co->conf->targets, target) :
 	    NULL;
 
-	return t != NULL ? t->title : NULL;
+	if (t != NULL)
+		return t->title;
+	/* A probe's own target: the title its records bring. */
+	for (size_t i = 0; i < co->nledgers; i++)
+		for (int f = 0; f < FAMILY__N; f++) {
+			const struct series *s = ledger_series(co->ledgers[i],
+			    RESULT_CHECK, target, f, 0);
+
+			if (s != NULL && s->title != NULL &&
+			    s->title[0] != '\0')
+				return s->title;
+		}
+	return NULL;
 }
 
 static const char *

@@ -94,7 +94,6 @@ struct collector_conf {
 	size_t		     nprobes;
 	struct webhook_conf *webhooks;
 	size_t		     nwebhooks;
-	struct target_list  *targets; /* collector.targets_file; NULL: none */
 	/* maintenance = ( ... ): ids "c1", "c2", ... in order */
 	struct maint_set maint;
 	/* targets_file, loaded (targets.h); NULL: no targets_file */

@@ -72,6 +72,7 @@ series_free(struct series *s)
 	cJSON_free(s->json);
 	free(s->url);
 	free(s->group);
+	free(s->title);
 	free(s->remote);
 	free(s->tls_version);
 	free(s->issuer);
@@ -292,6 +293,7 @@ series_note(struct series *s, const struct result *r, int64_t t,
 	s->ready = r->ready;
 	series_set_str(&s->url, r->url);
 	series_set_str(&s->group, r->group);
+	series_set_str(&s->title, r->title);
 	s->score = r->score;
 	s->http_status = r->has_http ? r->http_status : 0;
 	series_set_str(&s->remote, r->remote);
@@ -426,6 +428,8 @@ series_obj(const struct series *s)
 		cJSON_AddStringToObject(o, "url", s->url);
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
+	if (s->title != NULL && s->title[0] != '\0')
+		cJSON_AddStringToObject(o, "title", s->title);
 	series_details_obj(o, s);
 	cJSON_AddStringToObject(o, "state", state_name(s->sm.state));
 	add_num(o, "since", s->sm.since, 3);
@@ -725,6 +729,13 @@ series_check_from_json(const cJSON *o, struct series *s)
 	if (json_get(o, "group") != NULL)
 		series_set_str(&s->group,
 		    json_str(o, "group", RESULT_NAME_MAX, &ok));
+	if (json_get(o, "title") != NULL) {
+		const char *t = json_str(o, "title", RESULT_TITLE_MAX, &ok);
+
+		if (ok && result_check_title(t) != NULL)
+			ok = 0;
+		series_set_str(&s->title, t);
+	}
 	if (series_details_from_json(o, s) == -1)
 		return -1;
 	if (state_probe_from_json(o, "", &s->sm, 1, s->ts) == -1 ||

@@ -57,6 +57,7 @@ struct series {
 	int		    ready; /* -1 unknown */
 	char		   *url;
 	char		   *group;
+	char		   *title; /* the record's; NULL or "": none */
 	int		    score; /* -1 unknown; details for the pages: */
 	int		    http_status;
 	char		   *remote;

@@ -1660,3 +1660,25 @@ done:
 	cJSON_Delete(root);
 	return ret;
 }
+
+void
+targets_index(struct target_list *tl)
+{
+	char why[256];
+
+	table_free(tl->by_id);
+	table_free(tl->by_url);
+	tl->by_id = table_new();
+	tl->by_url = table_new();
+	for (size_t i = 0; i < tl->n; i++) {
+		struct ctarget *t = &tl->v[i];
+		char	       *key = NULL;
+
+		if (table_get(tl->by_id, t->id, strlen(t->id)) == NULL)
+			table_put(tl->by_id, t->id, strlen(t->id), t);
+		if (url_check(t->url, &key, why, sizeof(why)) == 0 &&
+		    table_get(tl->by_url, key, strlen(key)) == NULL)
+			table_put(tl->by_url, key, strlen(key), t);
+		free(key);
+	}
+}

@@ -90,6 +90,13 @@ void targets_check_probes(const struct target_list *, const char *const *names,
 
 const struct ctarget *targets_find(const struct target_list *, const char *id);
 
+/*
+ * (Re)build by_id and by_url of a list whose v[] the caller filled (the
+ * catalogue's list as last applied, for targets_load()'s prev): the first
+ * target of an id or a URL is the one found.
+ */
+void targets_index(struct target_list *);
+
 /* Whether probe checks t (t names no probes: every probe does). */
 int targets_for_probe(const struct ctarget *t, const char *probe);
 

@@ -93,6 +93,8 @@ site_add(struct site_target *t, const struct ledger *lg, const struct series *s)
 		t->last_ts = s->ts;
 		t->url = s->url != NULL ? s->url : "";
 		t->group = s->group != NULL ? s->group : "";
+		t->title =
+		    s->title != NULL && s->title[0] != '\0' ? s->title : NULL;
 	}
 }
 

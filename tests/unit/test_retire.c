@@ -61,7 +61,7 @@ open_collector(const char *name)
 		assert_int_equal(file_write_atomic(path, text, strlen(text),
 				     0600),
 		    0);
-	cc = collector_conf_load(path, &c);
+	cc = collector_conf_load(path, NULL, &c);
 	cfg_report(&c);
 	cfg_close(&c);
 	assert_non_null(cc);
@@ -246,7 +246,6 @@ list_of(const char *const *pairs, size_t n)
 
 	tl->path = xstrdup("targets.csv");
 	tl->v = xcalloc(n, sizeof(*tl->v));
-	tl->by_id = table_new();
 	for (size_t i = 0; i < n; i++) {
 		struct ctarget *t = &tl->v[i];
 
@@ -255,9 +254,9 @@ list_of(const char *const *pairs, size_t n)
 		t->url = xstrdup(pairs[2 * i + 1]);
 		t->group = xstrdup("");
 		t->line = (int)i + 2;
-		table_put(tl->by_id, t->id, strlen(t->id), t);
 	}
 	tl->n = n;
+	targets_index(tl);
 	return tl;
 }
 
