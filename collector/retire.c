@@ -182,6 +182,9 @@ target_known(struct collector *co, const char *id)
 {
 	if (alert_target_get(co->alert, id) != NULL)
 		return 1;
+	if (co->conf->targets != NULL &&
+	    targets_find(co->conf->targets, id) != NULL)
+		return 1;
 	for (size_t i = 0; i < co->nledgers; i++)
 		for (int f = 0; f < FAMILY__N; f++)
 			if (ledger_series(co->ledgers[i], RESULT_CHECK, id, f,

@@ -263,6 +263,9 @@ pub_target_graphs(struct pub *pb, const struct site *si, size_t i, char *paths,
 	int			     changed, ok = 1;
 
 	pb->done[i] = 0;
+	/* A target of the list no probe has measured yet: nothing to draw. */
+	if (t->nprobes == 0)
+		return;
 	if (snprintf(dir, sizeof(dir), "%s/g/%s", pb->site, t->slug) >=
 		(int)sizeof(dir) ||
 	    pub_mkdir(pb, dir) == -1)
@@ -621,9 +624,31 @@ pub_have(const char *rel, void *arg)
 	    stat(path, &sb) == 0;
 }
 
+/* Remove folder name of dfd: its files (graphs), then itself. */
+static void
+pub_remove_graphs(int dfd, const char *name)
+{
+	int fd =
+	    openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR	      *d;
+	struct dirent *de;
+
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+		log_debug("publish: g/%s removed: no such target now", name);
+}
+
 /*
- * Remove the pages of targets no longer on the site (retired): a page the
- * index does not link must not stay reachable with old news.
+ * Remove the pages and graphs of targets no longer on the site (retired):
+ * a page the index does not link must not stay reachable with old news.
  */
 static void
 pub_prune_pages(struct pub *pb, const struct site *si)
@@ -649,6 +674,23 @@ pub_prune_pages(struct pub *pb, const struct site *si)
 				log_debug(
 				    "publish: t/%s removed: no such target now",
 				    de->d_name);
+		}
+		closedir(d);
+	}
+	/* Their graphs: g/SLUG/ holds a target's, nothing else. */
+	if (snprintf(dir, sizeof(dir), "%s/g", pb->site) < (int)sizeof(dir) &&
+	    (d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			struct stat st;
+
+			if (de->d_name[0] == '.' ||
+			    table_get(slugs, de->d_name, strlen(de->d_name)) !=
+				NULL ||
+			    fstatat(dirfd(d), de->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+			pub_remove_graphs(dirfd(d), de->d_name);
 		}
 		closedir(d);
 	}
