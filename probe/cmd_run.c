@@ -1,8 +1,9 @@
 /*
- * cmd_run: `v6probe run` -- every target checked every interval on its own
- * timer, results spooled durably and delivered to the collector, canaries
- * telling whether the probe's own network works, SIGHUP reloads, SIGTERM
- * finishes in-flight checks within a bound, root dropped after start.
+ * cmd_run: `v6probe run` -- every target (probe.conf's and the collector's
+ * list) checked every interval on its own timer, results spooled durably
+ * and delivered to the collector, canaries telling whether the probe's
+ * own network works, SIGHUP reloads, SIGTERM finishes in-flight checks
+ * within a bound, root dropped after start.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,12 +30,15 @@
 #include "conf.h"
 #include "cmd_run.h"
 #include "ev.h"
+#include "fetch.h"
 #include "log.h"
 #include "outcome.h"
 #include "priv.h"
 #include "resolv.h"
 #include "sched.h"
 #include "spool.h"
+#include "table.h"
+#include "tlist.h"
 #include "tls.h"
 #include "trust.h"
 #include "upload.h"
@@ -42,17 +46,21 @@
 
 #define SYNC_DELAY_MS  200 /* records of one burst share an fsync */
 #define STATS_EVERY_MS 600000
+/* Local targets that hide an id of the collector's list, said by name. */
+#define SHADOWED_SHOWN 10
 
 struct probe;
 
 struct ptarget {
 	struct check_target ct;
 	struct probe	   *p;
+	char		   *title; /* NULL: none */
 	int		    interval_s;
 	uint64_t	    due_ms;
 	struct ev_timer	    timer;
 	int		    canary;
 	int		    removed; /* freed when its check ends */
+	int		    kept;    /* targets_apply(): in the new list */
 	struct ptarget	   *next;
 };
 
@@ -65,8 +73,10 @@ struct probe {
 	struct check_engine *eng;
 	struct spool	    *spool;
 	struct upload	    *up;
+	struct fetch	    *fetch;   /* the collector's target list */
 	struct ptarget	    *targets; /* targets and canaries */
 	size_t		     ntargets;
+	size_t		     nfetched; /* of them from the collector's list */
 	struct ev_timer	     sync_timer, stop_timer, stats_timer;
 	struct capture	    *cap;
 	struct ev_timer	     cap_timer;
@@ -75,6 +85,7 @@ struct probe {
 	int		     cap_failed;
 	struct ev_signal     sigterm, sigint, sighup;
 	int		     once, stopping, exit_code;
+	int		     once_wait; /* --once: for the first fetch */
 	size_t		     once_pending;
 	/* canaries: per family, did the last round of each fail? */
 	int		  canary_fail[FAMILY__N];
@@ -150,6 +161,7 @@ ptarget_free(struct ptarget *t)
 		return;
 	ev_timer_disarm(t->p->loop, &t->timer);
 	check_target_clear(&t->ct);
+	free(t->title);
 	free(t->ct.name);
 	free(t->ct.url);
 	free(t->ct.group);
@@ -293,11 +305,15 @@ capture_cb(struct ev_loop *loop, struct ev_timer *tm)
 static void
 spool_report(struct probe *p, struct check_report *rep)
 {
+	const struct ptarget *t = rep->t->user;
+
 	for (int f = 0; f < FAMILY__N; f++) {
 		struct result *r = &rep->r[f];
 
 		if (!rep->checked[f])
 			continue;
+		if (t->title != NULL)
+			snprintf(r->title, sizeof(r->title), "%s", t->title);
 		if (p->offline[f])
 			r->warnings |= WARN_BIT(WARN_PROBE_OFFLINE);
 		r->seq = spool_next_seq(p->spool);
@@ -334,9 +350,11 @@ stats_log(struct probe *p, int info)
 {
 	struct spool_stats  ss;
 	struct upload_stats us;
+	struct fetch_stats  fs;
 
 	spool_stats(p->spool, &ss);
 	upload_stats(p->up, &us);
+	fetch_stats(p->fetch, &fs);
 	(info ? log_info :
 		log_debug)("stats: %" PRIu64 " checks, start late p50 %" PRIu64
 			   " ms p99 %" PRIu64 " ms max %" PRIu64 " ms, %" PRIu64
@@ -348,6 +366,14 @@ stats_log(struct probe *p, int info)
 	    sched_late_pct(&p->late, 0.99), p->late.max_ms, p->skipped,
 	    check_inflight_max(p->eng), ss.records, ss.dropped, us.delivered,
 	    us.batches, us.rejected);
+	if (fs.attempts > 0)
+		(info ? log_info :
+			log_debug)("stats: target list: %" PRIu64
+				   " fetches, %" PRIu64 " new lists, %" PRIu64
+				   " not modified (304), %" PRIu64
+				   " the same list again, %" PRIu64 " failed",
+		    fs.attempts, fs.replaced, fs.not_modified, fs.unchanged,
+		    fs.failures);
 }
 
 static void
@@ -371,7 +397,7 @@ maybe_finish(struct probe *p)
 			ev_break(p->loop);
 		return;
 	}
-	if (!p->once || p->once_pending > 0)
+	if (!p->once || p->once_wait || p->once_pending > 0)
 		return;
 	if (spool_has_unsynced(p->spool)) {
 		if (!ev_timer_armed(&p->sync_timer))
@@ -399,21 +425,65 @@ probe_upload_idle_cb(struct upload *u, void *arg)
 	maybe_finish(arg);
 }
 
-/* Targets of c: kept (same name and definition), changed (replaced),
- * added, removed. */
+/* The local targets that hide an id of the collector's list, by name. */
+static void
+log_shadowed(const struct target_conf **v, size_t n)
+{
+	for (size_t i = 0; i < n && i < SHADOWED_SHOWN; i++)
+		log_warnx(
+		    "targets: '%s' of the collector's list is a local target too (probe.conf or its targets_file): the local one is checked",
+		    v[i]->name);
+	if (n > SHADOWED_SHOWN)
+		log_warnx(
+		    "targets: %zu more ids of the collector's list are local targets too: the local ones are checked",
+		    n - SHADOWED_SHOWN);
+}
+
+/* "name", or "+name" for a canary (no target name has a '+'). */
+static size_t
+ptarget_key(char *buf, size_t size, const char *name, int canary)
+{
+	int n = snprintf(buf, size, "%s%s", canary ? "+" : "", name);
+
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/*
+ * The targets to check now: the local targets of c, then those of the
+ * collector's list that no local one hides, then the canaries. Each is
+ * kept (same name and definition: its schedule goes on), changed
+ * (replaced), added or removed.
+ */
 static void
 targets_apply(struct probe *p, const struct probe_conf *c)
 {
-	struct ptarget *old = p->targets, *list = NULL, **tail = &list;
-	size_t		n = 0;
+	const struct tlist *fl = p->fetch != NULL ? fetch_list(p->fetch) : NULL;
+	size_t nf = fl != NULL ? fl->n : 0, nt, nsh, n = 0, nold = 0;
+	const struct target_conf **v, **sh;
+	struct ptarget		 **olds, *list = NULL, **tail = &list;
+	struct table		  *old = table_new();
+	char			   key[PROBE_NAME_MAX + 32];
 
-	for (size_t i = 0; i < c->ntargets + c->canaries.n; i++) {
-		const struct target_conf *tc =
-		    i < c->ntargets ? &c->targets[i] : NULL;
-		char		 cname[32];
-		const char	*name, *url, *group = NULL, *large = NULL;
-		int		 ivl = c->interval_s, canary = tc == NULL;
-		struct ptarget **pp, *t = NULL;
+	v = xcalloc(c->ntargets + nf + 1, sizeof(*v));
+	sh = xcalloc(nf + 1, sizeof(*sh));
+	nt = tlist_merge(c->targets, c->ntargets, fl, v, sh, &nsh);
+	log_shadowed(sh, nsh);
+	free(sh);
+	olds = xcalloc(p->ntargets + 1, sizeof(*olds));
+	for (struct ptarget *t = p->targets; t != NULL; t = t->next) {
+		size_t k = ptarget_key(key, sizeof(key), t->ct.name, t->canary);
+
+		t->kept = 0;
+		olds[nold++] = t;
+		if (table_get(old, key, k) == NULL)
+			table_put(old, key, k, t);
+	}
+	for (size_t i = 0; i < nt + c->canaries.n; i++) {
+		const struct target_conf *tc = i < nt ? v[i] : NULL;
+		char			  cname[32];
+		const char     *name, *url, *group = NULL, *large = NULL;
+		int		ivl = c->interval_s, canary = tc == NULL;
+		struct ptarget *t;
 
 		if (tc != NULL) {
 			name = tc->name;
@@ -423,20 +493,16 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 			if (tc->interval_s > 0)
 				ivl = tc->interval_s;
 		} else {
-			snprintf(cname, sizeof(cname), "canary-%zu",
-			    i - c->ntargets);
+			snprintf(cname, sizeof(cname), "canary-%zu", i - nt);
 			name = cname;
-			url = c->canaries.v[i - c->ntargets];
+			url = c->canaries.v[i - nt];
 		}
-		for (pp = &old; *pp != NULL; pp = &(*pp)->next)
-			if (strcmp((*pp)->ct.name, name) == 0 &&
-			    (*pp)->canary == canary)
-				break;
-		if (*pp != NULL && str_same((*pp)->ct.url, url) &&
-		    str_same((*pp)->ct.group, group) &&
-		    str_same((*pp)->ct.large_path, large)) {
-			t = *pp;
-			*pp = t->next; /* kept as it is */
+		t = table_get(old, key,
+		    ptarget_key(key, sizeof(key), name, canary));
+		if (t != NULL && !t->kept && str_same(t->ct.url, url) &&
+		    str_same(t->ct.group, group) &&
+		    str_same(t->ct.large_path, large)) {
+			t->kept = 1; /* kept as it is */
 			if (t->interval_s != ivl) {
 				t->interval_s = ivl;
 				ev_timer_disarm(p->loop, &t->timer);
@@ -444,9 +510,16 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 		} else
 			t = ptarget_new(p, name, url, group, large, ivl,
 			    canary);
-		if (tc != NULL) /* the check copies them when it starts */
+		if (tc != NULL) { /* the check copies them when it starts */
 			check_target_expect(&t->ct, tc->expect_status,
 			    tc->nexpect_status, tc->expect_body);
+			if (!str_same(t->title, tc->title)) {
+				free(t->title);
+				t->title = tc->title != NULL ?
+				    xstrdup(tc->title) :
+				    NULL;
+			}
+		}
 		t->ct.no_http80 =
 		    tc == NULL || !tc->http80; /* canaries: none */
 		t->next = NULL;
@@ -456,10 +529,11 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 	}
 	/* What is left of the old list is gone (or changed): free it, or
 	 * let its running check finish first. */
-	while (old != NULL) {
-		struct ptarget *t = old;
+	for (size_t i = 0; i < nold; i++) {
+		struct ptarget *t = olds[i];
 
-		old = t->next;
+		if (t->kept)
+			continue;
 		t->next = NULL;
 		ev_timer_disarm(p->loop, &t->timer);
 		if (t->ct.running)
@@ -467,8 +541,12 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 		else
 			ptarget_free(t);
 	}
+	table_free(old);
+	free(olds);
 	p->targets = list;
 	p->ntargets = n;
+	p->nfetched = nt - c->ntargets;
+	free(v);
 }
 
 static int
@@ -498,7 +576,10 @@ probe_apply(struct probe *p, struct probe_conf *c)
 
 	if (store_load(p, c->cacert, err, sizeof(err)) == -1 ||
 	    upload_configure(p->up, c->collector_url, c->token_file,
-		c->collector_cacert, c->name, err, sizeof(err)) == -1) {
+		c->collector_cacert, c->name, err, sizeof(err)) == -1 ||
+	    fetch_configure(p->fetch, c->fetch_url, c->token_file,
+		c->collector_cacert, c->name, c->targets_refresh_s, err,
+		sizeof(err)) == -1) {
 		log_warnx("%s: %s", p->conf_path, err);
 		return -1;
 	}
@@ -520,8 +601,12 @@ probe_apply(struct probe *p, struct probe_conf *c)
 			    "reload: probe.name changes the name records carry from now on");
 	}
 	p->conf = c;
+	fetch_load_cache(p->fetch); /* fetching turned on by a reload */
 	targets_apply(p, c);
-	probe_conf_forget_targets(c); /* the ptargets hold their copies */
+	/* The ptargets hold their copies; the local targets are merged
+	 * again with every new list from the collector. */
+	if (c->fetch_url == NULL)
+		probe_conf_forget_targets(c);
 	engine_opts(p, &o);
 	check_engine_set(p->eng, &o);
 	probe_conf_free(prev);
@@ -543,18 +628,58 @@ sighup_cb(struct ev_loop *loop, struct ev_signal *s)
 		log_warnx("reload: %s is broken; the running configuration stays",
 		    p->conf_path);
 		cfg_close(&cf);
-		return;
+	} else {
+		cfg_close(&cf);
+		if (probe_apply(p, c) == -1) {
+			log_warnx("reload: the running configuration stays");
+			probe_conf_free(c);
+		} else {
+			schedule_new(p, 0);
+			malloc_trim(0);
+			log_info("reload: %zu local targets, %zu from the collector's list, %zu canaries",
+			    p->conf->nloaded, p->nfetched, p->conf->canaries.n);
+		}
 	}
-	cfg_close(&cf);
-	if (probe_apply(p, c) == -1) {
-		log_warnx("reload: the running configuration stays");
-		probe_conf_free(c);
+	/* the collector's list may have changed too */
+	if (!p->once)
+		fetch_now(p->fetch);
+}
+
+/* --once: check every target once (the collector's list fetched first,
+ * when there is one), deliver, exit. */
+static void
+once_begin(struct probe *p)
+{
+	p->once_wait = 0;
+	p->once_pending = p->ntargets;
+	p->exit_code = 1;
+	/* results of a previous run go first */
+	upload_kick(p->up);
+	schedule_new(p, 1);
+	if (p->ntargets == 0)
+		maybe_finish(p);
+}
+
+/* After every attempt to fetch the collector's list. */
+static void
+fetch_done(struct fetch *f, int changed, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)f;
+	if (p->stopping || (p->once && !p->once_wait))
 		return;
+	if (changed) {
+		targets_apply(p, p->conf);
+		schedule_new(p, p->once);
+		malloc_trim(0);
+		log_info("targets: %zu checked: %zu local, %zu from the collector's list",
+		    p->ntargets - p->conf->canaries.n,
+		    p->ntargets - p->conf->canaries.n - p->nfetched,
+		    p->nfetched);
 	}
-	schedule_new(p, 0);
-	malloc_trim(0);
-	log_info("reload: %zu targets, %zu canaries", p->conf->nloaded,
-	    p->conf->canaries.n);
+	if (p->once_wait)
+		once_begin(p);
 }
 
 static void
@@ -638,6 +763,7 @@ run_main(int argc, char **argv)
 	struct cfg		   cf;
 	char			   err[512];
 	int			   ch, verbose = 0, use_syslog = 0, spool_fd;
+	int			   cache_fd = -1;
 
 	memset(&p, 0, sizeof(p));
 	optind = 1;
@@ -682,7 +808,8 @@ run_main(int argc, char **argv)
 	if ((p.loop = ev_loop_new()) == NULL)
 		fatal("epoll");
 	/* the token is read now, as root; the spool comes after the drop */
-	if ((p.up = upload_new(p.loop, NULL)) == NULL)
+	if ((p.up = upload_new(p.loop, NULL)) == NULL ||
+	    (p.fetch = fetch_new(p.loop, fetch_done, &p)) == NULL)
 		fatalx("cannot set up libcurl");
 	upload_on_idle(p.up, probe_upload_idle_cb, &p);
 	p.conf = c;
@@ -713,6 +840,9 @@ run_main(int argc, char **argv)
 	}
 	if (drop_root(&p, c, &spool_fd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (spool_fd != -1 &&
+	    (cache_fd = fcntl(spool_fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		fatal("dup");
 	p.spool = spool_fd != -1 ?
 	    spool_open_at(spool_fd, c->spool_dir,
 		(uint64_t)c->spool_max_mb << 20, err, sizeof(err)) :
@@ -720,6 +850,17 @@ run_main(int argc, char **argv)
 		sizeof(err));
 	if (p.spool == NULL)
 		fatalx("spool: %s", err);
+	/* the collector's last good list is kept beside the spool */
+	if (cache_fd == -1)
+		cache_fd = open(c->spool_dir,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cache_fd == -1)
+		fatal("%s", c->spool_dir);
+	fetch_set_cache_dir(p.fetch, cache_fd, c->spool_dir);
+	if (fetch_load_cache(p.fetch)) {
+		targets_apply(&p, c);
+		malloc_trim(0);
+	}
 	/* the collector drops duplicates: three fsyncs per batch are not
 	 * worth it at hundreds of results a second */
 	spool_set_ack_every(p.spool, 2000);
@@ -733,19 +874,23 @@ run_main(int argc, char **argv)
 	    ev_signal_start(p.loop, &p.sighup, SIGHUP, sighup_cb, &p) == -1)
 		fatal("signalfd");
 	signal(SIGPIPE, SIG_IGN);
-	log_info("v6probe %s: %zu targets, %zu canaries, every %d s; spool %s; collector %s",
+	log_info("v6probe %s: %zu local targets, %zu canaries, every %d s; spool %s; collector %s",
 	    V6WATCH_VERSION, p.conf->nloaded, p.conf->canaries.n,
 	    p.conf->interval_s, p.conf->spool_dir, p.conf->collector_url);
+	if (p.conf->fetch_url != NULL)
+		log_info("targets: also those of %s, fetched every %d s",
+		    p.conf->fetch_url, p.conf->targets_refresh_s);
 	if (p.once) {
-		p.once_pending = p.ntargets;
-		p.exit_code = 1;
-		/* results of a previous run go first */
-		upload_kick(p.up);
-	} else
+		if (p.conf->fetch_url != NULL) {
+			p.once_wait = 1; /* once_begin() after the fetch */
+			fetch_now(p.fetch);
+		} else
+			once_begin(&p);
+	} else {
 		ev_timer_arm(p.loop, &p.stats_timer, STATS_EVERY_MS);
-	schedule_new(&p, p.once);
-	if (p.once && p.ntargets == 0)
-		maybe_finish(&p);
+		schedule_new(&p, 0);
+		fetch_now(p.fetch);
+	}
 	if (ev_run(p.loop) == -1)
 		fatal("event loop");
 
@@ -756,6 +901,7 @@ run_main(int argc, char **argv)
 	capture_close(p.cap);
 	free(p.cap_iface);
 	check_engine_free(p.eng);
+	fetch_free(p.fetch);
 	upload_free(p.up);
 	spool_close(p.spool);
 	while (p.targets != NULL) {

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "conf.h"
 #include "priv.h"
+#include "result.h"
 #include "util.h"
 
 #define PF(f) offsetof(struct probe_conf, f)
@@ -39,10 +40,15 @@ static const struct cfg_field probe_fields[] = {
 };
 
 static const struct cfg_field collector_fields[] = {
-    {"url", CFG_STR, PF(collector_url), 0, 2048, 0, NULL, 1,
+    {"url", CFG_STR, PF(collector_url), 0, PROBE_URL_MAX, 0, NULL, 1,
 	cfg_check_http_url},
     {"token_file", CFG_PATH, PF(token_file), 0, 0, 0, NULL, 1, NULL},
     {"cacert", CFG_PATH, PF(collector_cacert), 0, 0, 0, NULL, 0, NULL},
+    {"fetch_targets", CFG_BOOL, PF(fetch_targets), 0, 1, 1, NULL, 0, NULL},
+    {"targets_refresh", CFG_INT, PF(targets_refresh_s), 30, 86400, 300, NULL, 0,
+	NULL},
+    {"targets_url", CFG_STR, PF(targets_url), 0, PROBE_URL_MAX, 0, NULL, 0,
+	cfg_check_http_url},
 };
 
 static const struct cfg_field capture_fields[] = {
@@ -51,12 +57,22 @@ static const struct cfg_field capture_fields[] = {
     {"filter", CFG_STR, PF(capture_filter), 0, 1024, 0, NULL, 0, NULL},
 };
 
+/* UTF-8 and no C1 control (length and C0 are cfg.c's checks). */
+static const char *
+check_title(const char *s)
+{
+	return result_check_title(s);
+}
+
 static const struct cfg_field target_fields[] = {
-    {"name", CFG_STR, TF(name), 0, 64, 0, NULL, 1, cfg_check_name},
-    {"url", CFG_STR, TF(url), 0, 2048, 0, NULL, 1, cfg_check_http_url},
-    {"group", CFG_STR, TF(group), 0, 128, 0, NULL, 0, NULL},
-    {"large_path", CFG_STR, TF(large_path), 0, 1024, 0, NULL, 0, NULL},
-    {"interval", CFG_INT, TF(interval_s), 1, 86400, 0, NULL, 0, NULL},
+    {"name", CFG_STR, TF(name), 0, PROBE_NAME_MAX, 0, NULL, 1, cfg_check_name},
+    {"url", CFG_STR, TF(url), 0, PROBE_URL_MAX, 0, NULL, 1, cfg_check_http_url},
+    {"title", CFG_STR, TF(title), 0, PROBE_TITLE_MAX, 0, NULL, 0, check_title},
+    {"group", CFG_STR, TF(group), 0, PROBE_GROUP_MAX, 0, NULL, 0, NULL},
+    {"large_path", CFG_STR, TF(large_path), 0, PROBE_LARGE_PATH_MAX, 0, NULL, 0,
+	NULL},
+    {"interval", CFG_INT, TF(interval_s), 1, PROBE_INTERVAL_MAX, 0, NULL, 0,
+	NULL},
     {"expect_status", CFG_GROUP, 0, 0, 0, 0, NULL, 0, NULL},
     {"expect_body", CFG_STR, TF(expect_body), 0, 1024, 0, NULL, 0, NULL},
     {"http80", CFG_BOOL, TF(http80), 0, 1, 1, NULL, 0, NULL},
@@ -221,6 +237,55 @@ load_targets_file(struct cfg *c, struct probe_conf *pc,
 	cfg_close(&tc);
 }
 
+int
+probe_conf_targets_url(const char *url, char *out, size_t size)
+{
+	const char *host = strstr(url, "://"), *path;
+	size_t	    n = strlen(url), tail = strlen(PROBE_RESULTS_PATH);
+
+	if (host == NULL)
+		return -1;
+	path = host + 3 + strcspn(host + 3, "/?#");
+	if (strpbrk(path, "?#") != NULL || strlen(path) < tail ||
+	    strcmp(url + n - tail, PROBE_RESULTS_PATH) != 0)
+		return -1;
+	n = (size_t)snprintf(out, size, "%.*s%s", (int)(n - tail), url,
+	    PROBE_TARGETS_PATH);
+	return n < size ? 0 : -1;
+}
+
+/*
+ * Where the target list comes from: collector.targets_url, else derived
+ * from collector.url; an error at collector.url when it cannot be.
+ */
+static void
+load_fetch_url(struct cfg *c, struct probe_conf *pc, config_setting_t *root)
+{
+	char buf[PROBE_URL_MAX + 64];
+
+	if (!pc->fetch_targets) {
+		if (pc->targets_url != NULL)
+			cfg_warn(c,
+			    config_setting_lookup(root,
+				"collector.targets_url"),
+			    "collector.targets_url: not used, as collector.fetch_targets is false");
+		return;
+	}
+	if (pc->collector_url == NULL) /* missing: said already */
+		return;
+	if (pc->targets_url != NULL) {
+		pc->fetch_url = xstrdup(pc->targets_url);
+		return;
+	}
+	if (probe_conf_targets_url(pc->collector_url, buf, sizeof(buf)) == 0) {
+		pc->fetch_url = xstrdup(buf);
+		return;
+	}
+	cfg_error(c, config_setting_lookup(root, "collector.url"),
+	    "collector.url: its path does not end in %s, so the URL of the collector's target list (%s) cannot be derived from it: set collector.targets_url = \"...%s\", or collector.fetch_targets = false to check the local targets alone",
+	    PROBE_RESULTS_PATH, PROBE_TARGETS_PATH, PROBE_TARGETS_PATH);
+}
+
 struct probe_conf *
 probe_conf_load(const char *path, struct cfg *c)
 {
@@ -253,6 +318,7 @@ probe_conf_load(const char *path, struct cfg *c)
 		    sizeof(tok));
 		OPENSSL_cleanse(tok, sizeof(tok));
 	}
+	load_fetch_url(c, pc, root);
 	load_targets(c, pc, config_setting_get_member(root, "targets"));
 
 	s = config_setting_get_member(root, "targets_file");
@@ -312,12 +378,23 @@ probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root)
 void
 probe_conf_forget_targets(struct probe_conf *pc)
 {
-	for (size_t i = 0; i < pc->ntargets; i++)
-		cfg_free_fields(target_fields, NELEM(target_fields),
-		    &pc->targets[i]);
-	free(pc->targets);
+	probe_conf_targets_free(pc->targets, pc->ntargets);
 	pc->targets = NULL;
 	pc->ntargets = 0;
+}
+
+void
+probe_conf_target_clear(struct target_conf *t)
+{
+	cfg_free_fields(target_fields, NELEM(target_fields), t);
+}
+
+void
+probe_conf_targets_free(struct target_conf *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		probe_conf_target_clear(&v[i]);
+	free(v);
 }
 
 void
@@ -325,13 +402,11 @@ probe_conf_free(struct probe_conf *pc)
 {
 	if (pc == NULL)
 		return;
+	free(pc->fetch_url);
 	cfg_free_fields(probe_fields, NELEM(probe_fields), pc);
 	cfg_free_fields(collector_fields, NELEM(collector_fields), pc);
 	cfg_free_fields(capture_fields, NELEM(capture_fields), pc);
-	for (size_t i = 0; i < pc->ntargets; i++)
-		cfg_free_fields(target_fields, NELEM(target_fields),
-		    &pc->targets[i]);
-	free(pc->targets);
+	probe_conf_targets_free(pc->targets, pc->ntargets);
 	free(pc->targets_file);
 	free(pc);
 }

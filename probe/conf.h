@@ -17,9 +17,23 @@
 
 #define PROBE_EXPECT_MAX 16 /* expect_status codes: CHECK_EXPECT_MAX */
 
+/* Bounds of a target's settings (bytes), here and in a fetched list. */
+#define PROBE_NAME_MAX	     64
+#define PROBE_URL_MAX	     2048
+#define PROBE_GROUP_MAX	     128
+#define PROBE_LARGE_PATH_MAX 1024
+#define PROBE_INTERVAL_MAX   86400
+#define PROBE_TITLE_MAX	     256 /* RESULT_TITLE_MAX - 1 */
+
+/* collector.url ends in this; the target list is at the same place with
+ * the targets path (a reverse proxy's prefix before it stays). */
+#define PROBE_RESULTS_PATH "/api/v1/results"
+#define PROBE_TARGETS_PATH "/api/v1/targets"
+
 struct target_conf {
 	char	   *name;
 	char	   *url;
+	char	   *title;	/* NULL: none */
 	char	   *group;	/* NULL: none */
 	char	   *large_path; /* NULL: none */
 	int	    interval_s; /* 0: the probe's interval */
@@ -50,6 +64,10 @@ struct probe_conf {
 	char *collector_url;
 	char *token_file;
 	char *collector_cacert;
+	int   fetch_targets; /* GET the target list from the collector */
+	int   targets_refresh_s;
+	char *targets_url; /* as set; NULL: derived from collector_url */
+	char *fetch_url;   /* what is fetched: NULL when fetch_targets is off */
 
 	/* capture = { } (optional) */
 	int   capture_enabled;
@@ -86,5 +104,15 @@ int probe_conf_default(const char *name);
 /* Free the target list once the daemon holds its own copies (10,000
  * targets: about 2 MiB); nloaded keeps the count. */
 void probe_conf_forget_targets(struct probe_conf *);
+/* Free the strings t holds (its pointers NULL after). */
+void probe_conf_target_clear(struct target_conf *t);
+/* Free what the target_conf entries v[0..n) hold, and v. */
+void probe_conf_targets_free(struct target_conf *v, size_t n);
+/*
+ * The target list's URL for the collector URL url: its trailing
+ * PROBE_RESULTS_PATH replaced by PROBE_TARGETS_PATH, into out. 0, or -1
+ * when url does not end so (a query or fragment after it neither).
+ */
+int probe_conf_targets_url(const char *url, char *out, size_t size);
 
 #endif

@@ -100,7 +100,13 @@ check_config(const char *path)
 		cfg_close(&c);
 		return EXIT_USAGE;
 	}
-	printf("configuration OK: %zu targets\n", pc->ntargets);
+	printf("configuration OK: %zu local targets", pc->ntargets);
+	if (pc->fetch_url != NULL)
+		printf("; more from the collector's list, fetched from %s every %d s\n",
+		    pc->fetch_url, pc->targets_refresh_s);
+	else
+		printf(
+		    "; no list fetched from the collector (collector.fetch_targets = false)\n");
 	probe_conf_free(pc);
 	cfg_close(&c);
 	return 0;

@@ -358,9 +358,9 @@ expect_error(const struct cfg *c, const char *want)
 	}
 }
 
-#define PROBE_CONF                                             \
-	"probe = { name = \"p1\"; user = \"%s\"; };\n"         \
-	"collector = { url = \"http://[2001:db8::1]:8080/\"; " \
+#define PROBE_CONF                                                           \
+	"probe = { name = \"p1\"; user = \"%s\"; };\n"                       \
+	"collector = { url = \"http://[2001:db8::1]:8080/api/v1/results\"; " \
 	"token_file = \"%s\"; };\n"
 
 /* probe.conf in tmpdir with token_file tf, loaded into c. */
@@ -615,9 +615,9 @@ create(const char *name)
 	return f;
 }
 
-#define PROBE_HEAD                                             \
-	"probe = { name = \"p1\"; };\n"                        \
-	"collector = { url = \"http://[2001:db8::1]:8080/\"; " \
+#define PROBE_HEAD                                                           \
+	"probe = { name = \"p1\"; };\n"                                      \
+	"collector = { url = \"http://[2001:db8::1]:8080/api/v1/results\"; " \
 	"token_file = \"t.token\"; };\n"
 
 /* Over-long lines are refused, with file:line, before libconfig (whose
