@@ -625,14 +625,15 @@ rrdconv_summary(const struct rrdconv_counts *c, char *out, size_t size)
 }
 
 int
-rrdconv_run(struct store *st, struct rrdconv_counts *c)
+rrdconv_run(struct store *st, struct rrdconv_counts *cp)
 {
-	const char *base = store_data_dir(st);
-	char	    dir[PATH_MAX], sub[PATH_MAX], line[1024];
-	char	  **names;
-	ssize_t	    n;
-	uint64_t    t0 = now_mono_us();
-	struct stat sb;
+	struct rrdconv_counts local, *c = cp != NULL ? cp : &local;
+	const char	     *base = store_data_dir(st);
+	char		      dir[PATH_MAX], sub[PATH_MAX], line[1024];
+	char		    **names;
+	ssize_t		      n;
+	uint64_t	      t0 = now_mono_us();
+	struct stat	      sb;
 
 	memset(c, 0, sizeof(*c));
 	if (snprintf(dir, sizeof(dir), "%s/rrd", base) >= (int)sizeof(dir)) {

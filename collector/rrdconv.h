@@ -55,8 +55,9 @@ enum rrdconv_result rrdconv_file(struct store *, const char *path,
  * Convert every file under DATA_DIR/rrd/ (one folder per probe) and
  * DATA_DIR/summary.rrd, removing the leftovers of a run cut short. Each
  * file not converted is logged by name (RRDCONV_LOG_MAX of them), and the
- * counts once when anything was converted, failed or removed. 0, or -1
- * when a file was not converted or the folder could not be read.
+ * counts once when anything was converted, failed or removed; the counts
+ * also into c unless it is NULL. 0, or -1 when a file was not converted or
+ * a folder could not be read.
  */
 int rrdconv_run(struct store *, struct rrdconv_counts *c);
 
