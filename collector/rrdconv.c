@@ -627,7 +627,7 @@ rrdconv_summary(const struct rrdconv_counts *c, char *out, size_t size)
 int
 rrdconv_run(struct store *st, struct rrdconv_counts *cp)
 {
-	struct rrdconv_counts local, *c = cp != NULL ? cp : &local;
+	struct rrdconv_counts local = {0}, *c = cp != NULL ? cp : &local;
 	const char	     *base = store_data_dir(st);
 	char		      dir[PATH_MAX], sub[PATH_MAX], line[1024];
 	char		    **names;

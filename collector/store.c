@@ -12,6 +12,20 @@
  * is at least an hour, so that an interval longer than three steps (one
  * minute by default, the step often less) still fills the file.
  *
+ * Archives (store_rras()): AVERAGE only, each as long as the longest window
+ * the site reads from it plus an hour. At a step of 60 s: 1 step x 2 days
+ * (availability's fine rows, the last hour's graph), 5 steps x 25 hours
+ * (the day's graphs), 60 steps x 31 days and an hour (week and month
+ * graphs, 30 days of availability, the summary's trend), 1440 steps x 5
+ * years (the year's graphs, and the long record); traffic files have no
+ * 1-step archive, nothing reads it. A check file is 327 KB (1.73 MB before),
+ * a traffic file 212 KB (2.22 MB). Before, every archive had MIN and MAX
+ * too, and 5 and 60 steps kept 14 and 62 days: no graph draws MIN or MAX
+ * (a legend's min and max are those of the average drawn) and nothing read
+ * the longer rows. No archive covers more than it did before, so librrd
+ * picks the same archive for every read, and every graph and figure is
+ * the same; rrdconv.c converts the files of the layout before.
+ *
  * A file librrd cannot read as an RRD (truncated, a damaged header, not an
  * RRD at all) is moved aside as NAME.rrd.bad-<unix time> and a new one
  * started, so that one damaged file costs its own history, not every batch
@@ -52,7 +66,8 @@
  * of the collector's own state, made by the collector or else here). */
 #define STORE_UNDO_DIR	"state"
 #define STORE_UNDO_FILE "state/rrd-undo"
-/* Largest RRD header kept there (ours are about 10 and 14 KiB). */
+/* Largest RRD header kept there (ours are about 5 KiB; 10 and 14 KiB in
+ * the layout before). */
 #define STORE_UNDO_MAX (1024 * 1024)
 
 struct store {
