@@ -6,9 +6,10 @@
  * makes -- each graph's fetch, availability's fine and coarse rows -- and
  * every graph drawn give the same as from the old file, before and after
  * more records come in; a converted file is left alone; a conversion killed
- * before its rename leaves the old file whole and is done again; through a
- * real rrdcached what it holds goes into the file first, and what comes
- * after into the new one.
+ * before its rename leaves the old file whole and is done again; the
+ * store's record of an update cut short is not written back over a file
+ * converted since; through a real rrdcached what it holds goes into the
+ * file first, and what comes after into the new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,8 @@
 
 #include <cmocka.h>
 
+/* The file layout (rrd_format.h), for the store's undo record. */
+#define RRD_EXPORT_DEPRECATED
 #include <rrd.h>
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -740,6 +743,80 @@ test_cut_short(void **state)
 	store_free(st);
 }
 
+/*
+ * The store's record of an update cut short (store.c), marked in progress,
+ * holding the header path has now.
+ */
+static void
+undo_record(const char *data_dir, const char *path)
+{
+	struct {
+		char	 magic[8];
+		uint32_t pathlen, len;
+	} h;
+	char	       u[PATH_MAX + 32];
+	unsigned char *hdr;
+	char	      *buf;
+	size_t	       len, flen;
+	FILE	      *f;
+
+	assert_int_equal(file_read(path, 64 * 1024 * 1024, &buf, &flen), 0);
+	{
+		const stat_head_t *sh = (const void *)buf;
+
+		len = sizeof(stat_head_t) + sh->ds_cnt * sizeof(ds_def_t) +
+		    sh->rra_cnt * sizeof(rra_def_t) + sizeof(live_head_t) +
+		    sh->ds_cnt * sizeof(pdp_prep_t) +
+		    sh->ds_cnt * sh->rra_cnt * sizeof(cdp_prep_t) +
+		    sh->rra_cnt * sizeof(rra_ptr_t);
+	}
+	hdr = (unsigned char *)buf;
+	memcpy(h.magic, "v6wundo1", 8);
+	h.pathlen = (uint32_t)strlen(path);
+	h.len = (uint32_t)len;
+	snprintf(u, sizeof(u), "%s/state", data_dir);
+	assert_true(mkdir(u, 0750) == 0 || errno == EEXIST);
+	snprintf(u, sizeof(u), "%s/state/rrd-undo", data_dir);
+	assert_non_null(f = fopen(u, "w"));
+	assert_int_equal(fwrite(&h, sizeof(h), 1, f), 1);
+	assert_int_equal(fwrite(path, h.pathlen, 1, f), 1);
+	assert_int_equal(fwrite(hdr, len, 1, f), 1);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+}
+
+/*
+ * An update of an old-layout file cut short, its record left; the file
+ * converted before the store saw the record: the store, starting, does not
+ * write the old header over the new file (it would break it).
+ */
+static void
+test_undo_after_conversion(void **state)
+{
+	struct store	     *st;
+	struct rrdconv_counts c;
+	char dir[PATH_MAX], p[PATH_MAX + 32], keep[PATH_MAX + 40], err[512];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/undo", tmpdir);
+	snprintf(p, sizeof(p), "%s/rrd/p1/u.ipv6.rrd", dir);
+	mkdirs(p);
+	old_create(p, STORE_CHECK, 60, TE - DAY);
+	fill(p, STORE_CHECK, TE - DAY + 60, TE + 1, 60);
+	undo_record(dir, p);
+	st = store_new(tmpdir, 60, NULL); /* not dir: the record stays */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(rrdconv_file(st, p, STORE_CHECK, &c, err, sizeof(err)),
+	    RRDCONV_CONVERTED);
+	store_free(st);
+	snprintf(keep, sizeof(keep), "%s.new", p);
+	copy_file(p, keep);
+	st = store_new(dir, 60, NULL); /* finds the record */
+	assert_true(same_bytes(p, keep));
+	assert_int_equal(rrd_last_r(p), TE);
+	store_free(st);
+}
+
 /* A real rrdcached on a socket in the test folder (see test_store.c). */
 static pid_t
 rrdcached_start(char *addr, size_t size)
@@ -835,6 +912,7 @@ main(void)
 	    cmocka_unit_test(test_convert_summary),
 	    cmocka_unit_test(test_convert_step300),
 	    cmocka_unit_test(test_cut_short),
+	    cmocka_unit_test(test_undo_after_conversion),
 	    cmocka_unit_test(test_rrdcached),
 	};
 
