@@ -34,6 +34,7 @@
 #define RRDCONV_DS_MAX	 256
 #define RRDCONV_RRA_MAX	 256
 #define RRDCONV_ROWS_MAX (64L * 1024 * 1024)
+#define RRDCONV_FILE_MAX ((size_t)256 * 1024 * 1024)
 /* Tries of the read lock of a file being written, RRDCONV_LOCK_WAIT_MS
  * apart (librrd holds its lock for one update). */
 #define RRDCONV_LOCK_TRIES   200
@@ -122,6 +123,12 @@ rrdconv_parse_defs(const unsigned char *buf, size_t len, struct rrdconv_rrd *r,
 		return -1;
 	}
 	r->len = r->head_len + rows * nds * sizeof(rrd_value_t);
+	if (r->len > RRDCONV_FILE_MAX) {
+		snprintf(err, errlen,
+		    "%zu bytes by its header: larger than any of the store's",
+		    r->len);
+		return -1;
+	}
 	return 0;
 }
 
@@ -283,6 +290,7 @@ rrdconv_lock(int fd)
 	return -1;
 }
 
+/* Read len bytes at off: 0, or -1 (errno 0: the file is shorter). */
 static int
 rrdconv_read(int fd, unsigned char *buf, size_t len, off_t off)
 {
@@ -291,6 +299,8 @@ rrdconv_read(int fd, unsigned char *buf, size_t len, off_t off)
 
 		if (r == -1 && errno == EINTR)
 			continue;
+		if (r == 0)
+			errno = 0;
 		if (r <= 0)
 			return -1;
 		buf += r;
@@ -402,7 +412,8 @@ rrdconv_file(struct store *st, const char *path, enum store_kind kind,
 		peek = r.defs_len;
 		buf = xreallocarray(buf, peek, 1);
 		if (rrdconv_read(fd, buf, peek, 0) == -1) {
-			snprintf(err, errlen, "read: %s", strerror(errno));
+			snprintf(err, errlen, "read: %s",
+			    errno != 0 ? strerror(errno) : "short");
 			goto done;
 		}
 		rc = rrdconv_parse_defs(buf, peek, &r, err, errlen);
@@ -454,9 +465,19 @@ rrdconv_file(struct store *st, const char *path, enum store_kind kind,
 		    errno != 0 ? strerror(errno) : "short");
 		goto done;
 	}
-	if (rrdconv_parse_defs(buf, (size_t)sb.st_size, &r, err, errlen) != 0 ||
+	/* The same file (the same inode, open since), parsed again: the
+	 * whole of it now. */
+	rc = rrdconv_parse_defs(buf, (size_t)sb.st_size, &r, err, errlen);
+	if (rc == 1)
+		snprintf(err, errlen, "shorter than its header: damaged");
+	if (rc != 0 ||
 	    rrdconv_parse_rest(buf, (size_t)sb.st_size, &r, err, errlen) != 0)
 		goto done;
+	for (size_t i = 0; i < n; i++)
+		if ((src[i] = rrdconv_source(&r, want[i].steps)) < 0) {
+			snprintf(err, errlen, "its archives changed");
+			goto done;
+		}
 	nb = rrdconv_build(&r, want, src, n, &nlen);
 	if (rrdconv_write(tmp, nb, nlen, &sb, err, errlen) == -1)
 		goto done;
