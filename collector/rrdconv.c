@@ -519,7 +519,7 @@ rrdconv_failed(struct rrdconv_counts *c, const char *path, const char *err)
 {
 	if (c->failed++ < RRDCONV_LOG_MAX)
 		log_warnx(
-		    "rrd %s: not converted, it stays as it is (graphs read it as before): %s",
+		    "rrd %s: not converted to the current layout (%s); it stays as it is",
 		    path, err);
 }
 
