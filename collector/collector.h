@@ -93,6 +93,12 @@ int collector_targets_reload(struct collector *);
 void
 collector_targets_renamed(struct collector *, const char *from, const char *to);
 
+/*
+ * Whether a collector runs on data_dir (it holds DATA_DIR/state/
+ * collector.lock): its pid, -1 when running with no pid written, or 0.
+ */
+long collector_running(const char *data_dir);
+
 /* The alert settings of cc. */
 void collector_alert_conf(const struct collector_conf *, struct alert_conf *);
 

@@ -28,10 +28,12 @@
 #include "ev.h"
 #include "log.h"
 #include "priv.h"
+#include "rrdconv.h"
 #include "publish/publish.h"
 #include "publish/publisher.h"
 #include "cmd_maintenance.h"
 #include "cmd_target.h"
+#include "cmd_rrd.h"
 #include "cmd_token.h"
 #include "util.h"
 #include "cmd_webhook_test.h"
@@ -60,6 +62,7 @@ usage(FILE *f)
 	    "                             [--show]\n"
 	    "       v6collector maintenance add|list|end ... [-c collector.conf]\n"
 	    "       v6collector target list|retire|rename ... [-c collector.conf]\n"
+	    "       v6collector rrd convert [-c collector.conf]\n"
 	    "       v6collector --help | --version\n"
 	    "\n"
 	    "v6collector receives check results from v6probe over HTTP, stores them in\n"
@@ -76,6 +79,8 @@ usage(FILE *f)
 	    "                  raise no alerts ('v6collector maintenance --help')\n"
 	    "  target          list the targets, retire one, rename one keeping its\n"
 	    "                  history ('v6collector target --help')\n"
+	    "  rrd convert     convert RRD files of an older layout, as the daemon\n"
+	    "                  does when it starts ('v6collector rrd --help')\n"
 	    "  --check-config  print every problem of FILE as FILE:LINE: message and\n"
 	    "                  exit 3, or print 'configuration OK' and exit 0\n"
 	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n"
@@ -424,6 +429,7 @@ run_daemon(const char *path)
 		log_warnx("%s", err);
 		goto done;
 	}
+	rrdconv_run(d.co->store, NULL); /* before any record comes in */
 	d.pub = publisher_new(d.co);
 	ev_timer_init(&d.drain, drain_cb, &d);
 	if (ev_signal_start(loop, &d.sigterm, SIGTERM, stop_cb, &d) == -1 ||
@@ -536,6 +542,9 @@ main(int argc, char **argv)
 	/* `v6collector target list|retire|rename ...` */
 	if (argc > 1 && strcmp(argv[1], "target") == 0)
 		return target_main(argc - 1, argv + 1);
+	/* `v6collector rrd convert [-c F]` */
+	if (argc > 1 && strcmp(argv[1], "rrd") == 0)
+		return cmd_rrd_main(argc - 1, argv + 1);
 	/* `v6collector webhook-test -c F [NAME]`: options after it. */
 	if (argc > 1 && strcmp(argv[1], "webhook-test") == 0) {
 		whtest = 1;
