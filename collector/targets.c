@@ -55,6 +55,9 @@ static const char *const tcol_names[TCOL__N] = {"id", "title", "url", "group",
 /* Bytes fed to libcsv at a time; between feeds, a field in progress is
  * held to TARGETS_FIELD_MAX. */
 #define TARGETS_CHUNK (64 * 1024)
+/* What separates the items of expect_status and probes: spaces, ';',
+ * ',', and line breaks (one name a line in a spreadsheet's cell). */
+#define TARGETS_LIST_SEP " \t\r\n;,"
 /* Lines naming unknown probes, one each; the rest are counted. */
 #define TARGETS_PROBE_WARN_MAX 10
 
@@ -421,12 +424,30 @@ url_host_ldh(const char *host)
 	}
 }
 
+/* An internationalised host name: Unicode, or a label "xn--..." (an
+ * A-label, which must decode). */
+static int
+host_idn(const char *host)
+{
+	for (const char *p = host; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 1;
+	for (const char *p = host; p != NULL; p = strchr(p, '.')) {
+		if (*p == '.')
+			p++;
+		if (strncasecmp(p, "xn--", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The rules the probe applies to a target's URL: cfg_check_http_url()
- * when it loads it, and url_parse() (probe/url.c) when it checks it --
- * libcurl's URL parser, http or https, no user name or password, no zone
- * id, a host name within DNS limits (an internationalised one valid under
- * IDNA2008), a port 1..65535. 0 with the URL as libcurl writes it (host
+ * when it loads it, url_target() and url_parse() (probe/url.c) when it
+ * checks it -- libcurl's URL parser, http or https, no user name or
+ * password, no zone id, a host name as DNS carries it and within its
+ * limits (an internationalised one valid under IDNA2008), a port
+ * 1..65535. 0 with the URL as libcurl writes it (host
  * in lower case, no default port) into *key (caller frees), or -1 with
  * why.
  */
@@ -485,20 +506,17 @@ url_check(const char *url, char **key, char *why, size_t whylen)
 	if (host[0] != '[') {
 		const char *ascii = host;
 
-		for (const char *p = host; *p != '\0'; p++)
-			if ((unsigned char)*p >= 0x80) {
-				rcidn = idn2_lookup_u8((const uint8_t *)host,
-				    &alabel,
-				    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-				if (rcidn != IDN2_OK) {
-					snprintf(why, whylen,
-					    "the host name is not a valid internationalised name (IDNA2008): %s",
-					    idn2_strerror(rcidn));
-					goto done;
-				}
-				ascii = (const char *)alabel;
-				break;
+		if (host_idn(host)) {
+			rcidn = idn2_lookup_u8((const uint8_t *)host, &alabel,
+			    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+			if (rcidn != IDN2_OK) {
+				snprintf(why, whylen,
+				    "the host name is not a valid internationalised name (IDNA2008): %s",
+				    idn2_strerror(rcidn));
+				goto done;
 			}
+			ascii = (const char *)alabel;
+		}
 		if (strlen(ascii) > 253) {
 			snprintf(why, whylen,
 			    "the host name is longer than 253 characters");
@@ -565,8 +583,8 @@ static void __attribute__((format(printf, 5, 6))) tl_err(struct tload *ld,
 static size_t
 list_next(const char **p, const char **item)
 {
-	const char *s = *p + strspn(*p, " \t;,");
-	size_t	    n = strcspn(s, " \t;,");
+	const char *s = *p + strspn(*p, TARGETS_LIST_SEP);
+	size_t	    n = strcspn(s, TARGETS_LIST_SEP);
 
 	*item = s;
 	*p = s + n;
@@ -883,14 +901,19 @@ csv_header_field(struct tload *ld, const char *s, size_t len, int line)
 static void
 csv_header_end(struct tload *ld)
 {
-	for (int k = 0; k < TCOL__N; k++)
-		if ((TCOL_REQUIRED & (1u << k)) && !(ld->seen & (1u << k))) {
-			tl_err(ld, ld->file, ld->row_line, 0,
+	static const int required[] = {TCOL_URL, TCOL_TITLE, TCOL_GROUP};
+
+	for (size_t i = 0; i < NELEM(required); i++) {
+		int k = required[i];
+
+		if (!(ld->seen & (1u << k))) {
+			tl_err(ld, ld->file, ld->row_line, 1,
 			    "header: no '%s' column (the columns: " TCOL_HINT
 			    ")",
 			    tcol_names[k]);
 			ld->header_bad = 1;
 		}
+	}
 	if (ld->header_bad) {
 		ld->stop = 1; /* its rows cannot be read */
 		return;
@@ -912,7 +935,7 @@ csv_row_end(struct tload *ld)
 	if (!ld->row_text)
 		return; /* every field empty: a blank row ",,," */
 	if (++ld->rows > TARGETS_MAX) {
-		tl_err(ld, ld->file, ld->row_line, 0,
+		tl_err(ld, ld->file, ld->row_line, 1,
 		    "more than %d targets; a list holds at most %d",
 		    TARGETS_MAX, TARGETS_MAX);
 		ld->stop = 1;
@@ -1151,7 +1174,7 @@ conf_list(struct tload *ld, const config_setting_t *m, int i, enum tcol k,
 		} else {
 			item = config_setting_get_string(e);
 			if (item == NULL || item[0] == '\0' ||
-			    strpbrk(item, " \t;,") != NULL) {
+			    strpbrk(item, TARGETS_LIST_SEP) != NULL) {
 				tl_err(ld, conf_file(e, path),
 				    config_setting_source_line(e), 0,
 				    "targets[%d].probes[%d]: must be a probe's name (a string without spaces, ';' or ',')",
