@@ -796,7 +796,7 @@ row_add(struct tload *ld, const char *file, int line, const char *what,
 {
 	struct ctarget t;
 	char	      *key = NULL;
-	int	       order[TCOL__N], n = 0, bad = 0;
+	int	       order[TCOL__N] = {0}, n = 0, bad = 0;
 
 	for (int k = 0; k < TCOL__N; k++) {
 		int i = n++;
