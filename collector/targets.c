@@ -46,9 +46,6 @@ enum tcol {
 static const char *const tcol_names[TCOL__N] = {"id", "title", "url", "group",
     "interval", "large_path", "expect_status", "probes"};
 
-/* Columns every CSV header names. */
-#define TCOL_REQUIRED \
-	((1u << TCOL_URL) | (1u << TCOL_TITLE) | (1u << TCOL_GROUP))
 #define TCOL_HINT \
 	"url, title and group; optional: id, interval, large_path, expect_status, probes"
 
@@ -58,6 +55,8 @@ static const char *const tcol_names[TCOL__N] = {"id", "title", "url", "group",
 /* What separates the items of expect_status and probes: spaces, ';',
  * ',', and line breaks (one name a line in a spreadsheet's cell). */
 #define TARGETS_LIST_SEP " \t\r\n;,"
+/* Columns a header may name (8 are known; the rest are errors). */
+#define TARGETS_HEADER_MAX 64
 /* Lines naming unknown probes, one each; the rest are counted. */
 #define TARGETS_PROBE_WARN_MAX 10
 
@@ -104,8 +103,8 @@ struct tload {
 	int	      kind[TCOL__N]; /* column i holds enum tcol kind[i] */
 	int	      nf;	     /* fields of the current row so far */
 	int	      row_text;	     /* one of them is not empty */
-	struct tfield f[TCOL__N + 1];
-	char	     *rbuf; /* the current row's fields */
+	struct tfield f[TARGETS_HEADER_MAX]; /* header: all; rows: 1 extra */
+	char	     *rbuf;		     /* the current row's fields */
 	size_t	      rlen, rcap;
 };
 
@@ -849,13 +848,13 @@ csv_colname(const struct tload *ld, int col, char *buf, size_t size)
 	return buf;
 }
 
-/* A field of the header row: which column it is. */
+/* Field col (1-based) of the header row: which column it is. */
 static void
-csv_header_field(struct tload *ld, const char *s, size_t len, int line)
+csv_header_field(struct tload *ld, const char *s, size_t len, int line, int col)
 {
 	char	    sh[128];
 	const char *name = s;
-	int	    col = ld->nf + 1, k;
+	int	    k;
 
 	/* libcsv trims unquoted fields; a quoted name is trimmed here */
 	while (len > 0 && (*name == ' ' || *name == '\t')) {
@@ -884,7 +883,7 @@ csv_header_field(struct tload *ld, const char *s, size_t len, int line)
 			"");
 		ld->header_bad = 1;
 	} else if (ld->seen & (1u << k)) {
-		for (int i = 0; i < ld->nf && i < TCOL__N; i++)
+		for (int i = 0; i < col - 1 && i < TCOL__N; i++)
 			if (ld->kind[i] == k)
 				tl_err(ld, ld->file, line, col,
 				    "header: column '%s' is also column %d",
@@ -897,12 +896,24 @@ csv_header_field(struct tload *ld, const char *s, size_t len, int line)
 	}
 }
 
-/* The end of the header row. */
+/* The end of the header row (the first that is not blank). */
 static void
 csv_header_end(struct tload *ld)
 {
 	static const int required[] = {TCOL_URL, TCOL_TITLE, TCOL_GROUP};
 
+	if (!ld->row_text)
+		return; /* a blank row ",,," before it */
+	for (int i = 0; i < ld->nf && i < TARGETS_HEADER_MAX; i++)
+		csv_header_field(ld, ld->rbuf + ld->f[i].off, ld->f[i].len,
+		    ld->f[i].line, i + 1);
+	if (ld->nf > TARGETS_HEADER_MAX) {
+		tl_err(ld, ld->file, ld->f[TARGETS_HEADER_MAX - 1].line,
+		    TARGETS_HEADER_MAX + 1,
+		    "header: more than %d columns (the columns: " TCOL_HINT ")",
+		    TARGETS_HEADER_MAX);
+		ld->header_bad = 1;
+	}
 	for (size_t i = 0; i < NELEM(required); i++) {
 		int k = required[i];
 
@@ -983,13 +994,12 @@ csv_field_cb(void *data, size_t len, void *arg)
 		ld->row_line = line;
 	if (len > 0)
 		ld->row_text = 1;
-	if (!ld->header_done)
-		csv_header_field(ld, s, len, line);
-	else if (ld->nf <= ld->ncols) {
+	if (ld->header_done ? ld->nf <= ld->ncols :
+			      ld->nf < TARGETS_HEADER_MAX) {
 		struct tfield *f = &ld->f[ld->nf];
 
 		/* fields are at most TARGETS_FIELD_MAX + TARGETS_CHUNK
-		 * bytes, and a row keeps TCOL__N + 1 of them */
+		 * bytes, and a row keeps TARGETS_HEADER_MAX of them */
 		if (ld->rcap - ld->rlen < len + 1) {
 			while (ld->rcap - ld->rlen < len + 1)
 				ld->rcap = ld->rcap != 0 ? 2 * ld->rcap : 4096;

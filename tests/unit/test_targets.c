@@ -399,6 +399,13 @@ test_csv_tolerated(void **state)
 	assert_int_equal(tl->col_probes, 4);
 	targets_free(tl);
 
+	/* blank rows before the header */
+	tl = good("lead.csv",
+	    ",,\n\n  ,  \nurl,title,group\nhttps://a.example/,A,G\n", NULL);
+	assert_int_equal(tl->n, 1);
+	assert_int_equal(tl->v[0].line, 5);
+	targets_free(tl);
+
 	/* the three required columns alone; a header and no rows */
 	tl = good("min.csv", "url,title,group\nhttps://a.example/,A,G\n", NULL);
 	assert_int_equal(tl->n, 1);
@@ -581,6 +588,25 @@ test_csv_header(void **state)
 	    "semicolon.csv:1:1: header: no 'url' column",
 	    "semicolon.csv:1:1: header: no 'title' column",
 	    "semicolon.csv:1:1: header: no 'group' column", NULL);
+	{
+		char text[512] = "url,title,group";
+
+		for (int i = 4; i <= 70; i++)
+			strcat(text, ",x");
+		struct cfg c;
+
+		assert_null(load("wide.csv", text, NULL, &c));
+		assert_int_equal(c.nerrs, 62);
+		assert_string_equal(err(&c, 0),
+		    "wide.csv:1:4: header: unknown column 'x' (the columns: "
+		    "url, title and group; optional: id, interval, large_path, "
+		    "expect_status, probes)");
+		assert_string_equal(err(&c, 61),
+		    "wide.csv:1:65: header: more than 64 columns (the columns: "
+		    "url, title and group; optional: id, interval, large_path, "
+		    "expect_status, probes)");
+		cfg_close(&c);
+	}
 	fails("nothing.csv", "", "nothing.csv: no header", NULL);
 	fails("blank.csv", "\r\n\n  \n", "blank.csv: no header", NULL);
 	fails("utf16.csv", "\xff\xfeu\0r\0l\0",
