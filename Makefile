@@ -29,9 +29,11 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || \
                  printf '%s ' $$p; done)
-# http_parser has no pkg-config file: look for its header
+# http_parser and libcsv have no pkg-config file: look for their headers
 PKG_MISSING += $(shell echo '\#include <http_parser.h>' | $(CC) -E -x c - >/dev/null 2>&1 || \
                  echo libhttp-parser-dev)
+PKG_MISSING += $(shell echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 || \
+                 echo libcsv-dev)
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
@@ -73,6 +75,9 @@ endif
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 # http_parser (libhttp-parser-dev) ships no pkg-config file
 LIBS      := $(PKG_LIBS) -lhttp_parser -lm
+# libcsv (libcsv-dev, no pkg-config file either): the collector's target
+# list (collector/targets.c), so the collector and the unit tests
+COLL_LIBS := -lcsv
 
 COMMON_SRC    := $(sort $(wildcard common/*.c))
 PROBE_SRC     := $(filter-out probe/v6probe.c,$(sort $(wildcard probe/*.c)))
@@ -119,13 +124,13 @@ $(BIN_PROBE): $(call obj,probe/v6probe.c) $(LIB_PROBE) $(LIB_COMMON)
 $(BIN_COLL): $(call obj,collector/v6collector.c) $(LIB_COLLECTOR) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLL_LIBS) $(LIBS)
 
 $(B)/unit/%: $(B)/tests/unit/%.o $(call obj,$(TEST_LIB_SRC)) $(LIB_PROBE) \
     $(LIB_COLLECTOR) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLL_LIBS) $(LIBS) $(CMOCKA_LIBS)
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_COMMON)
 	@mkdir -p $(dir $@)

@@ -360,6 +360,48 @@ alert_target_add(struct alert *a, const char *name)
 	return t;
 }
 
+int
+alert_drop_target(struct alert *a, const char *name)
+{
+	int    found;
+	size_t i = alert_find(a, name, &found);
+
+	if (!found)
+		return 0;
+	target_free(a->targets[i]);
+	memmove(&a->targets[i], &a->targets[i + 1],
+	    (a->ntargets - i - 1) * sizeof(*a->targets));
+	a->ntargets--;
+	a->dirty = 1;
+	return 1;
+}
+
+int
+alert_rename_target(struct alert *a, const char *from, const char *to)
+{
+	struct alert_target *t;
+	int		     found;
+	size_t		     i = alert_find(a, from, &found), j;
+
+	if (!found || strlen(to) >= sizeof(t->name))
+		return 0;
+	(void)alert_find(a, to, &found);
+	if (found)
+		return -1;
+	t = a->targets[i];
+	memmove(&a->targets[i], &a->targets[i + 1],
+	    (a->ntargets - i - 1) * sizeof(*a->targets));
+	a->ntargets--;
+	(void)str_copy(t->name, sizeof(t->name), to);
+	j = alert_find(a, to, &found);
+	memmove(&a->targets[j + 1], &a->targets[j],
+	    (a->ntargets - j) * sizeof(*a->targets));
+	a->targets[j] = t;
+	a->ntargets++;
+	a->dirty = 1;
+	return 1;
+}
+
 static void
 set_str(char **dst, const char *src)
 {

@@ -189,7 +189,12 @@ const struct maint_window *alert_maint_at(const struct alert *, size_t i);
 void alert_maint_warn_unknown(const struct alert *, const char *conf_path);
 
 /* Read-only access (see the top of this file). */
-size_t			   alert_count(const struct alert *);
+/* Forget target name (a retired target): 1, or 0 when unknown. */
+int alert_drop_target(struct alert *, const char *name);
+/* Target from is called to from now on: 1, 0 when from is unknown, -1
+ * when to is known already. */
+int    alert_rename_target(struct alert *, const char *from, const char *to);
+size_t alert_count(const struct alert *);
 const struct alert_target *alert_target_at(const struct alert *, size_t i);
 const struct alert_target *
 alert_target_get(const struct alert *, const char *name);

@@ -67,6 +67,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "status.h"
+#include "table.h"
+#include "targets.h"
 #include "util.h"
 #include "webroot.h"
 
@@ -80,7 +82,26 @@
 #define API_STR_(x) #x
 #define API_STR(x)  API_STR_(x)
 
-enum route { ROUTE_RESULTS, ROUTE_STATUS, ROUTE_METRICS };
+enum route { ROUTE_RESULTS, ROUTE_TARGETS, ROUTE_STATUS, ROUTE_METRICS };
+
+/*
+ * GET /api/v1/targets: a probe's answer, built once per target list and
+ * kept with the list (target_list.cache), which a reload replaces. MHD
+ * counts the references to a response: one queued outlives the list.
+ */
+struct api_tbody {
+	struct MHD_Response *r; /* 200, its body and headers */
+	char		     etag[TARGETS_ETAG_SIZE];
+	size_t		     len;
+};
+
+struct api_tcache {
+	struct table	  *by_probe; /* name -> struct api_tbody */
+	struct api_tbody **v;
+	size_t		   n, cap;
+	size_t		   bytes; /* of the bodies kept */
+	int		   full;  /* said that API_TARGETS_CACHE_MAX bit */
+};
 
 /* Lines logged in the current window, and those dropped. */
 struct api_lograte {
@@ -688,15 +709,46 @@ api_peer(struct MHD_Connection *c, char *buf, size_t size)
 }
 
 static void
-api_log_authfail(struct api *a, struct MHD_Connection *c, const char *why)
+api_log_authfail(struct api *a, struct MHD_Connection *c, const char *method,
+    const char *why)
 {
 	uint64_t now = ev_now(a->co->loop);
 	char	 peer[INET6_ADDRSTRLEN];
 
 	a->co->auth_failures++;
-	if (api_lograte_ok(&a->faillog, now, "refused POSTs"))
-		log_warnx("POST from %s refused: %s",
+	if (api_lograte_ok(&a->faillog, now, "refused requests"))
+		log_warnx("%s from %s refused: %s", method,
 		    api_peer(c, peer, sizeof(peer)), why);
+}
+
+/*
+ * The probe whose token the request bears (Authorization: Bearer, as
+ * POST /api/v1/results and GET /api/v1/targets take it), or NULL with
+ * the 401 queued (*ret).
+ */
+static const char *
+api_auth(struct api *a, struct MHD_Connection *c, const char *method,
+    enum MHD_Result *ret)
+{
+	const char *auth, *who;
+
+	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+		api_log_authfail(a, c, method, "no bearer token");
+		*ret = api_error(c, MHD_HTTP_UNAUTHORIZED,
+		    "unknown probe or bad token", NULL);
+		return NULL;
+	}
+	auth += 7;
+	auth += strspn(auth, " ");
+	who = collector_auth(a->co, auth, strlen(auth));
+	if (who == NULL) {
+		api_log_authfail(a, c, method, "unknown token");
+		*ret = api_error(c, MHD_HTTP_UNAUTHORIZED,
+		    "unknown probe or bad token", NULL);
+	}
+	return who;
 }
 
 /* routes */
@@ -706,6 +758,8 @@ api_route(const char *url, enum route *route)
 {
 	if (strcmp(url, "/api/v1/results") == 0)
 		*route = ROUTE_RESULTS;
+	else if (strcmp(url, "/api/v1/targets") == 0)
+		*route = ROUTE_TARGETS;
 	else if (strcmp(url, "/api/v1/status") == 0)
 		*route = ROUTE_STATUS;
 	else if (strcmp(url, "/metrics") == 0)
@@ -741,6 +795,169 @@ api_get(struct api *a, struct MHD_Connection *c, enum route route)
 	text = metrics_text(a->co, &len);
 	return api_reply(c, MHD_HTTP_OK, text, len,
 	    "text/plain; version=0.0.4; charset=utf-8", NULL);
+}
+
+/* GET /api/v1/targets */
+
+int
+api_etag_match(const char *header, const char *etag)
+{
+	const char *h = header, *end;
+	size_t	    n = strlen(etag);
+
+	for (;;) {
+		h += strspn(h, " \t,");
+		if (*h == '\0')
+			return 0;
+		if (*h == '*') {
+			end = h + 1 + strspn(h + 1, " \t");
+			if (*end == '\0' || *end == ',')
+				return 1;
+		}
+		if (strncmp(h, "W/", 2) == 0) /* weak comparison */
+			h += 2;
+		if (*h == '"' && (end = strchr(h + 1, '"')) != NULL) {
+			if ((size_t)(end + 1 - h) == n &&
+			    memcmp(h, etag, n) == 0)
+				return 1;
+			h = end + 1;
+		} else
+			h += strcspn(h, ",");
+	}
+}
+
+static void
+api_tbody_free(struct api_tbody *b)
+{
+	if (b == NULL)
+		return;
+	if (b->r != NULL) /* one queued stays until it is sent */
+		MHD_destroy_response(b->r);
+	free(b);
+}
+
+static void
+api_tcache_free(void *p)
+{
+	struct api_tcache *tc = p;
+
+	for (size_t i = 0; i < tc->n; i++)
+		api_tbody_free(tc->v[i]);
+	free(tc->v);
+	table_free(tc->by_probe);
+	free(tc);
+}
+
+/* probe's answer from tl (NULL: no targets_file); NULL when it failed. */
+static struct api_tbody *
+api_tbody_new(const struct target_list *tl, const char *probe)
+{
+	struct api_tbody *b = xcalloc(1, sizeof(*b));
+	char		 *body;
+
+	if (targets_json(tl, probe, &body, &b->len, b->etag, sizeof(b->etag)) ==
+	    -1)
+		goto fail;
+	b->r = MHD_create_response_from_buffer(b->len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (b->r == NULL) {
+		free(body);
+		goto fail;
+	}
+	if (MHD_add_response_header(b->r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		"application/json") != MHD_YES ||
+	    MHD_add_response_header(b->r, MHD_HTTP_HEADER_ETAG, b->etag) !=
+		MHD_YES ||
+	    MHD_add_response_header(b->r, MHD_HTTP_HEADER_CACHE_CONTROL,
+		"no-cache") != MHD_YES)
+		goto fail;
+	return b;
+fail:
+	api_tbody_free(b);
+	return NULL;
+}
+
+/*
+ * probe's answer: kept with tl, built on the first request. *kept is 0
+ * when the caller frees it (no list, or API_TARGETS_CACHE_MAX reached).
+ */
+static struct api_tbody *
+api_tbody_get(struct target_list *tl, const char *probe, int *kept)
+{
+	struct api_tcache *tc;
+	struct api_tbody  *b;
+
+	*kept = 0;
+	if (tl == NULL)
+		return api_tbody_new(NULL, probe);
+	if (tl->cache == NULL) {
+		tc = xcalloc(1, sizeof(*tc));
+		tc->by_probe = table_new();
+		tl->cache = tc;
+		tl->cache_free = api_tcache_free;
+	}
+	tc = tl->cache;
+	if ((b = table_get(tc->by_probe, probe, strlen(probe))) != NULL) {
+		*kept = 1;
+		return b;
+	}
+	if ((b = api_tbody_new(tl, probe)) == NULL)
+		return NULL;
+	if (tc->bytes + b->len > API_TARGETS_CACHE_MAX) {
+		if (!tc->full)
+			log_warnx(
+			    "GET /api/v1/targets: the answers kept take %zu bytes; those of more probes are built for each request",
+			    tc->bytes);
+		tc->full = 1;
+		return b;
+	}
+	if (tc->n == tc->cap) {
+		tc->cap = tc->cap != 0 ? 2 * tc->cap : 8;
+		tc->v = xreallocarray(tc->v, tc->cap, sizeof(*tc->v));
+	}
+	tc->v[tc->n++] = b;
+	tc->bytes += b->len;
+	table_put(tc->by_probe, probe, strlen(probe), b);
+	*kept = 1;
+	return b;
+}
+
+/* GET /api/v1/targets: the calling probe's targets (docs/DESIGN.md). */
+static enum MHD_Result
+api_targets(struct api *a, struct MHD_Connection *c, const char *method)
+{
+	struct MHD_Response *r;
+	struct api_tbody    *b;
+	const char	    *who, *inm;
+	enum MHD_Result	     ret;
+	int		     kept;
+
+	if ((who = api_auth(a, c, method, &ret)) == NULL)
+		return ret;
+	b = api_tbody_get(a->co->conf->targets, who, &kept);
+	if (b == NULL)
+		return api_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "cannot build the list of targets", NULL);
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm != NULL && api_etag_match(inm, b->etag)) {
+		r = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			ret = MHD_NO;
+		else {
+			MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
+			    b->etag);
+			MHD_add_response_header(r,
+			    MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+			ret = api_queue(c, MHD_HTTP_NOT_MODIFIED, r);
+			MHD_destroy_response(r);
+		}
+	} else
+		ret = api_queue(c, MHD_HTTP_OK, b->r);
+	if (!kept)
+		api_tbody_free(b);
+	return ret;
 }
 
 /* GET / and below: the published site (webroot.h). */
@@ -795,26 +1012,14 @@ api_static(struct api *a, struct MHD_Connection *c, const char *url)
 static enum MHD_Result
 api_post_begin(struct api *a, struct MHD_Connection *c, struct req *rq)
 {
-	const char	 *auth, *ctype, *clen, *who;
+	const char	 *ctype, *clen, *who;
 	struct api_probe *pb;
 	long long	  len = -1;
 	size_t		  want;
+	enum MHD_Result	  ret;
 
-	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION);
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
-		api_log_authfail(a, c, "no bearer token");
-		return api_error(c, MHD_HTTP_UNAUTHORIZED,
-		    "unknown probe or bad token", NULL);
-	}
-	auth += 7;
-	auth += strspn(auth, " ");
-	who = collector_auth(a->co, auth, strlen(auth));
-	if (who == NULL) {
-		api_log_authfail(a, c, "unknown token");
-		return api_error(c, MHD_HTTP_UNAUTHORIZED,
-		    "unknown probe or bad token", NULL);
-	}
+	if ((who = api_auth(a, c, "POST", &ret)) == NULL)
+		return ret;
 	if (str_copy(rq->probe, sizeof(rq->probe), who) == -1)
 		return MHD_NO;
 	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -1046,6 +1251,12 @@ api_access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "method not allowed; use POST", "POST");
+	} else if (route == ROUTE_TARGETS) {
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+			return api_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "method not allowed; use GET", "GET, HEAD");
+		return api_targets(a, c, method);
 	} else {
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)

@@ -1,8 +1,9 @@
 /*
  * api: the collector's HTTP server -- libmicrohttpd run inside the event
  * loop (its epoll fd as one watcher, a timer from MHD_get_timeout) -- with
- * the routes POST /api/v1/results, GET /api/v1/status, GET /metrics, and
- * GET / and below for the published site (webroot.h).
+ * the routes POST /api/v1/results, GET /api/v1/targets, GET
+ * /api/v1/status, GET /metrics, and GET / and below for the published
+ * site (webroot.h).
  */
 #ifndef V6W_API_H
 #define V6W_API_H
@@ -85,6 +86,18 @@ void api_quiesce(struct api *);
 size_t api_inflight(const struct api *);
 /* Close every connection and free. NULL-safe. */
 void api_free(struct api *);
+
+/*
+ * GET /api/v1/targets's answers kept with a target list, at most this
+ * many bytes of bodies; past it, a probe's answer is built per request.
+ */
+#define API_TARGETS_CACHE_MAX (256 * 1024 * 1024)
+
+/*
+ * Whether an If-None-Match header (a list of entity tags, weak or not,
+ * or "*") matches etag (quoted, as targets_json() makes it).
+ */
+int api_etag_match(const char *header, const char *etag);
 
 /* "[addr]:port" / "addr:port" into a socket address; -1 when invalid. */
 struct sockaddr_storage;

@@ -115,7 +115,7 @@ webhook_test_run(const char *conf_path, const char *name)
 	size_t		       n = 0, pending = 0;
 	int		       rc = 0;
 
-	cc = collector_conf_load(conf_path, &c);
+	cc = collector_conf_load(conf_path, NULL, &c);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);

@@ -3,20 +3,26 @@
  * hand each batch to the alerts and commit what they changed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alert.h"
+#include "catalog.h"
 #include "collector.h"
 #include "conf.h"
 #include "ledger.h"
 #include "log.h"
+#include "retire.h"
 #include "store.h"
 #include "table.h"
+#include "targets.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -68,6 +74,66 @@ collector_tick_cb(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_arm(loop, t, (uint64_t)co->conf->step_s * 1000);
 }
 
+/* The requests file of `v6collector target`, looked at each second. */
+static void
+collector_reqtick_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct collector *co = t->arg;
+	char		  path[PATH_MAX];
+	struct stat	  st;
+
+	if (retire_requests_path(co->data_dir, path, sizeof(path)) == 0 &&
+	    stat(path, &st) == 0) {
+		int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec + (int64_t)st.st_size;
+
+		if (m != co->req_mtime_ns) {
+			co->req_mtime_ns = m;
+			(void)collector_requests(co);
+			/* Our own write of the file is no new request. */
+			if (stat(path, &st) == 0)
+				co->req_mtime_ns =
+				    (int64_t)st.st_mtim.tv_sec * 1000000000 +
+				    st.st_mtim.tv_nsec + (int64_t)st.st_size;
+		}
+	}
+	ev_timer_arm(loop, t, 1000);
+}
+
+/* The title of target: the central list's, else its records', else
+ * NULL. */
+static const char *
+collector_title_cb(void *arg, const char *target)
+{
+	struct collector     *co = arg;
+	const struct ctarget *t = co->conf->targets != NULL ?
+	    targets_find(co->conf->targets, target) :
+	    NULL;
+
+	if (t != NULL)
+		return t->title;
+	/* A probe's own target: the title its records bring. */
+	for (size_t i = 0; i < co->nledgers; i++)
+		for (int f = 0; f < FAMILY__N; f++) {
+			const struct series *s = ledger_series(co->ledgers[i],
+			    RESULT_CHECK, target, f, 0);
+
+			if (s != NULL && s->title != NULL &&
+			    s->title[0] != '\0')
+				return s->title;
+		}
+	return NULL;
+}
+
+static const char *
+collector_retired_cb(void *arg, const char *target)
+{
+	struct collector	     *co = arg;
+	const struct catalog_retired *r = catalog_retired(&co->catalog, target);
+
+	return r != NULL ? r->reason : NULL;
+}
+
 /* The alert settings and every ledger's thresholds from co->conf. */
 static void
 collector_configure_alerts(struct collector *co)
@@ -93,6 +159,8 @@ collector_new(const char *conf_path, struct collector_conf *conf,
 	co->ledger_index = table_new();
 	co->alert = alert_new();
 	ev_timer_init(&co->tick, collector_tick_cb, co);
+	ev_timer_init(&co->reqtick, collector_reqtick_cb, co);
+	co->lockfd = -1;
 	co->started = now_wall();
 	return co;
 }
@@ -102,8 +170,14 @@ collector_free(struct collector *co)
 {
 	if (co == NULL)
 		return;
-	if (co->loop != NULL)
+	if (co->loop != NULL) {
 		ev_timer_disarm(co->loop, &co->tick);
+		ev_timer_disarm(co->loop, &co->reqtick);
+	}
+	catalog_free(&co->catalog);
+	free(co->data_dir);
+	if (co->lockfd != -1)
+		close(co->lockfd);
 	webhooks_free(co->webhooks);
 	alert_free(co->alert);
 	for (size_t i = 0; i < co->nledgers; i++)
@@ -144,6 +218,7 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 		webhooks_configure(co->webhooks, co->conf->webhooks,
 		    co->conf->nwebhooks, co->conf->name);
 		alert_set_sink(co->alert, webhooks_event, co->webhooks);
+		webhooks_set_titles(co->webhooks, collector_title_cb, co);
 	}
 	if (maint_path(dir, aside, sizeof(aside)) == 0)
 		alert_set_maint_file(co->alert, aside);
@@ -163,6 +238,104 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 	return 0;
 }
 
+/* One collector per data_dir: DATA_DIR/state/collector.lock, with the
+ * pid for people. */
+static int
+collector_lock(struct collector *co, char *err, size_t errlen)
+{
+	char path[PATH_MAX], pid[32];
+	int  n;
+
+	if (snprintf(path, sizeof(path), "%s/collector.lock", co->state_dir) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", co->state_dir);
+		return -1;
+	}
+	co->lockfd =
+	    open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (co->lockfd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(co->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		n = (int)read(co->lockfd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen,
+		    "another v6collector (pid %s) uses data_dir %s; stop it first",
+		    pid[0] != '\0' ? pid : "?", co->data_dir);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(co->lockfd, 0) == -1 ||
+	    pwrite(co->lockfd, pid, (size_t)n, 0) != n)
+		log_warn("%s", path);
+	return 0;
+}
+
+/* Load DATA_DIR/state/targets.json; one that does not decode is put
+ * aside (the ids of the list are derived again). */
+static int
+collector_open_catalog(struct collector *co, const char *dir, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], aside[PATH_MAX + 32], lerr[PATH_MAX + 256];
+
+	if (catalog_path(dir, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "data_dir %s: path too long", dir);
+		return -1;
+	}
+	if (catalog_load(&co->catalog, path, lerr, sizeof(lerr)) == 0)
+		return 0;
+	if (errno != EBADMSG) {
+		snprintf(err, errlen, "target catalogue: %s", lerr);
+		return -1;
+	}
+	snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
+	    (long long)time(NULL));
+	log_warnx(
+	    "target catalogue unreadable (%s); starting a new one, the old file is kept as %s",
+	    lerr, aside);
+	if (rename(path, aside) == -1)
+		log_warn("rename %s", path);
+	return 0;
+}
+
+int
+collector_targets_reload(struct collector *co)
+{
+	struct target_list *prev, *tl;
+	struct cfg	    c;
+
+	if (co->conf->targets == NULL)
+		return 0;
+	prev = catalog_prev(&co->catalog);
+	if (prev == NULL)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	config_init(&c.lc);
+	tl = targets_load(co->conf->targets->path, prev, &c);
+	targets_free(prev);
+	if (tl == NULL) {
+		for (size_t i = 0; i < c.nerrs; i++)
+			log_warnx("targets: %s", c.errs[i]);
+		cfg_close(&c);
+		return -1;
+	}
+	cfg_close(&c);
+	targets_free(co->conf->targets);
+	co->conf->targets = tl;
+	return 0;
+}
+
+void
+collector_targets_renamed(struct collector *co, const char *from,
+    const char *to)
+{
+	if (catalog_rename_entry(&co->catalog, from, to))
+		(void)collector_targets_reload(co);
+}
+
 int
 collector_open(struct collector *co, char *err, size_t errlen)
 {
@@ -180,7 +353,12 @@ collector_open(struct collector *co, char *err, size_t errlen)
 	    collector_mkdir(sub, err, errlen) == -1)
 		return -1;
 	co->state_dir = xstrdup(sub);
-	if (collector_open_alerts(co, dir, err, errlen) == -1)
+	co->data_dir = xstrdup(dir);
+	if ((co->loop != NULL || co->exclusive) &&
+	    collector_lock(co, err, errlen) == -1)
+		return -1;
+	if (collector_open_alerts(co, dir, err, errlen) == -1 ||
+	    collector_open_catalog(co, dir, err, errlen) == -1)
 		return -1;
 	co->store = store_new(dir, co->conf->step_s, co->conf->rrdcached);
 	for (size_t i = 0; i < co->conf->nprobes; i++)
@@ -189,9 +367,17 @@ collector_open(struct collector *co, char *err, size_t errlen)
 			    co->conf->probes[i].name);
 			return -1;
 		}
-	if (co->loop != NULL)
+	/* Ids as the catalogue knows them, then what the list changed
+	 * while the collector was not running, then what was asked. */
+	if (co->conf->targets != NULL)
+		(void)collector_targets_reload(co);
+	collector_sync_list(co);
+	(void)collector_requests(co);
+	if (co->loop != NULL) {
 		ev_timer_arm(co->loop, &co->tick,
 		    (uint64_t)co->conf->step_s * 1000);
+		ev_timer_arm(co->loop, &co->reqtick, 1000);
+	}
 	alert_maint_warn_unknown(co->alert, co->conf_path);
 	return 0;
 }
@@ -266,6 +452,7 @@ collector_ledger(struct collector *co, const char *probe)
 	collector_configure_alerts(co);
 	lg->batch_cb = collector_batch_cb;
 	lg->batch_arg = co;
+	lg->retired_cb = collector_retired_cb;
 	return lg;
 }
 
@@ -301,7 +488,7 @@ collector_reload(struct collector *co)
 	struct collector_conf *nc, *old = co->conf;
 	struct cfg	       c;
 
-	nc = collector_conf_load(co->conf_path, &c);
+	nc = collector_conf_load(co->conf_path, co->conf->targets, &c);
 	if (nc == NULL) {
 		for (size_t i = 0; i < c.nerrs; i++)
 			log_warnx("reload: %s", c.errs[i]);
@@ -339,6 +526,8 @@ collector_reload(struct collector *co)
 			    nc->probes[i].name);
 	alert_maint_reread(co->alert);
 	alert_maint_warn_unknown(co->alert, co->conf_path);
+	if (co->data_dir != NULL)
+		collector_sync_list(co);
 	co->reloads++;
 	log_info("reload: %s: %zu probes, %zu webhooks", co->conf_path,
 	    nc->nprobes, nc->nwebhooks);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
 #include "ev.h"
 
 struct alert;
@@ -35,8 +36,16 @@ struct collector {
 	struct webhooks	      *webhooks; /* NULL without an event loop */
 	struct ev_timer	       tick;	 /* alert_tick every step */
 	double		       started;	 /* wall clock */
-	uint64_t	       auth_failures;
-	uint64_t	       reloads, reload_failures;
+	char		      *data_dir; /* resolved */
+	struct catalog	       catalog;	 /* targets: ids, retired */
+	struct ev_timer	       reqtick;	 /* the requests file, each second */
+	int64_t		       req_mtime_ns;
+	/* DATA_DIR/state/collector.lock, held while the collector runs
+	 * (with an event loop, or when exclusive is set): -1 none. */
+	int	 lockfd;
+	int	 exclusive;
+	uint64_t auth_failures;
+	uint64_t reloads, reload_failures;
 };
 
 /* Takes ownership of conf. */
@@ -72,6 +81,17 @@ int collector_reload(struct collector *);
 /* Save every ledger with unsaved changes and the alert state; 0, or -1
  * when one failed. */
 int collector_flush(struct collector *);
+
+/*
+ * Load the central list again from its file (collector.targets_file),
+ * ids kept as the catalogue has them, and make it the running one: after
+ * a rename (see retire.h) moved an id. 0 or -1.
+ */
+int collector_targets_reload(struct collector *);
+/* Target from is called to now: the catalogue's list and the running
+ * list follow (retire.c calls it). */
+void
+collector_targets_renamed(struct collector *, const char *from, const char *to);
 
 /* The alert settings of cc. */
 void collector_alert_conf(const struct collector_conf *, struct alert_conf *);

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "result.h"
 #include "state.h"
+#include "targets.h"
 #include "util.h"
 
 #define CF(f) offsetof(struct collector_conf, f)
@@ -101,6 +102,7 @@ static const struct cfg_field collector_fields[] = {
     {"connection_timeout", CFG_INT, CF(conn_timeout_s), 1, 3600, 30, NULL, 0,
 	NULL},
     {"site_url", CFG_STR, CF(site_url), 0, 1024, 0, NULL, 0, check_site_url},
+    {"targets_file", CFG_PATH, CF(targets_file), 0, 0, 0, NULL, 0, NULL},
 };
 
 static const struct cfg_field alert_fields[] = {
@@ -584,8 +586,29 @@ collector_conf_maintenance(struct cfg *c, struct maint_set *ms)
 	}
 }
 
+/*
+ * collector.targets_file: the list, its problems in c; a name in its
+ * probes that collector.conf does not know is a warning.
+ */
+static void
+load_targets(struct cfg *c, struct collector_conf *cc,
+    const struct target_list *prev)
+{
+	const char **names;
+
+	cc->targets = targets_load(cc->targets_file, prev, c);
+	if (cc->targets == NULL)
+		return;
+	names = xcalloc(cc->nprobes + 1, sizeof(*names));
+	for (size_t i = 0; i < cc->nprobes; i++)
+		names[i] = cc->probes[i].name != NULL ? cc->probes[i].name : "";
+	targets_check_probes(cc->targets, names, cc->nprobes, c);
+	free(names);
+}
+
 struct collector_conf *
-collector_conf_load(const char *path, struct cfg *c)
+collector_conf_load(const char *path, const struct target_list *prev,
+    struct cfg *c)
 {
 	struct collector_conf *cc = xcalloc(1, sizeof(*cc));
 	config_setting_t      *root, *probes, *hooks, *s;
@@ -629,6 +652,8 @@ collector_conf_load(const char *path, struct cfg *c)
 		    "alert.quorum: %d is more than the %zu probes configured",
 		    cc->quorum, cc->nprobes);
 	collector_conf_maintenance(c, &cc->maint);
+	if (cc->targets_file != NULL)
+		load_targets(c, cc, prev);
 	if (c->nerrs == 0)
 		load_secrets(c, cc, probes, hooks);
 	if (c->nerrs > 0 || c->dropped > 0)
@@ -660,6 +685,7 @@ collector_conf_free(struct collector_conf *cc)
 	free(cc->probes);
 	free(cc->webhooks);
 	maint_set_free(&cc->maint);
+	targets_free(cc->targets);
 	free(cc);
 }
 

@@ -11,6 +11,8 @@
 #include "cfg.h"
 #include "maint.h"
 
+struct target_list;
+
 #define COLLECTOR_PROBES_MAX   1000
 #define COLLECTOR_WEBHOOKS_MAX 32
 #define COLLECTOR_TOKEN_MAX    256
@@ -75,7 +77,8 @@ struct collector_conf {
 	int   max_connections;
 	int   max_per_ip;
 	int   conn_timeout_s;
-	char *site_url; /* the published site's base URL; NULL: none */
+	char *site_url;	    /* the published site's base URL; NULL: none */
+	char *targets_file; /* the central target list; NULL: none */
 
 	/* alert = { } */
 	int down_after;
@@ -93,13 +96,19 @@ struct collector_conf {
 	size_t		     nwebhooks;
 	/* maintenance = ( ... ): ids "c1", "c2", ... in order */
 	struct maint_set maint;
+	/* targets_file, loaded (targets.h); NULL: no targets_file */
+	struct target_list *targets;
 };
 
 /*
- * Load path, reading token and secret files too. Problems are recorded in
- * c (caller runs cfg_close); returns NULL when there was any.
+ * Load path, reading token and secret files and the targets_file too.
+ * prev is the target list running (NULL at start): rows of the
+ * targets_file without an id keep the ids it gave them (targets_load()).
+ * Problems are recorded in c (caller runs cfg_close); returns NULL when
+ * there was any.
  */
-struct collector_conf *collector_conf_load(const char *path, struct cfg *c);
+struct collector_conf *collector_conf_load(const char *path,
+    const struct target_list *prev, struct cfg *c);
 void		       collector_conf_free(struct collector_conf *);
 /*
  * The maintenance list of the opened c into ms (appended), problems

@@ -129,7 +129,7 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
     size_t errlen)
 {
 	char		path[4096], value[STORE_VALUE_MAX];
-	const char     *name;
+	const char     *name, *why;
 	struct series  *s;
 	enum store_kind kind;
 	int64_t		t;
@@ -153,6 +153,14 @@ ingest_record(struct store *st, struct ledger *lg, const cJSON *rec,
 	}
 	kind = r->kind == RESULT_TRAFFIC ? STORE_TRAFFIC : STORE_CHECK;
 	name = r->kind == RESULT_TRAFFIC ? r->traffic.iface : r->target;
+	if (kind == STORE_CHECK && lg->retired_cb != NULL &&
+	    (why = lg->retired_cb(lg->batch_arg, name)) != NULL) {
+		snprintf(err, errlen,
+		    "target '%.64s' is retired (%.120s): take it out of the probe's targets",
+		    name, why);
+		lg->n_retired++;
+		return V_REJECTED;
+	}
 	s = ledger_series(lg, r->kind, name, r->family, 0);
 	if (s == NULL) {
 		if (store_path(st, lg->name, name, kind, r->family, path,

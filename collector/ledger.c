@@ -72,6 +72,7 @@ series_free(struct series *s)
 	cJSON_free(s->json);
 	free(s->url);
 	free(s->group);
+	free(s->title);
 	free(s->remote);
 	free(s->tls_version);
 	free(s->issuer);
@@ -139,6 +140,71 @@ ledger_series(struct ledger *lg, enum result_kind kind, const char *name,
 	lg->series[lg->nseries++] = s;
 	table_put(lg->index, key, klen, s);
 	return s;
+}
+
+/* The index again, from lg->series (after series were dropped or renamed). */
+static void
+ledger_reindex(struct ledger *lg)
+{
+	table_free(lg->index);
+	lg->index = table_new();
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+		char	       key[RESULT_NAME_MAX + 8];
+		size_t	       klen =
+		    series_key(s->kind, s->name, s->family, key, sizeof(key));
+
+		table_put(lg->index, key, klen, s);
+	}
+}
+
+size_t
+ledger_drop_target(struct ledger *lg, const char *name)
+{
+	size_t k = 0, n = 0;
+
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+
+		if (s->kind == RESULT_CHECK && strcmp(s->name, name) == 0) {
+			series_free(s);
+			n++;
+			continue;
+		}
+		lg->series[k++] = s;
+	}
+	lg->nseries = k;
+	if (n > 0) {
+		ledger_reindex(lg);
+		lg->dirty = 1;
+	}
+	return n;
+}
+
+size_t
+ledger_rename_target(struct ledger *lg, const char *from, const char *to)
+{
+	size_t n = 0;
+
+	if (strlen(to) >= RESULT_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < lg->nseries; i++) {
+		struct series *s = lg->series[i];
+
+		if (s->kind != RESULT_CHECK || strcmp(s->name, from) != 0)
+			continue;
+		(void)str_copy(s->name, sizeof(s->name), to);
+		free(s->path);
+		s->path = NULL; /* the store names it again */
+		s->rrd_last = SERIES_RRD_UNKNOWN;
+		s->json_dirty = 1;
+		n++;
+	}
+	if (n > 0) {
+		ledger_reindex(lg);
+		lg->dirty = 1;
+	}
+	return n;
 }
 
 struct ledger_row *
@@ -227,6 +293,7 @@ series_note(struct series *s, const struct result *r, int64_t t,
 	s->ready = r->ready;
 	series_set_str(&s->url, r->url);
 	series_set_str(&s->group, r->group);
+	series_set_str(&s->title, r->title);
 	s->score = r->score;
 	s->http_status = r->has_http ? r->http_status : 0;
 	series_set_str(&s->remote, r->remote);
@@ -361,6 +428,8 @@ series_obj(const struct series *s)
 		cJSON_AddStringToObject(o, "url", s->url);
 	if (s->group != NULL)
 		cJSON_AddStringToObject(o, "group", s->group);
+	if (s->title != NULL && s->title[0] != '\0')
+		cJSON_AddStringToObject(o, "title", s->title);
 	series_details_obj(o, s);
 	cJSON_AddStringToObject(o, "state", state_name(s->sm.state));
 	add_num(o, "since", s->sm.since, 3);
@@ -660,6 +729,13 @@ series_check_from_json(const cJSON *o, struct series *s)
 	if (json_get(o, "group") != NULL)
 		series_set_str(&s->group,
 		    json_str(o, "group", RESULT_NAME_MAX, &ok));
+	if (json_get(o, "title") != NULL) {
+		const char *t = json_str(o, "title", RESULT_TITLE_MAX, &ok);
+
+		if (ok && result_check_title(t) != NULL)
+			ok = 0;
+		series_set_str(&s->title, t);
+	}
 	if (series_details_from_json(o, s) == -1)
 		return -1;
 	if (state_probe_from_json(o, "", &s->sm, 1, s->ts) == -1 ||

@@ -57,6 +57,7 @@ struct series {
 	int		    ready; /* -1 unknown */
 	char		   *url;
 	char		   *group;
+	char		   *title; /* the record's; NULL or "": none */
 	int		    score; /* -1 unknown; details for the pages: */
 	int		    http_status;
 	char		   *remote;
@@ -127,6 +128,12 @@ struct ledger {
 	 */
 	void (*batch_cb)(struct ledger *, double now, void *arg);
 	void *batch_arg;
+	/*
+	 * Called with batch_arg for each check record: the reason why its
+	 * target takes no more records (retired), or NULL (NULL: none is).
+	 */
+	const char *(*retired_cb)(void *arg, const char *target);
+	uint64_t n_retired; /* records of retired targets, since start */
 };
 
 /* A new, empty ledger: no file read, its history unknown. */
@@ -171,6 +178,18 @@ struct ledger_row {
 	struct ledger *lg;
 	struct series *s;
 };
+
+/*
+ * Drop every check series of target name (a retired target): how many
+ * were dropped. Their RRD files are the caller's.
+ */
+size_t ledger_drop_target(struct ledger *, const char *name);
+/*
+ * Rename the check series of target from to to (which must have none):
+ * how many were renamed. Their paths are named again at the next record;
+ * moving the files is the caller's.
+ */
+size_t ledger_rename_target(struct ledger *, const char *from, const char *to);
 
 /*
  * Every series of ledgers[0..n) that has a record, ledger by ledger in

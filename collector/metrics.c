@@ -25,7 +25,7 @@
 #include "webhook.h"
 
 /* A label value escaped: each byte may become two. */
-#define LV_MAX (2 * RESULT_NAME_MAX)
+#define LV_MAX (2 * RESULT_URL_MAX)
 
 struct mbuf {
 	char  *p;
@@ -329,18 +329,20 @@ metrics_states(struct mbuf *b, const struct alert *al)
 static void
 metrics_site(struct mbuf *b, struct collector *co)
 {
-	struct site *si =
-	    site_build(co->ledgers, co->nledgers, co->alert, now_wall());
+	struct site *si = site_build(co->ledgers, co->nledgers, co->alert,
+	    co->conf->targets, now_wall());
 
 	site_finish(si);
 	metrics_head(b, "v6watch_target_info", "gauge",
-	    "1 per target, with its group and URL as the last record said (join on target to group other series).");
+	    "1 per target, with its title, group and URL as the central list (else the last record) says (join on target to group other series).");
 	for (size_t i = 0; i < si->n; i++) {
 		const struct site_target *t = si->targets[i];
 
-		mbuf_printf(b,
-		    "v6watch_target_info{target=\"%s\",group=\"%s\",url=\"%s\"} 1\n",
-		    lv(t->name), lv(t->group), lv(t->url));
+		mbuf_printf(b, "v6watch_target_info{target=\"%s\",",
+		    lv(t->name));
+		mbuf_printf(b, "title=\"%s\",", lv(t->title));
+		mbuf_printf(b, "group=\"%s\",url=\"%s\"} 1\n", lv(t->group),
+		    lv(t->url));
 	}
 	metrics_head(b, "v6watch_target_score", "gauge",
 	    "IPv6 readiness score of the target, 0-100, as in the report (the lowest of its probes online); no sample while unknown.");
@@ -413,6 +415,10 @@ metrics_text(struct collector *co, size_t *len)
 	metrics_probe_counter(&b, co, "v6watch_results_rejected_total",
 	    "counter", "Records rejected since the collector started.",
 	    offsetof(struct ledger, n_rejected));
+	metrics_probe_counter(&b, co, "v6watch_results_retired_total",
+	    "counter",
+	    "Records rejected since the collector started because their target is retired (counted in rejected too).",
+	    offsetof(struct ledger, n_retired));
 	metrics_probe_counter(&b, co, "v6watch_results_unnumbered_total",
 	    "counter",
 	    "Rejected records whose seq could not be read (counted in no seq).",

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "status.h"
+#include "targets.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -80,7 +81,7 @@ status_traffic(cJSON *a, const struct ledger_row *row)
 
 /* Every target x family over all probes, with its recent changes. */
 static void
-status_states(cJSON *root, const struct alert *al)
+status_states(cJSON *root, const struct alert *al, const struct target_list *tl)
 {
 	cJSON *a = cJSON_AddArrayToObject(root, "states");
 	double now = now_wall();
@@ -92,6 +93,7 @@ status_states(cJSON *root, const struct alert *al)
 		for (int f = 0; f < FAMILY__N; f++) {
 			const struct alert_state  *st = &t->fam[f];
 			const struct alert_change *c;
+			const struct ctarget	  *ct;
 			cJSON			  *o, *ch;
 
 			if (st->since == 0)
@@ -99,6 +101,9 @@ status_states(cJSON *root, const struct alert *al)
 			o = cJSON_CreateObject();
 			cJSON_AddItemToArray(a, o);
 			cJSON_AddStringToObject(o, "target", t->name);
+			if (tl != NULL &&
+			    (ct = targets_find(tl, t->name)) != NULL)
+				cJSON_AddStringToObject(o, "title", ct->title);
 			cJSON_AddStringToObject(o, "family", family_name(f));
 			if (t->url != NULL)
 				cJSON_AddStringToObject(o, "url", t->url);
@@ -192,7 +197,7 @@ status_json(const struct collector *co, double now)
 		else
 			status_check(checks, &rows[i], now);
 	}
-	status_states(root, co->alert);
+	status_states(root, co->alert, co->conf->targets);
 	status_webhooks(root, co->webhooks);
 	pa = cJSON_AddArrayToObject(root, "probes");
 	for (size_t i = 0; i < co->nledgers; i++) {

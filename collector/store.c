@@ -759,6 +759,32 @@ store_update(struct store *st, const char *path, const char *value,
 	return -1;
 }
 
+int
+store_release(struct store *st, const char *path, char *err, size_t errlen)
+{
+	char msg[STORE_MSG_MAX];
+	int  rc;
+
+	if (st->rrdcached == NULL)
+		return 0;
+	if (store_connect(st, err, errlen) == -1)
+		return -1;
+	rrd_clear_error();
+	rc = rrdc_flush(path);
+	if (rc == 0)
+		rc = rrdc_forget(path);
+	/* A file rrdcached holds nothing of is no error. */
+	if (rc != 0 && rc != ENOENT && rrd_test_error() &&
+	    strstr(rrd_get_error(), "No such file") == NULL &&
+	    strstr(rrd_get_error(), "not found") == NULL) {
+		snprintf(err, errlen, "rrdcached %s: %s: %s", st->rrdcached,
+		    path, store_rrd_error(rc, msg, sizeof(msg)));
+		(void)store_lost(st);
+		return -1;
+	}
+	return 0;
+}
+
 uint64_t
 store_set_aside_count(const struct store *st)
 {

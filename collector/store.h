@@ -86,6 +86,12 @@ int store_create(struct store *, const char *path, enum store_kind,
 int store_update(struct store *, const char *path, const char *value,
     unsigned tries, uint64_t *retry_ms, char *err, size_t errlen);
 
+/*
+ * Before path is moved: through rrdcached, write out what it holds of
+ * the file and make it forget the file. 0, or -1 with err.
+ */
+int store_release(struct store *, const char *path, char *err, size_t errlen);
+
 /* Damaged files moved aside since store_new(). */
 uint64_t store_set_aside_count(const struct store *);
 

@@ -23,6 +23,20 @@
 #define TARGETS_FILE_MAX (64 * 1024 * 1024)
 /* expect_status codes at most (the probe's PROBE_EXPECT_MAX). */
 #define TARGET_EXPECT_MAX 16
+/* Longest url, group (as a result record carries them) and large_path
+ * (bytes), and most names in probes (COLLECTOR_PROBES_MAX). */
+#define TARGET_URL_MAX	      2048
+#define TARGET_GROUP_MAX      128
+#define TARGET_LARGE_PATH_MAX 1024
+#define TARGET_PROBES_MAX     1000
+/* interval's range (seconds). */
+#define TARGET_INTERVAL_MIN 10
+#define TARGET_INTERVAL_MAX 86400
+/* A CSV field longer than this is an error (an unclosed quote, most
+ * likely): no valid one comes near. */
+#define TARGETS_FIELD_MAX (64 * 1024)
+/* An entity tag: '"', 32 hex digits, '"', NUL. */
+#define TARGETS_ETAG_SIZE 35
 
 struct ctarget {
 	char  *id;	   /* [A-Za-z0-9][A-Za-z0-9._-]*, <= TARGET_ID_MAX */
@@ -44,6 +58,14 @@ struct target_list {
 	struct ctarget *v; /* in file order */
 	size_t		n;
 	struct table   *by_id;
+	struct table   *by_url;	    /* the URL as libcurl writes it -> target */
+	int		col_probes; /* CSV: the probes column; 0: none */
+	/*
+	 * What a user of the list keeps for it (the answers of GET
+	 * /api/v1/targets, api.c): cache_free(cache) when the list is freed.
+	 */
+	void *cache;
+	void (*cache_free)(void *);
 };
 
 /*
@@ -58,7 +80,22 @@ struct target_list *
 targets_load(const char *path, const struct target_list *prev, struct cfg *c);
 void targets_free(struct target_list *);
 
+/*
+ * A warning in c for every name in a probes column (or list) that is not
+ * among names[] (collector.conf's probes): no probe of that name fetches
+ * the target.
+ */
+void targets_check_probes(const struct target_list *, const char *const *names,
+    size_t n, struct cfg *c);
+
 const struct ctarget *targets_find(const struct target_list *, const char *id);
+
+/*
+ * (Re)build by_id and by_url of a list whose v[] the caller filled (the
+ * catalogue's list as last applied, for targets_load()'s prev): the first
+ * target of an id or a URL is the one found.
+ */
+void targets_index(struct target_list *);
 
 /* Whether probe checks t (t names no probes: every probe does). */
 int targets_for_probe(const struct ctarget *t, const char *probe);
@@ -73,8 +110,9 @@ void targets_derive_id(const char *title, char *out, size_t size);
 
 /*
  * The body of GET /api/v1/targets for probe (docs/DESIGN.md), newly
- * allocated into *body / *len, and its entity tag (a quoted hash of the
- * body) into etag. 0 or -1.
+ * allocated into *body / *len (caller frees with free()), and its entity
+ * tag (a quoted hash of the body, TARGETS_ETAG_SIZE bytes) into etag. A
+ * NULL list is one without targets. 0 or -1.
  */
 int targets_json(const struct target_list *, const char *probe, char **body,
     size_t *len, char *etag, size_t etagsize);

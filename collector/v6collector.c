@@ -31,6 +31,7 @@
 #include "publish/publish.h"
 #include "publish/publisher.h"
 #include "cmd_maintenance.h"
+#include "cmd_target.h"
 #include "cmd_token.h"
 #include "util.h"
 #include "cmd_webhook_test.h"
@@ -58,6 +59,7 @@ usage(FILE *f)
 	    "       v6collector token new PROBE [-c collector.conf] [-o PATH] [--force]\n"
 	    "                             [--show]\n"
 	    "       v6collector maintenance add|list|end ... [-c collector.conf]\n"
+	    "       v6collector target list|retire|rename ... [-c collector.conf]\n"
 	    "       v6collector --help | --version\n"
 	    "\n"
 	    "v6collector receives check results from v6probe over HTTP, stores them in\n"
@@ -72,6 +74,8 @@ usage(FILE *f)
 	    "                  probe.conf ('v6collector token --help')\n"
 	    "  maintenance     plan, list and end maintenance windows, when targets\n"
 	    "                  raise no alerts ('v6collector maintenance --help')\n"
+	    "  target          list the targets, retire one, rename one keeping its\n"
+	    "                  history ('v6collector target --help')\n"
 	    "  --check-config  print every problem of FILE as FILE:LINE: message and\n"
 	    "                  exit 3, or print 'configuration OK' and exit 0\n"
 	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n"
@@ -238,7 +242,8 @@ check_config(const char *path)
 	struct collector_conf *cc;
 	struct cfg	       c;
 
-	cc = collector_ready(collector_conf_load(path, &c), &c, geteuid() == 0);
+	cc = collector_ready(collector_conf_load(path, NULL, &c), &c,
+	    geteuid() == 0);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -385,7 +390,7 @@ run_daemon(const char *path)
 
 	memset(&d, 0, sizeof(d));
 	/* Nothing is made or changed before these checks. */
-	cc = collector_ready(collector_conf_load(path, &c), &c, root);
+	cc = collector_ready(collector_conf_load(path, NULL, &c), &c, root);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -485,7 +490,8 @@ run_publish(const char *path)
 	char		       err[1024];
 	int		       rc = 1;
 
-	cc = collector_ready(collector_conf_load(path, &c), &c, geteuid() == 0);
+	cc = collector_ready(collector_conf_load(path, NULL, &c), &c,
+	    geteuid() == 0);
 	if (cc == NULL) {
 		cfg_report(&c);
 		cfg_close(&c);
@@ -527,6 +533,9 @@ main(int argc, char **argv)
 	/* `v6collector maintenance add|list|end ...` */
 	if (argc > 1 && strcmp(argv[1], "maintenance") == 0)
 		return maintenance_main(argc - 1, argv + 1);
+	/* `v6collector target list|retire|rename ...` */
+	if (argc > 1 && strcmp(argv[1], "target") == 0)
+		return target_main(argc - 1, argv + 1);
 	/* `v6collector webhook-test -c F [NAME]`: options after it. */
 	if (argc > 1 && strcmp(argv[1], "webhook-test") == 0) {
 		whtest = 1;

@@ -87,7 +87,18 @@ struct webhooks {
 	struct webhook **v;
 	size_t		 n;
 	uint32_t	 rng;
+	/* A target's title, NULL when it has none (NULL: no titles). */
+	const char *(*title_fn)(void *arg, const char *target);
+	void *title_arg;
 };
+
+void
+webhooks_set_titles(struct webhooks *ws,
+    const char *(*fn)(void *arg, const char *target), void *arg)
+{
+	ws->title_fn = fn;
+	ws->title_arg = arg;
+}
 
 uint64_t
 webhook_backoff_ms(unsigned attempt, uint64_t min_ms, uint64_t max_ms,
@@ -745,6 +756,8 @@ webhook_render(const struct webhook *w, const struct alert_event *ev,
 	m.ev = ev;
 	m.collector = w->ws->collector;
 	m.page_url = webhook_page(w, ev->target, page, sizeof(page));
+	if (ev->target != NULL && w->ws->title_fn != NULL)
+		m.title = w->ws->title_fn(w->ws->title_arg, ev->target);
 	m.down_since = down_since;
 	switch (w->format) {
 	case WEBHOOK_SLACK:

@@ -61,6 +61,9 @@ int webhooks_configure(struct webhooks *, const struct webhook_conf *, size_t n,
 
 /* The alert sink: queue ev for every webhook (arg is the webhooks). */
 void webhooks_event(void *arg, const struct alert_event *ev);
+/* Messages name a target by the title fn gives (NULL: by its id). */
+void webhooks_set_titles(struct webhooks *,
+    const char *(*fn)(void *arg, const char *target), void *arg);
 /* Make what was queued durable and start delivering. 0 or -1. */
 int webhooks_sync(struct webhooks *);
 

@@ -317,24 +317,55 @@ cfg_close(struct cfg *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void
-cfg_add(struct cfg *c, const char *file, int line, const char *msg)
+/* "file:line:col: msg", "file:line: msg" (col 0), "file: msg" (line 0). */
+static char *
+cfg_text(const char *file, int line, int col, const char *msg)
 {
 	char *text;
 	int   n;
 
-	if (c->nerrs >= CFG_MAX_ERRORS) {
-		c->dropped++;
-		return;
-	}
-	if (line > 0)
+	if (line > 0 && col > 0)
+		n = asprintf(&text, "%s:%d:%d: %s", file, line, col, msg);
+	else if (line > 0)
 		n = asprintf(&text, "%s:%d: %s", file, line, msg);
 	else
 		n = asprintf(&text, "%s: %s", file, msg);
 	if (n == -1)
 		fatal("asprintf");
+	return text;
+}
+
+static void
+cfg_add_col(struct cfg *c, const char *file, int line, int col, const char *msg)
+{
+	if (c->nerrs >= CFG_MAX_ERRORS) {
+		c->dropped++;
+		return;
+	}
 	c->errs = xreallocarray(c->errs, c->nerrs + 1, sizeof(*c->errs));
-	c->errs[c->nerrs++] = text;
+	c->errs[c->nerrs++] = cfg_text(file, line, col, msg);
+}
+
+static void
+cfg_add(struct cfg *c, const char *file, int line, const char *msg)
+{
+	cfg_add_col(c, file, line, 0, msg);
+}
+
+/* Log a warning at once and keep it (at most CFG_MAX_ERRORS). */
+static void
+cfg_add_warn(struct cfg *c, const char *file, int line, int col,
+    const char *msg)
+{
+	char *text = cfg_text(file, line, col, msg);
+
+	log_warnx("%s", text);
+	if (c->nwarns >= CFG_MAX_ERRORS) {
+		free(text);
+		return;
+	}
+	c->warns = xreallocarray(c->warns, c->nwarns + 1, sizeof(*c->warns));
+	c->warns[c->nwarns++] = text;
 }
 
 void
@@ -368,12 +399,25 @@ cfg_error_at(struct cfg *c, const char *file, int line, const char *fmt, ...)
 }
 
 void
+cfg_error_col(struct cfg *c, const char *file, int line, int col,
+    const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_add_col(c, file != NULL ? file : c->file, line, col, msg);
+}
+
+void
 cfg_warn(struct cfg *c, const config_setting_t *s, const char *fmt, ...)
 {
 	const char *file = c->file;
-	char	    msg[1024], *text;
+	char	    msg[1024];
 	va_list	    ap;
-	int	    line = 0, n;
+	int	    line = 0;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -382,19 +426,20 @@ cfg_warn(struct cfg *c, const config_setting_t *s, const char *fmt, ...)
 		file = config_setting_source_file(s);
 	if (s != NULL)
 		line = config_setting_source_line(s);
-	if (line > 0)
-		n = asprintf(&text, "%s:%d: %s", file, line, msg);
-	else
-		n = asprintf(&text, "%s: %s", file, msg);
-	if (n == -1)
-		fatal("asprintf");
-	log_warnx("%s", text);
-	if (c->nwarns >= CFG_MAX_ERRORS) {
-		free(text);
-		return;
-	}
-	c->warns = xreallocarray(c->warns, c->nwarns + 1, sizeof(*c->warns));
-	c->warns[c->nwarns++] = text;
+	cfg_add_warn(c, file, line, 0, msg);
+}
+
+void
+cfg_warn_col(struct cfg *c, const char *file, int line, int col,
+    const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_add_warn(c, file != NULL ? file : c->file, line, col, msg);
 }
 
 /* Who, besides the owner, can read or change a file of mode st. */

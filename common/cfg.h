@@ -98,12 +98,23 @@ void cfg_error_at(struct cfg *, const char *file, int line, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
 
 /*
+ * Record an error at file:line:col, col the 1-based field of a line (a
+ * CSV column); col 0: file:line, line 0: file alone (file NULL: the
+ * config file itself).
+ */
+void cfg_error_col(struct cfg *, const char *file, int line, int col,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
  * Record a warning at the line of s (NULL: no line) and log it at once
  * (log_warnx): it reaches --check-config's output, the start-up log and
  * every reload's, whether or not the file has errors.
  */
 void cfg_warn(struct cfg *, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same at file:line:col (as cfg_error_col()). */
+void cfg_warn_col(struct cfg *, const char *file, int line, int col,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*
  * Read the secret file path, the value of setting s named what ("probes[0].

@@ -18,7 +18,7 @@
 #define COLOR_UNREACH  "9467bd"
 #define SHADE	       "38" /* alpha of outage spans */
 #define DASHES	       ":dashes=6,3"
-#define GRAPH_NAME_MAX 60 /* bytes of a name in a title */
+#define GRAPH_NAME_MAX 120 /* bytes of a name in a title */
 
 static const char *const kind_names[] = {"avail", "latency", "probe", "summary",
     "share", "bytes", "icmp"};
@@ -159,16 +159,29 @@ arg_def(struct graph_argv *a, const char *vname, const char *path,
 
 /*
  * A title with an untrusted name: printable bytes only, cut to
- * GRAPH_NAME_MAX (librrd draws it as plain text).
+ * GRAPH_NAME_MAX at a UTF-8 character's start, with "..." when cut
+ * (librrd draws it as plain text).
  */
 static void
 title_name(const char *name, char *out, size_t size)
 {
-	size_t n = 0;
+	size_t n = 0, len = strlen(name);
+	int    cut = len > GRAPH_NAME_MAX || len + 1 > size;
+	size_t max = cut ?
+	    (size - 1 < GRAPH_NAME_MAX ? size - 1 : GRAPH_NAME_MAX) - 3 :
+	    len;
 
+	/* Never end inside a character: back up over continuation bytes. */
+	if (cut)
+		while (max > 0 && ((unsigned char)name[max] & 0xc0) == 0x80)
+			max--;
 	for (const unsigned char *p = (const unsigned char *)name;
-	     *p != '\0' && n + 1 < size && n < GRAPH_NAME_MAX; p++)
+	     n < max && *p != '\0'; p++)
 		out[n++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
+	if (cut) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
 	out[n] = '\0';
 }
 

@@ -201,7 +201,7 @@ index_row(struct html *h, const struct site_target *t, size_t rank)
 	html_text(h, t->group, 0);
 	html_printf(h, "\"><td data-v=\"%zu\"><a href=\"t/%s.html\">", rank,
 	    t->slug);
-	html_text(h, t->name, 0);
+	html_text(h, t->title, 0);
 	html_raw(h, "</a></td><td>");
 	html_text(h, t->group, 0);
 	html_raw(h, "</td>");
@@ -273,7 +273,8 @@ index_groups(struct html *h, const struct site *si)
 void
 page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 {
-	char title[256], t[64], pct[32];
+	struct site_counts sc;
+	char		   title[256], t[64], pct[32];
 
 	snprintf(title, sizeof(title), "IPv6 status of %s", ctx->collector);
 	page_head(h, title, "");
@@ -285,10 +286,12 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 	html_raw(h, "<a href=\"status.json\">status.json</a></nav>\n<h1>");
 	html_text(h, title, 0);
 	html_raw(h, "</h1>\n");
-	html_printf(h, "<p>%zu targets; <b>%zu ready for IPv6</b> (%s)", si->n,
-	    si->nready,
-	    page_pct(si->n > 0 ? (double)si->nready / (double)si->n : -1, pct,
-		sizeof(pct)));
+	site_count(si, &sc);
+	html_printf(h, "<p>%zu targets; <b>%zu ready for IPv6</b> (%s)",
+	    sc.targets, sc.ready,
+	    page_pct(sc.targets > 0 ? (double)sc.ready / (double)sc.targets :
+				      -1,
+		pct, sizeof(pct)));
 	html_printf(h, ". Published %s. Worst first.</p>\n</header>\n<main>\n",
 	    html_time(ctx->now, t, sizeof(t)));
 	if (ctx->have_summary > 0)
@@ -519,7 +522,7 @@ target_graphs(struct html *h, const struct site_target *t,
 	    "few pixels' worth of time.</p>\n");
 	for (int p = 0; p < PERIOD__N; p++) {
 		html_printf(h, "<h3>%s</h3>\n", period_label[p]);
-		snprintf(alt, sizeof(alt), "%s: availability, %s", t->name,
+		snprintf(alt, sizeof(alt), "%s: availability, %s", t->title,
 		    period_label[p]);
 		if (p == PERIOD_HOUR && !site_lively(t, now)) {
 			int down = 0;
@@ -538,7 +541,7 @@ target_graphs(struct html *h, const struct site_target *t,
 		    p != PERIOD_HOUR);
 		if (p == PERIOD_HOUR)
 			continue;
-		snprintf(alt, sizeof(alt), "%s: time per phase, %s", t->name,
+		snprintf(alt, sizeof(alt), "%s: time per phase, %s", t->title,
 		    period_label[p]);
 		figure(h, ctx, "../", t->slug, GRAPH_LATENCY, NULL, p, alt, 1);
 	}
@@ -554,7 +557,7 @@ target_graphs(struct html *h, const struct site_target *t,
 		html_text(h, t->probes[i].lg->name, 0);
 		html_raw(h, "</h3>\n");
 		snprintf(alt, sizeof(alt), "%s from %s: total time, %s",
-		    t->name, t->probes[i].lg->name, period_label[PERIOD_DAY]);
+		    t->title, t->probes[i].lg->name, period_label[PERIOD_DAY]);
 		figure(h, ctx, "../", t->slug, GRAPH_PROBE, ps, PERIOD_DAY, alt,
 		    0);
 		for (int p = PERIOD_WEEK, n = 0; p < PERIOD__N; p++) {
@@ -687,13 +690,18 @@ page_target(struct html *h, const struct site_target *t,
 {
 	char buf[64], since[64];
 
-	page_head(h, t->name, "../");
+	page_head(h, t->title, "../");
 	html_raw(h,
 	    "<header><nav><a href=\"../index.html\">All targets</a>"
 	    "<a href=\"../report.html\">Readiness report</a></nav>\n"
 	    "<h1>");
-	html_text(h, t->name, 0);
+	html_text(h, t->title, 0);
 	html_raw(h, "</h1>\n<p>");
+	if (t->title != t->name && strcmp(t->title, t->name) != 0) {
+		html_raw(h, "<span class=\"dim\">id <code>");
+		html_text(h, t->name, 0);
+		html_raw(h, "</code></span> \xc2\xb7 ");
+	}
 	if (t->url[0] != '\0') {
 		html_raw(h, "<a rel=\"nofollow noreferrer\" href=\"");
 		html_href(h, t->url);

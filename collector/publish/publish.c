@@ -2,6 +2,7 @@
  * publish: the steps of one publish, in order: lock, model (ledgers),
  * figures (RRD fetches), summary RRD, graphs, pages.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +38,7 @@
 #include "status.h"
 #include "store.h"
 #include "summary.h"
+#include "table.h"
 #include "util.h"
 
 #define PUBLISH_LOCK_WAIT_MS 120000
@@ -261,6 +263,9 @@ pub_target_graphs(struct pub *pb, const struct site *si, size_t i, char *paths,
 	int			     changed, ok = 1;
 
 	pb->done[i] = 0;
+	/* A target of the list no probe has measured yet: nothing to draw. */
+	if (t->nprobes == 0)
+		return;
 	if (snprintf(dir, sizeof(dir), "%s/g/%s", pb->site, t->slug) >=
 		(int)sizeof(dir) ||
 	    pub_mkdir(pb, dir) == -1)
@@ -268,7 +273,7 @@ pub_target_graphs(struct pub *pb, const struct site *si, size_t i, char *paths,
 	changed = !drawn_get(pb->drawn, t->slug, &old) || old != pb->sig[i];
 	pub_sources(pb, t, paths, src);
 	memset(&rq, 0, sizeof(rq));
-	rq.target = t->name;
+	rq.target = t->title;
 	rq.daemon = pb->daemon;
 	rq.end = pb->t;
 	rq.src = src;
@@ -619,6 +624,79 @@ pub_have(const char *rel, void *arg)
 	    stat(path, &sb) == 0;
 }
 
+/* Remove folder name of dfd: its files (graphs), then itself. */
+static void
+pub_remove_graphs(int dfd, const char *name)
+{
+	int fd =
+	    openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR	      *d;
+	struct dirent *de;
+
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+		log_debug("publish: g/%s removed: no such target now", name);
+}
+
+/*
+ * Remove the pages and graphs of targets no longer on the site (retired):
+ * a page the index does not link must not stay reachable with old news.
+ */
+static void
+pub_prune_pages(struct pub *pb, const struct site *si)
+{
+	struct table  *slugs = table_new();
+	char	       dir[PATH_MAX];
+	DIR	      *d;
+	struct dirent *de;
+
+	for (size_t i = 0; i < si->n; i++)
+		table_put(slugs, si->targets[i]->slug,
+		    strlen(si->targets[i]->slug), si->targets[i]);
+	if (snprintf(dir, sizeof(dir), "%s/t", pb->site) < (int)sizeof(dir) &&
+	    (d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name);
+
+			if (n <= 5 ||
+			    strcmp(de->d_name + n - 5, ".html") != 0 ||
+			    table_get(slugs, de->d_name, n - 5) != NULL)
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+				log_debug(
+				    "publish: t/%s removed: no such target now",
+				    de->d_name);
+		}
+		closedir(d);
+	}
+	/* Their graphs: g/SLUG/ holds a target's, nothing else. */
+	if (snprintf(dir, sizeof(dir), "%s/g", pb->site) < (int)sizeof(dir) &&
+	    (d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			struct stat st;
+
+			if (de->d_name[0] == '.' ||
+			    table_get(slugs, de->d_name, strlen(de->d_name)) !=
+				NULL ||
+			    fstatat(dirfd(d), de->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+			pub_remove_graphs(dirfd(d), de->d_name);
+		}
+		closedir(d);
+	}
+	table_free(slugs);
+}
+
 static void
 pub_pages(struct pub *pb, const struct site *si, const struct report *r,
     int have_summary)
@@ -663,6 +741,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	html_init(&h);
 	page_index(&h, si, &ctx);
 	pub_write_html(pb, "index.html", &h);
+	pub_prune_pages(pb, si);
 }
 
 /* Take the lock; 0, PUBLISH_BUSY, or -1. *fd is the lock's fd. */
@@ -745,7 +824,8 @@ publish_run(struct collector *co, double now, int wait,
 		}
 	}
 	paths = xmalloc((size_t)SITE_PROBES_MAX * FAMILY__N * SRC_PATH_MAX);
-	si = site_build(co->ledgers, co->nledgers, co->alert, now);
+	si = site_build(co->ledgers, co->nledgers, co->alert, co->conf->targets,
+	    now);
 	for (size_t i = 0; i < si->n; i++)
 		pub_avail(pb, si->targets[i], paths, src);
 	site_finish(si);

@@ -42,32 +42,15 @@ void
 report_build(const struct site *si, struct report *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->targets = si->n;
+	site_count(si, &r->c);
 	for (size_t i = 0; i < si->n; i++) {
 		const struct site_target *t = si->targets[i];
-		const struct site_family *v6 = &t->fam[FAMILY_IPV6];
 		struct report_group	 *g = report_group(r, t->group);
-		uint32_t		  w = 0;
 
 		if (g != NULL) {
 			g->targets++;
 			g->ready += t->ready == 1;
 		}
-		r->ready += t->ready == 1;
-		r->unknown += t->ready == -1;
-		r->scores[t->score < 0 ?
-			REPORT_SCORES - 1 :
-			(t->score > 100 ? 100 : t->score) / 20]++;
-		for (int f = 0; f < FAMILY__N; f++)
-			w |= t->fam[f].warnings;
-		for (int k = 0; k < WARN__N; k++)
-			r->warnings[k] += (w & WARN_BIT(k)) != 0;
-		if (t->ready == 1)
-			continue;
-		if (v6->state == SITE_DOWN || v6->state == SITE_PARTIAL)
-			r->outcomes[v6->outcome]++;
-		else if (v6->state == SITE_UNKNOWN)
-			r->no_data++;
 	}
 	if (r->ngroups > 1)
 		qsort(r->groups, r->ngroups, sizeof(*r->groups), group_cmp);
@@ -108,11 +91,13 @@ report_json(const struct report *r, const struct site *si,
 
 	cJSON_AddStringToObject(root, "collector", ctx->collector);
 	cJSON_AddNumberToObject(root, "generated", (double)(int64_t)ctx->now);
-	cJSON_AddNumberToObject(root, "targets", (double)r->targets);
-	cJSON_AddNumberToObject(root, "ready", (double)r->ready);
-	cJSON_AddNumberToObject(root, "unknown", (double)r->unknown);
+	cJSON_AddNumberToObject(root, "targets", (double)r->c.targets);
+	cJSON_AddNumberToObject(root, "ready", (double)r->c.ready);
+	cJSON_AddNumberToObject(root, "unknown", (double)r->c.unknown);
+	cJSON_AddNumberToObject(root, "not_ready", (double)r->c.not_ready);
+	cJSON_AddNumberToObject(root, "no_data", (double)r->c.no_data);
 	cJSON_AddNumberToObject(root, "ready_share",
-	    share(r->ready, r->targets));
+	    share(r->c.ready, r->c.targets));
 	a = cJSON_AddArrayToObject(root, "groups");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		o = cJSON_CreateObject();
@@ -126,7 +111,8 @@ report_json(const struct report *r, const struct site *si,
 	}
 	o = cJSON_AddObjectToObject(root, "scores");
 	for (int i = 0; i < REPORT_SCORES; i++)
-		cJSON_AddNumberToObject(o, score_keys[i], (double)r->scores[i]);
+		cJSON_AddNumberToObject(o, score_keys[i],
+		    (double)r->c.scores[i]);
 	o = cJSON_AddObjectToObject(root, "blockers");
 	{
 		cJSON *oc = cJSON_AddObjectToObject(o, "outcomes");
@@ -135,11 +121,14 @@ report_json(const struct report *r, const struct site *si,
 		for (int i = 0; i < OUTCOME__N; i++)
 			if (i != OUTCOME_OK)
 				cJSON_AddNumberToObject(oc, outcome_name(i),
-				    (double)r->outcomes[i]);
-		cJSON_AddNumberToObject(oc, "no_data", (double)r->no_data);
+				    (double)r->c.outcomes[i]);
+		cJSON_AddNumberToObject(oc, "no_data", (double)r->c.no_data);
+		cJSON_AddNumberToObject(oc, "content_mismatch",
+		    (double)r->c.content);
+		cJSON_AddNumberToObject(oc, "other", (double)r->c.other);
 		for (int i = 0; i < WARN__N; i++)
 			cJSON_AddNumberToObject(wc, warning_name(i),
-			    (double)r->warnings[i]);
+			    (double)r->c.warnings[i]);
 	}
 	a = cJSON_AddArrayToObject(root, "trend");
 	for (size_t i = 0; i < r->ntrend; i++) {
@@ -159,6 +148,7 @@ report_json(const struct report *r, const struct site *si,
 		o = cJSON_CreateObject();
 		cJSON_AddItemToArray(a, o);
 		cJSON_AddStringToObject(o, "target", t->name);
+		cJSON_AddStringToObject(o, "title", t->title);
 		cJSON_AddStringToObject(o, "url", t->url);
 		cJSON_AddStringToObject(o, "group", t->group);
 		if (t->score >= 0)
@@ -239,13 +229,13 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	html_printf(h,
 	    "<div class=\"cards\"><div class=\"card\">Ready for IPv6"
 	    "<b>%s</b>%zu of %zu services</div>",
-	    page_pct(r->targets > 0 ? share(r->ready, r->targets) : -1, pct,
-		sizeof(pct)),
-	    r->ready, r->targets);
+	    page_pct(r->c.targets > 0 ? share(r->c.ready, r->c.targets) : -1,
+		pct, sizeof(pct)),
+	    r->c.ready, r->c.targets);
 	html_printf(h,
 	    "<div class=\"card\">Not ready<b>%zu</b>%zu without "
 	    "recent data</div></div>\n",
-	    r->targets - r->ready - r->unknown, r->unknown);
+	    r->c.not_ready, r->c.no_data);
 	page_maint(h, NULL, ctx); /* windows of the last 30 days */
 
 	html_raw(h,
@@ -275,9 +265,10 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	    "<th>Services</th><th>Share</th><th></th></tr></thead>"
 	    "<tbody>\n");
 	for (int i = REPORT_SCORES - 2; i >= 0; i--)
-		bar_row(h, score_keys[i], r->scores[i], r->targets);
-	if (r->scores[REPORT_SCORES - 1] > 0)
-		bar_row(h, "unknown", r->scores[REPORT_SCORES - 1], r->targets);
+		bar_row(h, score_keys[i], r->c.scores[i], r->c.targets);
+	if (r->c.scores[REPORT_SCORES - 1] > 0)
+		bar_row(h, "unknown", r->c.scores[REPORT_SCORES - 1],
+		    r->c.targets);
 	html_raw(h, "</tbody></table>\n");
 
 	html_raw(h,
@@ -286,30 +277,34 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	    "</th><th>Services</th><th>Share</th><th></th></tr></thead>"
 	    "<tbody>\n");
 	for (size_t i = 0; i < NELEM(blockers); i++)
-		if (r->outcomes[blockers[i].outcome] > 0 ||
+		if (r->c.outcomes[blockers[i].outcome] > 0 ||
 		    blockers[i].outcome == OUTCOME_NO_ADDRESS ||
 		    blockers[i].outcome == OUTCOME_TIMEOUT ||
 		    blockers[i].outcome == OUTCOME_STALL)
 			bar_row(h, blockers[i].what,
-			    r->outcomes[blockers[i].outcome], r->targets);
-	bar_row(h, "Content differs from IPv4",
-	    r->warnings[WARN_CONTENT_MISMATCH], r->targets);
-	if (r->no_data > 0)
-		bar_row(h, "No recent measurement", r->no_data, r->targets);
+			    r->c.outcomes[blockers[i].outcome], r->c.targets);
+	bar_row(h, "IPv6 works, but serves other content than IPv4",
+	    r->c.content, r->c.targets);
+	if (r->c.other > 0)
+		bar_row(h, "IPv6 works; the score falls short (see below)",
+		    r->c.other, r->c.targets);
+	if (r->c.no_data > 0)
+		bar_row(h, "No recent measurement", r->c.no_data, r->c.targets);
 	html_raw(h,
 	    "</tbody></table>\n<p>Problems that lower the score "
 	    "(any service):</p>\n<table><thead><tr><th>Problem</th>"
 	    "<th>Services</th><th>Share</th><th></th></tr></thead>"
 	    "<tbody>\n");
 	bar_row(h, "Name servers not ready for IPv6",
-	    r->warnings[WARN_NS_NO_IPV6], r->targets);
+	    r->c.warnings[WARN_NS_NO_IPV6], r->c.targets);
 	bar_row(h, "Some IPv6 addresses unreachable",
-	    r->warnings[WARN_PARTIAL_REACHABILITY], r->targets);
+	    r->c.warnings[WARN_PARTIAL_REACHABILITY], r->c.targets);
 	bar_row(h, "http:// (port 80) over IPv4 only",
-	    r->warnings[WARN_HTTP_NO_IPV6], r->targets);
-	bar_row(h, "Much slower over IPv6", r->warnings[WARN_SLOW], r->targets);
-	bar_row(h, "Certificate expires soon", r->warnings[WARN_CERT_EXPIRING],
-	    r->targets);
+	    r->c.warnings[WARN_HTTP_NO_IPV6], r->c.targets);
+	bar_row(h, "Much slower over IPv6", r->c.warnings[WARN_SLOW],
+	    r->c.targets);
+	bar_row(h, "Certificate expires soon",
+	    r->c.warnings[WARN_CERT_EXPIRING], r->c.targets);
 	html_raw(h, "</tbody></table>\n");
 
 	html_raw(h, "<h2>Trend</h2>\n");
@@ -357,7 +352,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 			    "<tr><td class=\"n\">%zu</td><td><a "
 			    "href=\"t/%s.html\">",
 			    ++k, tg->slug);
-			html_text(h, tg->name, 0);
+			html_text(h, tg->title, 0);
 			html_raw(h, "</a></td><td>");
 			html_text(h, tg->group, 0);
 			html_raw(h, "</td><td class=\"n\">");

@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "site.h"
+
 #include "result.h"
 
 struct html;
@@ -22,7 +24,7 @@ struct page_ctx;
 #define REPORT_GROUPS_MAX 1000
 #define REPORT_TREND_MAX  400
 /* Score buckets: 0, 20, 40, 60, 80, 100, unknown. */
-#define REPORT_SCORES 7
+#define REPORT_SCORES SITE_SCORES
 
 struct report_group {
 	const char *name; /* "" for targets without a group */
@@ -35,17 +37,11 @@ struct report_point {
 };
 
 struct report {
-	size_t		     targets, ready, unknown;
+	struct site_counts   c; /* site_count(): the figures of every page */
 	struct report_group *groups; /* by name */
 	size_t		     ngroups, groups_dropped;
-	size_t		     scores[REPORT_SCORES];
-	/* Targets not ready, by what blocks them over IPv6. */
-	size_t outcomes[OUTCOME__N];
-	size_t no_data;
-	/* Targets with each warning (either family). */
-	size_t		    warnings[WARN__N];
-	struct report_point trend[REPORT_TREND_MAX];
-	size_t		    ntrend;
+	struct report_point  trend[REPORT_TREND_MAX];
+	size_t		     ntrend;
 };
 
 /* Count site into r (caller fills r->trend). */

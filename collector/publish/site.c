@@ -12,6 +12,7 @@
 #include "site.h"
 #include "store.h"
 #include "table.h"
+#include "targets.h"
 #include "util.h"
 
 static const char *const site_state_names[] = {"down", "partial", "unknown",
@@ -92,6 +93,8 @@ site_add(struct site_target *t, const struct ledger *lg, const struct series *s)
 		t->last_ts = s->ts;
 		t->url = s->url != NULL ? s->url : "";
 		t->group = s->group != NULL ? s->group : "";
+		t->title =
+		    s->title != NULL && s->title[0] != '\0' ? s->title : NULL;
 	}
 }
 
@@ -130,7 +133,7 @@ site_add_traffic(struct site *si, size_t *cap, const struct ledger *lg,
 
 struct site *
 site_build(struct ledger *const *ledgers, size_t n, const struct alert *al,
-    double now)
+    const struct target_list *tl, double now)
 {
 	struct site  *si = xcalloc(1, sizeof(*si));
 	struct table *index = table_new();
@@ -155,9 +158,24 @@ site_build(struct ledger *const *ledgers, size_t n, const struct alert *al,
 				site_add(t, lg, s);
 		}
 	}
-	for (size_t i = 0; i < si->n && al != NULL; i++)
-		si->targets[i]->alert =
-		    alert_target_get(al, si->targets[i]->name);
+	for (size_t i = 0; tl != NULL && i < tl->n; i++) {
+		const struct ctarget *ct = &tl->v[i];
+		struct site_target   *t;
+
+		t = site_target_get(si, index, &cap, ct->id);
+		if (t == NULL)
+			continue;
+		t->title = ct->title;
+		t->url = ct->url;
+		t->group = ct->group != NULL ? ct->group : "";
+	}
+	for (size_t i = 0; i < si->n; i++) {
+		if (al != NULL)
+			si->targets[i]->alert =
+			    alert_target_get(al, si->targets[i]->name);
+		if (si->targets[i]->title == NULL)
+			si->targets[i]->title = si->targets[i]->name;
+	}
 	if (si->ntraffic > 1)
 		qsort(si->traffic, si->ntraffic, sizeof(*si->traffic),
 		    traffic_cmp);
@@ -422,7 +440,6 @@ site_graph_sig(const struct site_target *t)
 void
 site_finish(struct site *si)
 {
-	si->nready = si->nunknown = 0;
 	for (size_t i = 0; i < si->n; i++) {
 		struct site_target *t = si->targets[i];
 
@@ -431,11 +448,51 @@ site_finish(struct site *si)
 		site_target_ready(t);
 		site_changes(t);
 		site_problem(t);
-		if (t->ready == 1)
-			si->nready++;
-		else if (t->ready == -1)
-			si->nunknown++;
 	}
 	if (si->n > 1)
 		qsort(si->targets, si->n, sizeof(*si->targets), site_cmp);
+}
+
+void
+site_count(const struct site *si, struct site_counts *c)
+{
+	double sum = 0;
+	size_t nscore = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->targets = si->n;
+	for (size_t i = 0; i < si->n; i++) {
+		const struct site_target *t = si->targets[i];
+		const struct site_family *v6 = &t->fam[FAMILY_IPV6];
+		uint32_t		  w = 0;
+
+		c->ipv6_up += v6->state == SITE_UP;
+		c->ipv4_up += t->fam[FAMILY_IPV4].state == SITE_UP;
+		c->unknown += t->ready == -1;
+		c->scores[t->score < 0 ?
+			SITE_SCORES - 1 :
+			(t->score > 100 ? 100 : t->score) / 20]++;
+		if (t->score >= 0) {
+			sum += t->score;
+			nscore++;
+		}
+		for (int f = 0; f < FAMILY__N; f++)
+			w |= t->fam[f].warnings;
+		for (int k = 0; k < WARN__N; k++)
+			c->warnings[k] += (w & WARN_BIT(k)) != 0;
+		if (t->ready == 1) {
+			c->ready++;
+			continue;
+		}
+		c->not_ready++;
+		if (v6->state == SITE_DOWN || v6->state == SITE_PARTIAL)
+			c->outcomes[v6->outcome]++;
+		else if (v6->state == SITE_UNKNOWN)
+			c->no_data++;
+		else if (w & WARN_BIT(WARN_CONTENT_MISMATCH))
+			c->content++;
+		else
+			c->other++;
+	}
+	c->score = nscore > 0 ? sum / (double)nscore : -1;
 }

@@ -21,6 +21,7 @@
 struct alert;
 struct ledger;
 struct series;
+struct target_list;
 
 /* Probes shown (and graphed) per target; more are counted, not shown. */
 #define SITE_PROBES_MAX 16
@@ -60,8 +61,9 @@ struct site_family {
 };
 
 struct site_target {
-	char			   name[RESULT_NAME_MAX];
+	char			   name[RESULT_NAME_MAX]; /* the id */
 	char			   slug[SITE_SLUG_MAX];
+	const char		  *title; /* what people read; never NULL */
 	const char		  *url;	  /* "" when none */
 	const char		  *group; /* "" when none */
 	int			   ready; /* -1 unknown */
@@ -89,19 +91,20 @@ struct site {
 	struct site_target **targets; /* worst first after site_sort() */
 	size_t		     n;
 	double		     now;
-	size_t		     nready, nunknown;
 	struct site_traffic *traffic; /* by probe, then interface */
 	size_t		     ntraffic, traffic_dropped;
 };
 
 /*
  * Every check series of the ledgers, grouped by target, and every capture
- * interface; al (may be NULL) gives states, readiness and changes.
- * Pointers into both are kept: they must not change while the site is in
- * use.
+ * interface; al (may be NULL) gives states, readiness and changes; tl
+ * (the central list, may be NULL) adds its targets no probe has measured
+ * yet, and gives every target of it its title, URL and group. A target
+ * without a title is shown by its id. Pointers into all three are kept:
+ * they must not change while the site is in use.
  */
 struct site *site_build(struct ledger *const *ledgers, size_t n,
-    const struct alert *al, double now);
+    const struct alert *al, const struct target_list *tl, double now);
 void	     site_free(struct site *);
 /* Derive ready, score, states and problem words; then sort worst first. */
 void site_finish(struct site *);
@@ -114,6 +117,32 @@ void site_finish(struct site *);
 int site_slug(const char *name, char *out, size_t size);
 
 const char *site_state_name(enum site_state);
+
+/* Score buckets: 0-19, 20-39, 40-59, 60-79, 80-99, 100, unknown. */
+#define SITE_SCORES 7
+
+/*
+ * The site's figures, counted here once for every page, report, summary
+ * and export that shows them. Every target is either ready or not ready;
+ * a target not ready is in exactly one of outcomes[] (IPv6 down or down
+ * for some probes: the failing outcome), no_data (no recent IPv6
+ * measurement, or none yet), content (IPv6 works but serves other
+ * content than IPv4) or other (IPv6 works; the score falls short), so
+ * ready + no_data + content + other + the outcomes == targets.
+ */
+struct site_counts {
+	size_t targets, ready, not_ready;
+	size_t unknown; /* readiness never known (ready -1) */
+	size_t outcomes[OUTCOME__N];
+	size_t no_data, content, other;
+	size_t ipv6_up, ipv4_up;
+	size_t scores[SITE_SCORES];
+	double score;		  /* mean of the known scores; < 0 none */
+	size_t warnings[WARN__N]; /* targets with each (either family) */
+};
+
+/* Count si (after site_finish). */
+void site_count(const struct site *si, struct site_counts *c);
 
 /*
  * 1 when t's last hour is worth a graph of its own: an outage started or

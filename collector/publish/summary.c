@@ -16,23 +16,15 @@
 void
 summary_count(const struct site *si, struct summary_counts *c)
 {
-	double sum = 0;
-	size_t nscore = 0;
+	struct site_counts sc;
 
+	site_count(si, &sc);
 	memset(c, 0, sizeof(*c));
-	c->targets = si->n;
-	for (size_t i = 0; i < si->n; i++) {
-		const struct site_target *t = si->targets[i];
-
-		c->ready += t->ready == 1;
-		c->ipv6_up += t->fam[FAMILY_IPV6].state == SITE_UP;
-		c->ipv4_up += t->fam[FAMILY_IPV4].state == SITE_UP;
-		if (t->score >= 0) {
-			sum += t->score;
-			nscore++;
-		}
-	}
-	c->score = nscore > 0 ? sum / (double)nscore : -1;
+	c->targets = sc.targets;
+	c->ready = sc.ready;
+	c->ipv6_up = sc.ipv6_up;
+	c->ipv4_up = sc.ipv4_up;
+	c->score = sc.score;
 }
 
 int

@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char	      *path = fuzz_conf_write(data, size);
 	struct cfg	       c;
-	struct collector_conf *cc = collector_conf_load(path, &c);
+	struct collector_conf *cc = collector_conf_load(path, NULL, &c);
 
 	fuzz_conf_check(&c, cc != NULL);
 	if (cc != NULL) {

@@ -122,7 +122,7 @@ EOF
 m=$(cat "$T_DIR/metrics.txt")
 expect_match "build info" "$m" '^v6watch_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+[^"]*"\} 1$'
 expect_match "target info: group and url" "$m" \
-	'^v6watch_target_info\{target="tax",group="Province portal",url="https://tax.example/"\} 1$'
+	'^v6watch_target_info\{target="tax",title="tax",group="Province portal",url="https://tax.example/"\} 1$'
 expect_match "target score: the report's (lowest over probes)" "$m" '^v6watch_target_score\{target="tax"\} 40$'
 expect_match "phase times in seconds" "$m" \
 	'^v6watch_phase_seconds\{target="portal",family="ipv6",probe="p1",phase="total"\} 0\.0579$'

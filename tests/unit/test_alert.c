@@ -502,7 +502,7 @@ load_conf(const char *text, struct cfg *c)
 	write_text("t.token", "tok\n");
 	write_text("c.conf", text);
 	snprintf(p, sizeof(p), "%s/c.conf", tmpdir);
-	return collector_conf_load(p, c);
+	return collector_conf_load(p, NULL, c);
 }
 
 static void

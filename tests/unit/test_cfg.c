@@ -54,7 +54,7 @@ test_examples_load(void **state)
 	probe_conf_free(pc);
 	cfg_close(&c);
 
-	cc = collector_conf_load("configs/collector.conf", &c);
+	cc = collector_conf_load("configs/collector.conf", NULL, &c);
 	cfg_report(&c);
 	assert_non_null(cc);
 	assert_string_equal(cc->listen, "[::]:8080");
@@ -87,7 +87,7 @@ test_examples_agree(void **state)
 
 	(void)state;
 	pc = probe_conf_load("configs/probe.conf", &c1);
-	cc = collector_conf_load("configs/collector.conf", &c2);
+	cc = collector_conf_load("configs/collector.conf", NULL, &c2);
 	cfg_report(&c1);
 	cfg_report(&c2);
 	assert_non_null(pc);
@@ -168,7 +168,7 @@ test_defaults(void **state)
 
 	cc =
 	    collector_conf_load("tests/data/config/good/collector-minimal.conf",
-		&c);
+		NULL, &c);
 	cfg_report(&c);
 	assert_non_null(cc);
 	assert_int_equal(cc->step_s, 60);
@@ -204,7 +204,7 @@ check_bad_file(const char *name)
 	if (strncmp(name, "probe-", 6) == 0)
 		conf = probe_conf_load(path, &c);
 	else
-		conf = collector_conf_load(path, &c);
+		conf = collector_conf_load(path, NULL, &c);
 	if (conf != NULL)
 		fail_msg("%s: loaded, but must fail", name);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
@@ -387,7 +387,7 @@ collector_with(struct cfg *c, const char *probes, const char *hooks)
 	    probes, hooks != NULL ? "webhooks = ( " : "",
 	    hooks != NULL ? hooks : "", hooks != NULL ? " );\n" : "");
 	put("c.conf", text, 0600);
-	return collector_conf_load(tp("c.conf"), c);
+	return collector_conf_load(tp("c.conf"), NULL, c);
 }
 
 /*
@@ -916,7 +916,7 @@ test_publish_dir_follows_data_dir(void **state)
 	    "collector = { name = \"c\"; data_dir = \"/srv/v6\"; };\n"
 	    "probes = ( { name = \"p1\"; token_file = \"c.token\"; } );\n",
 	    0644);
-	cc = collector_conf_load(tp("c.conf"), &c);
+	cc = collector_conf_load(tp("c.conf"), NULL, &c);
 	cfg_report(&c);
 	assert_non_null(cc);
 	assert_string_equal(cc->publish_dir, "/srv/v6/site");
@@ -926,7 +926,7 @@ test_publish_dir_follows_data_dir(void **state)
 	    "collector = { name = \"c\"; data_dir = \"/srv/v6\"; publish_dir = \"/srv/www\"; };\n"
 	    "probes = ( { name = \"p1\"; token_file = \"c.token\"; } );\n",
 	    0644);
-	cc = collector_conf_load(tp("c.conf"), &c);
+	cc = collector_conf_load(tp("c.conf"), NULL, &c);
 	assert_non_null(cc);
 	assert_string_equal(cc->publish_dir, "/srv/www");
 	collector_conf_free(cc);

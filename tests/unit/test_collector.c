@@ -79,7 +79,7 @@ open_collector(void)
 	struct cfg	       c;
 	char		       err[512];
 
-	cc = collector_conf_load(confpath, &c);
+	cc = collector_conf_load(confpath, NULL, &c);
 	cfg_report(&c);
 	cfg_close(&c);
 	assert_non_null(cc);
@@ -213,7 +213,7 @@ test_status_metrics(void **state)
 	assert_null(strstr(text, "_milliseconds"));
 	assert_null(strstr(text, "_days"));
 	assert_non_null(strstr(text,
-	    "v6watch_target_info{target=\"we\\\"ird\\\\\",group=\"\","
+	    "v6watch_target_info{target=\"we\\\"ird\\\\\",title=\"we\\\"ird\\\\\",group=\"\","
 	    "url=\"https://w.example/\"} 1\n"));
 	assert_non_null(strstr(text,
 	    "v6watch_build_info{version=\"" V6WATCH_VERSION "\"} 1\n"));
@@ -262,7 +262,7 @@ test_metrics_site(void **state)
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	assert_non_null(strstr(text,
-	    "\nv6watch_target_info{target=\"web\",group=\"Gov \\\"A\\\"\","
+	    "\nv6watch_target_info{target=\"web\",title=\"web\",group=\"Gov \\\"A\\\"\","
 	    "url=\"https://web.example/\"} 1\n"));
 	assert_non_null(
 	    strstr(text, "\nv6watch_target_score{target=\"web\"} 60\n"));
@@ -312,7 +312,7 @@ test_bad_ledger(void **state)
 		struct cfg	       c;
 		char		       err[512];
 
-		cc = collector_conf_load(confpath, &c);
+		cc = collector_conf_load(confpath, NULL, &c);
 		cfg_close(&c);
 		co = collector_new(confpath, cc, NULL);
 		assert_int_equal(collector_open(co, err, sizeof(err)), -1);

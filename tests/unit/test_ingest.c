@@ -1223,7 +1223,7 @@ test_ledger_set_aside(void **state)
 	assert_int_equal(file_write_atomic(path, text, strlen(text), 0600), 0);
 
 	snprintf(path, sizeof(path), "%s/c.conf", dir);
-	cc = collector_conf_load(path, &c);
+	cc = collector_conf_load(path, NULL, &c);
 	cfg_report(&c);
 	cfg_close(&c);
 	assert_non_null(cc);

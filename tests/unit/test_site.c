@@ -35,6 +35,7 @@
 #include "collector/publish/site.h"
 #include "collector/store.h"
 #include "collector/publish/summary.h"
+#include "collector/targets.h"
 #include "collector/webroot.h"
 #include "util.h"
 
@@ -419,10 +420,15 @@ test_site_model(void **state)
 	note(lg[1], "split", "A", OUTCOME_TIMEOUT, 0, 0, 60, 1764480000);
 	note(lg[0], hostile, hostile, OUTCOME_TLS_ERROR, 0, 0, 40, 1764480000);
 
-	si = site_build(lg, 2, NULL, 1764480100);
+	si = site_build(lg, 2, NULL, NULL, 1764480100);
 	assert_int_equal(si->n, 6);
 	site_finish(si);
-	assert_int_equal(si->nready, 1);
+	{
+		struct site_counts sc;
+
+		site_count(si, &sc);
+		assert_int_equal(sc.ready, 1);
+	}
 	/* Worst first: not ready before ready; down before partial. */
 	assert_string_equal(si->targets[si->n - 1]->name, "good");
 	assert_int_equal(si->targets[0]->fam[FAMILY_IPV6].state, SITE_DOWN);
@@ -456,7 +462,7 @@ test_site_model(void **state)
 	}
 	{
 		/* Signatures: the same states, the same signature. */
-		struct site *again = site_build(lg, 2, NULL, 1764480200);
+		struct site *again = site_build(lg, 2, NULL, NULL, 1764480200);
 		uint64_t     good = 0, good2 = 0, noaaaa = 0;
 
 		site_finish(again);
@@ -473,14 +479,14 @@ test_site_model(void **state)
 		site_free(again);
 	}
 	report_build(si, &r);
-	assert_int_equal(r.targets, 6);
-	assert_int_equal(r.ready, 1);
-	assert_int_equal(r.outcomes[OUTCOME_NO_ADDRESS], 1);
-	assert_int_equal(r.outcomes[OUTCOME_STALL], 1);
-	assert_int_equal(r.outcomes[OUTCOME_TIMEOUT], 1);
-	assert_int_equal(r.warnings[WARN_CONTENT_MISMATCH], 1);
-	assert_int_equal(r.scores[5], 1); /* 100 */
-	assert_int_equal(r.scores[1], 1); /* 20 */
+	assert_int_equal(r.c.targets, 6);
+	assert_int_equal(r.c.ready, 1);
+	assert_int_equal(r.c.outcomes[OUTCOME_NO_ADDRESS], 1);
+	assert_int_equal(r.c.outcomes[OUTCOME_STALL], 1);
+	assert_int_equal(r.c.outcomes[OUTCOME_TIMEOUT], 1);
+	assert_int_equal(r.c.warnings[WARN_CONTENT_MISMATCH], 1);
+	assert_int_equal(r.c.scores[5], 1); /* 100 */
+	assert_int_equal(r.c.scores[1], 1); /* 20 */
 	assert_int_equal(r.ngroups, 3);
 	{
 		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL};
@@ -598,6 +604,90 @@ publish_child(struct collector *co, double now, struct publish_stats *st)
 }
 
 /* A whole publish: collector state from a posted batch, real librrd. */
+/*
+ * The site's figures are counted once (site_count) and every page agrees:
+ * each target not ready is in exactly one blocker, and a target not ready
+ * with no recent IPv6 measurement is "without recent data" both in the
+ * report's headline and in its blocker table.
+ */
+static void
+test_site_counts(void **state)
+{
+	struct ledger	     *lg = ledger_new("p1", "/nonexistent/p1.json");
+	struct target_list    tl = {0};
+	struct ctarget	      fresh = {0};
+	struct site	     *si;
+	struct report	      r;
+	struct summary_counts sc;
+	struct html	      h;
+	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL};
+	size_t		      sum = 0;
+	double		      now = 1764490000, old = now - 86400;
+
+	(void)state;
+	lg->sc.down_after = lg->sc.up_after = lg->sc.quorum = 1;
+	lg->sc.silent_s = 600;
+	note(lg, "good", "A", OUTCOME_OK, 0, 1, 100, now - 60);
+	note(lg, "down", "A", OUTCOME_NO_ADDRESS, 0, 0, 20, now - 60);
+	/* Not ready when last seen, and silent for a day since. */
+	note(lg, "stale", "B", OUTCOME_OK, 0, 0, 60, old);
+	/* ... its probe's view unknown since, as a silent probe's is. */
+	for (int f = 0; f < FAMILY__N; f++)
+		ledger_series(lg, RESULT_CHECK, "stale", f, 0)->state =
+		    STATE_UNKNOWN;
+	note(lg, "content", "B", OUTCOME_OK, WARN_BIT(WARN_CONTENT_MISMATCH), 0,
+	    80, now - 60);
+	note(lg, "short", "B", OUTCOME_OK, WARN_BIT(WARN_NS_NO_IPV6), 0, 80,
+	    now - 60);
+	/* In the central list, never measured yet. */
+	fresh.id = "fresh";
+	fresh.title = "D\xe1\xbb\x8b\x63h v\xe1\xbb\xa5 m\xe1\xbb\x9bi";
+	fresh.url = "https://fresh.example/";
+	fresh.group = "C";
+	tl.v = &fresh;
+	tl.n = 1;
+	si = site_build(&lg, 1, NULL, &tl, now);
+	site_finish(si);
+	report_build(si, &r);
+	assert_int_equal(r.c.targets, 6);
+	assert_int_equal(r.c.ready, 1);
+	assert_int_equal(r.c.not_ready, 5);
+	assert_int_equal(r.c.outcomes[OUTCOME_NO_ADDRESS], 1);
+	assert_int_equal(r.c.no_data, 2); /* stale, fresh */
+	assert_int_equal(r.c.content, 1);
+	assert_int_equal(r.c.other, 1);
+	for (int i = 0; i < OUTCOME__N; i++)
+		sum += r.c.outcomes[i];
+	assert_int_equal(r.c.ready + sum + r.c.no_data + r.c.content +
+		r.c.other,
+	    r.c.targets);
+	summary_count(si, &sc);
+	assert_int_equal(sc.targets, r.c.targets);
+	assert_int_equal(sc.ready, r.c.ready);
+	for (size_t i = 0; i < si->n; i++)
+		if (strcmp(si->targets[i]->name, "fresh") == 0) {
+			assert_string_equal(si->targets[i]->title, fresh.title);
+			assert_string_equal(si->targets[i]->group, "C");
+		} else
+			assert_string_equal(si->targets[i]->title,
+			    si->targets[i]->name);
+
+	html_init(&h);
+	report_html(&h, &r, si, &ctx);
+	assert_non_null(strstr(h.buf, "<b>5</b>2 without recent data"));
+	assert_non_null(strstr(h.buf,
+	    "<tr><td>No recent measurement</td><td class=\"n\">2</td>"));
+	assert_non_null(strstr(h.buf, fresh.title));
+	html_free(&h);
+	html_init(&h);
+	page_index(&h, si, &ctx);
+	assert_non_null(strstr(h.buf, "6 targets; <b>1 ready for IPv6</b>"));
+	html_free(&h);
+	report_free(&r);
+	site_free(si);
+	ledger_free(lg);
+}
+
 static void
 test_publish_run(void **state)
 {
@@ -783,6 +873,7 @@ main(void)
 	    cmocka_unit_test(test_graph_args),
 	    cmocka_unit_test(test_drawn),
 	    cmocka_unit_test(test_site_model),
+	    cmocka_unit_test(test_site_counts),
 	    cmocka_unit_test(test_publish_run),
 	};
 

@@ -629,7 +629,7 @@ test_conf(void **state)
 
 	snprintf(text, sizeof(text), "%s} );\n", head);
 	file_write_atomic(p, text, strlen(text), 0600);
-	cc = collector_conf_load(p, &c);
+	cc = collector_conf_load(p, NULL, &c);
 	cfg_report(&c);
 	cfg_close(&c);
 	assert_non_null(cc);
@@ -644,7 +644,7 @@ test_conf(void **state)
 	snprintf(text, sizeof(text), "%sretry_min = 10; retry_max = 5; } );\n",
 	    head);
 	file_write_atomic(p, text, strlen(text), 0600);
-	cc = collector_conf_load(p, &c);
+	cc = collector_conf_load(p, NULL, &c);
 	assert_null(cc);
 	assert_non_null(strstr(c.errs[0], "retry_max (5) is below retry_min"));
 	/* The secret is never quoted. */
@@ -653,7 +653,7 @@ test_conf(void **state)
 	cfg_close(&c);
 	snprintf(text, sizeof(text), "%squeue_max = 0; } );\n", head);
 	file_write_atomic(p, text, strlen(text), 0600);
-	cc = collector_conf_load(p, &c);
+	cc = collector_conf_load(p, NULL, &c);
 	assert_null(cc);
 	assert_non_null(strstr(c.errs[0], "queue_max: 0 is out of range"));
 	cfg_close(&c);
@@ -678,7 +678,7 @@ test_conf(void **state)
 
 		snprintf(text, sizeof(text), "%s%s\n", head, bad[i].conf);
 		file_write_atomic(p, text, strlen(text), 0600);
-		cc = collector_conf_load(p, &c);
+		cc = collector_conf_load(p, NULL, &c);
 		assert_null(cc);
 		for (size_t k = 0; k < c.nerrs; k++) {
 			found |= strstr(c.errs[k], bad[i].err) != NULL;
@@ -697,7 +697,7 @@ test_conf(void **state)
 	    "format = \"alertmanager\"; groups = [\"ops\", \"web\"]; "
 	    "families = [\"ipv6\"]; min_duration = 120; } );\n");
 	file_write_atomic(p, text, strlen(text), 0600);
-	cc = collector_conf_load(p, &c);
+	cc = collector_conf_load(p, NULL, &c);
 	cfg_report(&c);
 	cfg_close(&c);
 	assert_non_null(cc);
