@@ -176,14 +176,11 @@ move_files(struct collector *co, const char *sroot, const char *from,
 	return rc;
 }
 
-/* Whether co knows target id: a series, an alert state, or a file. */
+/* Whether target id has a history: a series, an alert state, a file. */
 static int
-target_known(struct collector *co, const char *id)
+target_history(struct collector *co, const char *id)
 {
 	if (alert_target_get(co->alert, id) != NULL)
-		return 1;
-	if (co->conf->targets != NULL &&
-	    targets_find(co->conf->targets, id) != NULL)
 		return 1;
 	for (size_t i = 0; i < co->nledgers; i++)
 		for (int f = 0; f < FAMILY__N; f++)
@@ -191,6 +188,15 @@ target_known(struct collector *co, const char *id)
 				0) != NULL)
 				return 1;
 	return files_exist(co->data_dir, "rrd", id);
+}
+
+/* Whether co knows target id: in the central list, or a history. */
+static int
+target_known(struct collector *co, const char *id)
+{
+	return (co->conf->targets != NULL &&
+		   targets_find(co->conf->targets, id) != NULL) ||
+	    target_history(co, id);
 }
 
 static void
@@ -345,10 +351,16 @@ collector_rename(struct collector *co, const char *from, const char *to,
 		    to, r->reason);
 		return -1;
 	}
-	if (target_known(co, to)) {
+	if (target_history(co, to)) {
 		snprintf(msg, msglen,
 		    "'%s' has a history of its own already (records or files)",
 		    to);
+		return -1;
+	}
+	if (co->conf->targets != NULL &&
+	    targets_find(co->conf->targets, to) != NULL) {
+		snprintf(msg, msglen, "'%s' is another target of %s", to,
+		    co->conf->targets->path);
 		return -1;
 	}
 	if (co->conf->targets != NULL &&
@@ -401,7 +413,7 @@ collector_sync_list(struct collector *co)
 		/* The same URL under a new id: the id changed in the file. */
 		to = list_id_of_url(tl, e->url);
 		if (to != NULL && catalog_entry(cat, to) == NULL &&
-		    !target_known(co, to) && target_known(co, e->id)) {
+		    !target_history(co, to) && target_history(co, e->id)) {
 			if (rename_one(co, e->id, to, msg, sizeof(msg)) == 0)
 				nrenamed++;
 			continue;
@@ -419,7 +431,7 @@ collector_sync_list(struct collector *co)
 			continue;
 		(void)catalog_unretire(cat, id);
 		nback++;
-		if (!target_known(co, id) &&
+		if (!target_history(co, id) &&
 		    move_files(co, "retired", id, "rrd", id, 0, &n, msg,
 			sizeof(msg)) == -1)
 			log_warnx("target '%s': its retired files stay: %s", id,
