@@ -52,9 +52,10 @@
 struct probe;
 
 struct ptarget {
-	struct check_target ct;
+	struct check_target ct; /* its strings are src's, or its own */
 	struct probe	   *p;
-	char		   *title; /* NULL: none */
+	struct tlist	   *src;   /* a reference; NULL: a canary */
+	const char	   *title; /* src's; NULL: none */
 	int		    interval_s;
 	uint64_t	    due_ms;
 	struct ev_timer	    timer;
@@ -74,6 +75,7 @@ struct probe {
 	struct spool	    *spool;
 	struct upload	    *up;
 	struct fetch	    *fetch;   /* the collector's target list */
+	struct tlist	    *local;   /* probe.conf's targets */
 	struct ptarget	    *targets; /* targets and canaries */
 	size_t		     ntargets;
 	size_t		     nfetched; /* of them from the collector's list */
@@ -136,20 +138,41 @@ engine_opts(struct probe *p, struct check_opts *o)
 	    (c->private_ok ? OUTCOME_ALLOW_PRIVATE : 0);
 }
 
+/* Point t at def of list src: its strings, and a reference to src. A
+ * target kept across a change gets the same text from the new list: a
+ * check under way reads it again (or copied it when it started). */
+static void
+ptarget_borrow(struct ptarget *t, struct tlist *src,
+    const struct target_conf *def)
+{
+	t->ct.name = def->name;
+	t->ct.url = def->url;
+	t->ct.group = def->group;
+	t->ct.large_path = def->large_path;
+	t->title = def->title;
+	if (t->src != src) {
+		tlist_free(t->src);
+		t->src = tlist_ref(src);
+	}
+}
+
+/* def of list src, or (src NULL) the canary name with url. */
 static struct ptarget *
-ptarget_new(struct probe *p, const char *name, const char *url,
-    const char *group, const char *large_path, int interval_s, int canary)
+ptarget_new(struct probe *p, struct tlist *src, const struct target_conf *def,
+    const char *name, const char *url, int interval_s)
 {
 	struct ptarget *t = xcalloc(1, sizeof(*t));
 
 	t->p = p;
-	t->ct.name = xstrdup(name);
-	t->ct.url = xstrdup(url);
-	t->ct.group = group != NULL ? xstrdup(group) : NULL;
-	t->ct.large_path = large_path != NULL ? xstrdup(large_path) : NULL;
+	if (src != NULL)
+		ptarget_borrow(t, src, def);
+	else {
+		t->ct.name = xstrdup(name);
+		t->ct.url = xstrdup(url);
+		t->canary = 1;
+	}
 	t->ct.user = t;
 	t->interval_s = interval_s;
-	t->canary = canary;
 	ev_timer_init(&t->timer, target_due_cb, t);
 	return t;
 }
@@ -161,11 +184,12 @@ ptarget_free(struct ptarget *t)
 		return;
 	ev_timer_disarm(t->p->loop, &t->timer);
 	check_target_clear(&t->ct);
-	free(t->title);
-	free(t->ct.name);
-	free(t->ct.url);
-	free(t->ct.group);
-	free(t->ct.large_path);
+	if (t->src != NULL)
+		tlist_free(t->src);
+	else {
+		free(t->ct.name);
+		free(t->ct.url);
+	}
 	free(t);
 }
 
@@ -457,16 +481,17 @@ ptarget_key(char *buf, size_t size, const char *name, int canary)
 static void
 targets_apply(struct probe *p, const struct probe_conf *c)
 {
-	const struct tlist *fl = p->fetch != NULL ? fetch_list(p->fetch) : NULL;
-	size_t nf = fl != NULL ? fl->n : 0, nt, nsh, n = 0, nold = 0;
+	struct tlist		  *fl = fetch_list(p->fetch), *loc = p->local;
+	size_t			   nf = fl != NULL ? fl->n : 0, nt, nsh, n = 0;
+	size_t			   nold = 0;
 	const struct target_conf **v, **sh;
 	struct ptarget		 **olds, *list = NULL, **tail = &list;
 	struct table		  *old = table_new();
 	char			   key[PROBE_NAME_MAX + 32];
 
-	v = xcalloc(c->ntargets + nf + 1, sizeof(*v));
+	v = xcalloc(loc->n + nf + 1, sizeof(*v));
 	sh = xcalloc(nf + 1, sizeof(*sh));
-	nt = tlist_merge(c->targets, c->ntargets, fl, v, sh, &nsh);
+	nt = tlist_merge(loc->v, loc->n, fl, v, sh, &nsh);
 	log_shadowed(sh, nsh);
 	free(sh);
 	olds = xcalloc(p->ntargets + 1, sizeof(*olds));
@@ -480,6 +505,7 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 	}
 	for (size_t i = 0; i < nt + c->canaries.n; i++) {
 		const struct target_conf *tc = i < nt ? v[i] : NULL;
+		struct tlist		 *src = i < loc->n ? loc : fl;
 		char			  cname[32];
 		const char     *name, *url, *group = NULL, *large = NULL;
 		int		ivl = c->interval_s, canary = tc == NULL;
@@ -503,23 +529,18 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 		    str_same(t->ct.group, group) &&
 		    str_same(t->ct.large_path, large)) {
 			t->kept = 1; /* kept as it is */
+			if (tc != NULL)
+				ptarget_borrow(t, src, tc);
 			if (t->interval_s != ivl) {
 				t->interval_s = ivl;
 				ev_timer_disarm(p->loop, &t->timer);
 			}
 		} else
-			t = ptarget_new(p, name, url, group, large, ivl,
-			    canary);
-		if (tc != NULL) { /* the check copies them when it starts */
+			t = ptarget_new(p, canary ? NULL : src, tc, name, url,
+			    ivl);
+		if (tc != NULL) /* the check copies them when it starts */
 			check_target_expect(&t->ct, tc->expect_status,
 			    tc->nexpect_status, tc->expect_body);
-			if (!str_same(t->title, tc->title)) {
-				free(t->title);
-				t->title = tc->title != NULL ?
-				    xstrdup(tc->title) :
-				    NULL;
-			}
-		}
 		t->ct.no_http80 =
 		    tc == NULL || !tc->http80; /* canaries: none */
 		t->next = NULL;
@@ -545,7 +566,7 @@ targets_apply(struct probe *p, const struct probe_conf *c)
 	free(olds);
 	p->targets = list;
 	p->ntargets = n;
-	p->nfetched = nt - c->ntargets;
+	p->nfetched = nt - loc->n;
 	free(v);
 }
 
@@ -571,6 +592,7 @@ static int
 probe_apply(struct probe *p, struct probe_conf *c)
 {
 	struct probe_conf *prev = p->conf;
+	struct tlist	  *old;
 	struct check_opts  o;
 	char		   err[512];
 
@@ -602,11 +624,15 @@ probe_apply(struct probe *p, struct probe_conf *c)
 	}
 	p->conf = c;
 	fetch_load_cache(p->fetch); /* fetching turned on by a reload */
+	/* The local targets, merged again with every list from the
+	 * collector; the targets checked borrow their strings. */
+	old = p->local;
+	p->local = tlist_from_conf(c->targets, c->ntargets);
+	probe_conf_targets_free(c->targets, c->ntargets);
+	c->targets = NULL;
+	c->ntargets = 0;
 	targets_apply(p, c);
-	/* The ptargets hold their copies; the local targets are merged
-	 * again with every new list from the collector. */
-	if (c->fetch_url == NULL)
-		probe_conf_forget_targets(c);
+	tlist_free(old);
 	engine_opts(p, &o);
 	check_engine_set(p->eng, &o);
 	probe_conf_free(prev);
@@ -670,13 +696,16 @@ fetch_done(struct fetch *f, int changed, void *arg)
 	if (p->stopping || (p->once && !p->once_wait))
 		return;
 	if (changed) {
+		uint64_t t0 = now_mono_us();
+
 		targets_apply(p, p->conf);
 		schedule_new(p, p->once);
 		malloc_trim(0);
-		log_info("targets: %zu checked: %zu local, %zu from the collector's list",
+		log_info("targets: %zu checked: %zu local, %zu from the collector's list (applied in %" PRIu64
+			 " ms)",
 		    p->ntargets - p->conf->canaries.n,
 		    p->ntargets - p->conf->canaries.n - p->nfetched,
-		    p->nfetched);
+		    p->nfetched, (now_mono_us() - t0) / 1000);
 	}
 	if (p->once_wait)
 		once_begin(p);
@@ -910,6 +939,7 @@ run_main(int argc, char **argv)
 		p.targets = t->next;
 		ptarget_free(t);
 	}
+	tlist_free(p.local);
 	X509_STORE_free(p.store);
 	free(p.store_path);
 	probe_conf_free(p.conf);

@@ -376,14 +376,6 @@ probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root)
 }
 
 void
-probe_conf_forget_targets(struct probe_conf *pc)
-{
-	probe_conf_targets_free(pc->targets, pc->ntargets);
-	pc->targets = NULL;
-	pc->ntargets = 0;
-}
-
-void
 probe_conf_target_clear(struct target_conf *t)
 {
 	cfg_free_fields(target_fields, NELEM(target_fields), t);

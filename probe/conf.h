@@ -76,9 +76,9 @@ struct probe_conf {
 	char *capture_filter;
 
 	char		   *targets_file;
-	struct target_conf *targets;
+	struct target_conf *targets; /* the daemon copies and frees them */
 	size_t		    ntargets;
-	size_t		    nloaded; /* ntargets, even after a forget */
+	size_t		    nloaded; /* ntargets, even once taken */
 };
 
 /*
@@ -101,9 +101,6 @@ struct probe_conf *
 probe_conf_ready(struct probe_conf *pc, struct cfg *c, int root);
 /* The default of the integer setting probe.name, from the table. */
 int probe_conf_default(const char *name);
-/* Free the target list once the daemon holds its own copies (10,000
- * targets: about 2 MiB); nloaded keeps the count. */
-void probe_conf_forget_targets(struct probe_conf *);
 /* Free the strings t holds (its pointers NULL after). */
 void probe_conf_target_clear(struct target_conf *t);
 /* Free what the target_conf entries v[0..n) hold, and v. */

@@ -211,7 +211,7 @@ fetch_load_cache(struct fetch *f)
 	return 1;
 }
 
-const struct tlist *
+struct tlist *
 fetch_list(const struct fetch *f)
 {
 	return f->list;
@@ -435,8 +435,11 @@ static void
 fetch_200(struct fetch *f)
 {
 	struct tlist *l;
-	char	      err[512], key[64], sha[65];
+	char	      err[512], key[64], sha[65], size[32];
+	curl_off_t    xfer_us = 0;
+	uint64_t      t0 = now_mono_us();
 
+	curl_easy_getinfo(f->x.easy, CURLINFO_TOTAL_TIME_T, &xfer_us);
 	tlist_hash(f->body != NULL ? f->body : "", f->len, sha);
 	if (f->list != NULL && strcmp(sha, f->list->sha256) == 0) {
 		/* a collector that sent no ETag, or another one */
@@ -462,8 +465,11 @@ fetch_200(struct fetch *f)
 		err, sizeof(err)) == -1)
 		log_warnx("targets: the list is not kept for the next start: %s",
 		    err);
-	log_info("targets: %zu from %s%s", l->n, f->url,
-	    f->list != NULL ? " (a new list)" : "");
+	size_text(size, sizeof(size), f->len);
+	log_info("targets: %zu from %s%s (%s, fetched in %" PRIu64
+		 " ms, read and kept in %" PRIu64 " ms)",
+	    l->n, f->url, f->list != NULL ? " (a new list)" : "", size,
+	    (uint64_t)xfer_us / 1000, (now_mono_us() - t0) / 1000);
 	tlist_free(f->list);
 	f->list = l;
 	f->st.replaced++;

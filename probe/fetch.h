@@ -49,8 +49,9 @@ int fetch_load_cache(struct fetch *);
 /* Fetch now, or once more right after the transfer under way. */
 void fetch_now(struct fetch *);
 
-/* The list held (the last good one), or NULL. */
-const struct tlist *fetch_list(const struct fetch *);
+/* The list held (the last good one), or NULL; tlist_ref() it to keep
+ * it past the next change. */
+struct tlist *fetch_list(const struct fetch *);
 /* A transfer is under way or due before any other event. */
 int  fetch_busy(const struct fetch *);
 void fetch_stats(const struct fetch *, struct fetch_stats *);

@@ -25,9 +25,17 @@
 /* Skipped entries said by name; the rest are counted. */
 #define TLIST_SKIPS_SHOWN 10
 
+struct tlist_block;
+
+/*
+ * Targets the daemon checks borrow their strings from the list they came
+ * from, holding a reference: a list lives until its last user is done.
+ */
 struct tlist {
+	int		    refs;
 	struct target_conf *v; /* in the document's order; line: the index */
 	size_t		    n;
+	struct tlist_block *strings;		      /* v's strings, packed */
 	size_t		    nskipped;		      /* entries left out */
 	char		   *skips[TLIST_SKIPS_SHOWN]; /* why, the first ones */
 	char		    etag[TLIST_ETAG_MAX + 1]; /* "" when none */
@@ -45,6 +53,11 @@ struct tlist *tlist_parse(const char *text, size_t len, const char *probe,
 /* The same from a document already parsed (the cache's "list"). */
 struct tlist *
 tlist_from_json(const cJSON *doc, const char *probe, char *err, size_t errlen);
+/* A list of probe.conf's targets v[0..n), copied (packed). */
+struct tlist *tlist_from_conf(const struct target_conf *v, size_t n);
+/* One more reference to l, returned. */
+struct tlist *tlist_ref(struct tlist *l);
+/* Drop a reference; the last one frees l. NULL-safe. */
 void tlist_free(struct tlist *);
 
 /* The lower-case hex SHA-256 of len bytes at text into out[65]. */

@@ -6,8 +6,8 @@
  * their file, never both, never a secret; what loads has every target
  * named, with a URL, once.
  *
- * FUZZ_SOURCES: probe/conf.c common/cfg.c common/priv.c common/util.c common/log.c
- * FUZZ_LIBS: libconfig libcrypto
+ * FUZZ_SOURCES: probe/conf.c common/cfg.c common/priv.c common/util.c common/log.c common/result.c common/json.c
+ * FUZZ_LIBS: libconfig libcrypto libcjson
  * FUZZ_FLAGS: -close_fd_mask=2
  */
 #include <stddef.h>

@@ -403,8 +403,24 @@ test_conf(void **state)
 	assert_int_equal(nsh, 1);
 	assert_string_equal(sh[0]->name, "cong-dich-vu-cong-so-y-te");
 	tlist_free(l);
+	/* the daemon's copy of the local targets outlives the config, and
+	 * lives until its last reference goes */
+	l = tlist_from_conf(pc->targets, pc->ntargets);
 	probe_conf_free(pc);
 	cfg_close(&c);
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->v[0].name, "portal");
+	assert_string_equal(l->v[0].group, "Province portal");
+	assert_string_equal(l->v[1].url,
+	    "https://dvc.syt.province.example/local");
+	assert_null(l->v[1].group);
+	assert_null(l->v[1].file);
+	assert_ptr_equal(tlist_ref(l), l);
+	assert_int_equal(l->refs, 2);
+	tlist_free(l);
+	assert_int_equal(l->refs, 1);
+	assert_string_equal(l->v[0].name, "portal");
+	tlist_free(l);
 
 	/* defaults, and fetching off */
 	pc = probe_conf_load("tests/data/config/good/probe-minimal.conf", &c);
