@@ -27,7 +27,6 @@
 #include "json.h"
 #include "log.h"
 #include "priv.h"
-#include "retire.h"
 #include "util.h"
 
 #define TARGET_CONF_DEFAULT "/etc/v6watch/collector.conf"

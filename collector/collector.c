@@ -19,7 +19,6 @@
 #include "conf.h"
 #include "ledger.h"
 #include "log.h"
-#include "retire.h"
 #include "store.h"
 #include "table.h"
 #include "targets.h"
