@@ -31,6 +31,10 @@
 #define UPLOAD_TIMEOUT_MS  30000
 #define TOKEN_MAX	   256
 
+/* Rejection reasons remembered, and how long one stays quiet. */
+#define UPLOAD_REJECT_SLOTS    32
+#define UPLOAD_REJECT_QUIET_MS (10 * 60 * 1000)
+
 struct upload {
 	struct ev_loop	   *loop;
 	struct spool	   *spool;
@@ -53,9 +57,59 @@ struct upload {
 	upload_idle_cb	    idle;
 	void		   *idle_arg;
 	struct upload_stats st;
+	/* Rejection reasons logged lately: each is logged once per
+	 * UPLOAD_REJECT_QUIET_MS, the records it rejected meanwhile
+	 * counted and told with the next line of it. */
+	struct {
+		uint64_t hash, logged_ms, quiet;
+	} rej[UPLOAD_REJECT_SLOTS];
 };
 
 static void upload_done_cb(struct httpc_xfer *, CURLcode);
+
+/* FNV-1a of s: one rejection reason. */
+static uint64_t
+reason_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Whether a rejection for reason (target and error) is logged now: the
+ * first time, and again once UPLOAD_REJECT_QUIET_MS passed; *quiet gets
+ * how many were not logged since.
+ */
+static int
+reject_loud(struct upload *u, const char *reason, uint64_t *quiet)
+{
+	uint64_t h = reason_hash(reason), now = now_mono_ms();
+	size_t	 oldest = 0;
+
+	*quiet = 0;
+	for (size_t i = 0; i < UPLOAD_REJECT_SLOTS; i++) {
+		if (u->rej[i].hash == h && u->rej[i].logged_ms != 0) {
+			if (now - u->rej[i].logged_ms <
+			    UPLOAD_REJECT_QUIET_MS) {
+				u->rej[i].quiet++;
+				return 0;
+			}
+			*quiet = u->rej[i].quiet;
+			u->rej[i].quiet = 0;
+			u->rej[i].logged_ms = now;
+			return 1;
+		}
+		if (u->rej[i].logged_ms < u->rej[oldest].logged_ms)
+			oldest = i;
+	}
+	u->rej[oldest].hash = h;
+	u->rej[oldest].logged_ms = now;
+	u->rej[oldest].quiet = 0;
+	return 1;
+}
 
 static size_t
 upload_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -292,9 +346,31 @@ log_rejections(struct upload *u, const cJSON *rejected)
 			    cJSON_IsString(t) ? t->valuestring : "traffic",
 			    cJSON_IsString(f) ? f->valuestring : "");
 		}
-		log_warnx("collector rejected record %s: %.200s", what,
-		    cJSON_IsString(err) ? err->valuestring : "no reason given");
 		u->st.rejected++;
+		{
+			const char  *why = cJSON_IsString(err) ?
+			     err->valuestring :
+			     "no reason given";
+			const cJSON *t = rec != NULL ?
+			    cJSON_GetObjectItem(rec, "target") :
+			    NULL;
+			char	     key[512];
+			uint64_t     quiet;
+
+			snprintf(key, sizeof(key), "%.64s\n%.400s",
+			    cJSON_IsString(t) ? t->valuestring : "", why);
+			if (!reject_loud(u, key, &quiet))
+				continue;
+			if (quiet > 0)
+				log_warnx(
+				    "collector rejected record %s: %.200s (and %" PRIu64
+				    " more for this reason in the last %d minutes)",
+				    what, why, quiet,
+				    UPLOAD_REJECT_QUIET_MS / 60000);
+			else
+				log_warnx("collector rejected record %s: %.200s",
+				    what, why);
+		}
 	}
 	cJSON_Delete(batch);
 }

@@ -37,6 +37,11 @@ probe = { name = "$p"; interval = 20; timeout = 2; spool_dir = "$T_DIR/spool-$p"
 collector = { url = "http://[::1]:$port/api/v1/results"; token_file = "$p.token"; };
 CONF
 done
+# p1 checks a target of its own too.
+cat >>"$T_DIR/p1.conf" <<CONF
+targets = ( { name = "local1"; url = "http://[::1]:9/local"; title = "Máy chủ nội bộ";
+              interval = 2; } );
+CONF
 check "--check-config loads the 1,805 rows" \
 	"$V6COLLECTOR" --check-config -c "$T_DIR/c.conf"
 
@@ -82,6 +87,7 @@ wait_until 15 api /api/v1/status || { not_ok "collector answers"; finish; }
 n1=$(targets_of p1 | python3 -c "import json,sys; print(len(json.load(sys.stdin)['targets']))")
 n2=$(targets_of p2 | python3 -c "import json,sys; print(len(json.load(sys.stdin)['targets']))")
 want1=$(python3 -c "print(sum(1 for k in range(1,$N+1) if not (k%7==0 and k%5!=0)))")
+want1l=$((want1 + 1))
 want2=$(python3 -c "print(sum(1 for k in range(1,$N+1) if k%5!=0))")
 expect_eq "p1's list: every row but p2's own" "$n1" "$want1"
 expect_eq "p2's list: every row but p1's own" "$n2" "$want2"
@@ -92,12 +98,12 @@ p1log=$SPAWNED_LOG
 spawn "$ns" -- "$V6PROBE" run -c "$T_DIR/p2.conf"
 p2pid=$SPAWNED
 all_checked() {
-	[ "$(probe_targets p1)" = "$want1" ] && [ "$(probe_targets p2)" = "$want2" ]
+	[ "$(probe_targets p1)" = "$want1l" ] && [ "$(probe_targets p2)" = "$want2" ]
 }
 slow_until 90 all_checked && ok "both probes check their whole share" \
-	|| not_ok "both probes check their whole share (p1 $(probe_targets p1)/$want1, p2 $(probe_targets p2)/$want2)"
+	|| not_ok "both probes check their whole share (p1 $(probe_targets p1)/$want1l, p2 $(probe_targets p2)/$want2)"
 expect_match "the probe says where its targets come from" "$(cat "$p1log")" \
-	"targets: $want1 checked: 0 local, $want1 from the collector's list"
+	"targets: $want1l checked: 1 local, $want1 from the collector's list"
 own=$(status_py "
 t5 = [r for r in d['targets'] if r['url'].endswith('/svc/5')]
 t7 = [r for r in d['targets'] if r['url'].endswith('/svc/7')]
@@ -158,7 +164,8 @@ spawn "$ns" -- "$V6COLLECTOR" publish --no-graphs -c "$T_DIR/c.conf"
 ppid=$SPAWNED
 plog=$SPAWNED_LOG
 wait_until 120 sh -c "! kill -0 $ppid 2>/dev/null"
-expect_match "publish: 1,805 targets" "$(cat "$plog")" "publish: $N targets"
+# 1,805 rows (one removed, one added) and p1's own target
+expect_match "publish: 1,806 targets" "$(cat "$plog")" "publish: $((N + 1)) targets"
 site=$T_DIR/data/site
 check "index: the new title" grep -q "Cấp lại giấy phép xây dựng (tên mới)" "$site/index.html"
 check "index: the new row" grep -q "Dịch vụ công mới: cấp phép biển hiệu" "$site/index.html"
@@ -168,7 +175,7 @@ rep=$(python3 -c "
 import json; r = json.load(open('$site/report.json'))
 print(r['targets'], r['ready'] + r['not_ready'] == r['targets'],
       any(t['target'] == '$id4' for t in r['to_fix']))")
-expect_eq "report: 1,805 services, counts that add up, not the retired one" "$rep" "$N True False"
+expect_eq "report: 1,806 services, counts that add up, not the retired one" "$rep" "$((N + 1)) True False"
 
 # Rename a row's id (none given in the file): its files follow; the
 # probes get the new id at their next fetch.
@@ -187,6 +194,20 @@ slow_until 60 renamed_fresh && ok "... records go on under the new id" \
 expect_status "retire a row of the list: refused, naming the file" 1 \
 	"$V6COLLECTOR" target retire "$id3" -c "$T_DIR/c.conf"
 expect_match "... with the line" "$(cat "$T_DIR/status.out")" "services.csv \\(line 4\\)"
+# A probe's own target, retired: what p1 still sends is rejected with
+# the reason and counted; p1 says so once, not for every record.
+expect_match "metrics: a probe's own target has its records' title" "$(api /metrics)" \
+	'v6watch_target_info\{target="local1",title="Máy chủ nội bộ"'
+expect_status "target retire a probe's own target" 0 \
+	"$V6COLLECTOR" target retire local1 --reason "máy chủ đã chuyển" -c "$T_DIR/c.conf"
+retired_n() { api /metrics | awk '/^v6watch_results_retired_total\{probe="p1"\}/ {print $2}'; }
+six_rejected() { [ "$(retired_n)" -ge 6 ] 2>/dev/null; }
+slow_until 60 six_rejected && ok "records still sent for it are rejected and counted" \
+	|| not_ok "records still sent for it are rejected and counted ($(retired_n))"
+expect_eq "status: the retired local target is gone" \
+	"$(status_py "print(sum(1 for r in d['targets'] + d['states'] if r['target'] == 'local1'))")" 0
+expect_eq "p1 logs the rejection once" \
+	"$(grep -c "collector rejected record.*local1.*is retired (máy chủ đã chuyển)" "$p1log")" 1
 lst=$("$V6COLLECTOR" target list -c "$T_DIR/c.conf")
 expect_match "target list shows the retired row and why" "$lst" \
 	"^$id4 +retired +removed from .*services.csv"
