@@ -86,6 +86,53 @@ avail_add(const struct avail_rows *fine, const struct avail_rows *coarse,
 	avail_add_rows(fine, max64(cend, from), to, sum, known_s);
 }
 
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct avail_span *x = a, *y = b;
+
+	return x->from < y->from ? -1 : (x->from > y->from);
+}
+
+size_t
+avail_spans_merge(struct avail_span *v, size_t n)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), span_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (v[i].from <= v[k].to) {
+			if (v[i].to > v[k].to)
+				v[k].to = v[i].to;
+			continue;
+		}
+		v[++k] = v[i];
+	}
+	return k + 1;
+}
+
+void
+avail_add_except(const struct avail_rows *fine, const struct avail_rows *coarse,
+    int64_t from, int64_t to, const struct avail_span *skip, size_t nskip,
+    double *sum, double *known_s)
+{
+	int64_t at = from;
+
+	for (size_t i = 0; i < nskip && at < to; i++) {
+		if (skip[i].to <= at)
+			continue;
+		if (skip[i].from >= to)
+			break;
+		if (skip[i].from > at)
+			avail_add(fine, coarse, at, skip[i].from, sum, known_s);
+		at = skip[i].to;
+	}
+	if (at < to)
+		avail_add(fine, coarse, at, to, sum, known_s);
+}
+
 int
 avail_fetch(const char *path, const char *daemon, const char *ds, int64_t start,
     int64_t end, int64_t step_s, struct avail_rows *out, char *err,

@@ -30,6 +30,25 @@ void avail_rows_free(struct avail_rows *);
 void avail_add(const struct avail_rows *fine, const struct avail_rows *coarse,
     int64_t from, int64_t to, double *sum, double *known_s);
 
+/* A span of time (from, to], e.g. a maintenance window. */
+struct avail_span {
+	int64_t from, to;
+};
+
+/* Sort spans by start and merge those that overlap or touch: the count
+ * left. */
+size_t avail_spans_merge(struct avail_span *, size_t n);
+
+/*
+ * avail_add() over (from, to] leaving out the spans skip[] (merged:
+ * avail_spans_merge()): maintenance is no downtime, and no uptime
+ * either. A coarse row partly inside a span counts for its part outside,
+ * at the row's mean (the row's resolution is as fine as it gets).
+ */
+void avail_add_except(const struct avail_rows *fine,
+    const struct avail_rows *coarse, int64_t from, int64_t to,
+    const struct avail_span *skip, size_t nskip, double *sum, double *known_s);
+
 /*
  * Read data source ds of path, consolidation AVERAGE, over (start, end]
  * at resolution step_s, through rrdcached when daemon is not NULL. 0, or

@@ -22,6 +22,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "alert.h"
 #include "avail.h"
 #include "collector.h"
 #include "conf.h"
@@ -31,6 +32,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
+#include "maint.h"
 #include "page.h"
 #include "publish.h"
 #include "report.h"
@@ -165,10 +167,39 @@ static void
 pub_avail(struct pub *pb, struct site_target *t, char *paths,
     struct graph_src *src)
 {
-	int64_t step = pb->co->conf->step_s;
-	double	sum[FAMILY__N][WINDOW__N] = {{0}};
-	char	err[PATH_MAX + 256];
+	int64_t			   step = pb->co->conf->step_s;
+	double			   sum[FAMILY__N][WINDOW__N] = {{0}};
+	char			   err[PATH_MAX + 256];
+	struct avail_span	  *skip = NULL;
+	size_t			   nskip = 0;
+	const struct maint_window *mw;
 
+	/* Maintenance of the last 30 days that names t or its group: no
+	 * downtime (maint_covers() at the window's own start: it names t). */
+	for (size_t i = 0; (mw = alert_maint_at(pb->co->alert, i)) != NULL;
+	     i++) {
+		if (mw->to <= pb->t - window_s[WINDOW_30D] ||
+		    mw->from >= pb->t ||
+		    !maint_covers(mw, t->name,
+			t->group[0] != '\0' ? t->group : NULL, mw->from))
+			continue;
+		skip = xreallocarray(skip, nskip + 1, sizeof(*skip));
+		skip[nskip].from = (int64_t)floor(mw->from);
+		skip[nskip].to = (int64_t)ceil(mw->to);
+		nskip++;
+	}
+	nskip = avail_spans_merge(skip, nskip);
+	for (size_t k = 0; k < nskip; k++)
+		for (int w = 0; w < WINDOW__N; w++) {
+			int64_t lo = skip[k].from, hi = skip[k].to;
+
+			if (lo < pb->t - window_s[w])
+				lo = pb->t - window_s[w];
+			if (hi > pb->t)
+				hi = pb->t;
+			if (hi > lo)
+				t->maint_s[w] += (double)(hi - lo);
+		}
 	pub_sources(pb, t, paths, src);
 	for (size_t i = 0; i < t->nprobes; i++)
 		for (int f = 0; f < FAMILY__N; f++) {
@@ -188,8 +219,9 @@ pub_avail(struct pub *pb, struct site_target *t, char *paths,
 				continue;
 			}
 			for (int w = 0; w < WINDOW__N; w++)
-				avail_add(&fine, &coarse, pb->t - window_s[w],
-				    pb->t, &sum[f][w], &t->fam[f].known_s[w]);
+				avail_add_except(&fine, &coarse,
+				    pb->t - window_s[w], pb->t, skip, nskip,
+				    &sum[f][w], &t->fam[f].known_s[w]);
 			avail_rows_free(&fine);
 			avail_rows_free(&coarse);
 		}
@@ -198,6 +230,7 @@ pub_avail(struct pub *pb, struct site_target *t, char *paths,
 			t->fam[f].avail[w] = t->fam[f].known_s[w] > 0 ?
 			    sum[f][w] / t->fam[f].known_s[w] :
 			    -1;
+	free(skip);
 }
 
 /*

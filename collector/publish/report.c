@@ -7,6 +7,9 @@
 #include <time.h>
 
 #include "html.h"
+#include "alert.h"
+#include "json.h"
+#include "maint.h"
 #include "page.h"
 #include "report.h"
 #include "site.h"
@@ -80,6 +83,41 @@ day_text(int64_t day, char *out, size_t size)
 	    strftime(out, size, "%Y-%m-%d", &tm) == 0)
 		snprintf(out, size, "?");
 	return out;
+}
+
+/*
+ * "maintenance": the windows of the last PAGE_MAINT_PERIOD_S and those
+ * planned, whose time the availability figures leave out.
+ */
+static void
+report_json_maint(cJSON *root, const struct page_ctx *ctx)
+{
+	const struct maint_window *w;
+	cJSON *a = cJSON_AddArrayToObject(root, "maintenance");
+
+	if (ctx->alert == NULL)
+		return;
+	for (size_t i = 0; (w = alert_maint_at(ctx->alert, i)) != NULL; i++) {
+		cJSON *o, *l;
+
+		if (w->to <= ctx->now - PAGE_MAINT_PERIOD_S)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, o);
+		cJSON_AddStringToObject(o, "id", w->id);
+		l = cJSON_AddArrayToObject(o, "targets");
+		for (size_t k = 0; k < w->targets.n; k++)
+			cJSON_AddItemToArray(l,
+			    cJSON_CreateString(w->targets.v[k]));
+		l = cJSON_AddArrayToObject(o, "groups");
+		for (size_t k = 0; k < w->groups.n; k++)
+			cJSON_AddItemToArray(l,
+			    cJSON_CreateString(w->groups.v[k]));
+		json_add_fixed(o, "from", w->from, 0);
+		json_add_fixed(o, "to", w->to, 0);
+		if (w->reason != NULL)
+			cJSON_AddStringToObject(o, "reason", w->reason);
+	}
 }
 
 cJSON *
@@ -171,6 +209,7 @@ report_json(const struct report *r, const struct site *si,
 		}
 		cJSON_AddStringToObject(o, "problem", t->problem);
 	}
+	report_json_maint(root, ctx);
 	return root;
 }
 

@@ -77,6 +77,9 @@ struct site_target {
 	struct site_change	   changes[SITE_CHANGES_MAX];
 	size_t			   nchanges;
 	char			   problem[256]; /* plain words; "" when none */
+	/* Maintenance in each availability window (seconds), left out of
+	 * the availability figures. */
+	double maint_s[WINDOW__N];
 };
 
 /* A probe's capture interface: its last record in s->traffic. */

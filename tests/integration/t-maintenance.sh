@@ -116,6 +116,11 @@ expect_match "web's page: in maintenance until ..." "$(cat "$D/data/site/t/web.h
 	'In maintenance until [^<]+</b> \(window c1: router swap\)'
 expect_match "... and the report lists the windows" "$(tr -d '\n' <"$D/data/site/report.html" 2>&1)" \
 	'<h2 id="maintenance">Maintenance</h2>.*<td>c1</td>.*in maintenance.*web.*router swap.*<td>1</td>.*api.*db upgrade'
+expect_eq "... and report.json, with their targets and reasons" "$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print([(m["id"], m["targets"], m.get("reason")) for m in r["maintenance"]])' "$D/data/site/report.json" 2>&1)" \
+	"[('c1', ['web'], 'router swap'), ('1', ['api'], 'db upgrade')]"
 
 # The config's window ends: web, still down, is told then.
 # (the probe goes on failing: a silent target would be unknown, not down)

@@ -173,6 +173,40 @@ test_avail(void **state)
 	assert_true(known == 0);
 }
 
+/* Maintenance is left out of availability: neither down nor up. */
+static void
+test_avail_maintenance(void **state)
+{
+	double		  fv[12], sum = 0, known = 0;
+	struct avail_rows fine = {1000, 10, 12, fv};
+	/* Overlapping and touching windows merge; one outside stays. */
+	struct avail_span skip[] = {{1090, 1100}, {1080, 1095}, {1100, 1120},
+	    {5000, 6000}};
+	size_t		  n;
+
+	(void)state;
+	/* Up, then down for the last 4 rows (1080, 1120]: the outage
+	 * was the maintenance. */
+	for (int i = 0; i < 12; i++)
+		fv[i] = i < 8 ? 1 : 0;
+	n = avail_spans_merge(skip, 4);
+	assert_int_equal(n, 2);
+	assert_true(skip[0].from == 1080 && skip[0].to == 1120);
+	avail_add_except(&fine, NULL, 1000, 1120, skip, n, &sum, &known);
+	assert_true(fabs(known - 80) < 1e-9);
+	assert_true(fabs(sum / known - 1) < 1e-9);
+	/* Part of it: (1100, 1120] still counts as down. */
+	skip[0].to = 1100;
+	sum = known = 0;
+	avail_add_except(&fine, NULL, 1000, 1120, skip, n, &sum, &known);
+	assert_true(fabs(known - 100) < 1e-9);
+	assert_true(fabs(sum / known - 0.8) < 1e-9);
+	/* No spans: as avail_add. */
+	sum = known = 0;
+	avail_add_except(&fine, NULL, 1000, 1120, NULL, 0, &sum, &known);
+	assert_true(fabs(sum / known - 80.0 / 120) < 1e-9);
+}
+
 static void
 test_webroot_urls(void **state)
 {
@@ -869,6 +903,7 @@ main(void)
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_slug),
 	    cmocka_unit_test(test_avail),
+	    cmocka_unit_test(test_avail_maintenance),
 	    cmocka_unit_test(test_webroot_urls),
 	    cmocka_unit_test(test_graph_args),
 	    cmocka_unit_test(test_drawn),
