@@ -77,6 +77,7 @@ post() {
 		extra=
 		[ -n "${5:-}" ] && extra+=",\"ready\":$5"
 		[ -n "${6:-}" ] && extra+=",\"tls\":{\"cert_days_left\":$6}"
+		[ -n "${TITLE:-}" ] && extra+=",\"title\":$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$TITLE")"
 		recs+="${recs:+,}{\"probe\":\"p1\",\"target\":$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"),\"url\":\"https://t.example/\",\"family\":\"$fam\",\"ts\":$2,\"seq\":$SEQ,\"outcome\":\"$out\"$extra}"
 	done
 	ncurl -H "Authorization: Bearer $ptoken" -H 'Content-Type: application/json' \
@@ -191,6 +192,28 @@ for l in open(sys.argv[1]):
 EOF
 )" "state_changed blip ipv4 down
 state_changed blip ipv4 up"
+
+# 2b. A target with a title (a probe's own, its records bring it): the
+#     messages name it by its title, the id beside it.
+T=$(($(date +%s) - 60))
+export TITLE="Cổng dịch vụ công – Sở Y tế"
+post svc $T ok ok
+post svc $((T + 1)) refused ok
+post svc $((T + 2)) refused ok
+unset TITLE
+svc_line() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if "(svc)" in r["shown"]:
+        print(r["shown"].splitlines()[0])
+        break' "$D/tg.log"
+}
+svc_seen() { [ -n "$(svc_line)" ]; }
+wait_until 15 svc_seen
+expect_eq "telegram: a target named by its title" "$(svc_line)" \
+	"🔴 Cổng dịch vụ công – Sở Y tế (svc) is DOWN over IPv6"
 
 # 3. secrets
 wait_until 10 grep -q 'webhook tgdead: .* failed' "$clog"
