@@ -5,7 +5,10 @@
 #ifndef V6W_I18N_H
 #define V6W_I18N_H
 
-#define _(s)  (s)
+/* A string to show, translated. */
+#define _(s) (s)
+
+/* A string to translate where it is used (tables), shown with _(). */
 #define N_(s) (s)
 
 #endif
