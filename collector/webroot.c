@@ -46,7 +46,8 @@ webroot_type(const char *name)
 	    {".css", "text/css; charset=utf-8"},
 	    {".js", "text/javascript; charset=utf-8"},
 	    {".json", "application/json"}, {".png", "image/png"},
-	    {".svg", "image/svg+xml"}, {".txt", "text/plain; charset=utf-8"}};
+	    {".svg", "image/svg+xml"}, {".txt", "text/plain; charset=utf-8"},
+	    {".csv", "text/csv; charset=utf-8"}};
 	size_t n = strlen(name);
 
 	for (size_t i = 0; i < NELEM(types); i++) {

@@ -62,10 +62,28 @@ const char page_css[] =
     "footer{margin-top:2rem;font-size:.8rem;color:var(--dim)}\n"
     "@media (max-width:40rem){body{padding:0 .5rem 1rem}"
     "th,td{padding:.25rem .3rem}}\n"
-    "@media print{nav,.noprint,#filter{display:none}body{padding:0}"
-    "a{color:#000;text-decoration:none}"
-    "table{page-break-inside:auto}tr{page-break-inside:avoid}"
-    "h2{page-break-after:avoid}}\n";
+    /* Printed (report.html for letters): A4 with margins, black on
+     * white; no navigation, links, filter or sort marks; the header
+     * (who publishes, as of when) on the first page, a table's head
+     * again on every page and no row, figure or card split. */
+    "@page{size:A4;margin:16mm 14mm 18mm}\n"
+    "@media print{nav,.noprint,#filter,figcaption,select,input,button"
+    "{display:none!important}\n"
+    "*{color:#000!important;background:#fff!important;"
+    "box-shadow:none!important}\n"
+    "body{padding:0;font-size:10pt;line-height:1.3}"
+    "header,main,footer{max-width:none}\n"
+    "header{border-bottom:1px solid #000;padding-top:0}"
+    "h1{font-size:16pt}h2{font-size:13pt}\n"
+    "a{text-decoration:none}th.sort{cursor:auto}"
+    "th.sort:after{content:none}\n"
+    ".scroll{overflow:visible}table{width:100%;page-break-inside:auto}"
+    "thead{display:table-header-group}\n"
+    "th,td{border-bottom:1px solid #999}th{border-bottom-color:#000}\n"
+    "tr,img,figure,.card,li{page-break-inside:avoid;break-inside:avoid}"
+    "h2,h3{page-break-after:avoid;break-after:avoid}\n"
+    ".st,.card{border:1px solid #000}.maint{border:1px solid #000}"
+    "footer{border-top:1px solid #000;padding-top:.3rem}}\n";
 
 const char page_js[] =
     "// Sorting and the group filter of index.html; the page reads the\n"

@@ -27,6 +27,7 @@
 #include "collector.h"
 #include "conf.h"
 #include "drawn.h"
+#include "export.h"
 #include "graph.h"
 #include "html.h"
 #include "json.h"
@@ -75,8 +76,9 @@ struct pub {
 	unsigned char *done;  /* per target, shared with the workers:
 				     * 1 when every graph it needed was drawn */
 	size_t	       ndone; /* bytes mapped at done */
-	size_t	       defer_left; /* link-only graphs this process may
+	size_t	       defer_left;   /* link-only graphs this process may
 					  * still draw for the first time */
+	struct export_change change; /* since the last month's snapshot */
 };
 
 static void
@@ -730,6 +732,19 @@ pub_prune_pages(struct pub *pb, const struct site *si)
 	table_free(slugs);
 }
 
+/* report.csv, group/SLUG.csv and the month's snapshot (export.h). */
+static void
+pub_export(struct pub *pb, const struct site *si, const char *json)
+{
+	char   err[2 * PATH_MAX + 256];
+	size_t n = 0;
+
+	if (export_publish(pb->site, pb->data, si, pb->now, json, strlen(json),
+		&n, err, sizeof(err)) == -1)
+		pub_fail(pb, err);
+	pb->st.pages += n;
+}
+
 static void
 pub_pages(struct pub *pb, const struct site *si, const struct report *r,
     int have_summary)
@@ -753,6 +768,7 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
 	pub_write_html(pb, "report.html", &h);
 	text = json_text(report_json(r, si, &ctx));
 	pub_write(pb, "report.json", text, strlen(text));
+	pub_export(pb, si, text);
 	cJSON_free(text);
 	text = status_json(pb->co, pb->now);
 	pub_write(pb, "status.json", text, strlen(text));
@@ -863,6 +879,10 @@ publish_run(struct collector *co, double now, int flags,
 		pub_avail(pb, si->targets[i], paths, src);
 	site_finish(si);
 	report_build(si, &r);
+	if (export_change_load(&pb->change, si, pb->data, now, err,
+		sizeof(err)) == -1)
+		pub_fail(pb, err);
+	r.change = &pb->change;
 	if ((have_summary = pub_summary(pb, si, &r)) >= 0)
 		pub_summary_graphs(pb);
 	t1 = now_mono_ms();
@@ -893,6 +913,7 @@ done:
 	if (stp != NULL)
 		*stp = pb->st;
 	report_free(&r);
+	export_change_free(&pb->change);
 	site_free(si);
 	free(paths);
 	drawn_free(pb->drawn);

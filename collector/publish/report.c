@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "export.h"
 #include "html.h"
 #include "alert.h"
 #include "json.h"
@@ -210,6 +211,7 @@ report_json(const struct report *r, const struct site *si,
 		cJSON_AddStringToObject(o, "problem", t->problem);
 	}
 	report_json_maint(root, ctx);
+	export_json(root, si, r->change); /* services, change */
 	return root;
 }
 
@@ -276,6 +278,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	    "recent data</div></div>\n",
 	    r->c.not_ready, r->c.no_data);
 	page_maint(h, NULL, ctx); /* windows of the last 30 days */
+	export_html_change(h, r->change);
 
 	html_raw(h,
 	    "<h2>Per group</h2>\n<table><thead><tr><th>Group</th>"
@@ -295,6 +298,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 			pct, sizeof(pct)));
 	}
 	html_raw(h, "</tbody></table>\n");
+	export_html_links(h, si); /* report.csv, group/SLUG.csv */
 
 	html_raw(h,
 	    "<h2>Scores</h2>\n<p>20 points each for: name servers "

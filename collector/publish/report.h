@@ -17,6 +17,7 @@
 
 #include "result.h"
 
+struct export_change;
 struct html;
 struct site;
 struct page_ctx;
@@ -42,9 +43,11 @@ struct report {
 	size_t		     ngroups, groups_dropped;
 	struct report_point  trend[REPORT_TREND_MAX];
 	size_t		     ntrend;
+	/* Since the previous month's snapshot (export.h); NULL: none. */
+	const struct export_change *change;
 };
 
-/* Count site into r (caller fills r->trend). */
+/* Count site into r (caller fills r->trend and r->change). */
 void report_build(const struct site *, struct report *);
 void report_free(struct report *);
 

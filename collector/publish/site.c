@@ -465,6 +465,7 @@ site_count(const struct site *si, struct site_counts *c)
 		const struct site_target *t = si->targets[i];
 		const struct site_family *v6 = &t->fam[FAMILY_IPV6];
 		uint32_t		  w = 0;
+		enum outcome		  o = OUTCOME_OK;
 
 		c->ipv6_up += v6->state == SITE_UP;
 		c->ipv4_up += t->fam[FAMILY_IPV4].state == SITE_UP;
@@ -480,19 +481,46 @@ site_count(const struct site *si, struct site_counts *c)
 			w |= t->fam[f].warnings;
 		for (int k = 0; k < WARN__N; k++)
 			c->warnings[k] += (w & WARN_BIT(k)) != 0;
-		if (t->ready == 1) {
+		switch (site_blocker(t, &o)) {
+		case SITE_BLOCK_NONE:
 			c->ready++;
 			continue;
+		case SITE_BLOCK_OUTCOME:
+			c->outcomes[o]++;
+			break;
+		case SITE_BLOCK_NO_DATA:
+			c->no_data++;
+			break;
+		case SITE_BLOCK_CONTENT:
+			c->content++;
+			break;
+		case SITE_BLOCK_OTHER:
+			c->other++;
+			break;
 		}
 		c->not_ready++;
-		if (v6->state == SITE_DOWN || v6->state == SITE_PARTIAL)
-			c->outcomes[v6->outcome]++;
-		else if (v6->state == SITE_UNKNOWN)
-			c->no_data++;
-		else if (w & WARN_BIT(WARN_CONTENT_MISMATCH))
-			c->content++;
-		else
-			c->other++;
 	}
 	c->score = nscore > 0 ? sum / (double)nscore : -1;
+}
+
+enum site_block
+site_blocker(const struct site_target *t, enum outcome *o)
+{
+	const struct site_family *v6 = &t->fam[FAMILY_IPV6];
+	uint32_t		  w = 0;
+
+	if (t->ready == 1)
+		return SITE_BLOCK_NONE;
+	if (v6->state == SITE_DOWN || v6->state == SITE_PARTIAL) {
+		if (o != NULL)
+			*o = (unsigned)v6->outcome < OUTCOME__N ? v6->outcome :
+								  OUTCOME_ERROR;
+		return SITE_BLOCK_OUTCOME;
+	}
+	if (v6->state == SITE_UNKNOWN)
+		return SITE_BLOCK_NO_DATA;
+	for (int f = 0; f < FAMILY__N; f++)
+		w |= t->fam[f].warnings;
+	return (w & WARN_BIT(WARN_CONTENT_MISMATCH)) ? SITE_BLOCK_CONTENT :
+						       SITE_BLOCK_OTHER;
 }

@@ -147,6 +147,21 @@ struct site_counts {
 /* Count si (after site_finish). */
 void site_count(const struct site *si, struct site_counts *c);
 
+/* What keeps one target from being ready: the blocker it counts in. */
+enum site_block {
+	SITE_BLOCK_NONE,    /* ready */
+	SITE_BLOCK_OUTCOME, /* IPv6 down for all or some probes */
+	SITE_BLOCK_NO_DATA, /* no recent IPv6 measurement, or none yet */
+	SITE_BLOCK_CONTENT, /* IPv6 works, serves other content than IPv4 */
+	SITE_BLOCK_OTHER    /* IPv6 works; the score falls short */
+};
+
+/*
+ * The blocker of t (after site_finish), as site_count() counts it; for
+ * SITE_BLOCK_OUTCOME, *o (may be NULL) is the failing IPv6 outcome.
+ */
+enum site_block site_blocker(const struct site_target *t, enum outcome *o);
+
 /*
  * 1 when t's last hour is worth a graph of its own: an outage started or
  * ended within the hour (over every probe, or seen by some of them). A
