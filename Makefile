@@ -207,7 +207,7 @@ install: all
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
 	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BIN_PROBE) $(BIN_COLL) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 configs/*.conf $(DESTDIR)$(PREFIX)/share/v6watch/examples/
+	install -m 0644 configs/*.conf configs/services.csv $(DESTDIR)$(PREFIX)/share/v6watch/examples/
 	install -m 0644 README.md docs/DESIGN.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 contrib/webhook-* $(DESTDIR)$(PREFIX)/share/v6watch/contrib/
 	install -m 0644 man/v6watch.conf.5 $(DESTDIR)$(MANDIR)/man5/

@@ -24,6 +24,7 @@
 
 #include "cfg.h"
 #include "collector/conf.h"
+#include "collector/targets.h"
 #include "probe/conf.h"
 #include "util.h"
 
@@ -65,6 +66,11 @@ test_examples_load(void **state)
 	assert_int_equal(cc->webhooks[0].format, WEBHOOK_JSON);
 	assert_int_equal(cc->down_after, 3);
 	assert_null(cc->rrdcached);
+	/* The example's central list: a dozen services, Vietnamese titles. */
+	assert_non_null(cc->targets);
+	assert_int_equal(cc->targets->n, 12);
+	assert_string_equal(cc->targets->v[4].id, "cap-phieu-ly-lich-tu-phap");
+	assert_string_equal(cc->targets->v[4].group, "S\xe1\xbb\x9f T\u01b0 ph\xc3\xa1p");
 	collector_conf_free(cc);
 	cfg_close(&c);
 }
