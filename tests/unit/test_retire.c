@@ -312,6 +312,48 @@ test_sync_list(void **state)
 	collector_free(co);
 }
 
+/* Ids derived from titles stay across a restart when the title changed
+ * while the collector was stopped (the catalogue keeps the list). */
+static void
+test_ids_across_restart(void **state)
+{
+	struct collector *co;
+	char		  path[PATH_MAX];
+	const char	 *conf =
+	    "collector = { name = \"c\"; data_dir = \"data\"; user = "
+	    "\"nobody\"; targets_file = \"s.csv\"; };\n"
+	    "probes = ( { name = \"p1\"; token_file = \"p.token\"; } );\n";
+	const char *csv1 =
+	    "url,title,group\r\n"
+	    "https://a.example/,C\xe1\xbb\x95ng A,G\r\n"
+	    "https://b.example/,D\xe1\xbb\x8b\x63h v\xe1\xbb\xa5 B,G\r\n";
+	const char *csv2 =
+	    "url,title,group\r\n"
+	    "https://a.example/,T\xc3\xaan m\xe1\xbb\x9bi,G\r\n"
+	    "https://b.example/,D\xe1\xbb\x8b\x63h v\xe1\xbb\xa5 B,G\r\n";
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/ids", tmpdir);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	assert_int_equal(file_write_atomic(path, conf, strlen(conf), 0600), 0);
+	snprintf(path, sizeof(path), "%s/s.csv", dir);
+	assert_int_equal(file_write_atomic(path, csv1, strlen(csv1), 0600), 0);
+	co = open_collector("ids");
+	assert_non_null(co->conf->targets);
+	assert_string_equal(co->conf->targets->v[0].id, "cong-a");
+	collector_free(co);
+	/* Stopped; the title of the first row changes. */
+	assert_int_equal(file_write_atomic(path, csv2, strlen(csv2), 0600), 0);
+	co = open_collector("ids");
+	assert_string_equal(co->conf->targets->v[0].id, "cong-a");
+	assert_string_equal(co->conf->targets->v[0].title,
+	    "T\xc3\xaan m\xe1\xbb\x9bi");
+	assert_string_equal(co->conf->targets->v[1].id, "dich-vu-b");
+	assert_null(catalog_retired(&co->catalog, "cong-a"));
+	collector_free(co);
+}
+
 int
 main(void)
 {
@@ -320,6 +362,7 @@ main(void)
 	    cmocka_unit_test(test_rename),
 	    cmocka_unit_test(test_requests_file),
 	    cmocka_unit_test(test_sync_list),
+	    cmocka_unit_test(test_ids_across_restart),
 	};
 
 	log_init("test_retire", 0, 0);
