@@ -37,6 +37,7 @@
 #include "collector/publish/summary.h"
 #include "collector/targets.h"
 #include "collector/webroot.h"
+#include "i18n.h"
 #include "util.h"
 
 static const char hostile[] = "<script>alert(\"x\")</script>&'\x01\xff";
@@ -114,8 +115,12 @@ test_words(void **state)
 	    "2025-11-30 05:20 UTC");
 	assert_string_equal(html_duration(3 * 3600 + 300, buf, sizeof(buf)),
 	    "3 h 5 min");
-	assert_string_equal(page_pct(0.99999, buf, sizeof(buf)), "99.99 %");
-	assert_string_equal(page_pct(1, buf, sizeof(buf)), "100.00 %");
+	/* Rounded, not cut: one decimal, more when one would say 100 %
+	 * for less than all. */
+	assert_string_equal(page_pct(0.99999, buf, sizeof(buf)), "99.999 %");
+	assert_string_equal(page_pct(1, buf, sizeof(buf)), "100.0 %");
+	assert_string_equal(page_pct(5.0 / 9, buf, sizeof(buf)), "55.6 %");
+	assert_string_equal(page_pct(1.0 / 6, buf, sizeof(buf)), "16.7 %");
 	assert_string_equal(page_pct(-1, buf, sizeof(buf)), "\xe2\x80\x93");
 }
 
@@ -198,9 +203,10 @@ test_graph_args(void **state)
 {
 	struct graph_src  src[2] = {{{"/d/rrd/p1/a:b.ipv6.rrd", NULL}},
 	     {{"/d/rrd/p2/a.ipv6.rrd", "/d/rrd/p2/a.ipv4.rrd"}}};
-	struct graph_req  rq;
-	struct graph_argv a;
-	int		  def = 0, avg = 0, title = 0, daemon = 0, nodata = 0;
+	struct graph_req    rq;
+	struct graph_argv   a;
+	struct graph_values gv = {{0}, GRAPH_VALUES_MAX};
+	int		    def = 0, avg = 0, title = 0, daemon = 0, nodata = 0;
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
@@ -211,7 +217,7 @@ test_graph_args(void **state)
 	rq.nsrc = 2;
 	rq.daemon = "unix:/run/rrdcached.sock";
 	rq.end = 1764480000;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	assert_string_equal(a.v[0], "graphv");
 	assert_string_equal(a.v[1], "-");
 	for (int i = 0; i < a.n; i++) {
@@ -236,7 +242,7 @@ test_graph_args(void **state)
 	rq.kind = GRAPH_LATENCY;
 	rq.nsrc = 1;
 	rq.daemon = NULL;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	for (int i = 0; i < a.n; i++) {
 		nodata += strstr(a.v[i], "IPv4\\: no measurements") != NULL;
 		assert_null(strstr(a.v[i], "--daemon"));
@@ -251,7 +257,7 @@ test_graph_args(void **state)
 	rq.iface = "eth0\n";
 	rq.traffic = "/d/rrd/p1/eth0.traffic.rrd";
 	rq.end = 1764480000;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	def = avg = title = 0;
 	for (int i = 0; i < a.n; i++) {
 		def += strcmp(a.v[i],
@@ -267,14 +273,14 @@ test_graph_args(void **state)
 	graph_argv_free(&a);
 	rq.kind = GRAPH_ICMP;
 	rq.interval_s = 30;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	def = 0;
 	for (int i = 0; i < a.n; i++)
 		def += strcmp(a.v[i], "CDEF:ptb=ptb_s,30,*") == 0;
 	assert_int_equal(def, 1);
 	graph_argv_free(&a);
 	rq.traffic = NULL;
-	assert_int_equal(graph_args(&rq, &a), -1);
+	assert_int_equal(graph_args(&rq, &gv, &a), -1);
 	graph_argv_free(&a);
 	/* When graphs come due. */
 	assert_int_equal(graph_refresh_s(GRAPH_AVAIL, PERIOD_DAY, 0), 900);
@@ -489,9 +495,10 @@ test_site_model(void **state)
 	assert_int_equal(r.c.scores[1], 1); /* 20 */
 	assert_int_equal(r.ngroups, 3);
 	{
-		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL};
+		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL,
+		    NULL, NULL};
 		struct page_ctx none = {"<c>", 1764480100, 1, have_none, NULL,
-		    NULL};
+		    NULL, NULL, NULL};
 		struct html	h;
 		cJSON	       *j = report_json(&r, si, &ctx);
 		char	       *text = cJSON_PrintUnformatted(j);
@@ -620,7 +627,8 @@ test_site_counts(void **state)
 	struct report	      r;
 	struct summary_counts sc;
 	struct html	      h;
-	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL};
+	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL,
+	    NULL, NULL};
 	size_t		      sum = 0;
 	double		      now = 1764490000, old = now - 86400;
 
@@ -786,7 +794,7 @@ test_publish_run(void **state)
 	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
 	assert_null(strstr(text, "<i>if"));
 	assert_non_null(strstr(text, "&lt;i&gt;if&lt;/i&gt;"));
-	assert_non_null(strstr(text, "66.66 %"));  /* IPv6 share */
+	assert_non_null(strstr(text, "66.7 %"));   /* IPv6 share */
 	assert_non_null(strstr(text, "1.0 kB/s")); /* 60000 B / 60 s */
 	assert_non_null(strstr(text, "traffic/p1/eth0/share-day.png"));
 	free(text);
@@ -877,5 +885,7 @@ main(void)
 	    cmocka_unit_test(test_publish_run),
 	};
 
+	/* The words and times these tests expect: English, UTC. */
+	i18n_set_timezone("UTC");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
