@@ -449,6 +449,7 @@ args_avail(struct gb *g, const struct graph_req *rq)
 	int  have[FAMILY__N];
 	char text[128], l[128];
 
+	/* xgettext:no-c-format */
 	draw(g, "--vertical-label=%s", _("% available"));
 	draw(g, "--lower-limit=0");
 	draw(g, "--upper-limit=100");
@@ -533,6 +534,7 @@ args_summary(struct gb *g, const struct graph_req *rq)
 	for (size_t i = 0; i < NELEM(l); i++)
 		labels[i] = l[i].label;
 	width = leg_width(labels, NELEM(l));
+	/* xgettext:no-c-format */
 	draw(g, "--vertical-label=%s", _("% of targets"));
 	draw(g, "--lower-limit=0");
 	draw(g, "--upper-limit=100");
@@ -566,6 +568,7 @@ args_share(struct gb *g, const struct graph_req *rq)
 	static const char *const v[] = {"b6", "b4"};
 	char			 l[128];
 
+	/* xgettext:no-c-format */
 	draw(g, "--vertical-label=%s", _("% of IP bytes"));
 	draw(g, "--lower-limit=0");
 	draw(g, "--upper-limit=100");
