@@ -868,6 +868,150 @@ test_publish_run(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* 2026-12-06 07:05:00 UTC: 14:05 in Asia/Ho_Chi_Minh. */
+#define LANG_NOW 1796540700.0
+
+/* Nine targets from one probe, five of them ready for IPv6 (5/9). */
+static struct collector *
+lang_site(const char *dir, const char *organisation)
+{
+	struct collector_conf *cc = xcalloc(1, sizeof(*cc));
+	struct collector      *co;
+	char		       path[PATH_MAX], err[512], body[16384], *answer;
+	size_t		       n = 0;
+	int		       seq = 1;
+
+	snprintf(path, sizeof(path), "%s/data", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	cc->name = xstrdup("unit");
+	cc->data_dir = xstrdup(path);
+	snprintf(path, sizeof(path), "%s/site", dir);
+	cc->publish_dir = xstrdup(path);
+	cc->organisation = organisation != NULL ? xstrdup(organisation) : NULL;
+	cc->step_s = 60;
+	cc->down_after = cc->up_after = cc->quorum = 1;
+	cc->cert_warn_days = 30;
+	co = collector_new("/nonexistent.conf", cc, NULL);
+	assert_int_equal(collector_open(co, err, sizeof(err)), 0);
+	n += (size_t)snprintf(body + n, sizeof(body) - n,
+	    "{\"probe\":\"p1\",\"results\":[");
+	for (int k = 0; k < 9; k++)
+		for (int f = 0; f < 2; f++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+			    "%s{\"probe\":\"p1\",\"target\":\"s%d\",\"url\":"
+			    "\"https://s%d.example/\",\"family\":\"%s\",\"ts\":"
+			    "%.0f,\"seq\":%d,\"outcome\":\"%s\",\"ready\":%s,"
+			    "\"score\":%d,\"group\":\"G\"}",
+			    seq > 1 ? "," : "", k, k, f ? "ipv4" : "ipv6",
+			    LANG_NOW - 60, seq, k >= 5 && !f ? "no_address" : "ok",
+			    k < 5 ? "true" : "false", k < 5 ? 100 : 20),
+			    seq++;
+	snprintf(body + n, sizeof(body) - n, "]}");
+	assert_int_equal(ingest_post(co->store, collector_ledger(co, "p1"),
+			     body, strlen(body), LANG_NOW, &answer),
+	    200);
+	cJSON_free(answer);
+	return co;
+}
+
+static char *
+site_file(const char *dir, const char *rel)
+{
+	char   path[PATH_MAX];
+	char  *text;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/site/%s", dir, rel);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	return text;
+}
+
+/*
+ * One site published in Vietnamese, in Asia/Ho_Chi_Minh, then in English
+ * and UTC: the language of the pages, their times, numbers and footer,
+ * who publishes, and the report's JSON.
+ */
+static void
+test_publish_lang(void **state)
+{
+	char		      dir[] = "/tmp/v6w-test-lang.XXXXXX";
+	char		      cmd[PATH_MAX + 16], err[1024];
+	const char	     *org = "S\xe1\xbb\x9f Th\xc3\xb4ng tin v\xc3\xa0 "
+				    "Truy\xe1\xbb\x81n th\xc3\xb4ng Thanh H\xc3\xb3"
+				    "a";
+	struct collector     *co;
+	struct publish_stats  st;
+	char		     *text;
+
+	(void)state;
+	if (getenv("V6WATCH_LOCALEDIR") == NULL)
+		setenv("V6WATCH_LOCALEDIR", "build/locale", 1);
+	assert_non_null(mkdtemp(dir));
+	co = lang_site(dir, org);
+	assert_int_equal(i18n_set_language("vi", err, sizeof(err)), 0);
+	assert_int_equal(i18n_timezone_check("Asia/Ho_Chi_Minh", err,
+			     sizeof(err)),
+	    0);
+	i18n_set_timezone("Asia/Ho_Chi_Minh");
+	assert_int_equal(publish_child(co, LANG_NOW, &st), 0);
+	text = site_file(dir, "index.html");
+	assert_non_null(strstr(text, "<html lang=\"vi\">"));
+	assert_non_null(strstr(text, "<title>T\xc3\xacnh tr\xe1\xba\xa1ng "
+				     "IPv6 c\xe1\xbb\xa7\x61 unit</title>"));
+	assert_non_null(strstr(text, org));
+	/* Local time, the day first; a decimal comma; the zone said. */
+	assert_non_null(strstr(text, "06/12/2026 14:05"));
+	assert_null(strstr(text, "2026-12-06"));
+	assert_non_null(strstr(text, "(55,6 %)"));
+	assert_non_null(strstr(text, "Gi\xe1\xbb\x9d Vi\xe1\xbb\x87t Nam "
+				     "(UTC+07:00)."));
+	assert_non_null(strstr(text, "data-sort-title=\"S\xe1\xba\xafp"));
+	assert_null(strstr(text, "Times are"));
+	assert_null(strstr(text, "Worst first"));
+	free(text);
+	text = site_file(dir, "report.html");
+	assert_non_null(strstr(text, "<html lang=\"vi\">"));
+	assert_non_null(strstr(text, "B\xc3\xa1o c\xc3\xa1o m\xe1\xbb\xa9\x63 "
+				     "\xc4\x91\xe1\xbb\x99 s\xe1\xba\xb5n "
+				     "s\xc3\xa0ng IPv6"));
+	assert_non_null(strstr(text, org));
+	assert_non_null(strstr(text, "55,6 %"));
+	assert_non_null(strstr(text, "06/12/2026"));
+	free(text);
+	text = site_file(dir, "t/s0.html");
+	assert_non_null(strstr(text, "<html lang=\"vi\">"));
+	assert_non_null(strstr(text, "\xc4\x90\xe1\xbb\x99 kh\xe1\xba\xa3 "
+				     "d\xe1\xbb\xa5ng")); /* Độ khả dụng */
+	assert_non_null(strstr(text, org));
+	free(text);
+	text = site_file(dir, "report.json");
+	assert_non_null(strstr(text, "\"language\":\"vi\""));
+	assert_non_null(strstr(text, "\"timezone\":\"Asia/Ho_Chi_Minh\""));
+	assert_non_null(strstr(text, "\"organisation\":\"S\xe1\xbb\x9f"));
+	assert_non_null(strstr(text, "\"title\":\"T\xc3\xacnh"));
+	free(text);
+
+	/* English and UTC again: today's forms, rounded. */
+	assert_int_equal(i18n_set_language("en", err, sizeof(err)), 0);
+	i18n_set_timezone("UTC");
+	assert_int_equal(publish_child(co, LANG_NOW, &st), 0);
+	text = site_file(dir, "index.html");
+	assert_non_null(strstr(text, "<html lang=\"en\">"));
+	assert_non_null(strstr(text, "<title>IPv6 status of unit</title>"));
+	assert_non_null(strstr(text, "9 targets; <b>5 ready for IPv6</b> "
+				     "(55.6 %)"));
+	assert_non_null(strstr(text, "Published 2026-12-06 07:05 UTC."));
+	assert_non_null(strstr(text, "Times are UTC."));
+	free(text);
+	text = site_file(dir, "report.json");
+	assert_non_null(strstr(text, "\"language\":\"en\""));
+	assert_non_null(strstr(text, "\"title\":\"IPv6 status of unit\""));
+	free(text);
+	collector_free(co);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -883,6 +1027,7 @@ main(void)
 	    cmocka_unit_test(test_site_model),
 	    cmocka_unit_test(test_site_counts),
 	    cmocka_unit_test(test_publish_run),
+	    cmocka_unit_test(test_publish_lang),
 	};
 
 	/* The words and times these tests expect: English, UTC. */
