@@ -271,12 +271,14 @@ alert_msg_slack(const struct alert_msg *m)
 		/* TRANSLATORS: Slack: the target (between *, bold), the
 		 * family, since when, the state before. */
 		if (ev->state == STATE_DOWN)
-			sbuf_add(&b, 1, _("*%s* is DOWN over %s since %s (was %s)"),
-			    name, fam_label(ev->family), at,
+			sbuf_add(&b, 1,
+			    _("*%s* is DOWN over %s since %s (was %s)"), name,
+			    fam_label(ev->family), at,
 			    state_text(ev->previous));
 		else
-			sbuf_add(&b, 1, _("*%s* is UP over %s since %s (was %s)"),
-			    name, fam_label(ev->family), at,
+			sbuf_add(&b, 1,
+			    _("*%s* is UP over %s since %s (was %s)"), name,
+			    fam_label(ev->family), at,
 			    state_text(ev->previous));
 		if (ev->state == STATE_DOWN)
 			sbuf_add(&b, 1, ": %s", outcome_text(ev->outcome));
@@ -292,8 +294,8 @@ alert_msg_slack(const struct alert_msg *m)
 			    name, at);
 		else
 			sbuf_add(&b, 1,
-			    _("*%s* is no longer ready for IPv6 since %s"), name,
-			    at);
+			    _("*%s* is no longer ready for IPv6 since %s"),
+			    name, at);
 		if (d[0] != '\0')
 			sbuf_add(&b, 1, _(", after %s"), d);
 		break;

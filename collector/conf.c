@@ -90,13 +90,6 @@ check_language(const char *s)
 	return i18n_language_check(s);
 }
 
-/* A title or an organisation: one line of text. */
-static const char *
-check_line(const char *s)
-{
-	return str_has_ctrl(s) ? "must be one line of text (no control characters)" : NULL;
-}
-
 static const struct cfg_field collector_fields[] = {
     {"name", CFG_STR, CF(name), 0, 64, 0, NULL, 1, cfg_check_name},
     {"listen", CFG_STR, CF(listen), 0, 128, 0, "[::]:8080", 0,
@@ -123,9 +116,8 @@ static const struct cfg_field collector_fields[] = {
     /* checked in load_i18n (a file of the tz database) */
     {"timezone", CFG_STR, CF(timezone), 0, 255, 0, I18N_DEFAULT_TIMEZONE, 0,
 	NULL},
-    {"title", CFG_STR, CF(title), 0, 200, 0, NULL, 0, check_line},
-    {"organisation", CFG_STR, CF(organisation), 0, 200, 0, NULL, 0,
-	check_line},
+    {"title", CFG_STR, CF(title), 0, 200, 0, NULL, 0, NULL},
+    {"organisation", CFG_STR, CF(organisation), 0, 200, 0, NULL, 0, NULL},
 };
 
 static const struct cfg_field alert_fields[] = {
@@ -644,12 +636,14 @@ static void
 load_i18n(struct cfg *c, const config_setting_t *root,
     const struct collector_conf *cc, struct i18n_prev *prev)
 {
-	const config_setting_t *s = config_setting_lookup(
-	    (config_setting_t *)root, "collector.timezone");
-	const config_setting_t *l = config_setting_lookup(
-	    (config_setting_t *)root, "collector.language");
-	const char	       *v;
-	char			err[1024];
+	const config_setting_t *s =
+	    config_setting_lookup((config_setting_t *)root,
+		"collector.timezone");
+	const config_setting_t *l =
+	    config_setting_lookup((config_setting_t *)root,
+		"collector.language");
+	const char *v;
+	char	    err[1024];
 
 	if (cc->timezone != NULL &&
 	    i18n_timezone_check(cc->timezone, err, sizeof(err)) == -1) {

@@ -56,7 +56,8 @@ i18n_language_check(const char *lang)
 int
 i18n_language_builtin(const char *lang)
 {
-	return strncmp(lang, "en", 2) == 0 && (lang[2] == '\0' || lang[2] == '_');
+	return strncmp(lang, "en", 2) == 0 &&
+	    (lang[2] == '\0' || lang[2] == '_');
 }
 
 const char *
@@ -72,7 +73,7 @@ i18n_catalogue(const char *lang, char *path, size_t size)
 {
 	struct stat sb;
 	int	    n = snprintf(path, size, "%s/%s/LC_MESSAGES/%s.mo",
-		   i18n_localedir(), lang, I18N_DOMAIN);
+		    i18n_localedir(), lang, I18N_DOMAIN);
 
 	if (n < 0 || (size_t)n >= size)
 		return -1;
@@ -209,8 +210,8 @@ i18n_zone_sentence(double ts, char *out, size_t size)
 	static const char *const zones[] = {NC_("time zone", "UTC"),
 	    NC_("time zone", "Asia/Ho_Chi_Minh"),
 	    NC_("time zone", "Asia/Saigon")};
-	const char *tz = i18n_timezone(), *name = tz;
-	char	    off[16];
+	const char		*tz = i18n_timezone(), *name = tz;
+	char			 off[16];
 
 	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
 		if (strcmp(tz, zones[i]) == 0)

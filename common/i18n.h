@@ -39,8 +39,8 @@
  * s translated in context ctx (xgettext's msgctxt), or s. The NC_()
  * marker leaves both in a table for a C_(ctx, table[i]) later.
  */
-const char *i18n_cgettext(const char *ctx, const char *s)
-    __attribute__((format_arg(2)));
+const char *
+i18n_cgettext(const char *ctx, const char *s) __attribute__((format_arg(2)));
 
 /*
  * NULL when lang is a language code ("vi", "en", "pt_BR": 2 or 3 lower
@@ -69,9 +69,9 @@ const char *i18n_language(void);
  * 0 when tz names a zone of the tz database (a TZif file under TZDIR,
  * default /usr/share/zoneinfo) or is "UTC"; -1 with err saying why not.
  */
-int	    i18n_timezone_check(const char *tz, char *err, size_t errlen);
+int i18n_timezone_check(const char *tz, char *err, size_t errlen);
 /* Set TZ to tz and tzset(): the process's local time, librrd's too. */
-void	    i18n_set_timezone(const char *tz);
+void i18n_set_timezone(const char *tz);
 /* The zone set ("UTC" when TZ is not set). */
 const char *i18n_timezone(void);
 /* ts's offset from UTC in the zone, in seconds (+25200 for UTC+07:00). */
@@ -91,7 +91,7 @@ const char *i18n_fixed(double v, int decimals, char *out, size_t size);
  * The decimals that show share (0..1) rounded without saying 100 % for
  * less than all or 0 % for more than none: 1, or more (at most 6).
  */
-int	    i18n_pct_decimals(double share);
+int i18n_pct_decimals(double share);
 /* "55.6 %" ("55,6 %") for 5/9; an en dash when share < 0 or NaN. */
 const char *i18n_pct(double share, char *out, size_t size);
 /*

@@ -151,8 +151,7 @@ struct gb {
 static void arg(struct graph_argv *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void
-varg(struct graph_argv *a, const char *fmt, va_list ap)
+static void varg(struct graph_argv *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 static void
@@ -183,8 +182,8 @@ arg(struct graph_argv *a, const char *fmt, ...)
 }
 
 /* An argument of the drawing pass only (title, lines, legends). */
-static void draw(struct gb *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+draw(struct gb *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 draw(struct gb *g, const char *fmt, ...)
@@ -343,7 +342,8 @@ legend_figure(double v, enum legend_unit u, char *out, size_t size)
 
 	switch (u) {
 	case UNIT_PCT:
-		snprintf(out, size, "%5s%%", i18n_fixed(v, 1, num, sizeof(num)));
+		snprintf(out, size, "%5s%%",
+		    i18n_fixed(v, 1, num, sizeof(num)));
 		break;
 	case UNIT_MS:
 		snprintf(out, size, "%7s ms",
@@ -641,9 +641,12 @@ graph_args(const struct graph_req *rq, const struct graph_values *vals,
 	char	    name[GRAPH_NAME_MAX + 1], probe[GRAPH_NAME_MAX + 1];
 	char	    title[4 * GRAPH_NAME_MAX + 256];
 	const char *period, *grid;
-	struct gb   g = {a, vals, 0};
+	struct gb   g;
 
 	memset(a, 0, sizeof(*a));
+	g.a = a;
+	g.vals = vals;
+	g.k = 0;
 	arg(a, "graphv");
 	arg(a, "-");
 	arg(a, "--imgformat=%s", rq->svg ? "SVG" : "PNG");
@@ -733,8 +736,8 @@ graph_args(const struct graph_req *rq, const struct graph_values *vals,
 }
 
 int
-graph_values(const struct graph_req *rq, struct graph_values *vals,
-    char *err, size_t errlen)
+graph_values(const struct graph_req *rq, struct graph_values *vals, char *err,
+    size_t errlen)
 {
 	struct graph_argv a;
 	rrd_info_t	 *info;

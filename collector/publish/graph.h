@@ -100,8 +100,8 @@ int  graph_args(const struct graph_req *, const struct graph_values *vals,
      struct graph_argv *);
 void graph_argv_free(struct graph_argv *);
 /* The figures of req's legends, read by librrd; 0, or -1 with err. */
-int  graph_values(const struct graph_req *, struct graph_values *, char *err,
-     size_t errlen);
+int graph_values(const struct graph_req *, struct graph_values *, char *err,
+    size_t errlen);
 
 /*
  * Seconds between two drawings of a graph when nothing forces one (0: at

@@ -359,8 +359,7 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 	html_printf(h, _("Published %s. Worst first."),
 	    html_time(ctx->now, t, sizeof(t)));
 	html_raw(h, "</p>\n</header>\n<main>\n");
-	if (ctx->have_summary > 0)
-	{
+	if (ctx->have_summary > 0) {
 		html_raw(h, "<figure><img src=\"g/summary-day.png\" alt=\"");
 		html_text(h,
 		    _("Share of targets ready for IPv6, last 24 hours"), 0);
@@ -371,8 +370,7 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 		html_printf(h, _("More in the %sreadiness report%s."),
 		    "<a href=\"report.html\">", "</a>");
 		html_raw(h, "</figcaption></figure>\n");
-	}
-	else if (ctx->have_summary == 0 && si->n > 0)
+	} else if (ctx->have_summary == 0 && si->n > 0)
 		html_printf(h, "<p>%s</p>\n",
 		    _("The graph of the share ready for IPv6 appears here "
 		      "after an hour of publishing."));
@@ -383,15 +381,15 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 		return;
 	}
 	index_groups(h, si);
-	html_raw(h, "<div class=\"scroll\"><table id=\"targets\" "
-		    "data-sort-title=\"");
+	html_raw(h,
+	    "<div class=\"scroll\"><table id=\"targets\" "
+	    "data-sort-title=\"");
 	html_text(h, _("Sort by this column"), 0);
 	html_printf(h,
 	    "\">\n<thead><tr>"
 	    "<th>%s</th><th>%s</th><th>IPv6</th><th>IPv4</th>"
 	    "<th>%s</th><th>%s</th><th>%s</th>",
-	    _("Target"), _("Group"), _("Ready"), _("Score"),
-	    _("Last problem"));
+	    _("Target"), _("Group"), _("Ready"), _("Score"), _("Last problem"));
 	for (int f = 0; f < FAMILY__N; f++)
 		for (int w = 0; w < WINDOW__N; w++)
 			html_printf(h, "<th>%s %s</th>", fam_label[f],
@@ -539,7 +537,7 @@ target_details(struct html *h, const struct site_target *t)
 	    N_("TLS handshake"), N_("First byte"), N_("Total"),
 	    N_("HTTP status"), N_("TLS version"), N_("Certificate days left"),
 	    N_("Issuer")};
-	char head[256];
+	char			 head[256];
 
 	html_printf(h, "<h2 id=\"checks\">%s</h2>\n", _("Latest checks"));
 	for (size_t i = 0; i < t->nprobes; i++) {
@@ -660,8 +658,7 @@ target_graphs(struct html *h, const struct site_target *t,
 
 			if (page_graph_path(png, sizeof(png), t->slug,
 				GRAPH_PROBE, ps, p, 0) == 0 &&
-			    page_have(ctx, png))
-			{
+			    page_have(ctx, png)) {
 				if (n++ > 0)
 					html_raw(h, " \xc2\xb7 ");
 				else
@@ -702,9 +699,8 @@ target_changes(struct html *h, const struct site_target *t)
 		    "%s</span></td><td>%s</td></tr>\n",
 		    html_time(c->ts, ts, sizeof(ts)),
 		    c->family == FAMILY_IPV6 ? "v6" : "v4",
-		    fam_label[c->family],
-		    site_state_words(state_name(c->from)), state_name(c->to),
-		    site_state_words(state_name(c->to)),
+		    fam_label[c->family], site_state_words(state_name(c->from)),
+		    state_name(c->to), site_state_words(state_name(c->to)),
 		    c->to == STATE_DOWN ?
 			html_outcome_words(c->outcome, c->family) :
 			"");
@@ -895,9 +891,8 @@ page_rate(double bps, char *out, size_t size)
 		bps /= 1000;
 		u++;
 	}
-	snprintf(out, size, "%s %s", i18n_fixed(bps, u == 0 ? 0 : 1, v,
-					 sizeof(v)),
-	    unit[u]);
+	snprintf(out, size, "%s %s",
+	    i18n_fixed(bps, u == 0 ? 0 : 1, v, sizeof(v)), unit[u]);
 	return out;
 }
 
@@ -999,8 +994,9 @@ page_traffic(struct html *h, const struct site *si, const struct page_ctx *ctx)
 			for (size_t k = 0; k < NELEM(kinds); k++) {
 				/* TRANSLATORS: probe, interface, what the
 				 * graph shows, period. */
-				snprintf(alt, sizeof(alt), _("%s on %s: %s, %s"),
-				    tr->lg->name, tr->s->name, _(what[k]),
+				snprintf(alt, sizeof(alt),
+				    _("%s on %s: %s, %s"), tr->lg->name,
+				    tr->s->name, _(what[k]),
 				    _(period_label[p]));
 				figure(h, ctx, "", tr->iface_slug, kinds[k],
 				    tr->probe_slug, p, alt, 1);

@@ -567,8 +567,7 @@ pub_summary(struct pub *pb, const struct site *si, struct report *r)
 	    avail_fetch(path, pb->daemon, "targets", pb->t - 31 * 86400, pb->t,
 		60 * step, &ct, err, sizeof(err)) == 0) {
 		int64_t off = i18n_utc_offset(pb->now);
-		int64_t day0 =
-		    (pb->t + off - 30 * 86400) / 86400 * 86400 - off;
+		int64_t day0 = (pb->t + off - 30 * 86400) / 86400 * 86400 - off;
 		double	sum = 0, known = 0;
 
 		avail_add(&fr, NULL, pb->t - 86400, pb->t, &sum, &known);

@@ -91,13 +91,14 @@ report_json(const struct report *r, const struct site *si,
 	cJSON *root = cJSON_CreateObject(), *a, *o;
 	char   day[32];
 
-	char   title[256];
+	char title[256];
 
 	cJSON_AddStringToObject(root, "collector", ctx->collector);
 	cJSON_AddStringToObject(root, "title",
 	    page_site_title(ctx, title, sizeof(title)));
 	if (ctx->organisation != NULL)
-		cJSON_AddStringToObject(root, "organisation", ctx->organisation);
+		cJSON_AddStringToObject(root, "organisation",
+		    ctx->organisation);
 	cJSON_AddStringToObject(root, "language", i18n_language());
 	cJSON_AddStringToObject(root, "timezone", i18n_timezone());
 	cJSON_AddNumberToObject(root, "generated", (double)(int64_t)ctx->now);
@@ -254,8 +255,8 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	    ngettext("%zu of %zu service", "%zu of %zu services",
 		(unsigned long)r->c.targets),
 	    r->c.ready, r->c.targets);
-	html_printf(h, "</div><div class=\"card\">%s<b>%zu</b>",
-	    _("Not ready"), r->c.not_ready);
+	html_printf(h, "</div><div class=\"card\">%s<b>%zu</b>", _("Not ready"),
+	    r->c.not_ready);
 	html_printf(h, _("%zu without recent data"), r->c.no_data);
 	html_raw(h, "</div></div>\n");
 	page_maint(h, NULL, ctx); /* windows of the last 30 days */

@@ -201,8 +201,8 @@ test_webroot_urls(void **state)
 static void
 test_graph_args(void **state)
 {
-	struct graph_src  src[2] = {{{"/d/rrd/p1/a:b.ipv6.rrd", NULL}},
-	     {{"/d/rrd/p2/a.ipv6.rrd", "/d/rrd/p2/a.ipv4.rrd"}}};
+	struct graph_src    src[2] = {{{"/d/rrd/p1/a:b.ipv6.rrd", NULL}},
+	       {{"/d/rrd/p2/a.ipv6.rrd", "/d/rrd/p2/a.ipv4.rrd"}}};
 	struct graph_req    rq;
 	struct graph_argv   a;
 	struct graph_values gv = {{0}, GRAPH_VALUES_MAX};
@@ -627,8 +627,8 @@ test_site_counts(void **state)
 	struct report	      r;
 	struct summary_counts sc;
 	struct html	      h;
-	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL,
-	    NULL, NULL};
+	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL, NULL,
+		  NULL};
 	size_t		      sum = 0;
 	double		      now = 1764490000, old = now - 86400;
 
@@ -903,7 +903,8 @@ lang_site(const char *dir, const char *organisation)
 			    "%.0f,\"seq\":%d,\"outcome\":\"%s\",\"ready\":%s,"
 			    "\"score\":%d,\"group\":\"G\"}",
 			    seq > 1 ? "," : "", k, k, f ? "ipv4" : "ipv6",
-			    LANG_NOW - 60, seq, k >= 5 && !f ? "no_address" : "ok",
+			    LANG_NOW - 60, seq,
+			    k >= 5 && !f ? "no_address" : "ok",
 			    k < 5 ? "true" : "false", k < 5 ? 100 : 20),
 			    seq++;
 	snprintf(body + n, sizeof(body) - n, "]}");
@@ -934,14 +935,14 @@ site_file(const char *dir, const char *rel)
 static void
 test_publish_lang(void **state)
 {
-	char		      dir[] = "/tmp/v6w-test-lang.XXXXXX";
-	char		      cmd[PATH_MAX + 16], err[1024];
-	const char	     *org = "S\xe1\xbb\x9f Th\xc3\xb4ng tin v\xc3\xa0 "
-				    "Truy\xe1\xbb\x81n th\xc3\xb4ng Thanh H\xc3\xb3"
-				    "a";
-	struct collector     *co;
-	struct publish_stats  st;
-	char		     *text;
+	char		     dir[] = "/tmp/v6w-test-lang.XXXXXX";
+	char		     cmd[PATH_MAX + 16], err[1024];
+	const char	    *org = "S\xe1\xbb\x9f Th\xc3\xb4ng tin v\xc3\xa0 "
+				   "Truy\xe1\xbb\x81n th\xc3\xb4ng Thanh H\xc3\xb3"
+				   "a";
+	struct collector    *co;
+	struct publish_stats st;
+	char		    *text;
 
 	(void)state;
 	if (getenv("V6WATCH_LOCALEDIR") == NULL)
@@ -956,32 +957,36 @@ test_publish_lang(void **state)
 	assert_int_equal(publish_child(co, LANG_NOW, &st), 0);
 	text = site_file(dir, "index.html");
 	assert_non_null(strstr(text, "<html lang=\"vi\">"));
-	assert_non_null(strstr(text, "<title>T\xc3\xacnh tr\xe1\xba\xa1ng "
-				     "IPv6 c\xe1\xbb\xa7\x61 unit</title>"));
+	assert_non_null(strstr(text,
+	    "<title>T\xc3\xacnh tr\xe1\xba\xa1ng "
+	    "IPv6 c\xe1\xbb\xa7\x61 unit</title>"));
 	assert_non_null(strstr(text, org));
 	/* Local time, the day first; a decimal comma; the zone said. */
 	assert_non_null(strstr(text, "06/12/2026 14:05"));
 	assert_null(strstr(text, "2026-12-06"));
 	assert_non_null(strstr(text, "(55,6 %)"));
-	assert_non_null(strstr(text, "Gi\xe1\xbb\x9d Vi\xe1\xbb\x87t Nam "
-				     "(UTC+07:00)."));
+	assert_non_null(strstr(text,
+	    "Gi\xe1\xbb\x9d Vi\xe1\xbb\x87t Nam "
+	    "(UTC+07:00)."));
 	assert_non_null(strstr(text, "data-sort-title=\"S\xe1\xba\xafp"));
 	assert_null(strstr(text, "Times are"));
 	assert_null(strstr(text, "Worst first"));
 	free(text);
 	text = site_file(dir, "report.html");
 	assert_non_null(strstr(text, "<html lang=\"vi\">"));
-	assert_non_null(strstr(text, "B\xc3\xa1o c\xc3\xa1o m\xe1\xbb\xa9\x63 "
-				     "\xc4\x91\xe1\xbb\x99 s\xe1\xba\xb5n "
-				     "s\xc3\xa0ng IPv6"));
+	assert_non_null(strstr(text,
+	    "B\xc3\xa1o c\xc3\xa1o m\xe1\xbb\xa9\x63 "
+	    "\xc4\x91\xe1\xbb\x99 s\xe1\xba\xb5n "
+	    "s\xc3\xa0ng IPv6"));
 	assert_non_null(strstr(text, org));
 	assert_non_null(strstr(text, "55,6 %"));
 	assert_non_null(strstr(text, "06/12/2026"));
 	free(text);
 	text = site_file(dir, "t/s0.html");
 	assert_non_null(strstr(text, "<html lang=\"vi\">"));
-	assert_non_null(strstr(text, "\xc4\x90\xe1\xbb\x99 kh\xe1\xba\xa3 "
-				     "d\xe1\xbb\xa5ng")); /* Độ khả dụng */
+	assert_non_null(strstr(text,
+	    "\xc4\x90\xe1\xbb\x99 kh\xe1\xba\xa3 "
+	    "d\xe1\xbb\xa5ng")); /* Độ khả dụng */
 	assert_non_null(strstr(text, org));
 	free(text);
 	text = site_file(dir, "report.json");
@@ -998,8 +1003,9 @@ test_publish_lang(void **state)
 	text = site_file(dir, "index.html");
 	assert_non_null(strstr(text, "<html lang=\"en\">"));
 	assert_non_null(strstr(text, "<title>IPv6 status of unit</title>"));
-	assert_non_null(strstr(text, "9 targets; <b>5 ready for IPv6</b> "
-				     "(55.6 %)"));
+	assert_non_null(strstr(text,
+	    "9 targets; <b>5 ready for IPv6</b> "
+	    "(55.6 %)"));
 	assert_non_null(strstr(text, "Published 2026-12-06 07:05 UTC."));
 	assert_non_null(strstr(text, "Times are UTC."));
 	free(text);
