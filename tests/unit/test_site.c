@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rrd.h>
 
 #include "collector/publish/avail.h"
 #include "collector/collector.h"
@@ -1018,6 +1019,146 @@ test_publish_lang(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A young graph's check failed: say what, in the child. */
+#define YOUNG_FAIL(...)                                            \
+	do {                                                       \
+		fprintf(stderr, "test_graph_young: " __VA_ARGS__); \
+		fprintf(stderr, "\n");                             \
+		return -1;                                         \
+	} while (0)
+
+/* The legends of rq as librrd lays them out: how many say word, how
+ * many "nan", how many there are. */
+static int
+young_legends(const struct graph_req *rq, const char *word, int *nodata,
+    int *nan, int *legends)
+{
+	struct graph_values vals;
+	struct graph_argv   a;
+	rrd_info_t	   *info;
+	char		    err[1024];
+
+	*nodata = *nan = *legends = 0;
+	if (graph_values(rq, &vals, err, sizeof(err)) == -1)
+		YOUNG_FAIL("graph_values: %s", err);
+	if (vals.n != 4) /* min, avg, max, last of IPv6 */
+		YOUNG_FAIL("%zu figures, not 4", vals.n);
+	for (size_t i = 0; i < vals.n; i++)
+		if (!isnan(vals.v[i]))
+			YOUNG_FAIL("figure %zu is %g, not unknown", i,
+			    vals.v[i]);
+	if (graph_args(rq, &vals, &a) == -1)
+		YOUNG_FAIL("graph_args");
+	for (int i = 0; i < a.n; i++)
+		if (strstr(a.v[i], "GPRINT") != NULL)
+			YOUNG_FAIL("a GPRINT: %s", a.v[i]);
+	rrd_clear_error();
+	info = rrd_graph_v(a.n, a.v);
+	graph_argv_free(&a);
+	if (info == NULL)
+		YOUNG_FAIL("rrd_graph_v: %s", rrd_get_error());
+	for (rrd_info_t *i = info; i != NULL; i = i->next) {
+		if (strncmp(i->key, "legend[", 7) != 0 || i->type != RD_I_STR)
+			continue;
+		(*legends)++;
+		*nan += strstr(i->value.u_str, "nan") != NULL;
+		*nodata += strstr(i->value.u_str, word) != NULL;
+	}
+	rrd_info_free(info);
+	return 0;
+}
+
+/* In a child (librrd keeps what it formats): 0 when every check holds. */
+static int
+young_check(const char *dir)
+{
+	char	    path[PATH_MAX], err[1024], upd[64];
+	const char *def[] = {"DS:up:GAUGE:180:0:1", "RRA:AVERAGE:0.5:1:3000"};
+	const char *uv[1] = {upd};
+	const char *low = "COMMENT:th\xe1\xba\xa5p nh\xe1\xba\xa5t  50,0%";
+	struct graph_src    src[1];
+	struct graph_req    rq;
+	struct graph_values vals;
+	struct graph_argv   a;
+	int		    nodata, nan, legends;
+	double		    end = LANG_NOW;
+
+	snprintf(path, sizeof(path), "%s/young.ipv6.rrd", dir);
+	rrd_clear_error();
+	if (rrd_create_r(path, 60, (time_t)end - 7200, 2, def) != 0)
+		YOUNG_FAIL("rrd_create: %s", rrd_get_error());
+	memset(&rq, 0, sizeof(rq));
+	src[0].rrd[FAMILY_IPV6] = path;
+	src[0].rrd[FAMILY_IPV4] = NULL;
+	rq.kind = GRAPH_AVAIL;
+	rq.period = PERIOD_DAY;
+	rq.target = "young";
+	rq.src = src;
+	rq.nsrc = 1;
+	rq.end = (int64_t)end;
+	for (int lang = 0; lang < 2; lang++) {
+		const char *word = lang ?
+		    "ch\xc6\xb0\x61 c\xc3\xb3 d\xe1\xbb\xaf "
+		    "li\xe1\xbb\x87u" :
+		    "no data yet";
+
+		if (i18n_set_language(lang ? "vi" : "en", err, sizeof(err)) ==
+		    -1)
+			YOUNG_FAIL("%s", err);
+		if (young_legends(&rq, word, &nodata, &nan, &legends) == -1)
+			return -1;
+		if (legends <= 2 || nan != 0 || nodata != 1)
+			YOUNG_FAIL("%s: %d legends, %d with nan, %d say \"%s\"",
+			    lang ? "vi" : "en", legends, nan, nodata, word);
+	}
+	/* Once it has data: the figures, a decimal comma in Vietnamese. */
+	for (int k = 0; k < 3; k++) {
+		snprintf(upd, sizeof(upd), "%lld:%s",
+		    (long long)end - 600 + k * 60, k ? "0.5" : "1");
+		if (rrd_update_r(path, NULL, 1, uv) != 0)
+			YOUNG_FAIL("rrd_update: %s", rrd_get_error());
+	}
+	if (graph_values(&rq, &vals, err, sizeof(err)) == -1 ||
+	    isnan(vals.v[0]) || graph_args(&rq, &vals, &a) == -1)
+		YOUNG_FAIL("no figures once updated");
+	nodata = 0;
+	for (int i = 0; i < a.n; i++)
+		nodata += strncmp(a.v[i], low, strlen(low)) == 0;
+	graph_argv_free(&a);
+	if (nodata != 1)
+		YOUNG_FAIL("no legend \"%s\"", low);
+	return 0;
+}
+
+/*
+ * A young RRD (created, never updated): the legends say "no data yet",
+ * never librrd's "-nan", in English and in Vietnamese; a figure it has
+ * is written with the language's decimal separator.
+ */
+static void
+test_graph_young(void **state)
+{
+	char  dir[] = "/tmp/v6w-test-young.XXXXXX", cmd[PATH_MAX];
+	pid_t pid;
+	int   status = 0;
+
+	(void)state;
+	if (getenv("V6WATCH_LOCALEDIR") == NULL)
+		setenv("V6WATCH_LOCALEDIR", "build/locale", 1);
+	assert_non_null(mkdtemp(dir));
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		_exit(young_check(dir) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) == 0 ||
+	    (under_valgrind() && WEXITSTATUS(status) == 99));
+}
+
 int
 main(void)
 {
@@ -1034,6 +1175,7 @@ main(void)
 	    cmocka_unit_test(test_site_counts),
 	    cmocka_unit_test(test_publish_run),
 	    cmocka_unit_test(test_publish_lang),
+	    cmocka_unit_test(test_graph_young),
 	};
 
 	/* The words and times these tests expect: English, UTC. */
