@@ -7,6 +7,7 @@
 #   make memcheck        unit tests under valgrind
 #   make lint            clang-format --dry-run, cppcheck, mandoc -Tlint
 #   make deb             Debian packages into build/deb/ (dpkg-buildpackage)
+#   make pot             po/v6watch.pot from the sources (xgettext)
 #   make demo | bench | fuzz | install | clean
 #
 # `make test` calls $(MAKE) once after installing packages, so that
@@ -19,6 +20,9 @@ DESTDIR   ?=
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/v6watch
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+# The catalogues (po/LANG.po -> LOCALEDIR/LANG/LC_MESSAGES/v6watch.mo); the
+# binaries read them there unless V6WATCH_LOCALEDIR says otherwise
+LOCALEDIR ?= $(PREFIX)/share/locale
 SANITIZE  ?= 0
 CC        ?= cc
 
@@ -34,6 +38,8 @@ PKG_MISSING += $(shell echo '\#include <http_parser.h>' | $(CC) -E -x c - >/dev/
                  echo libhttp-parser-dev)
 PKG_MISSING += $(shell echo '\#include <csv.h>' | $(CC) -E -x c - >/dev/null 2>&1 || \
                  echo libcsv-dev)
+# msgfmt and xgettext: the catalogues (gettext)
+PKG_MISSING += $(shell command -v msgfmt >/dev/null 2>&1 || echo gettext)
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
@@ -72,6 +78,8 @@ $(B)/probe/capture.o: ALL_CFLAGS += -DPCAP_SONAME='"$(PCAP_SONAME)"'
 # collector/publish/ (the published site) includes the collector's headers
 $(B)/collector/%.o $(B)/tests/%.o: ALL_CFLAGS += -Icollector
 endif
+# where the catalogues are installed (common/i18n.c)
+$(B)/common/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 # http_parser (libhttp-parser-dev) ships no pkg-config file
 LIBS      := $(PKG_LIBS) -lhttp_parser -lm
@@ -95,12 +103,31 @@ TEST_BINS     := $(patsubst tests/unit/%.c,$(B)/unit/%,$(TEST_SRC))
 TOOL_SRC      := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS     := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 
+# Translations: po/LANG.po, one catalogue each, always in build/locale
+# (SANITIZE=1 too); the sources' strings in po/v6watch.pot.
+PO_LANGS := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO_FILES := $(foreach l,$(PO_LANGS),build/locale/$(l)/LC_MESSAGES/v6watch.mo)
+
 .PHONY: all test check memcheck lint demo bench fuzz install clean deps rootcheck \
-        tools integration pkgcheck deb
+        tools integration pkgcheck deb pot po-check
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(BIN_PROBE) $(BIN_COLL)
+all: $(BIN_PROBE) $(BIN_COLL) $(MO_FILES)
+
+build/locale/%/LC_MESSAGES/v6watch.mo: po/%.po | pkgcheck
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
+
+# The template, regenerated from the sources (then msgmerge each .po).
+pot:
+	po/xgettext.sh po/v6watch.pot
+
+# Every string of the sources has a translation in every po/LANG.po: none
+# missing, untranslated or fuzzy (tests/po-check.sh).
+po-check: $(MO_FILES)
+	@tests/po-check.sh
 
 $(B)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
@@ -156,11 +183,13 @@ export V6PROBE    = $(abspath $(BIN_PROBE))
 export V6COLLECTOR = $(abspath $(BIN_COLL))
 export V6TOOLS    = $(abspath $(B)/tools)
 export V6BUILD    = $(abspath $(B))
+# the tree's catalogues, for the tests
+export V6WATCH_LOCALEDIR = $(abspath build/locale)
 
-check: $(TEST_BINS) all
+check: $(TEST_BINS) all po-check
 	@tests/run-tests.sh --unit $(TEST_BINS)
 
-memcheck: $(TEST_BINS)
+memcheck: $(TEST_BINS) $(MO_FILES)
 	@tests/run-tests.sh --valgrind $(TEST_BINS)
 
 integration: all tools
@@ -176,7 +205,7 @@ rootcheck:
 	        "or 'make check' for the unit tests alone" >&2; exit 1; fi
 
 test: rootcheck deps
-	@$(MAKE) --no-print-directory all tools $(TEST_BINS)
+	@$(MAKE) --no-print-directory all tools $(TEST_BINS) po-check
 	@tests/run-tests.sh --unit $(TEST_BINS) --integration
 
 lint:
@@ -187,6 +216,7 @@ lint:
 	mandoc -Tlint -Wwarning $(wildcard man/*.[0-9])
 	tests/include-cycles.py
 	tests/man-keys.sh
+	tests/po-check.sh
 
 # The whole pipeline against a lab in network namespaces (root), ~2 min.
 demo: deps
@@ -217,6 +247,10 @@ install: all
 	        contrib/$$u.service >$(DESTDIR)$(UNITDIR)/$$u.service; done
 	install -m 0644 contrib/v6watch.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/v6watch.conf
 	install -m 0644 contrib/v6watch.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/v6watch.conf
+	for l in $(PO_LANGS); do \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 0644 build/locale/$$l/LC_MESSAGES/v6watch.mo \
+	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/; done
 
 # Debian packages (v6watch-common, -probe, -collector) into DEB_DIR. They
 # are built from a copy of the tree in DEB_DIR/src, because dpkg-buildpackage

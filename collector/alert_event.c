@@ -1,5 +1,6 @@
 /*
- * alert_event: encode an event as JSON or as a Slack/Mattermost message.
+ * alert_event: encode an event as JSON or as a Slack/Mattermost message;
+ * people's messages in the language spoken, machine fields never.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "alert.h"
 #include "alert_event.h"
+#include "i18n.h"
 #include "json.h"
 #include "util.h"
 
@@ -150,35 +152,72 @@ fam_label(enum family f)
 	return f == FAMILY_IPV6 ? "IPv6" : "IPv4";
 }
 
-/* A time as people read it: local time (TZ) or UTC, zone named. */
+/* The words of an outcome in messages: its name in English (as the
+ * JSON's), words in another language. */
+static const char *const outcome_words[OUTCOME__N] = {
+    [OUTCOME_OK] = NC_("outcome", "ok"),
+    [OUTCOME_NO_ADDRESS] = NC_("outcome", "no_address"),
+    [OUTCOME_DNS_ERROR] = NC_("outcome", "dns_error"),
+    [OUTCOME_TIMEOUT] = NC_("outcome", "timeout"),
+    [OUTCOME_REFUSED] = NC_("outcome", "refused"),
+    [OUTCOME_UNREACHABLE] = NC_("outcome", "unreachable"),
+    [OUTCOME_TLS_ERROR] = NC_("outcome", "tls_error"),
+    [OUTCOME_CERT_EXPIRED] = NC_("outcome", "cert_expired"),
+    [OUTCOME_CERT_NAME_MISMATCH] = NC_("outcome", "cert_name_mismatch"),
+    [OUTCOME_CERT_UNTRUSTED] = NC_("outcome", "cert_untrusted"),
+    [OUTCOME_HTTP_ERROR] = NC_("outcome", "http_error"),
+    [OUTCOME_STALL] = NC_("outcome", "stall"),
+    [OUTCOME_ERROR] = NC_("outcome", "error"),
+};
+
+static const char *
+outcome_text(enum outcome o)
+{
+	return (unsigned)o < OUTCOME__N && outcome_words[o] != NULL ?
+	    C_("outcome", outcome_words[o]) :
+	    outcome_name(o);
+}
+
+/* A state's name ("up", "down") in the language spoken. */
+static const char *
+state_text(enum state s)
+{
+	return C_("state", state_name(s));
+}
+
+/* A time as people read it: local time (the collector's zone) in the
+ * language's form, zone named, or UTC. */
 static void
 when(double ts, int in_utc, char *buf, size_t size)
 {
 	time_t	  t = (time_t)ts;
 	struct tm tm;
 
-	if ((in_utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
-	    strftime(buf, size,
-		in_utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S %Z",
-		&tm) == 0)
+	if (!in_utc) {
+		i18n_time_s(ts, buf, size);
+		return;
+	}
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(buf, size, "%.0f", ts);
 }
 
-/* "3 d 4 h", "2 h 5 min", "12 min", "40 s". */
+/* "3 d 4 h", "2 h 5 min", "12 min", "40 s" (the site's words). */
 static void
 duration(double s, char *buf, size_t size)
 {
 	long long v = s > 0 ? (long long)(s + 0.5) : 0;
 
 	if (v >= 86400)
-		snprintf(buf, size, "%lld d %lld h", v / 86400,
+		snprintf(buf, size, _("%lld d %lld h"), v / 86400,
 		    v % 86400 / 3600);
 	else if (v >= 3600)
-		snprintf(buf, size, "%lld h %lld min", v / 3600, v % 3600 / 60);
+		snprintf(buf, size, _("%lld h %lld min"), v / 3600,
+		    v % 3600 / 60);
 	else if (v >= 60)
-		snprintf(buf, size, "%lld min", v / 60);
+		snprintf(buf, size, _("%lld min"), v / 60);
 	else
-		snprintf(buf, size, "%lld s", v);
+		snprintf(buf, size, _("%lld s"), v);
 }
 
 /* The target as people know it: "Title (name)", or the name. */
@@ -229,31 +268,47 @@ alert_msg_slack(const struct alert_msg *m)
 		sbuf_add(&b, 0, "%s ",
 		    ev->state == STATE_DOWN ? ":red_circle:" :
 					      ":large_green_circle:");
-		sbuf_add(&b, 1, "*%s* is %s over %s since %s (was %s)", name,
-		    ev->state == STATE_DOWN ? "DOWN" : "UP",
-		    fam_label(ev->family), at, state_name(ev->previous));
+		/* TRANSLATORS: Slack: the target (between *, bold), the
+		 * family, since when, the state before. */
 		if (ev->state == STATE_DOWN)
-			sbuf_add(&b, 1, ": %s", outcome_name(ev->outcome));
+			sbuf_add(&b, 1,
+			    _("*%s* is DOWN over %s since %s (was %s)"), name,
+			    fam_label(ev->family), at,
+			    state_text(ev->previous));
+		else
+			sbuf_add(&b, 1,
+			    _("*%s* is UP over %s since %s (was %s)"), name,
+			    fam_label(ev->family), at,
+			    state_text(ev->previous));
+		if (ev->state == STATE_DOWN)
+			sbuf_add(&b, 1, ": %s", outcome_text(ev->outcome));
 		else if (d[0] != '\0')
-			sbuf_add(&b, 1, ", after %s down", d);
+			/* TRANSLATORS: how long the outage lasted. */
+			sbuf_add(&b, 1, _(", after %s down"), d);
 		break;
 	case ALERT_READINESS_CHANGED:
 		sbuf_add(&b, 0, "%s ",
 		    ev->state == STATE_UP ? ":white_check_mark:" : ":warning:");
-		sbuf_add(&b, 1, "*%s* is %s for IPv6 since %s", name,
-		    ev->state == STATE_UP ? "ready" : "no longer ready", at);
+		if (ev->state == STATE_UP)
+			sbuf_add(&b, 1, _("*%s* is ready for IPv6 since %s"),
+			    name, at);
+		else
+			sbuf_add(&b, 1,
+			    _("*%s* is no longer ready for IPv6 since %s"),
+			    name, at);
 		if (d[0] != '\0')
-			sbuf_add(&b, 1, ", after %s", d);
+			sbuf_add(&b, 1, _(", after %s"), d);
 		break;
 	case ALERT_CERT_EXPIRING:
 		sbuf_add(&b, 0, ":hourglass: ");
 		sbuf_add(&b, 1,
-		    "*%s*: the certificate expires in %d day%s (%s)", name,
-		    ev->days_left, ev->days_left == 1 ? "" : "s",
-		    fam_label(ev->family));
+		    ngettext("*%s*: the certificate expires in %d day (%s)",
+			"*%s*: the certificate expires in %d days (%s)",
+			(unsigned long)(ev->days_left < 0 ? 0 : ev->days_left)),
+		    name, ev->days_left, fam_label(ev->family));
 		break;
 	default:
-		sbuf_add(&b, 1, "v6watch test event");
+		sbuf_add(&b, 1, "%s", _("v6watch test event"));
 		break;
 	}
 	if (ev->url != NULL)
@@ -263,9 +318,13 @@ alert_msg_slack(const struct alert_msg *m)
 	if (m->page_url != NULL) {
 		sbuf_add(&b, 0, "\n<");
 		sbuf_add(&b, 1, "%s", m->page_url);
-		sbuf_add(&b, 0, "|Target page>");
+		sbuf_add(&b, 0, "|");
+		sbuf_add(&b, 1, "%s", _("Target page"));
+		sbuf_add(&b, 0, ">");
 	}
-	sbuf_add(&b, 1, "\n_v6watch collector %s_", m->collector);
+	sbuf_add(&b, 0, "\n_");
+	sbuf_add(&b, 1, _("v6watch collector %s"), m->collector);
+	sbuf_add(&b, 0, "_");
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "text", b.p);
 	free(b.p);
@@ -316,54 +375,67 @@ facts_build(const struct alert_msg *m, struct facts *f)
 	switch (ev->kind) {
 	case ALERT_STATE_CHANGED:
 		f->bad = ev->state == STATE_DOWN;
+		/* TRANSLATORS: headlines: the target, the family. */
 		if (f->bad)
 			snprintf(f->headline, sizeof(f->headline),
-			    "%s is DOWN over %s", name, fam_label(ev->family));
+			    _("%s is DOWN over %s"), name,
+			    fam_label(ev->family));
+		else if (d[0] != '\0')
+			/* TRANSLATORS: the target, the family, how long
+			 * the outage lasted. */
+			snprintf(f->headline, sizeof(f->headline),
+			    _("%s is back UP over %s after %s"), name,
+			    fam_label(ev->family), d);
 		else
 			snprintf(f->headline, sizeof(f->headline),
-			    "%s is back UP over %s%s%s", name,
-			    fam_label(ev->family), d[0] ? " after " : "", d);
+			    _("%s is back UP over %s"), name,
+			    fam_label(ev->family));
 		break;
 	case ALERT_READINESS_CHANGED:
 		f->bad = ev->state != STATE_UP;
-		snprintf(f->headline, sizeof(f->headline), "%s is %s for IPv6",
-		    name, f->bad ? "no longer ready" : "ready again");
+		snprintf(f->headline, sizeof(f->headline),
+		    f->bad ? _("%s is no longer ready for IPv6") :
+			     _("%s is ready again for IPv6"),
+		    name);
 		break;
 	case ALERT_CERT_EXPIRING:
 		f->bad = 1;
 		snprintf(f->headline, sizeof(f->headline),
-		    "%s: the certificate expires in %d day%s", name,
-		    ev->days_left, ev->days_left == 1 ? "" : "s");
+		    ngettext("%s: the certificate expires in %d day",
+			"%s: the certificate expires in %d days",
+			(unsigned long)(ev->days_left < 0 ? 0 : ev->days_left)),
+		    name, ev->days_left);
 		break;
 	default:
-		snprintf(f->headline, sizeof(f->headline),
-		    "v6watch test event");
+		snprintf(f->headline, sizeof(f->headline), "%s",
+		    _("v6watch test event"));
 		break;
 	}
+	/* TRANSLATORS: the names of a message's facts. */
 	facts_add(f,
 	    ev->kind == ALERT_STATE_CHANGED ||
 		    ev->kind == ALERT_READINESS_CHANGED ?
-		"Since" :
-		"At",
+		_("Since") :
+		_("At"),
 	    "%s", at);
 	if (d[0] != '\0')
-		facts_add(f, "Down for", "%s", d);
+		facts_add(f, _("Down for"), "%s", d);
 	if (ev->kind == ALERT_STATE_CHANGED && ev->state == STATE_DOWN &&
 	    ev->has_outcome)
-		facts_add(f, "Outcome", "%s", outcome_name(ev->outcome));
+		facts_add(f, _("Outcome"), "%s", outcome_text(ev->outcome));
 	if (ev->group != NULL && ev->group[0] != '\0')
-		facts_add(f, "Group", "%s", ev->group);
+		facts_add(f, _("Group"), "%s", ev->group);
 	if (ev->url != NULL)
-		facts_add(f, "URL", "%s", ev->url);
+		facts_add(f, _("URL"), "%s", ev->url);
 	probes[0] = '\0';
 	for (size_t i = 0; i < ev->nprobes && pn < sizeof(probes); i++)
 		pn += (size_t)snprintf(probes + pn, sizeof(probes) - pn, "%s%s",
 		    i > 0 ? ", " : "", ev->probes[i]);
 	if (probes[0] != '\0')
-		facts_add(f, "Probes", "%s", probes);
+		facts_add(f, _("Probes"), "%s", probes);
 	if (ev->detail[0] != '\0')
-		facts_add(f, "Details", "%s", ev->detail);
-	facts_add(f, "Collector", "%s", m->collector);
+		facts_add(f, _("Details"), "%s", ev->detail);
+	facts_add(f, _("Collector"), "%s", m->collector);
 }
 
 char *
@@ -390,7 +462,9 @@ alert_msg_telegram(const struct alert_msg *m, const char *chat_id)
 	if (m->page_url != NULL) {
 		sbuf_add(&b, 0, "\n<a href=\"");
 		sbuf_add(&b, 2, "%s", m->page_url);
-		sbuf_add(&b, 0, "\">Target page</a>");
+		sbuf_add(&b, 0, "\">");
+		sbuf_add(&b, 1, "%s", _("Target page"));
+		sbuf_add(&b, 0, "</a>");
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "chat_id", chat_id != NULL ? chat_id : "");
@@ -442,7 +516,7 @@ alert_msg_teams(const struct alert_msg *m)
 		acts = cJSON_AddArrayToObject(card, "actions");
 		cJSON_AddItemToArray(acts, act = cJSON_CreateObject());
 		cJSON_AddStringToObject(act, "type", "Action.OpenUrl");
-		cJSON_AddStringToObject(act, "title", "Target page");
+		cJSON_AddStringToObject(act, "title", _("Target page"));
 		cJSON_AddStringToObject(act, "url", m->page_url);
 	}
 	return json_text(o);

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "ev.h"
 #include "httpc.h"
+#include "i18n.h"
 #include "log.h"
 #include "util.h"
 #include "webhook.h"
@@ -58,8 +59,9 @@ wt_send(struct wt_one *one, struct httpc *hc, const char *collector)
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = ALERT_TEST;
 	ev.ts = now_wall();
+	/* TRANSLATORS: %s is the webhook's name. */
 	snprintf(ev.detail, sizeof(ev.detail),
-	    "test event from v6collector webhook-test for webhook %s",
+	    _("test event from v6collector webhook-test for webhook %s"),
 	    one->wc->name);
 	memset(&m, 0, sizeof(m));
 	m.ev = &ev;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -13,6 +14,7 @@
 #include "alert.h"
 #include "maint.h"
 #include "conf.h"
+#include "i18n.h"
 #include "result.h"
 #include "state.h"
 #include "targets.h"
@@ -82,6 +84,12 @@ check_chat_id(const char *s)
 	return NULL;
 }
 
+static const char *
+check_language(const char *s)
+{
+	return i18n_language_check(s);
+}
+
 static const struct cfg_field collector_fields[] = {
     {"name", CFG_STR, CF(name), 0, 64, 0, NULL, 1, cfg_check_name},
     {"listen", CFG_STR, CF(listen), 0, 128, 0, "[::]:8080", 0,
@@ -103,6 +111,13 @@ static const struct cfg_field collector_fields[] = {
 	NULL},
     {"site_url", CFG_STR, CF(site_url), 0, 1024, 0, NULL, 0, check_site_url},
     {"targets_file", CFG_PATH, CF(targets_file), 0, 0, 0, NULL, 0, NULL},
+    {"language", CFG_STR, CF(language), 0, 16, 0, I18N_DEFAULT_LANGUAGE, 0,
+	check_language},
+    /* checked in load_i18n (a file of the tz database) */
+    {"timezone", CFG_STR, CF(timezone), 0, 255, 0, I18N_DEFAULT_TIMEZONE, 0,
+	NULL},
+    {"title", CFG_STR, CF(title), 0, 200, 0, NULL, 0, NULL},
+    {"organisation", CFG_STR, CF(organisation), 0, 200, 0, NULL, 0, NULL},
 };
 
 static const struct cfg_field alert_fields[] = {
@@ -606,12 +621,74 @@ load_targets(struct cfg *c, struct collector_conf *cc,
 	free(names);
 }
 
+/* What load_i18n changed, to put back when the config does not load. */
+struct i18n_prev {
+	char *tz; /* TZ as it was; NULL: not set */
+	int   changed;
+};
+
+/*
+ * collector.timezone: a zone of the tz database (an error at its line),
+ * set at once, for the maintenance windows' times. The language: a
+ * warning when its catalogue is missing.
+ */
+static void
+load_i18n(struct cfg *c, const config_setting_t *root,
+    const struct collector_conf *cc, struct i18n_prev *prev)
+{
+	const config_setting_t *s =
+	    config_setting_lookup((config_setting_t *)root,
+		"collector.timezone");
+	const config_setting_t *l =
+	    config_setting_lookup((config_setting_t *)root,
+		"collector.language");
+	const char *v;
+	char	    err[1024];
+
+	if (cc->timezone != NULL &&
+	    i18n_timezone_check(cc->timezone, err, sizeof(err)) == -1) {
+		cfg_error(c, s, "collector.timezone: %s", err);
+		return;
+	}
+	if (cc->language != NULL && !i18n_language_builtin(cc->language) &&
+	    i18n_language_check(cc->language) == NULL &&
+	    i18n_catalogue(cc->language, err, sizeof(err)) == -1)
+		cfg_warn(c, l,
+		    "collector.language: no catalogue %s for \"%s\": the site and the messages stay in English (install it, or set V6WATCH_LOCALEDIR to the folder holding %s/LC_MESSAGES/%s.mo)",
+		    err, cc->language, cc->language, I18N_DOMAIN);
+	if (c->nerrs > 0 || cc->timezone == NULL)
+		return;
+	prev->tz = (v = getenv("TZ")) != NULL ? xstrdup(v) : NULL;
+	prev->changed = 1;
+	i18n_set_timezone(cc->timezone);
+}
+
+/* The config loaded: its language. It did not: the zone it set undone. */
+static void
+load_i18n_end(struct collector_conf *cc, struct i18n_prev *prev, int ok)
+{
+	char err[1024];
+
+	if (ok && cc->language != NULL)
+		(void)i18n_set_language(cc->language, err, sizeof(err));
+	else if (!ok && prev->changed) {
+		if (prev->tz != NULL)
+			i18n_set_timezone(prev->tz);
+		else {
+			unsetenv("TZ");
+			tzset();
+		}
+	}
+	free(prev->tz);
+}
+
 struct collector_conf *
 collector_conf_load(const char *path, const struct target_list *prev,
     struct cfg *c)
 {
 	struct collector_conf *cc = xcalloc(1, sizeof(*cc));
 	config_setting_t      *root, *probes, *hooks, *s;
+	struct i18n_prev       ip = {NULL, 0};
 
 	if (cfg_open(c, path) == -1)
 		goto fail;
@@ -619,6 +696,7 @@ collector_conf_load(const char *path, const struct target_list *prev,
 	cfg_check_root(c, collector_root, NELEM(collector_root));
 	cfg_load_fields(c, config_setting_get_member(root, "collector"),
 	    "collector", collector_fields, NELEM(collector_fields), cc);
+	load_i18n(c, root, cc, &ip);
 	if (cc->publish_dir == NULL && cc->data_dir != NULL) {
 		size_t n = strlen(cc->data_dir) + sizeof("/site");
 
@@ -658,8 +736,10 @@ collector_conf_load(const char *path, const struct target_list *prev,
 		load_secrets(c, cc, probes, hooks);
 	if (c->nerrs > 0 || c->dropped > 0)
 		goto fail;
+	load_i18n_end(cc, &ip, 1);
 	return cc;
 fail:
+	load_i18n_end(cc, &ip, 0);
 	collector_conf_free(cc);
 	return NULL;
 }

@@ -79,6 +79,12 @@ struct collector_conf {
 	int   conn_timeout_s;
 	char *site_url;	    /* the published site's base URL; NULL: none */
 	char *targets_file; /* the central target list; NULL: none */
+	/* What people read: the language of the site and the messages,
+	 * their time zone, and who publishes (NULL: none). */
+	char *language;
+	char *timezone;
+	char *title;
+	char *organisation;
 
 	/* alert = { } */
 	int down_after;
@@ -105,7 +111,10 @@ struct collector_conf {
  * prev is the target list running (NULL at start): rows of the
  * targets_file without an id keep the ids it gave them (targets_load()).
  * Problems are recorded in c (caller runs cfg_close); returns NULL when
- * there was any.
+ * there was any. A config that loads sets the process's time zone and
+ * language (i18n.h) -- the zone before the maintenance windows' times are
+ * read, which are in it; one that does not leaves them as they were. A
+ * language without its catalogue is a warning (English is spoken).
  */
 struct collector_conf *collector_conf_load(const char *path,
     const struct target_list *prev, struct cfg *c);

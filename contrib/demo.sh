@@ -16,7 +16,8 @@
 # outage, its webhook events (to a local receiver) and the recovery show
 # up in the site. Everything runs in namespaces the demo makes, addressed
 # from 2001:db8::/32, 198.51.100.0/24 and 203.0.113.0/24, and is torn down
-# at the end (processes by pid).
+# at the end (processes by pid). The site speaks Vietnamese, in
+# Asia/Ho_Chi_Minh time (collector.language, collector.timezone).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then
@@ -55,7 +56,9 @@ chmod 644 "$T_DIR"/*.token "$T_DIR/hook.secret"
 cat >"$T_DIR/collector.conf" <<EOF
 collector = { name = "demo"; listen = "[::1]:8080"; data_dir = "$DEMO/data";
               publish_dir = "$DEMO/site"; step = $STEP; user = "nobody";
-              publish_interval = 20; };
+              publish_interval = 20;
+              language = "vi"; timezone = "Asia/Ho_Chi_Minh";
+              organisation = "Sở Thông tin và Truyền thông (demo)"; };
 probes = ( { name = "hanoi-vnpt"; token_file = "hanoi-vnpt.token"; },
            { name = "saigon-viettel"; token_file = "saigon-viettel.token"; } );
 alert = { down_after = 3; up_after = 2; quorum = 1; cert_warn_days = 30; };
@@ -163,7 +166,7 @@ echo
 say "done in $(( $(date +%s) - started )) s; tearing the lab down"
 cat <<EOF
 
-The site: $DEMO/site/index.html
+The site (in Vietnamese, times in Asia/Ho_Chi_Minh): $DEMO/site/index.html
 Open it with any browser, e.g.
     python3 -m http.server --directory $DEMO/site 8000
 and then http://localhost:8000/ (or open the file directly). The graphs of

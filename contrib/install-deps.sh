@@ -15,16 +15,18 @@
 set -eu
 
 # What v6probe and v6collector load: the libraries (libpcap0.8 is loaded
-# only for a capture, so the probe package merely recommends it) and the
-# trust store the probe's default cacert names.
+# only for a capture, so the probe package merely recommends it), the
+# trust store the probe's default cacert names, and the time zones
+# collector.timezone names (tzdata).
 RUNTIME="
 libcurl4 libc-ares2 libpcap0.8 librrd8 libcjson1 libmicrohttpd12 libconfig9
-libssl3 libhttp-parser2.9 libidn2-0 libcsv3 ca-certificates
+libssl3 libhttp-parser2.9 libidn2-0 libcsv3 ca-certificates tzdata
 "
 # Building: compiler and the development packages pkg-config finds (and
-# the two it does not: libhttp-parser-dev, libcsv-dev).
+# the two it does not: libhttp-parser-dev, libcsv-dev); gettext's msgfmt
+# and xgettext for the catalogues (po/).
 BUILD="
-build-essential pkg-config
+build-essential pkg-config gettext
 libcurl4-openssl-dev libc-ares-dev libpcap-dev librrd-dev libcjson-dev
 libmicrohttpd-dev libconfig-dev libssl-dev libhttp-parser-dev libidn2-dev
 libcsv-dev

@@ -98,7 +98,8 @@ export_tm(double ts, struct tm *tm)
 {
 	time_t t = (time_t)floor(ts);
 
-	return gmtime_r(&t, tm) == NULL ? -1 : 0;
+	/* The collector's zone (collector.timezone: TZ, see i18n.h). */
+	return localtime_r(&t, tm) == NULL ? -1 : 0;
 }
 
 int
@@ -136,14 +137,17 @@ export_iso_time(double ts, char *out, size_t size)
 	return out;
 }
 
-/* Availability as the report rounds it (page_pct()): percent, down. */
+/*
+ * Availability as the report rounds it (i18n_pct()): percent, the same
+ * decimals, but always with a point (a number for any spreadsheet).
+ */
 static const char *
 pct_text(double v, char *out, size_t size)
 {
 	if (v < 0 || isnan(v))
 		out[0] = '\0';
 	else
-		snprintf(out, size, "%.2f", floor(v * 10000) / 100);
+		snprintf(out, size, "%.*f", i18n_pct_decimals(v), v * 100);
 	return out;
 }
 

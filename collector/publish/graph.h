@@ -22,6 +22,8 @@
 #define GRAPH_HEIGHT   160
 /* Probes averaged into one graph. */
 #define GRAPH_SOURCES_MAX 16
+/* Figures in one graph's legends (4 per line). */
+#define GRAPH_VALUES_MAX 64
 
 enum graph_kind {
 	GRAPH_AVAIL,
@@ -62,6 +64,15 @@ struct graph_req {
 	int64_t			end;
 };
 
+/*
+ * The figures of a graph's legends (minimum, average, maximum, last of
+ * each line, in order), NaN when unknown (no data in the period yet).
+ */
+struct graph_values {
+	double v[GRAPH_VALUES_MAX];
+	size_t n;
+};
+
 struct graph_argv {
 	char *v[GRAPH_ARGS_MAX + 1];
 	int   n;
@@ -76,11 +87,21 @@ int64_t	    graph_period_s(enum graph_period);
 
 /*
  * The rrd_graph_v arguments of req (argv[0] "graphv", argv[1] "-": the
- * image is returned in memory). -1 when they do not fit, or a traffic
- * graph has no file. Free with graph_argv_free() in either case.
+ * image is returned in memory), in the language spoken, its x axis in
+ * the process's zone (TZ). With vals, the graph, its legends' figures
+ * written from vals as the language writes numbers, "no data yet" for
+ * unknown ones (librrd's GPRINT would write "-nan", and a decimal
+ * point). Without (NULL), the values pass: the same data, a PRINT of
+ * each figure, nothing to draw (librrd then draws nothing). -1 when they
+ * do not fit, or a traffic graph has no file. Free with
+ * graph_argv_free() in either case.
  */
-int  graph_args(const struct graph_req *, struct graph_argv *);
+int  graph_args(const struct graph_req *, const struct graph_values *vals,
+     struct graph_argv *);
 void graph_argv_free(struct graph_argv *);
+/* The figures of req's legends, read by librrd; 0, or -1 with err. */
+int graph_values(const struct graph_req *, struct graph_values *, char *err,
+    size_t errlen);
 
 /*
  * Seconds between two drawings of a graph when nothing forces one (0: at
@@ -105,7 +126,7 @@ uint64_t graph_offset(const char *rel);
 
 /*
  * Draw req and write it to path (tmp + rename), its modification time set
- * to req->end. 0, or -1 with err.
+ * to req->end: the values pass, then the graph. 0, or -1 with err.
  */
 int graph_render(const struct graph_req *, const char *path, char *err,
     size_t errlen);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "html.h"
+#include "i18n.h"
 #include "util.h"
 
 void
@@ -159,55 +160,52 @@ html_href(struct html *h, const char *url)
 }
 
 static const char *const outcome_words[OUTCOME__N] = {
-    [OUTCOME_OK] = "works",
-    [OUTCOME_NO_ADDRESS] = "no address record",
-    [OUTCOME_DNS_ERROR] = "the name does not resolve",
-    [OUTCOME_TIMEOUT] = "connections time out",
-    [OUTCOME_REFUSED] = "connections are refused",
-    [OUTCOME_UNREACHABLE] = "the server is unreachable",
-    [OUTCOME_TLS_ERROR] = "the TLS handshake fails",
-    [OUTCOME_CERT_EXPIRED] = "the certificate has expired",
-    [OUTCOME_CERT_NAME_MISMATCH] = "the certificate is for another name",
-    [OUTCOME_CERT_UNTRUSTED] = "the certificate is not trusted",
-    [OUTCOME_HTTP_ERROR] = "the server answers with an HTTP error",
-    [OUTCOME_STALL] = "transfers stall (path MTU black hole)",
-    [OUTCOME_ERROR] = "the check failed",
+    [OUTCOME_OK] = N_("works"),
+    [OUTCOME_NO_ADDRESS] = N_("no address record"),
+    [OUTCOME_DNS_ERROR] = N_("the name does not resolve"),
+    [OUTCOME_TIMEOUT] = N_("connections time out"),
+    [OUTCOME_REFUSED] = N_("connections are refused"),
+    [OUTCOME_UNREACHABLE] = N_("the server is unreachable"),
+    [OUTCOME_TLS_ERROR] = N_("the TLS handshake fails"),
+    [OUTCOME_CERT_EXPIRED] = N_("the certificate has expired"),
+    [OUTCOME_CERT_NAME_MISMATCH] = N_("the certificate is for another name"),
+    [OUTCOME_CERT_UNTRUSTED] = N_("the certificate is not trusted"),
+    [OUTCOME_HTTP_ERROR] = N_("the server answers with an HTTP error"),
+    [OUTCOME_STALL] = N_("transfers stall (path MTU black hole)"),
+    [OUTCOME_ERROR] = N_("the check failed"),
 };
 
 const char *
 html_outcome_words(enum outcome o, enum family fam)
 {
 	if (o == OUTCOME_NO_ADDRESS)
-		return fam == FAMILY_IPV6 ? "no AAAA record" : "no A record";
-	return (unsigned)o < OUTCOME__N ? outcome_words[o] : "unknown outcome";
+		return fam == FAMILY_IPV6 ? _("no AAAA record") :
+					    _("no A record");
+	return (unsigned)o < OUTCOME__N ? _(outcome_words[o]) :
+					  _("unknown outcome");
 }
 
 static const char *const warning_words[WARN__N] = {
-    [WARN_CERT_EXPIRING] = "the certificate expires soon",
-    [WARN_SLOW] = "much slower than over IPv4",
-    [WARN_CONTENT_MISMATCH] = "different content than over IPv4",
-    [WARN_PARTIAL_REACHABILITY] = "some of its addresses are unreachable",
-    [WARN_NS_NO_IPV6] = "its name servers do not work over IPv6",
-    [WARN_PROBE_OFFLINE] = "the probe's own network was down",
-    [WARN_HTTP_NO_IPV6] = "http:// (port 80) works over IPv4 only",
+    [WARN_CERT_EXPIRING] = N_("the certificate expires soon"),
+    [WARN_SLOW] = N_("much slower than over IPv4"),
+    [WARN_CONTENT_MISMATCH] = N_("different content than over IPv4"),
+    [WARN_PARTIAL_REACHABILITY] = N_("some of its addresses are unreachable"),
+    [WARN_NS_NO_IPV6] = N_("its name servers do not work over IPv6"),
+    [WARN_PROBE_OFFLINE] = N_("the probe's own network was down"),
+    [WARN_HTTP_NO_IPV6] = N_("http:// (port 80) works over IPv4 only"),
 };
 
 const char *
 html_warning_words(enum warning w)
 {
-	return (unsigned)w < WARN__N ? warning_words[w] : "unknown warning";
+	return (unsigned)w < WARN__N ? _(warning_words[w]) :
+				       _("unknown warning");
 }
 
 const char *
 html_time(double ts, char *out, size_t size)
 {
-	struct tm tm;
-	time_t	  t = (time_t)ts;
-
-	if (ts <= 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(out, size, "-");
-	return out;
+	return i18n_time(ts, out, size);
 }
 
 const char *
@@ -215,14 +213,16 @@ html_duration(double seconds, char *out, size_t size)
 {
 	long long s = seconds > 0 ? (long long)seconds : 0;
 
+	/* TRANSLATORS: durations, short: seconds, minutes, hours, days. */
 	if (s < 60)
-		snprintf(out, size, "%lld s", s);
+		snprintf(out, size, _("%lld s"), s);
 	else if (s < 3600)
-		snprintf(out, size, "%lld min", s / 60);
+		snprintf(out, size, _("%lld min"), s / 60);
 	else if (s < 86400)
-		snprintf(out, size, "%lld h %lld min", s / 3600, s % 3600 / 60);
+		snprintf(out, size, _("%lld h %lld min"), s / 3600,
+		    s % 3600 / 60);
 	else
-		snprintf(out, size, "%lld d %lld h", s / 86400,
+		snprintf(out, size, _("%lld d %lld h"), s / 86400,
 		    s % 86400 / 3600);
 	return out;
 }

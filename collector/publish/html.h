@@ -44,7 +44,10 @@ const char *html_outcome_words(enum outcome, enum family fam);
 /* Plain words for a warning ("different content than over IPv4", ...). */
 const char *html_warning_words(enum warning);
 
-/* "2026-11-30 07:35 UTC" for wall time ts into out; "-" when ts <= 0. */
+/*
+ * "2026-11-30 07:35 UTC" for wall time ts into out, in the collector's
+ * zone and language ("30/11/2026 14:35"); "-" when ts <= 0.
+ */
 const char *html_time(double ts, char *out, size_t size);
 /* "3 h 5 min", "2 d 4 h": a duration in plain words. */
 const char *html_duration(double seconds, char *out, size_t size);

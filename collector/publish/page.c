@@ -8,15 +8,18 @@
 
 #include "alert.h"
 #include "html.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "page.h"
 #include "site.h"
 #include "util.h"
 
 static const char *const fam_label[FAMILY__N] = {"IPv6", "IPv4"};
-static const char *const window_label[WINDOW__N] = {"24 h", "7 d", "30 d"};
-static const char *const period_label[PERIOD__N] = {"Last hour",
-    "Last 24 hours", "Last 7 days", "Last 31 days", "Last 365 days"};
+static const char *const window_label[WINDOW__N] = {N_("24 h"), N_("7 d"),
+    N_("30 d")};
+static const char *const period_label[PERIOD__N] = {N_("Last hour"),
+    N_("Last 24 hours"), N_("Last 7 days"), N_("Last 31 days"),
+    N_("Last 365 days")};
 
 const char page_css[] =
     ":root{--v6:#1f77b4;--v4:#ff7f0e;--ok:#1a7f37;--bad:#c62828;"
@@ -93,12 +96,14 @@ const char page_js[] =
     "  if (!table) return;\n"
     "  var body = table.tBodies[0];\n"
     "  var heads = table.tHead.rows[0].cells;\n"
+    "  var sortTitle = table.getAttribute('data-sort-title') || '';\n"
     "  function key(row, i) {\n"
     "    var c = row.cells[i], v = c.getAttribute('data-v');\n"
     "    return v === null ? c.textContent.toLowerCase() : parseFloat(v);\n"
     "  }\n"
     "  Array.prototype.forEach.call(heads, function (th, i) {\n"
     "    th.className += ' sort';\n"
+    "    th.title = sortTitle;\n"
     "    th.addEventListener('click', function () {\n"
     "      var rows = Array.prototype.slice.call(body.rows);\n"
     "      var dir = th.getAttribute('data-dir') === 'up' ? -1 : 1;\n"
@@ -133,12 +138,46 @@ const char page_icon[] =
 const char *
 page_pct(double v, char *out, size_t size)
 {
-	if (v < 0 || isnan(v))
-		snprintf(out, size, "\xe2\x80\x93"); /* en dash */
+	/* Rounded, finer when needed: 99.95 % is not 100 %. */
+	return i18n_pct(v, out, size);
+}
+
+const char *
+page_site_title(const struct page_ctx *ctx, char *out, size_t size)
+{
+	if (ctx->title != NULL && ctx->title[0] != '\0')
+		snprintf(out, size, "%s", ctx->title);
 	else
-		/* Rounded down: 99.999 % is not 100 %. */
-		snprintf(out, size, "%.2f %%", floor(v * 10000) / 100);
+		/* TRANSLATORS: the site's title; %s is the collector's name. */
+		snprintf(out, size, _("IPv6 status of %s"), ctx->collector);
 	return out;
+}
+
+/* Who publishes, above a page's heading: the organisation (if any) and,
+ * when the heading is not the site's title, the title as a link home. */
+static void
+page_brand(struct html *h, const struct page_ctx *ctx, const char *top,
+    int link_home)
+{
+	char title[256];
+
+	if ((ctx->organisation == NULL || ctx->organisation[0] == '\0') &&
+	    !link_home)
+		return;
+	html_raw(h, "<p class=\"brand\">");
+	if (ctx->organisation != NULL && ctx->organisation[0] != '\0') {
+		html_raw(h, "<b>");
+		html_text(h, ctx->organisation, 0);
+		html_raw(h, "</b>");
+		if (link_home)
+			html_raw(h, " \xc2\xb7 ");
+	}
+	if (link_home) {
+		html_printf(h, "<a href=\"%sindex.html\">", top);
+		html_text(h, page_site_title(ctx, title, sizeof(title)), 0);
+		html_raw(h, "</a>");
+	}
+	html_raw(h, "</p>\n");
 }
 
 int
@@ -167,8 +206,16 @@ page_graph_path(char *out, size_t size, const char *slug, enum graph_kind k,
 void
 page_head(struct html *h, const char *title, const char *top)
 {
+	char lang[32];
+
+	/* "pt_BR" is "pt-BR" in HTML. */
+	snprintf(lang, sizeof(lang), "%s", i18n_language());
+	for (char *p = lang; *p != '\0'; p++)
+		if (*p == '_')
+			*p = '-';
+	html_printf(h, "<!DOCTYPE html>\n<html lang=\"%s\">", lang);
 	html_raw(h,
-	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<head>"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" "
 	    "content=\"width=device-width,initial-scale=1\">\n"
@@ -184,30 +231,37 @@ page_head(struct html *h, const char *title, const char *top)
 void
 page_foot(struct html *h, const struct page_ctx *ctx)
 {
-	char t[64];
+	char t[64], zone[256], line[512];
 
-	html_raw(h, "<footer>Published by v6collector ");
-	html_text(h, ctx->collector, 0);
-	html_printf(h, " at %s. Times are UTC.</footer>\n</body></html>\n",
-	    html_time(ctx->now, t, sizeof(t)));
+	/* TRANSLATORS: the footer: the collector's name, the time. */
+	snprintf(line, sizeof(line), _("Published by v6collector %s at %s."),
+	    ctx->collector, html_time(ctx->now, t, sizeof(t)));
+	html_raw(h, "<footer>");
+	html_text(h, line, 0);
+	html_raw(h, " ");
+	html_text(h, i18n_zone_sentence(ctx->now, zone, sizeof(zone)), 0);
+	html_raw(h, "</footer>\n</body></html>\n");
 }
 
 static void
 state_badge(struct html *h, enum site_state s)
 {
-	html_printf(h, "<span class=\"st %s\">%s</span>", site_state_name(s),
-	    site_state_name(s));
+	html_printf(h, "<span class=\"st %s\">", site_state_name(s));
+	html_text(h, site_state_words(site_state_name(s)), 0);
+	html_raw(h, "</span>");
 }
 
 static void
 ready_cell(struct html *h, int ready)
 {
 	if (ready == 1)
-		html_raw(h, "<span class=\"st up\">ready</span>");
+		html_printf(h, "<span class=\"st up\">%s</span>", _("ready"));
 	else if (ready == 0)
-		html_raw(h, "<span class=\"st down\">not ready</span>");
+		html_printf(h, "<span class=\"st down\">%s</span>",
+		    _("not ready"));
 	else
-		html_raw(h, "<span class=\"st unknown\">unknown</span>");
+		html_printf(h, "<span class=\"st unknown\">%s</span>",
+		    C_("readiness", "unknown"));
 }
 
 static void
@@ -239,7 +293,8 @@ index_row(struct html *h, const struct site_target *t, size_t rank)
 	if (t->problem[0] != '\0')
 		html_text(h, t->problem, 0);
 	else
-		html_raw(h, "<span class=\"dim\">none</span>");
+		html_printf(h, "<span class=\"dim\">%s</span>",
+		    C_("problem", "none"));
 	html_raw(h, "</td>");
 	for (int f = 0; f < FAMILY__N; f++)
 		for (int w = 0; w < WINDOW__N; w++)
@@ -273,10 +328,11 @@ index_groups(struct html *h, const struct site *si)
 			g[j] = g[j - 1];
 			g[j - 1] = x;
 		}
-	html_raw(h,
+	html_printf(h,
 	    "<p id=\"filter\" class=\"hidden\"><label for=\"group\">"
-	    "Group: </label><select id=\"group\">"
-	    "<option value=\"\">all groups</option>");
+	    "%s </label><select id=\"group\">"
+	    "<option value=\"\">%s</option>",
+	    _("Group:"), _("all groups"));
 	for (size_t i = 0; i < n; i++) {
 		html_raw(h, "<option value=\"");
 		html_text(h, g[i], 0);
@@ -294,51 +350,68 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 	struct site_counts sc;
 	char		   title[256], t[64], pct[32];
 
-	snprintf(title, sizeof(title), "IPv6 status of %s", ctx->collector);
+	page_site_title(ctx, title, sizeof(title));
 	page_head(h, title, "");
-	html_raw(h,
-	    "<header><nav><a href=\"index.html\">Targets</a>"
-	    "<a href=\"report.html\">Readiness report</a>");
+	html_printf(h,
+	    "<header><nav><a href=\"index.html\">%s</a>"
+	    "<a href=\"report.html\">%s</a>",
+	    _("Targets"), _("Readiness report"));
 	if (si->ntraffic > 0)
-		html_raw(h, "<a href=\"traffic.html\">Traffic</a>");
-	html_raw(h, "<a href=\"status.json\">status.json</a></nav>\n<h1>");
+		html_printf(h, "<a href=\"traffic.html\">%s</a>", _("Traffic"));
+	html_raw(h, "<a href=\"status.json\">status.json</a></nav>\n");
+	page_brand(h, ctx, "", 0);
+	html_raw(h, "<h1>");
 	html_text(h, title, 0);
 	html_raw(h, "</h1>\n");
 	site_count(si, &sc);
-	html_printf(h, "<p>%zu targets; <b>%zu ready for IPv6</b> (%s)",
-	    sc.targets, sc.ready,
-	    page_pct(sc.targets > 0 ? (double)sc.ready / (double)sc.targets :
-				      -1,
-		pct, sizeof(pct)));
-	html_printf(h, ". Published %s. Worst first.</p>\n</header>\n<main>\n",
+	page_pct(sc.targets > 0 ? (double)sc.ready / (double)sc.targets : -1,
+	    pct, sizeof(pct));
+	html_raw(h, "<p>");
+	/* TRANSLATORS: "N targets; <b>N ready for IPv6</b> (share)". */
+	html_printf(h,
+	    ngettext("%zu target", "%zu targets", (unsigned long)sc.targets),
+	    sc.targets);
+	html_raw(h, "; <b>");
+	html_printf(h, _("%zu ready for IPv6"), sc.ready);
+	html_printf(h, "</b> (%s). ", pct);
+	html_printf(h, _("Published %s. Worst first."),
 	    html_time(ctx->now, t, sizeof(t)));
-	if (ctx->have_summary > 0)
-		html_raw(h,
-		    "<figure><img src=\"g/summary-day.png\" "
-		    "alt=\"Share of targets ready for IPv6, last 24 "
-		    "hours\"><figcaption>More in the <a "
-		    "href=\"report.html\">readiness report</a>."
-		    "</figcaption></figure>\n");
-	else if (ctx->have_summary == 0 && si->n > 0)
-		html_raw(h,
-		    "<p>The graph of the share ready for IPv6 appears here "
-		    "after an hour of publishing.</p>\n");
+	html_raw(h, "</p>\n</header>\n<main>\n");
+	if (ctx->have_summary > 0) {
+		html_raw(h, "<figure><img src=\"g/summary-day.png\" alt=\"");
+		html_text(h,
+		    _("Share of targets ready for IPv6, last 24 hours"), 0);
+		html_raw(h, "\">");
+		html_raw(h, "<figcaption>");
+		/* TRANSLATORS: the %s around "readiness report" make it a
+		 * link: keep them around the words that should be one. */
+		html_printf(h, _("More in the %sreadiness report%s."),
+		    "<a href=\"report.html\">", "</a>");
+		html_raw(h, "</figcaption></figure>\n");
+	} else if (ctx->have_summary == 0 && si->n > 0)
+		html_printf(h, "<p>%s</p>\n",
+		    _("The graph of the share ready for IPv6 appears here "
+		      "after an hour of publishing."));
 	if (si->n == 0) {
-		html_raw(h,
-		    "<p>No measurements yet: no probe has sent "
-		    "results.</p>\n</main>\n");
+		html_printf(h, "<p>%s</p>\n</main>\n",
+		    _("No measurements yet: no probe has sent results."));
 		page_foot(h, ctx);
 		return;
 	}
 	index_groups(h, si);
 	html_raw(h,
-	    "<div class=\"scroll\"><table id=\"targets\">\n<thead><tr>"
-	    "<th>Target</th><th>Group</th><th>IPv6</th><th>IPv4</th>"
-	    "<th>Ready</th><th>Score</th><th>Last problem</th>");
+	    "<div class=\"scroll\"><table id=\"targets\" "
+	    "data-sort-title=\"");
+	html_text(h, _("Sort by this column"), 0);
+	html_printf(h,
+	    "\">\n<thead><tr>"
+	    "<th>%s</th><th>%s</th><th>IPv6</th><th>IPv4</th>"
+	    "<th>%s</th><th>%s</th><th>%s</th>",
+	    _("Target"), _("Group"), _("Ready"), _("Score"), _("Last problem"));
 	for (int f = 0; f < FAMILY__N; f++)
 		for (int w = 0; w < WINDOW__N; w++)
 			html_printf(h, "<th>%s %s</th>", fam_label[f],
-			    window_label[w]);
+			    _(window_label[w]));
 	html_raw(h, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < si->n; i++)
 		index_row(h, si->targets[i], i);
@@ -353,10 +426,13 @@ page_index(struct html *h, const struct site *si, const struct page_ctx *ctx)
 static void
 ms_cell(struct html *h, double ms)
 {
+	char v[32];
+
 	if (ms < 0)
 		html_raw(h, "<td class=\"n dim\">\xe2\x80\x93</td>");
 	else
-		html_printf(h, "<td class=\"n\">%.1f ms</td>", ms);
+		html_printf(h, "<td class=\"n\">%s ms</td>",
+		    i18n_fixed(ms, 1, v, sizeof(v)));
 }
 
 static void
@@ -374,14 +450,15 @@ static void
 details_row(struct html *h, const char *label, const struct site_probe *p,
     int what)
 {
-	char t[64];
+	char t[64], v[32];
 
-	html_printf(h, "<tr><th>%s</th>", label);
+	html_printf(h, "<tr><th>%s</th>", _(label));
 	for (int f = 0; f < FAMILY__N; f++) {
 		const struct series *s = p->s[f];
 
 		if (s == NULL) {
-			html_raw(h, "<td class=\"dim\">no record</td>");
+			html_printf(h, "<td class=\"dim\">%s</td>",
+			    _("no record"));
 			continue;
 		}
 		switch (what) {
@@ -390,11 +467,12 @@ details_row(struct html *h, const char *label, const struct site_probe *p,
 			    html_time(s->ts, t, sizeof(t)));
 			break;
 		case 1:
-			html_printf(h,
-			    "<td><span class=\"st %s\">%s</span> "
-			    "since %s</td>",
-			    state_name(s->state), state_name(s->state),
+			html_printf(h, "<td><span class=\"st %s\">%s</span> ",
+			    state_name(s->state),
+			    site_state_words(state_name(s->state)));
+			html_printf(h, _("since %s"),
 			    html_time(s->since, t, sizeof(t)));
+			html_raw(h, "</td>");
 			break;
 		case 2:
 			html_printf(h,
@@ -413,7 +491,8 @@ details_row(struct html *h, const char *label, const struct site_probe *p,
 					html_printf(h, "%s%s", n++ ? "; " : "",
 					    html_warning_words(w));
 			if (s->warnings == 0)
-				html_raw(h, "<span class=\"dim\">none</span>");
+				html_printf(h, "<span class=\"dim\">%s</span>",
+				    C_("warnings", "none"));
 			html_raw(h, "</td>");
 			break;
 		case 5:
@@ -424,8 +503,9 @@ details_row(struct html *h, const char *label, const struct site_probe *p,
 				html_printf(h, "</code> %s",
 				    outcome_name(s->addrs[i].outcome));
 				if (s->addrs[i].connect_ms >= 0)
-					html_printf(h, " %.1f ms",
-					    s->addrs[i].connect_ms);
+					html_printf(h, " %s ms",
+					    i18n_fixed(s->addrs[i].connect_ms,
+						1, v, sizeof(v)));
 			}
 			if (s->naddrs == 0)
 				html_raw(h,
@@ -469,17 +549,22 @@ details_row(struct html *h, const char *label, const struct site_probe *p,
 static void
 target_details(struct html *h, const struct site_target *t)
 {
-	static const char *const rows[] = {"Checked", "State", "Outcome",
-	    "Error", "Warnings", "Addresses", "Connected to", "DNS",
-	    "TCP connect", "TLS handshake", "First byte", "Total",
-	    "HTTP status", "TLS version", "Certificate days left", "Issuer"};
+	static const char *const rows[] = {N_("Checked"), N_("State"),
+	    N_("Outcome"), N_("Error"), N_("Warnings"), N_("Addresses"),
+	    N_("Connected to"), N_("DNS"), N_("TCP connect"),
+	    N_("TLS handshake"), N_("First byte"), N_("Total"),
+	    N_("HTTP status"), N_("TLS version"), N_("Certificate days left"),
+	    N_("Issuer")};
+	char			 head[256];
 
-	html_raw(h, "<h2 id=\"checks\">Latest checks</h2>\n");
+	html_printf(h, "<h2 id=\"checks\">%s</h2>\n", _("Latest checks"));
 	for (size_t i = 0; i < t->nprobes; i++) {
 		const struct site_probe *p = &t->probes[i];
 
-		html_raw(h, "<h3>Probe ");
-		html_text(h, p->lg->name, 0);
+		/* TRANSLATORS: a heading; %s is the probe's name. */
+		snprintf(head, sizeof(head), _("Probe %s"), p->lg->name);
+		html_raw(h, "<h3>");
+		html_text(h, head, 0);
 		html_raw(h,
 		    "</h3>\n<div class=\"scroll\"><table><thead><tr>"
 		    "<th></th><th class=\"v6\">IPv6</th>"
@@ -488,11 +573,15 @@ target_details(struct html *h, const struct site_target *t)
 			details_row(h, rows[r], p, (int)r);
 		html_raw(h, "</tbody></table></div>\n");
 	}
-	if (t->probes_dropped > 0)
+	if (t->probes_dropped > 0) {
+		html_raw(h, "<p class=\"dim\">");
 		html_printf(h,
-		    "<p class=\"dim\">%zu more probes not shown."
-		    "</p>\n",
+		    ngettext("%zu more probe not shown.",
+			"%zu more probes not shown.",
+			(unsigned long)t->probes_dropped),
 		    t->probes_dropped);
+		html_raw(h, "</p>\n");
+	}
 }
 
 static int
@@ -532,50 +621,54 @@ target_graphs(struct html *h, const struct site_target *t,
 	double now = ctx->now;
 	char   alt[512];
 
-	html_raw(h,
-	    "<h2 id=\"graphs\">Graphs</h2>\n<p>IPv6 is blue and "
-	    "solid, IPv4 orange and dashed; shaded spans are "
-	    "outages. The last day is drawn again every 15 minutes, and "
-	    "at once when an outage starts or ends; longer periods every "
-	    "few pixels' worth of time.</p>\n");
+	html_printf(h, "<h2 id=\"graphs\">%s</h2>\n<p>%s</p>\n", _("Graphs"),
+	    _("IPv6 is blue and solid, IPv4 orange and dashed; shaded spans "
+	      "are outages. The last day is drawn again every 15 minutes, "
+	      "and at once when an outage starts or ends; longer periods "
+	      "every few pixels' worth of time."));
 	for (int p = 0; p < PERIOD__N; p++) {
-		html_printf(h, "<h3>%s</h3>\n", period_label[p]);
-		snprintf(alt, sizeof(alt), "%s: availability, %s", t->title,
-		    period_label[p]);
+		html_printf(h, "<h3>%s</h3>\n", _(period_label[p]));
+		/* TRANSLATORS: a graph's alternative text: the target,
+		 * then the period ("Last 24 hours"). */
+		snprintf(alt, sizeof(alt), _("%s: availability, %s"), t->title,
+		    _(period_label[p]));
 		if (p == PERIOD_HOUR && !site_lively(t, now)) {
 			int down = 0;
 
 			for (int f = 0; f < FAMILY__N; f++)
 				down |= t->fam[f].state == SITE_DOWN ||
 				    t->fam[f].state == SITE_PARTIAL;
-			html_raw(h,
-			    down ? "<p>No change in the last hour: the "
-				   "outage is older; see the last 24 "
-				   "hours.</p>\n" :
-				   "<p>No outage in the last hour.</p>\n");
+			html_printf(h, "<p>%s</p>\n",
+			    down ? _("No change in the last hour: the outage "
+				     "is older; see the last 24 hours.") :
+				   _("No outage in the last hour."));
 			continue;
 		}
 		figure(h, ctx, "../", t->slug, GRAPH_AVAIL, NULL, p, alt,
 		    p != PERIOD_HOUR);
 		if (p == PERIOD_HOUR)
 			continue;
-		snprintf(alt, sizeof(alt), "%s: time per phase, %s", t->title,
-		    period_label[p]);
+		snprintf(alt, sizeof(alt), _("%s: time per phase, %s"),
+		    t->title, _(period_label[p]));
 		figure(h, ctx, "../", t->slug, GRAPH_LATENCY, NULL, p, alt, 1);
 	}
 	if (t->nprobes < 2)
 		return;
-	html_raw(h, "<h2 id=\"probes\">Per probe</h2>\n");
+	html_printf(h, "<h2 id=\"probes\">%s</h2>\n", _("Per probe"));
 	for (size_t i = 0; i < t->nprobes; i++) {
 		char ps[SITE_SLUG_MAX];
 
 		if (site_slug(t->probes[i].lg->name, ps, sizeof(ps)) == -1)
 			continue;
-		html_raw(h, "<h3>From ");
-		html_text(h, t->probes[i].lg->name, 0);
+		/* TRANSLATORS: a heading; %s is the probe's name. */
+		snprintf(alt, sizeof(alt), _("From %s"), t->probes[i].lg->name);
+		html_raw(h, "<h3>");
+		html_text(h, alt, 0);
 		html_raw(h, "</h3>\n");
-		snprintf(alt, sizeof(alt), "%s from %s: total time, %s",
-		    t->title, t->probes[i].lg->name, period_label[PERIOD_DAY]);
+		/* TRANSLATORS: the target, the probe, the period. */
+		snprintf(alt, sizeof(alt), _("%s from %s: total time, %s"),
+		    t->title, t->probes[i].lg->name,
+		    _(period_label[PERIOD_DAY]));
 		figure(h, ctx, "../", t->slug, GRAPH_PROBE, ps, PERIOD_DAY, alt,
 		    0);
 		for (int p = PERIOD_WEEK, n = 0; p < PERIOD__N; p++) {
@@ -583,10 +676,14 @@ target_graphs(struct html *h, const struct site_target *t,
 
 			if (page_graph_path(png, sizeof(png), t->slug,
 				GRAPH_PROBE, ps, p, 0) == 0 &&
-			    page_have(ctx, png))
-				html_printf(h, "%s<a href=\"../%s\">%s</a>",
-				    n++ > 0 ? " \xc2\xb7 " : "<p>Also: ", png,
-				    period_label[p]);
+			    page_have(ctx, png)) {
+				if (n++ > 0)
+					html_raw(h, " \xc2\xb7 ");
+				else
+					html_printf(h, "<p>%s ", _("Also:"));
+				html_printf(h, "<a href=\"../%s\">%s</a>", png,
+				    _(period_label[p]));
+			}
 			if (p == PERIOD__N - 1 && n > 0)
 				html_raw(h, "</p>\n");
 		}
@@ -598,17 +695,19 @@ target_changes(struct html *h, const struct site_target *t)
 {
 	char ts[64];
 
-	html_raw(h, "<h2 id=\"changes\">Recent state changes</h2>\n");
+	html_printf(h, "<h2 id=\"changes\">%s</h2>\n",
+	    _("Recent state changes"));
 	if (t->nchanges == 0) {
-		html_raw(h, "<p>No state change recorded.</p>\n");
+		html_printf(h, "<p>%s</p>\n", _("No state change recorded."));
 		return;
 	}
-	html_raw(h,
-	    "<p>As decided over every probe (a target is down after "
-	    "enough failed checks in a row from enough probes), newest "
-	    "first.</p>\n<div class=\"scroll\"><table><thead><tr>"
-	    "<th>Since</th><th>Family</th><th>Change</th><th>Outcome"
-	    "</th></tr></thead><tbody>\n");
+	html_printf(h,
+	    "<p>%s</p>\n<div class=\"scroll\"><table><thead><tr>"
+	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+	    "<tbody>\n",
+	    _("As decided over every probe (a target is down after enough "
+	      "failed checks in a row from enough probes), newest first."),
+	    _("Since"), _("Family"), _("Change"), _("Outcome"));
 	for (size_t i = 0; i < t->nchanges; i++) {
 		const struct site_change *c = &t->changes[i];
 
@@ -618,8 +717,8 @@ target_changes(struct html *h, const struct site_target *t)
 		    "%s</span></td><td>%s</td></tr>\n",
 		    html_time(c->ts, ts, sizeof(ts)),
 		    c->family == FAMILY_IPV6 ? "v6" : "v4",
-		    fam_label[c->family], state_name(c->from),
-		    state_name(c->to), state_name(c->to),
+		    fam_label[c->family], site_state_words(state_name(c->from)),
+		    state_name(c->to), site_state_words(state_name(c->to)),
 		    c->to == STATE_DOWN ?
 			html_outcome_words(c->outcome, c->family) :
 			"");
@@ -650,44 +749,54 @@ page_maint(struct html *h, const struct site_target *t,
 		    ctx->now < w->to && (cur == NULL || w->to > cur->to))
 			cur = w;
 	if (cur != NULL && t != NULL) {
-		html_printf(h,
-		    "<p class=\"maint\"><b>In maintenance until %s</b> "
-		    "(window %s",
-		    html_time(cur->to, b, sizeof(b)), cur->id);
+		html_raw(h, "<p class=\"maint\"><b>");
+		html_printf(h, _("In maintenance until %s"),
+		    html_time(cur->to, b, sizeof(b)));
+		html_raw(h, "</b> (");
+		/* TRANSLATORS: %s is the window's id ("c1", "3"). */
+		html_printf(h, _("window %s"), cur->id);
 		if (cur->reason != NULL) {
 			html_raw(h, ": ");
 			html_text(h, cur->reason, 0);
 		}
-		html_raw(h,
-		    "): its problems raise no alerts until then, and this "
-		    "time is maintenance, not downtime.</p>\n");
+		html_printf(h, "): %s</p>\n",
+		    _("its problems raise no alerts until then, and this "
+		      "time is maintenance, not downtime."));
 	}
 	for (size_t i = 0; (w = alert_maint_at(ctx->alert, i)) != NULL; i++) {
 		if (w->to <= ctx->now - PAGE_MAINT_PERIOD_S ||
 		    (t != NULL && !maint_names(w, t)))
 			continue;
 		if (n++ == 0)
-			html_raw(h,
-			    "<h2 id=\"maintenance\">Maintenance</h2>\n"
+			html_printf(h,
+			    "<h2 id=\"maintenance\">%s</h2>\n"
 			    "<div class=\"scroll\"><table><thead><tr>"
-			    "<th>Window</th><th>From</th><th>Until</th>"
-			    "<th></th><th>Targets</th><th>Reason</th></tr>"
-			    "</thead><tbody>\n");
-		html_printf(h,
-		    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+			    "<th>%s</th><th>%s</th><th>%s</th>"
+			    "<th></th><th>%s</th><th>%s</th></tr>"
+			    "</thead><tbody>\n",
+			    _("Maintenance"), _("Window"), _("From"),
+			    _("Until"), _("Targets"), _("Reason"));
+		html_printf(h, "<tr><td>%s</td><td>%s</td><td>%s</td><td>",
 		    w->id, html_time(w->from, a, sizeof(a)),
-		    html_time(w->to, b, sizeof(b)),
-		    ctx->now < w->from ?
-			"planned" :
-			(ctx->now < w->to ? "<b>in maintenance</b>" : "ended"));
+		    html_time(w->to, b, sizeof(b)));
+		if (ctx->now < w->from)
+			html_raw(h, _("planned"));
+		else if (ctx->now < w->to)
+			html_printf(h, "<b>%s</b>", _("in maintenance"));
+		else
+			html_raw(h, _("ended"));
+		html_raw(h, "</td><td>");
 		for (size_t k = 0; k < w->targets.n; k++) {
 			html_raw(h, k > 0 ? ", " : "");
 			html_text(h, w->targets.v[k], 0);
 		}
 		for (size_t k = 0; k < w->groups.n; k++) {
-			html_raw(h,
-			    k + w->targets.n > 0 ? ", group " : "group ");
-			html_text(h, w->groups.v[k], 0);
+			char g[RESULT_NAME_MAX + 64];
+
+			/* TRANSLATORS: %s is a group's name. */
+			snprintf(g, sizeof(g), _("group %s"), w->groups.v[k]);
+			html_raw(h, k + w->targets.n > 0 ? ", " : "");
+			html_text(h, g, 0);
 		}
 		html_raw(h, "</td><td>");
 		if (w->reason != NULL)
@@ -695,11 +804,11 @@ page_maint(struct html *h, const struct site_target *t,
 		html_raw(h, "</td></tr>\n");
 	}
 	if (n > 0)
-		html_raw(h,
-		    "</tbody></table></div>\n<p class=\"dim\">Problems "
-		    "inside a window raise no alerts; a target still down "
-		    "when it ends is alerted then. The availability figures "
-		    "still count this time.</p>\n");
+		html_printf(h,
+		    "</tbody></table></div>\n<p class=\"dim\">%s</p>\n",
+		    _("Problems inside a window raise no alerts; a target "
+		      "still down when it ends is alerted then. The "
+		      "availability figures still count this time."));
 }
 
 void
@@ -709,14 +818,17 @@ page_target(struct html *h, const struct site_target *t,
 	char buf[64], since[64];
 
 	page_head(h, t->title, "../");
-	html_raw(h,
-	    "<header><nav><a href=\"../index.html\">All targets</a>"
-	    "<a href=\"../report.html\">Readiness report</a></nav>\n"
-	    "<h1>");
+	html_printf(h,
+	    "<header><nav><a href=\"../index.html\">%s</a>"
+	    "<a href=\"../report.html\">%s</a></nav>\n",
+	    _("All targets"), _("Readiness report"));
+	page_brand(h, ctx, "../", 1);
+	html_raw(h, "<h1>");
 	html_text(h, t->title, 0);
 	html_raw(h, "</h1>\n<p>");
 	if (t->title != t->name && strcmp(t->title, t->name) != 0) {
-		html_raw(h, "<span class=\"dim\">id <code>");
+		/* TRANSLATORS: "id" before a target's identifier. */
+		html_printf(h, "<span class=\"dim\">%s <code>", _("id"));
 		html_text(h, t->name, 0);
 		html_raw(h, "</code></span> \xc2\xb7 ");
 	}
@@ -728,8 +840,11 @@ page_target(struct html *h, const struct site_target *t,
 		html_raw(h, "</code></a>");
 	}
 	if (t->group[0] != '\0') {
-		html_raw(h, " \xc2\xb7 group ");
-		html_text(h, t->group, 0);
+		char g[512];
+
+		snprintf(g, sizeof(g), _("group %s"), t->group);
+		html_raw(h, " \xc2\xb7 ");
+		html_text(h, g, 0);
 	}
 	html_raw(h, "</p>\n</header>\n<main>\n<div class=\"cards\">");
 	for (int f = 0; f < FAMILY__N; f++) {
@@ -738,31 +853,32 @@ page_target(struct html *h, const struct site_target *t,
 		    "<b>",
 		    f == FAMILY_IPV6 ? "v6" : "v4", fam_label[f]);
 		state_badge(h, t->fam[f].state);
-		html_printf(h, "</b>%s", t->fam[f].since > 0 ? "since " : "");
+		html_raw(h, "</b>");
 		if (t->fam[f].since > 0)
-			html_raw(h,
+			html_printf(h, _("since %s"),
 			    html_time(t->fam[f].since, since, sizeof(since)));
 		html_raw(h, "</div>");
 	}
-	html_raw(h, "<div class=\"card\">Ready for IPv6<b>");
+	html_printf(h, "<div class=\"card\">%s<b>", _("Ready for IPv6"));
 	ready_cell(h, t->ready);
-	html_raw(h, "</b></div><div class=\"card\">Score<b>");
+	html_printf(h, "</b></div><div class=\"card\">%s<b>", _("Score"));
 	if (t->score >= 0)
 		html_printf(h, "%d / 100", t->score);
 	else
 		html_raw(h, "\xe2\x80\x93");
 	html_raw(h, "</b></div></div>\n");
 	page_maint(h, t, ctx);
-	html_raw(h, "<p>Last problem: ");
+	html_printf(h, "<p>%s ", _("Last problem:"));
 	if (t->problem[0] != '\0')
 		html_text(h, t->problem, 0);
 	else
-		html_raw(h, "none");
-	html_raw(h,
-	    "</p>\n<h2 id=\"availability\">Availability</h2>\n"
-	    "<table><thead><tr><th></th>");
+		html_raw(h, C_("problem", "none"));
+	html_printf(h,
+	    "</p>\n<h2 id=\"availability\">%s</h2>\n"
+	    "<table><thead><tr><th></th>",
+	    _("Availability"));
 	for (int w = 0; w < WINDOW__N; w++)
-		html_printf(h, "<th>%s</th>", window_label[w]);
+		html_printf(h, "<th>%s</th>", _(window_label[w]));
 	html_raw(h, "</tr></thead><tbody>\n");
 	for (int f = 0; f < FAMILY__N; f++) {
 		html_printf(h, "<tr><th class=\"%s\">%s</th>",
@@ -787,12 +903,14 @@ page_rate(double bps, char *out, size_t size)
 	static const char *const unit[] = {"B/s", "kB/s", "MB/s", "GB/s",
 	    "TB/s"};
 	size_t			 u = 0;
+	char			 v[32];
 
 	while (bps >= 1000 && u + 1 < NELEM(unit)) {
 		bps /= 1000;
 		u++;
 	}
-	snprintf(out, size, u == 0 ? "%.0f %s" : "%.1f %s", bps, unit[u]);
+	snprintf(out, size, "%s %s",
+	    i18n_fixed(bps, u == 0 ? 0 : 1, v, sizeof(v)), unit[u]);
 	return out;
 }
 
@@ -836,38 +954,50 @@ page_traffic(struct html *h, const struct site *si, const struct page_ctx *ctx)
 {
 	static const enum graph_kind kinds[] = {GRAPH_SHARE, GRAPH_BYTES,
 	    GRAPH_ICMP};
-	static const char *const     what[] = {"IPv6 share of IP bytes",
-		"bytes per second", "ICMPv6 errors"};
+	static const char *const     what[] = {N_("IPv6 share of IP bytes"),
+		N_("bytes per second"), N_("ICMPv6 errors")};
 	char			     title[256], alt[512];
 
-	snprintf(title, sizeof(title), "IPv6 traffic seen by %s",
+	/* TRANSLATORS: %s is the collector's name. */
+	snprintf(title, sizeof(title), _("IPv6 traffic seen by %s"),
 	    ctx->collector);
 	page_head(h, title, "");
-	html_raw(h,
-	    "<header><nav><a href=\"index.html\">Targets</a>"
-	    "<a href=\"report.html\">Readiness report</a>"
-	    "<a href=\"traffic.html\">Traffic</a></nav>\n<h1>");
+	html_printf(h,
+	    "<header><nav><a href=\"index.html\">%s</a>"
+	    "<a href=\"report.html\">%s</a>"
+	    "<a href=\"traffic.html\">%s</a></nav>\n",
+	    _("Targets"), _("Readiness report"), _("Traffic"));
+	page_brand(h, ctx, "", 1);
+	html_raw(h, "<h1>");
 	html_text(h, title, 0);
-	html_raw(h,
-	    "</h1>\n<p>Passive capture on the probes' interfaces: the "
-	    "share of IP bytes carried over IPv6, bytes per second per "
-	    "family, and the ICMPv6 Packet Too Big and Destination "
-	    "Unreachable messages (what a path-MTU black hole or a broken "
-	    "route makes hosts send) per capture interval.</p>\n"
-	    "</header>\n<main>\n<h2 id=\"latest\">Latest interval</h2>\n"
-	    "<div class=\"scroll\"><table><thead><tr><th>Probe</th>"
-	    "<th>Interface</th><th>Ended</th><th>Length</th>"
-	    "<th>IPv6 share</th><th class=\"v6\">IPv6</th>"
-	    "<th class=\"v4\">IPv4</th><th>Packet Too Big</th>"
-	    "<th>Dest. Unreachable</th><th>Kernel drops</th></tr></thead>"
-	    "<tbody>\n");
+	html_printf(h,
+	    "</h1>\n<p>%s</p>\n</header>\n<main>\n"
+	    "<h2 id=\"latest\">%s</h2>\n"
+	    "<div class=\"scroll\"><table><thead><tr><th>%s</th>"
+	    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th>",
+	    _("Passive capture on the probes' interfaces: the share of IP "
+	      "bytes carried over IPv6, bytes per second per family, and the "
+	      "ICMPv6 Packet Too Big and Destination Unreachable messages "
+	      "(what a path-MTU black hole or a broken route makes hosts "
+	      "send) per capture interval."),
+	    _("Latest interval"), _("Probe"), _("Interface"), _("Ended"),
+	    _("Length"), _("IPv6 share"));
+	html_printf(h,
+	    "<th class=\"v6\">IPv6</th><th class=\"v4\">IPv4</th>"
+	    "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+	    _("Packet Too Big"), _("Dest. Unreachable"), _("Kernel drops"));
 	for (size_t i = 0; i < si->ntraffic; i++)
 		traffic_row(h, &si->traffic[i]);
 	html_raw(h, "</tbody></table></div>\n");
-	if (si->traffic_dropped > 0)
+	if (si->traffic_dropped > 0) {
+		html_raw(h, "<p class=\"dim\">");
 		html_printf(h,
-		    "<p class=\"dim\">%zu more interfaces not shown.</p>\n",
+		    ngettext("%zu more interface not shown.",
+			"%zu more interfaces not shown.",
+			(unsigned long)si->traffic_dropped),
 		    si->traffic_dropped);
+		html_raw(h, "</p>\n");
+	}
 	for (size_t i = 0; i < si->ntraffic; i++) {
 		const struct site_traffic *tr = &si->traffic[i];
 
@@ -878,11 +1008,14 @@ page_traffic(struct html *h, const struct site *si, const struct page_ctx *ctx)
 		html_text(h, tr->s->name, 0);
 		html_raw(h, "</code></h2>\n");
 		for (int p = PERIOD_DAY; p < PERIOD__N; p++) {
-			html_printf(h, "<h3>%s</h3>\n", period_label[p]);
+			html_printf(h, "<h3>%s</h3>\n", _(period_label[p]));
 			for (size_t k = 0; k < NELEM(kinds); k++) {
-				snprintf(alt, sizeof(alt), "%s on %s: %s, %s",
-				    tr->lg->name, tr->s->name, what[k],
-				    period_label[p]);
+				/* TRANSLATORS: probe, interface, what the
+				 * graph shows, period. */
+				snprintf(alt, sizeof(alt),
+				    _("%s on %s: %s, %s"), tr->lg->name,
+				    tr->s->name, _(what[k]),
+				    _(period_label[p]));
 				figure(h, ctx, "", tr->iface_slug, kinds[k],
 				    tr->probe_slug, p, alt, 1);
 			}

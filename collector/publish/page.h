@@ -5,7 +5,8 @@
  * latest check details per probe, recent changes) and traffic.html (the
  * probes' passive capture) -- plus the shared style.css and site.js.
  * Plain HTML and CSS, no external resource, every string from a record
- * escaped.
+ * escaped; the words in the language spoken (i18n.h), site.js's too (as
+ * data- attributes of the page).
  */
 #ifndef V6W_PAGE_H
 #define V6W_PAGE_H
@@ -30,6 +31,11 @@ struct page_ctx {
 	void *have_arg;
 	/* The maintenance windows; NULL: none shown. */
 	const struct alert *alert;
+	/* Who publishes (collector.title, collector.organisation): the
+	 * site's title, default "IPv6 status of COLLECTOR" in the
+	 * language spoken; NULL: none. */
+	const char *title;
+	const char *organisation;
 };
 
 void page_index(struct html *, const struct site *, const struct page_ctx *);
@@ -61,8 +67,13 @@ void page_foot(struct html *, const struct page_ctx *);
 int page_graph_path(char *out, size_t size, const char *slug, enum graph_kind,
     const char *probe_slug, enum graph_period, int svg);
 
-/* A percentage of availability (0..1, < 0 unknown) as text. */
+/*
+ * A percentage of availability (0..1, < 0 unknown) as text, rounded
+ * (i18n_pct: "55.6 %", "99.95 %") in the language's form.
+ */
 const char *page_pct(double v, char *out, size_t size);
+/* The site's title (page_ctx.title, else its default) into out. */
+const char *page_site_title(const struct page_ctx *, char *out, size_t size);
 
 extern const char page_css[];
 extern const char page_icon[]; /* favicon.svg */

@@ -30,6 +30,7 @@
 #include "export.h"
 #include "graph.h"
 #include "html.h"
+#include "i18n.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
@@ -566,7 +567,8 @@ pub_graphs(struct pub *pb, const struct site *si, char *paths,
 /* A summary graph says something once it holds an hour of the last day. */
 #define SUMMARY_SHOW_S 3600
 
-/* The summary RRD and the report's trend: share ready per UTC day.
+/* The summary RRD and the report's trend: share ready per day of the
+ * collector's zone (its offset now).
  * 1 when the graphs are worth showing, 0 while the site is younger than
  * SUMMARY_SHOW_S of publishes, -1 on failure. */
 static int
@@ -599,7 +601,8 @@ pub_summary(struct pub *pb, const struct site *si, struct report *r)
 		60 * step, &cr, err, sizeof(err)) == 0 &&
 	    avail_fetch(path, pb->daemon, "targets", pb->t - 31 * 86400, pb->t,
 		60 * step, &ct, err, sizeof(err)) == 0) {
-		int64_t day0 = (pb->t - 30 * 86400) / 86400 * 86400;
+		int64_t off = i18n_utc_offset(pb->now);
+		int64_t day0 = (pb->t + off - 30 * 86400) / 86400 * 86400 - off;
 		double	sum = 0, known = 0;
 
 		avail_add(&fr, NULL, pb->t - 86400, pb->t, &sum, &known);
@@ -750,7 +753,8 @@ pub_pages(struct pub *pb, const struct site *si, const struct report *r,
     int have_summary)
 {
 	struct page_ctx ctx = {pb->co->conf->name, pb->now, have_summary,
-	    pub_have, pb, pb->co->alert};
+	    pub_have, pb, pb->co->alert, pb->co->conf->title,
+	    pb->co->conf->organisation};
 	struct html	h;
 	char		rel[SITE_SLUG_MAX + 16], *text;
 

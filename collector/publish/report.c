@@ -11,6 +11,7 @@
 #include "alert.h"
 #include "json.h"
 #include "maint.h"
+#include "i18n.h"
 #include "page.h"
 #include "report.h"
 #include "site.h"
@@ -74,13 +75,14 @@ share(size_t n, size_t of)
 	return of > 0 ? (double)n / (double)of : 0;
 }
 
+/* The day beginning at day (the zone's midnight): ISO 8601 for JSON. */
 static const char *
 day_text(int64_t day, char *out, size_t size)
 {
 	struct tm tm;
 	time_t	  t = (time_t)day;
 
-	if (gmtime_r(&t, &tm) == NULL ||
+	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(out, size, "%Y-%m-%d", &tm) == 0)
 		snprintf(out, size, "?");
 	return out;
@@ -128,7 +130,16 @@ report_json(const struct report *r, const struct site *si,
 	cJSON *root = cJSON_CreateObject(), *a, *o;
 	char   day[32];
 
+	char title[256];
+
 	cJSON_AddStringToObject(root, "collector", ctx->collector);
+	cJSON_AddStringToObject(root, "title",
+	    page_site_title(ctx, title, sizeof(title)));
+	if (ctx->organisation != NULL)
+		cJSON_AddStringToObject(root, "organisation",
+		    ctx->organisation);
+	cJSON_AddStringToObject(root, "language", i18n_language());
+	cJSON_AddStringToObject(root, "timezone", i18n_timezone());
 	cJSON_AddNumberToObject(root, "generated", (double)(int64_t)ctx->now);
 	cJSON_AddNumberToObject(root, "targets", (double)r->c.targets);
 	cJSON_AddNumberToObject(root, "ready", (double)r->c.ready);
@@ -242,54 +253,69 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 		int	    outcome; /* -1: a warning */
 		int	    warning;
 		const char *what;
-	} blockers[] = {{OUTCOME_NO_ADDRESS, 0, "No AAAA record"},
-	    {OUTCOME_TIMEOUT, 0, "Unreachable: connections time out"},
-	    {OUTCOME_UNREACHABLE, 0, "Unreachable: no route"},
-	    {OUTCOME_REFUSED, 0, "Connections refused"},
-	    {OUTCOME_STALL, 0, "PMTU stall: large transfers hang"},
-	    {OUTCOME_DNS_ERROR, 0, "Name does not resolve"},
-	    {OUTCOME_TLS_ERROR, 0, "TLS handshake fails"},
-	    {OUTCOME_CERT_EXPIRED, 0, "Certificate expired"},
-	    {OUTCOME_CERT_NAME_MISMATCH, 0, "Certificate for another name"},
-	    {OUTCOME_CERT_UNTRUSTED, 0, "Certificate not trusted"},
-	    {OUTCOME_HTTP_ERROR, 0, "HTTP error"},
-	    {OUTCOME_ERROR, 0, "Check failed"}};
-	char   title[256], t[64], pct[32];
+	} blockers[] = {{OUTCOME_NO_ADDRESS, 0, N_("No AAAA record")},
+	    {OUTCOME_TIMEOUT, 0, N_("Unreachable: connections time out")},
+	    {OUTCOME_UNREACHABLE, 0, N_("Unreachable: no route")},
+	    {OUTCOME_REFUSED, 0, N_("Connections refused")},
+	    {OUTCOME_STALL, 0, N_("PMTU stall: large transfers hang")},
+	    {OUTCOME_DNS_ERROR, 0, N_("Name does not resolve")},
+	    {OUTCOME_TLS_ERROR, 0, N_("TLS handshake fails")},
+	    {OUTCOME_CERT_EXPIRED, 0, N_("Certificate expired")},
+	    {OUTCOME_CERT_NAME_MISMATCH, 0, N_("Certificate for another name")},
+	    {OUTCOME_CERT_UNTRUSTED, 0, N_("Certificate not trusted")},
+	    {OUTCOME_HTTP_ERROR, 0, N_("HTTP error")},
+	    {OUTCOME_ERROR, 0, N_("Check failed")}};
+	char   title[256], site[256], t[64], pct[32];
 	size_t nfix = 0;
 
-	snprintf(title, sizeof(title), "IPv6 readiness report: %s",
-	    ctx->collector);
+	/* TRANSLATORS: the report's title; %s is the site's title. */
+	snprintf(title, sizeof(title), _("IPv6 readiness report: %s"),
+	    page_site_title(ctx, site, sizeof(site)));
 	page_head(h, title, "");
-	html_raw(h,
-	    "<header><nav><a href=\"index.html\">Targets</a>"
-	    "<a href=\"report.html\">Readiness report</a>"
-	    "<a href=\"report.json\">report.json</a></nav>\n<h1>");
+	html_printf(h,
+	    "<header><nav><a href=\"index.html\">%s</a>"
+	    "<a href=\"report.html\">%s</a>"
+	    "<a href=\"report.json\">report.json</a></nav>\n",
+	    _("Targets"), _("Readiness report"));
+	if (ctx->organisation != NULL && ctx->organisation[0] != '\0') {
+		html_raw(h, "<p class=\"brand\"><b>");
+		html_text(h, ctx->organisation, 0);
+		html_raw(h, "</b></p>\n");
+	}
+	html_raw(h, "<h1>");
 	html_text(h, title, 0);
-	html_printf(h, "</h1>\n<p>As of %s.</p>\n</header>\n<main>\n",
-	    html_time(ctx->now, t, sizeof(t)));
-	html_printf(h,
-	    "<div class=\"cards\"><div class=\"card\">Ready for IPv6"
-	    "<b>%s</b>%zu of %zu services</div>",
+	html_raw(h, "</h1>\n<p>");
+	html_printf(h, _("As of %s."), html_time(ctx->now, t, sizeof(t)));
+	html_raw(h, "</p>\n</header>\n<main>\n");
+	html_printf(h, "<div class=\"cards\"><div class=\"card\">%s<b>%s</b>",
+	    _("Ready for IPv6"),
 	    page_pct(r->c.targets > 0 ? share(r->c.ready, r->c.targets) : -1,
-		pct, sizeof(pct)),
-	    r->c.ready, r->c.targets);
+		pct, sizeof(pct)));
+	/* TRANSLATORS: "N of M services" (ready for IPv6). */
 	html_printf(h,
-	    "<div class=\"card\">Not ready<b>%zu</b>%zu without "
-	    "recent data</div></div>\n",
-	    r->c.not_ready, r->c.no_data);
+	    ngettext("%zu of %zu service", "%zu of %zu services",
+		(unsigned long)r->c.targets),
+	    r->c.ready, r->c.targets);
+	html_printf(h, "</div><div class=\"card\">%s<b>%zu</b>", _("Not ready"),
+	    r->c.not_ready);
+	html_printf(h, _("%zu without recent data"), r->c.no_data);
+	html_raw(h, "</div></div>\n");
 	page_maint(h, NULL, ctx); /* windows of the last 30 days */
 	export_html_change(h, r->change);
 
-	html_raw(h,
-	    "<h2>Per group</h2>\n<table><thead><tr><th>Group</th>"
-	    "<th>Services</th><th>Ready</th><th>Share ready</th>"
-	    "</tr></thead><tbody>\n");
+	html_printf(h,
+	    "<h2>%s</h2>\n<table><thead><tr><th>%s</th>"
+	    "<th>%s</th><th>%s</th><th>%s</th>"
+	    "</tr></thead><tbody>\n",
+	    _("Per group"), _("Group"), _("Services"), _("Ready"),
+	    _("Share ready"));
 	for (size_t i = 0; i < r->ngroups; i++) {
 		html_raw(h, "<tr><td>");
 		if (r->groups[i].name[0] != '\0')
 			html_text(h, r->groups[i].name, 0);
 		else
-			html_raw(h, "<span class=\"dim\">no group</span>");
+			html_printf(h, "<span class=\"dim\">%s</span>",
+			    _("no group"));
 		html_printf(h,
 		    "</td><td class=\"n\">%zu</td><td class=\"n\">"
 		    "%zu</td><td class=\"n\">%s</td></tr>\n",
@@ -300,92 +326,105 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 	html_raw(h, "</tbody></table>\n");
 	export_html_links(h, si); /* report.csv, group/SLUG.csv */
 
-	html_raw(h,
-	    "<h2>Scores</h2>\n<p>20 points each for: name servers "
-	    "ready for IPv6, an AAAA record, every IPv6 address "
-	    "reachable, HTTPS valid over IPv6, the same content as "
-	    "over IPv4.</p>\n<table><thead><tr><th>Score</th>"
-	    "<th>Services</th><th>Share</th><th></th></tr></thead>"
-	    "<tbody>\n");
+	html_printf(h,
+	    "<h2>%s</h2>\n<p>%s</p>\n<table><thead><tr><th>%s</th>"
+	    "<th>%s</th><th>%s</th><th></th></tr></thead>"
+	    "<tbody>\n",
+	    _("Scores"),
+	    _("20 points each for: name servers ready for IPv6, an AAAA "
+	      "record, every IPv6 address reachable, HTTPS valid over IPv6, "
+	      "the same content as over IPv4."),
+	    _("Score"), _("Services"), _("Share"));
 	for (int i = REPORT_SCORES - 2; i >= 0; i--)
 		bar_row(h, score_keys[i], r->c.scores[i], r->c.targets);
 	if (r->c.scores[REPORT_SCORES - 1] > 0)
-		bar_row(h, "unknown", r->c.scores[REPORT_SCORES - 1],
-		    r->c.targets);
+		bar_row(h, C_("score", "unknown"),
+		    r->c.scores[REPORT_SCORES - 1], r->c.targets);
 	html_raw(h, "</tbody></table>\n");
 
-	html_raw(h,
-	    "<h2>What blocks the rest</h2>\n<p>Services not ready, by "
-	    "what fails over IPv6:</p>\n<table><thead><tr><th>Blocker"
-	    "</th><th>Services</th><th>Share</th><th></th></tr></thead>"
-	    "<tbody>\n");
+	html_printf(h,
+	    "<h2>%s</h2>\n<p>%s</p>\n<table><thead><tr><th>%s"
+	    "</th><th>%s</th><th>%s</th><th></th></tr></thead>"
+	    "<tbody>\n",
+	    _("What blocks the rest"),
+	    _("Services not ready, by what fails over IPv6:"), _("Blocker"),
+	    _("Services"), _("Share"));
 	for (size_t i = 0; i < NELEM(blockers); i++)
 		if (r->c.outcomes[blockers[i].outcome] > 0 ||
 		    blockers[i].outcome == OUTCOME_NO_ADDRESS ||
 		    blockers[i].outcome == OUTCOME_TIMEOUT ||
 		    blockers[i].outcome == OUTCOME_STALL)
-			bar_row(h, blockers[i].what,
+			bar_row(h, _(blockers[i].what),
 			    r->c.outcomes[blockers[i].outcome], r->c.targets);
-	bar_row(h, "IPv6 works, but serves other content than IPv4",
+	bar_row(h, _("IPv6 works, but serves other content than IPv4"),
 	    r->c.content, r->c.targets);
 	if (r->c.other > 0)
-		bar_row(h, "IPv6 works; the score falls short (see below)",
+		bar_row(h, _("IPv6 works; the score falls short (see below)"),
 		    r->c.other, r->c.targets);
 	if (r->c.no_data > 0)
-		bar_row(h, "No recent measurement", r->c.no_data, r->c.targets);
-	html_raw(h,
-	    "</tbody></table>\n<p>Problems that lower the score "
-	    "(any service):</p>\n<table><thead><tr><th>Problem</th>"
-	    "<th>Services</th><th>Share</th><th></th></tr></thead>"
-	    "<tbody>\n");
-	bar_row(h, "Name servers not ready for IPv6",
+		bar_row(h, _("No recent measurement"), r->c.no_data,
+		    r->c.targets);
+	html_printf(h,
+	    "</tbody></table>\n<p>%s</p>\n<table><thead><tr><th>%s</th>"
+	    "<th>%s</th><th>%s</th><th></th></tr></thead>"
+	    "<tbody>\n",
+	    _("Problems that lower the score (any service):"), _("Problem"),
+	    _("Services"), _("Share"));
+	bar_row(h, _("Name servers not ready for IPv6"),
 	    r->c.warnings[WARN_NS_NO_IPV6], r->c.targets);
-	bar_row(h, "Some IPv6 addresses unreachable",
+	bar_row(h, _("Some IPv6 addresses unreachable"),
 	    r->c.warnings[WARN_PARTIAL_REACHABILITY], r->c.targets);
-	bar_row(h, "http:// (port 80) over IPv4 only",
+	bar_row(h, _("http:// (port 80) over IPv4 only"),
 	    r->c.warnings[WARN_HTTP_NO_IPV6], r->c.targets);
-	bar_row(h, "Much slower over IPv6", r->c.warnings[WARN_SLOW],
+	bar_row(h, _("Much slower over IPv6"), r->c.warnings[WARN_SLOW],
 	    r->c.targets);
-	bar_row(h, "Certificate expires soon",
+	bar_row(h, _("Certificate expires soon"),
 	    r->c.warnings[WARN_CERT_EXPIRING], r->c.targets);
 	html_raw(h, "</tbody></table>\n");
 
-	html_raw(h, "<h2>Trend</h2>\n");
-	if (ctx->have_summary > 0)
-		html_raw(h,
-		    "<figure><img src=\"g/summary-month.png\" alt=\""
-		    "Share of targets ready for IPv6, last 31 days\">"
-		    "<figcaption><a href=\"g/summary-day.png\">day"
+	html_printf(h, "<h2>%s</h2>\n", _("Trend"));
+	if (ctx->have_summary > 0) {
+		html_raw(h, "<figure><img src=\"g/summary-month.png\" alt=\"");
+		html_text(h, _("Share of targets ready for IPv6, last 31 days"),
+		    0);
+		html_printf(h,
+		    "\"><figcaption><a href=\"g/summary-day.png\">%s"
 		    "</a> \xc2\xb7 <a href=\"g/summary-week.png\">"
-		    "week</a> \xc2\xb7 <a href=\"g/summary-year.png\">"
-		    "year</a></figcaption></figure>\n");
+		    "%s</a> \xc2\xb7 <a href=\"g/summary-year.png\">"
+		    "%s</a></figcaption></figure>\n",
+		    _("day"), _("week"), _("year"));
+	}
 	if (r->ntrend > 0) {
-		html_raw(h,
-		    "<table><thead><tr><th>Day (UTC)</th><th>Share "
-		    "ready</th></tr></thead><tbody>\n");
+		html_printf(h,
+		    "<table><thead><tr><th>%s</th><th>%s</th></tr></thead>"
+		    "<tbody>\n",
+		    _("Day"), _("Share ready"));
 		for (size_t i = r->ntrend; i-- > 0;) {
 			char d[32];
 
 			html_printf(h,
 			    "<tr><td>%s</td><td class=\"n\">%s</td>"
 			    "</tr>\n",
-			    day_text(r->trend[i].day, d, sizeof(d)),
+			    i18n_date((double)r->trend[i].day + 1, d,
+				sizeof(d)),
 			    page_pct(r->trend[i].share, pct, sizeof(pct)));
 		}
 		html_raw(h, "</tbody></table>\n");
 	} else
-		html_raw(h, "<p>No history yet.</p>\n");
+		html_printf(h, "<p>%s</p>\n", _("No history yet."));
 
-	html_raw(h, "<h2>To fix, worst first</h2>\n");
+	html_printf(h, "<h2>%s</h2>\n", _("To fix, worst first"));
 	for (size_t i = 0; i < si->n; i++)
 		nfix += si->targets[i]->ready != 1;
 	if (nfix == 0) {
-		html_raw(h, "<p>Nothing: every service is ready.</p>\n");
+		html_printf(h, "<p>%s</p>\n",
+		    _("Nothing: every service is ready."));
 	} else {
-		html_raw(h,
+		html_printf(h,
 		    "<div class=\"scroll\"><table><thead><tr><th>#</th>"
-		    "<th>Service</th><th>Group</th><th>Score</th>"
-		    "<th>Problem</th></tr></thead><tbody>\n");
+		    "<th>%s</th><th>%s</th><th>%s</th>"
+		    "<th>%s</th></tr></thead><tbody>\n",
+		    _("Service"), _("Group"), _("Score"), _("Problem"));
 		for (size_t i = 0, k = 0; i < si->n; i++) {
 			const struct site_target *tg = si->targets[i];
 
@@ -406,7 +445,7 @@ report_html(struct html *h, const struct report *r, const struct site *si,
 			html_raw(h, "</td><td>");
 			html_text(h,
 			    tg->problem[0] ? tg->problem :
-					     "no recent measurement",
+					     _("no recent measurement"),
 			    0);
 			html_raw(h, "</td></tr>\n");
 		}

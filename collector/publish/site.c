@@ -8,6 +8,7 @@
 
 #include "alert.h"
 #include "html.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "site.h"
 #include "store.h"
@@ -15,14 +16,21 @@
 #include "targets.h"
 #include "util.h"
 
-static const char *const site_state_names[] = {"down", "partial", "unknown",
-    "up"};
+/* Also the words of collector/state.c's states (C_("state", name)). */
+static const char *const site_state_names[] = {NC_("state", "down"),
+    NC_("state", "partial"), NC_("state", "unknown"), NC_("state", "up")};
 
 const char *
 site_state_name(enum site_state s)
 {
 	return (unsigned)s < NELEM(site_state_names) ? site_state_names[s] :
 						       "?";
+}
+
+const char *
+site_state_words(const char *name)
+{
+	return C_("state", name);
 }
 
 int
@@ -311,6 +319,7 @@ site_problem(struct site_target *t)
 {
 	static const char *const fname[FAMILY__N] = {"IPv6", "IPv4"};
 	size_t			 n = sizeof(t->problem);
+	int			 of;
 
 	t->problem[0] = '\0';
 	for (int f = 0; f < FAMILY__N; f++) {
@@ -322,10 +331,15 @@ site_problem(struct site_target *t)
 			return;
 		}
 		if (sf->state == SITE_PARTIAL) {
+			of = sf->ndown + sf->nup;
+			/* TRANSLATORS: family, the problem, then "seen by N
+			 * of M probes". */
 			snprintf(t->problem, n,
-			    "%s: %s (seen by %d of %d probes)", fname[f],
-			    html_outcome_words(sf->outcome, f), sf->ndown,
-			    sf->ndown + sf->nup);
+			    ngettext("%s: %s (seen by %d of %d probe)",
+				"%s: %s (seen by %d of %d probes)",
+				(unsigned long)of),
+			    fname[f], html_outcome_words(sf->outcome, f),
+			    sf->ndown, of);
 			return;
 		}
 	}
@@ -338,7 +352,7 @@ site_problem(struct site_target *t)
 				return;
 			}
 	if (t->fam[FAMILY_IPV6].state == SITE_UNKNOWN)
-		snprintf(t->problem, n, "IPv6: no recent measurement");
+		snprintf(t->problem, n, "%s", _("IPv6: no recent measurement"));
 }
 
 static int

@@ -2,7 +2,8 @@
  * site: the model of the published site -- every target seen in the
  * ledgers, each with its per-probe views and, per family, a state over the
  * probes, availability, the last problem in plain words and recent
- * state changes -- sorted worst first. Pure: built from the ledgers (the
+ * state changes -- sorted worst first. The problem words are in the
+ * language spoken (i18n.h) when site_finish() runs. Pure: built from the ledgers (the
  * probes' last records) and the alert state (each target x family's
  * state over the probes by quorum, its readiness and state changes), "now"
  * given as an argument; the RRD figures are filled in by the caller
@@ -120,6 +121,8 @@ void site_finish(struct site *);
 int site_slug(const char *name, char *out, size_t size);
 
 const char *site_state_name(enum site_state);
+/* A state's name (site_state_name, state_name) in the site's language. */
+const char *site_state_words(const char *name);
 
 /* Score buckets: 0-19, 20-39, 40-59, 60-79, 80-99, 100, unknown. */
 #define SITE_SCORES 7

@@ -11,6 +11,9 @@ V6TOP=${V6TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 : "${V6COLLECTOR:=$V6TOP/collector/v6collector}"
 : "${V6TOOLS:=$V6TOP/build/tools}"
 : "${V6BUILD:=$V6TOP/build}"
+# The catalogues of the tree (build/locale, SANITIZE=1 too).
+: "${V6WATCH_LOCALEDIR:=$V6TOP/build/locale}"
+export V6WATCH_LOCALEDIR
 T_NAME=$(basename "$0" .sh)
 T_DIR=$(mktemp -d "/tmp/v6w-$T_NAME.XXXXXX")
 T_PIDS=()

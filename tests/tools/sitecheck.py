@@ -4,10 +4,13 @@ on a pipe (--remote-debugging-pipe), and report what a reader would see go
 wrong: images that did not load, console errors, exceptions, resources
 refused (Content-Security-Policy), a page wider than a phone's screen.
 
-    sitecheck.py --chromium BIN --profile DIR [--screenshot PNG] URL...
+    sitecheck.py --chromium BIN --profile DIR [--screenshot PNG]
+                 [--shot URL=PNG]... [--lang LANG] URL...
 
 Prints one line per page, "ok URL" or "not ok URL: what", and exits 1 when
-a page is not ok. The screenshot is of the first URL, 1280 px wide.
+a page is not ok. The screenshot is of the first URL, 1280 px wide;
+--shot takes one of any URL checked. --lang: each page's <html lang>
+must be LANG.
 Bounded: every wait has a deadline; Chromium is killed at the end.
 """
 import argparse
@@ -23,9 +26,12 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--chromium", default="chromium")
 ap.add_argument("--profile", required=True)
 ap.add_argument("--screenshot")
+ap.add_argument("--shot", action="append", default=[], metavar="URL=PNG")
+ap.add_argument("--lang")
 ap.add_argument("--timeout", type=float, default=20)
 ap.add_argument("urls", nargs="+")
 args = ap.parse_args()
+shots = dict(s.split("=", 1) for s in args.shot)
 
 # Chromium reads commands on fd 3 and writes answers on fd 4.
 cmd_r, cmd_w = os.pipe()
@@ -141,7 +147,8 @@ try:
                   wide: document.documentElement.scrollWidth > window.innerWidth + 1,
                   script: !!document.getElementById('targets') ?
                     !document.getElementById('filter').classList.contains('hidden') : true,
-                  title: document.title
+                  title: document.title,
+                  lang: document.documentElement.lang
                 })"""}, session=sid)
             info = json.loads(res["result"]["value"])
             bad = problems_of(events)
@@ -151,15 +158,20 @@ try:
                 bad.append("wider than a %d px screen" % width)
             if not info["script"]:
                 bad.append("site.js did not run")
+            if args.lang and info["lang"] != args.lang:
+                bad.append("lang %r, not %r" % (info["lang"], args.lang))
             what = "%s (%d px, %d images)" % (url, width, info["images"])
             if bad:
                 status = 1
                 print("not ok %s: %s" % (what, "; ".join(bad)))
             else:
                 print("ok %s" % what)
-            if n == 0 and width == 1280 and args.screenshot:
+            for png in ([args.screenshot] if n == 0 and args.screenshot else []) + \
+                    ([shots[url]] if url in shots else []):
+                if width != 1280:
+                    continue
                 shot = send("Page.captureScreenshot", {"format": "png"}, session=sid)
-                with open(args.screenshot, "wb") as f:
+                with open(png, "wb") as f:
                     f.write(base64.b64decode(shot["data"]))
 except Exception as e:  # report, never hang
     print("not ok sitecheck: %s: %s" % (type(e).__name__, e))

@@ -70,7 +70,8 @@ test_examples_load(void **state)
 	assert_non_null(cc->targets);
 	assert_int_equal(cc->targets->n, 12);
 	assert_string_equal(cc->targets->v[4].id, "cap-phieu-ly-lich-tu-phap");
-	assert_string_equal(cc->targets->v[4].group, "S\xe1\xbb\x9f T\u01b0 ph\xc3\xa1p");
+	assert_string_equal(cc->targets->v[4].group,
+	    "S\xe1\xbb\x9f T\u01b0 ph\xc3\xa1p");
 	collector_conf_free(cc);
 	cfg_close(&c);
 }

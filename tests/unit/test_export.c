@@ -29,6 +29,7 @@
 #include <csv.h>
 
 #include "cfg.h"
+#include "i18n.h"
 #include "collector/collector.h"
 #include "collector/conf.h"
 #include "collector/ingest.h"
@@ -272,15 +273,15 @@ test_csv_rows(void **state)
 	/* Availability as the report rounds it; the since-time in ISO 8601. */
 	r = row_of(&p, "good");
 	assert_string_equal(p.v[r][1], "Good, \"quoted\"");
-	assert_string_equal(p.v[r][7], "99.99");
-	assert_string_equal(p.v[r][8], "100.00");
+	assert_string_equal(p.v[r][7], "99.999");
+	assert_string_equal(p.v[r][8], "100.0");
 	assert_string_equal(p.v[r][9], "");
 	assert_string_equal(p.v[r][10], "2025-11-30T00:00:00+00:00");
 	{
 		char pct[32];
 
 		assert_string_equal(page_pct(0.99999, pct, sizeof(pct)),
-		    "99.99 %");
+		    "99.999 %");
 	}
 	/* By group ("" first, then by name), worst first within one. */
 	assert_string_equal(p.v[1][2], "fresh");
@@ -323,7 +324,7 @@ test_blocker_words(void **state)
 	struct site    *si;
 	struct report	r;
 	struct html	h;
-	struct page_ctx ctx = {"c", NOV30, 0, NULL, NULL, NULL};
+	struct page_ctx ctx = {"c", NOV30, 0, NULL, NULL, NULL, NULL, NULL};
 	char		name[32], needle[256];
 	size_t		checked = 0;
 
@@ -910,6 +911,24 @@ test_publish_months(void **state)
 	collector_free(co);
 }
 
+/* Months and times are the collector's zone's (collector.timezone). */
+static void
+test_local_zone(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	i18n_set_timezone("Asia/Ho_Chi_Minh");
+	/* 2026-11-30 20:00 UTC is 1 December, 03:00 in Hanoi. */
+	assert_int_equal(export_month(1796068800, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2026-12");
+	assert_string_equal(export_iso_time(1796068800, buf, sizeof(buf)),
+	    "2026-12-01T03:00:00+07:00");
+	i18n_set_timezone("UTC");
+	assert_int_equal(export_month(1796068800, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2026-11");
+}
+
 int
 main(void)
 {
@@ -919,6 +938,7 @@ main(void)
 	    cmocka_unit_test(test_group_files),
 	    cmocka_unit_test(test_change),
 	    cmocka_unit_test(test_month),
+	    cmocka_unit_test(test_local_zone),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_publish_months),
 	};

@@ -354,11 +354,17 @@ svg_plain(unsigned char *img, size_t len)
 static unsigned char *
 draw(const struct graph_req *rq, size_t *len)
 {
-	struct graph_argv a;
-	rrd_info_t	 *info, *i;
-	unsigned char	 *img = NULL;
+	struct graph_argv   a;
+	struct graph_values vals;
+	rrd_info_t	   *info, *i;
+	unsigned char	   *img = NULL;
+	char		    err[512];
 
-	if (graph_args(rq, &a) == -1) {
+	if (graph_values(rq, &vals, err, sizeof(err)) == -1) {
+		fprintf(stderr, "graph_values: %s\n", err);
+		return NULL;
+	}
+	if (graph_args(rq, &vals, &a) == -1) {
 		graph_argv_free(&a);
 		fprintf(stderr, "graph_args failed\n");
 		return NULL;
@@ -505,7 +511,7 @@ same_reads(const char *old, const char *new, int kind, int step, long long end)
 		struct graph_argv a;
 
 		graph_case_req(&gc[c], old, end, &src, &rq);
-		assert_int_equal(graph_args(&rq, &a), 0);
+		assert_int_equal(graph_args(&rq, NULL, &a), 0);
 		snprintf(what, sizeof(what), "%s graph, %s",
 		    graph_kind_name(rq.kind), graph_period_name(rq.period));
 		same_fetch(old, new, arg_ll(&a, "--start="),

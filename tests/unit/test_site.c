@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rrd.h>
 
 #include "collector/publish/avail.h"
 #include "collector/collector.h"
@@ -37,6 +38,7 @@
 #include "collector/publish/summary.h"
 #include "collector/targets.h"
 #include "collector/webroot.h"
+#include "i18n.h"
 #include "util.h"
 
 static const char hostile[] = "<script>alert(\"x\")</script>&'\x01\xff";
@@ -114,8 +116,12 @@ test_words(void **state)
 	    "2025-11-30 05:20 UTC");
 	assert_string_equal(html_duration(3 * 3600 + 300, buf, sizeof(buf)),
 	    "3 h 5 min");
-	assert_string_equal(page_pct(0.99999, buf, sizeof(buf)), "99.99 %");
-	assert_string_equal(page_pct(1, buf, sizeof(buf)), "100.00 %");
+	/* Rounded, not cut: one decimal, more when one would say 100 %
+	 * for less than all. */
+	assert_string_equal(page_pct(0.99999, buf, sizeof(buf)), "99.999 %");
+	assert_string_equal(page_pct(1, buf, sizeof(buf)), "100.0 %");
+	assert_string_equal(page_pct(5.0 / 9, buf, sizeof(buf)), "55.6 %");
+	assert_string_equal(page_pct(1.0 / 6, buf, sizeof(buf)), "16.7 %");
 	assert_string_equal(page_pct(-1, buf, sizeof(buf)), "\xe2\x80\x93");
 }
 
@@ -230,11 +236,12 @@ test_webroot_urls(void **state)
 static void
 test_graph_args(void **state)
 {
-	struct graph_src  src[2] = {{{"/d/rrd/p1/a:b.ipv6.rrd", NULL}},
-	     {{"/d/rrd/p2/a.ipv6.rrd", "/d/rrd/p2/a.ipv4.rrd"}}};
-	struct graph_req  rq;
-	struct graph_argv a;
-	int		  def = 0, avg = 0, title = 0, daemon = 0, nodata = 0;
+	struct graph_src    src[2] = {{{"/d/rrd/p1/a:b.ipv6.rrd", NULL}},
+	       {{"/d/rrd/p2/a.ipv6.rrd", "/d/rrd/p2/a.ipv4.rrd"}}};
+	struct graph_req    rq;
+	struct graph_argv   a;
+	struct graph_values gv = {{0}, GRAPH_VALUES_MAX};
+	int		    def = 0, avg = 0, title = 0, daemon = 0, nodata = 0;
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
@@ -245,7 +252,7 @@ test_graph_args(void **state)
 	rq.nsrc = 2;
 	rq.daemon = "unix:/run/rrdcached.sock";
 	rq.end = 1764480000;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	assert_string_equal(a.v[0], "graphv");
 	assert_string_equal(a.v[1], "-");
 	for (int i = 0; i < a.n; i++) {
@@ -270,7 +277,7 @@ test_graph_args(void **state)
 	rq.kind = GRAPH_LATENCY;
 	rq.nsrc = 1;
 	rq.daemon = NULL;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	for (int i = 0; i < a.n; i++) {
 		nodata += strstr(a.v[i], "IPv4\\: no measurements") != NULL;
 		assert_null(strstr(a.v[i], "--daemon"));
@@ -285,7 +292,7 @@ test_graph_args(void **state)
 	rq.iface = "eth0\n";
 	rq.traffic = "/d/rrd/p1/eth0.traffic.rrd";
 	rq.end = 1764480000;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	def = avg = title = 0;
 	for (int i = 0; i < a.n; i++) {
 		def += strcmp(a.v[i],
@@ -301,14 +308,14 @@ test_graph_args(void **state)
 	graph_argv_free(&a);
 	rq.kind = GRAPH_ICMP;
 	rq.interval_s = 30;
-	assert_int_equal(graph_args(&rq, &a), 0);
+	assert_int_equal(graph_args(&rq, &gv, &a), 0);
 	def = 0;
 	for (int i = 0; i < a.n; i++)
 		def += strcmp(a.v[i], "CDEF:ptb=ptb_s,30,*") == 0;
 	assert_int_equal(def, 1);
 	graph_argv_free(&a);
 	rq.traffic = NULL;
-	assert_int_equal(graph_args(&rq, &a), -1);
+	assert_int_equal(graph_args(&rq, &gv, &a), -1);
 	graph_argv_free(&a);
 	/* When graphs come due. */
 	assert_int_equal(graph_refresh_s(GRAPH_AVAIL, PERIOD_DAY, 0), 900);
@@ -523,9 +530,10 @@ test_site_model(void **state)
 	assert_int_equal(r.c.scores[1], 1); /* 20 */
 	assert_int_equal(r.ngroups, 3);
 	{
-		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL};
+		struct page_ctx ctx = {"<c>", 1764480100, 1, NULL, NULL, NULL,
+		    NULL, NULL};
 		struct page_ctx none = {"<c>", 1764480100, 1, have_none, NULL,
-		    NULL};
+		    NULL, NULL, NULL};
 		struct html	h;
 		cJSON	       *j = report_json(&r, si, &ctx);
 		char	       *text = cJSON_PrintUnformatted(j);
@@ -654,7 +662,8 @@ test_site_counts(void **state)
 	struct report	      r;
 	struct summary_counts sc;
 	struct html	      h;
-	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL};
+	struct page_ctx	      ctx = {"c", 1764490000, 1, NULL, NULL, NULL, NULL,
+		  NULL};
 	size_t		      sum = 0;
 	double		      now = 1764490000, old = now - 86400;
 
@@ -820,7 +829,7 @@ test_publish_run(void **state)
 	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
 	assert_null(strstr(text, "<i>if"));
 	assert_non_null(strstr(text, "&lt;i&gt;if&lt;/i&gt;"));
-	assert_non_null(strstr(text, "66.66 %"));  /* IPv6 share */
+	assert_non_null(strstr(text, "66.7 %"));   /* IPv6 share */
 	assert_non_null(strstr(text, "1.0 kB/s")); /* 60000 B / 60 s */
 	assert_non_null(strstr(text, "traffic/p1/eth0/share-day.png"));
 	free(text);
@@ -894,6 +903,296 @@ test_publish_run(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* 2026-12-06 07:05:00 UTC: 14:05 in Asia/Ho_Chi_Minh. */
+#define LANG_NOW 1796540700.0
+
+/* Nine targets from one probe, five of them ready for IPv6 (5/9). */
+static struct collector *
+lang_site(const char *dir, const char *organisation)
+{
+	struct collector_conf *cc = xcalloc(1, sizeof(*cc));
+	struct collector      *co;
+	char		       path[PATH_MAX], err[512], body[16384], *answer;
+	size_t		       n = 0;
+	int		       seq = 1;
+
+	snprintf(path, sizeof(path), "%s/data", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	cc->name = xstrdup("unit");
+	cc->data_dir = xstrdup(path);
+	snprintf(path, sizeof(path), "%s/site", dir);
+	cc->publish_dir = xstrdup(path);
+	cc->organisation = organisation != NULL ? xstrdup(organisation) : NULL;
+	cc->step_s = 60;
+	cc->down_after = cc->up_after = cc->quorum = 1;
+	cc->cert_warn_days = 30;
+	co = collector_new("/nonexistent.conf", cc, NULL);
+	assert_int_equal(collector_open(co, err, sizeof(err)), 0);
+	n += (size_t)snprintf(body + n, sizeof(body) - n,
+	    "{\"probe\":\"p1\",\"results\":[");
+	for (int k = 0; k < 9; k++)
+		for (int f = 0; f < 2; f++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+			    "%s{\"probe\":\"p1\",\"target\":\"s%d\",\"url\":"
+			    "\"https://s%d.example/\",\"family\":\"%s\",\"ts\":"
+			    "%.0f,\"seq\":%d,\"outcome\":\"%s\",\"ready\":%s,"
+			    "\"score\":%d,\"group\":\"G\"}",
+			    seq > 1 ? "," : "", k, k, f ? "ipv4" : "ipv6",
+			    LANG_NOW - 60, seq,
+			    k >= 5 && !f ? "no_address" : "ok",
+			    k < 5 ? "true" : "false", k < 5 ? 100 : 20),
+			    seq++;
+	snprintf(body + n, sizeof(body) - n, "]}");
+	assert_int_equal(ingest_post(co->store, collector_ledger(co, "p1"),
+			     body, strlen(body), LANG_NOW, &answer),
+	    200);
+	cJSON_free(answer);
+	return co;
+}
+
+static char *
+site_file(const char *dir, const char *rel)
+{
+	char   path[PATH_MAX];
+	char  *text;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/site/%s", dir, rel);
+	assert_int_equal(file_read(path, 1 << 24, &text, &len), 0);
+	return text;
+}
+
+/*
+ * One site published in Vietnamese, in Asia/Ho_Chi_Minh, then in English
+ * and UTC: the language of the pages, their times, numbers and footer,
+ * who publishes, and the report's JSON.
+ */
+static void
+test_publish_lang(void **state)
+{
+	char		     dir[] = "/tmp/v6w-test-lang.XXXXXX";
+	char		     cmd[PATH_MAX + 16], err[1024];
+	const char	    *org = "S\xe1\xbb\x9f Th\xc3\xb4ng tin v\xc3\xa0 "
+				   "Truy\xe1\xbb\x81n th\xc3\xb4ng Thanh H\xc3\xb3"
+				   "a";
+	struct collector    *co;
+	struct publish_stats st;
+	char		    *text;
+
+	(void)state;
+	if (getenv("V6WATCH_LOCALEDIR") == NULL)
+		setenv("V6WATCH_LOCALEDIR", "build/locale", 1);
+	assert_non_null(mkdtemp(dir));
+	co = lang_site(dir, org);
+	assert_int_equal(i18n_set_language("vi", err, sizeof(err)), 0);
+	assert_int_equal(i18n_timezone_check("Asia/Ho_Chi_Minh", err,
+			     sizeof(err)),
+	    0);
+	i18n_set_timezone("Asia/Ho_Chi_Minh");
+	assert_int_equal(publish_child(co, LANG_NOW, &st), 0);
+	text = site_file(dir, "index.html");
+	assert_non_null(strstr(text, "<html lang=\"vi\">"));
+	assert_non_null(strstr(text,
+	    "<title>T\xc3\xacnh tr\xe1\xba\xa1ng "
+	    "IPv6 c\xe1\xbb\xa7\x61 unit</title>"));
+	assert_non_null(strstr(text, org));
+	/* Local time, the day first; a decimal comma; the zone said. */
+	assert_non_null(strstr(text, "06/12/2026 14:05"));
+	assert_null(strstr(text, "2026-12-06"));
+	assert_non_null(strstr(text, "(55,6 %)"));
+	assert_non_null(strstr(text,
+	    "Gi\xe1\xbb\x9d Vi\xe1\xbb\x87t Nam "
+	    "(UTC+07:00)."));
+	assert_non_null(strstr(text, "data-sort-title=\"S\xe1\xba\xafp"));
+	assert_null(strstr(text, "Times are"));
+	assert_null(strstr(text, "Worst first"));
+	free(text);
+	text = site_file(dir, "report.html");
+	assert_non_null(strstr(text, "<html lang=\"vi\">"));
+	assert_non_null(strstr(text,
+	    "B\xc3\xa1o c\xc3\xa1o m\xe1\xbb\xa9\x63 "
+	    "\xc4\x91\xe1\xbb\x99 s\xe1\xba\xb5n "
+	    "s\xc3\xa0ng IPv6"));
+	assert_non_null(strstr(text, org));
+	assert_non_null(strstr(text, "55,6 %"));
+	assert_non_null(strstr(text, "06/12/2026"));
+	free(text);
+	text = site_file(dir, "t/s0.html");
+	assert_non_null(strstr(text, "<html lang=\"vi\">"));
+	assert_non_null(strstr(text,
+	    "\xc4\x90\xe1\xbb\x99 kh\xe1\xba\xa3 "
+	    "d\xe1\xbb\xa5ng")); /* Độ khả dụng */
+	assert_non_null(strstr(text, org));
+	free(text);
+	text = site_file(dir, "report.json");
+	assert_non_null(strstr(text, "\"language\":\"vi\""));
+	assert_non_null(strstr(text, "\"timezone\":\"Asia/Ho_Chi_Minh\""));
+	assert_non_null(strstr(text, "\"organisation\":\"S\xe1\xbb\x9f"));
+	assert_non_null(strstr(text, "\"title\":\"T\xc3\xacnh"));
+	free(text);
+
+	/* English and UTC again: today's forms, rounded. */
+	assert_int_equal(i18n_set_language("en", err, sizeof(err)), 0);
+	i18n_set_timezone("UTC");
+	assert_int_equal(publish_child(co, LANG_NOW, &st), 0);
+	text = site_file(dir, "index.html");
+	assert_non_null(strstr(text, "<html lang=\"en\">"));
+	assert_non_null(strstr(text, "<title>IPv6 status of unit</title>"));
+	assert_non_null(strstr(text,
+	    "9 targets; <b>5 ready for IPv6</b> "
+	    "(55.6 %)"));
+	assert_non_null(strstr(text, "Published 2026-12-06 07:05 UTC."));
+	assert_non_null(strstr(text, "Times are UTC."));
+	free(text);
+	text = site_file(dir, "report.json");
+	assert_non_null(strstr(text, "\"language\":\"en\""));
+	assert_non_null(strstr(text, "\"title\":\"IPv6 status of unit\""));
+	free(text);
+	collector_free(co);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A young graph's check failed: say what, in the child. */
+#define YOUNG_FAIL(...)                                            \
+	do {                                                       \
+		fprintf(stderr, "test_graph_young: " __VA_ARGS__); \
+		fprintf(stderr, "\n");                             \
+		return -1;                                         \
+	} while (0)
+
+/* The legends of rq as librrd lays them out: how many say word, how
+ * many "nan", how many there are. */
+static int
+young_legends(const struct graph_req *rq, const char *word, int *nodata,
+    int *nan, int *legends)
+{
+	struct graph_values vals;
+	struct graph_argv   a;
+	rrd_info_t	   *info;
+	char		    err[1024];
+
+	*nodata = *nan = *legends = 0;
+	if (graph_values(rq, &vals, err, sizeof(err)) == -1)
+		YOUNG_FAIL("graph_values: %s", err);
+	if (vals.n != 4) /* min, avg, max, last of IPv6 */
+		YOUNG_FAIL("%zu figures, not 4", vals.n);
+	for (size_t i = 0; i < vals.n; i++)
+		if (!isnan(vals.v[i]))
+			YOUNG_FAIL("figure %zu is %g, not unknown", i,
+			    vals.v[i]);
+	if (graph_args(rq, &vals, &a) == -1)
+		YOUNG_FAIL("graph_args");
+	for (int i = 0; i < a.n; i++)
+		if (strstr(a.v[i], "GPRINT") != NULL)
+			YOUNG_FAIL("a GPRINT: %s", a.v[i]);
+	rrd_clear_error();
+	info = rrd_graph_v(a.n, a.v);
+	graph_argv_free(&a);
+	if (info == NULL)
+		YOUNG_FAIL("rrd_graph_v: %s", rrd_get_error());
+	for (rrd_info_t *i = info; i != NULL; i = i->next) {
+		if (strncmp(i->key, "legend[", 7) != 0 || i->type != RD_I_STR)
+			continue;
+		(*legends)++;
+		*nan += strstr(i->value.u_str, "nan") != NULL;
+		*nodata += strstr(i->value.u_str, word) != NULL;
+	}
+	rrd_info_free(info);
+	return 0;
+}
+
+/* In a child (librrd keeps what it formats): 0 when every check holds. */
+static int
+young_check(const char *dir)
+{
+	char	    path[PATH_MAX], err[1024], upd[64];
+	const char *def[] = {"DS:up:GAUGE:180:0:1", "RRA:AVERAGE:0.5:1:3000"};
+	const char *uv[1] = {upd};
+	const char *low = "COMMENT:th\xe1\xba\xa5p nh\xe1\xba\xa5t  50,0%";
+	struct graph_src    src[1];
+	struct graph_req    rq;
+	struct graph_values vals;
+	struct graph_argv   a;
+	int		    nodata, nan, legends;
+	double		    end = LANG_NOW;
+
+	snprintf(path, sizeof(path), "%s/young.ipv6.rrd", dir);
+	rrd_clear_error();
+	if (rrd_create_r(path, 60, (time_t)end - 7200, 2, def) != 0)
+		YOUNG_FAIL("rrd_create: %s", rrd_get_error());
+	memset(&rq, 0, sizeof(rq));
+	src[0].rrd[FAMILY_IPV6] = path;
+	src[0].rrd[FAMILY_IPV4] = NULL;
+	rq.kind = GRAPH_AVAIL;
+	rq.period = PERIOD_DAY;
+	rq.target = "young";
+	rq.src = src;
+	rq.nsrc = 1;
+	rq.end = (int64_t)end;
+	for (int lang = 0; lang < 2; lang++) {
+		const char *word = lang ?
+		    "ch\xc6\xb0\x61 c\xc3\xb3 d\xe1\xbb\xaf "
+		    "li\xe1\xbb\x87u" :
+		    "no data yet";
+
+		if (i18n_set_language(lang ? "vi" : "en", err, sizeof(err)) ==
+		    -1)
+			YOUNG_FAIL("%s", err);
+		if (young_legends(&rq, word, &nodata, &nan, &legends) == -1)
+			return -1;
+		if (legends <= 2 || nan != 0 || nodata != 1)
+			YOUNG_FAIL("%s: %d legends, %d with nan, %d say \"%s\"",
+			    lang ? "vi" : "en", legends, nan, nodata, word);
+	}
+	/* Once it has data: the figures, a decimal comma in Vietnamese. */
+	for (int k = 0; k < 3; k++) {
+		snprintf(upd, sizeof(upd), "%lld:%s",
+		    (long long)end - 600 + k * 60, k ? "0.5" : "1");
+		if (rrd_update_r(path, NULL, 1, uv) != 0)
+			YOUNG_FAIL("rrd_update: %s", rrd_get_error());
+	}
+	if (graph_values(&rq, &vals, err, sizeof(err)) == -1 ||
+	    isnan(vals.v[0]) || graph_args(&rq, &vals, &a) == -1)
+		YOUNG_FAIL("no figures once updated");
+	nodata = 0;
+	for (int i = 0; i < a.n; i++)
+		nodata += strncmp(a.v[i], low, strlen(low)) == 0;
+	graph_argv_free(&a);
+	if (nodata != 1)
+		YOUNG_FAIL("no legend \"%s\"", low);
+	return 0;
+}
+
+/*
+ * A young RRD (created, never updated): the legends say "no data yet",
+ * never librrd's "-nan", in English and in Vietnamese; a figure it has
+ * is written with the language's decimal separator.
+ */
+static void
+test_graph_young(void **state)
+{
+	char  dir[] = "/tmp/v6w-test-young.XXXXXX", cmd[PATH_MAX];
+	pid_t pid;
+	int   status = 0;
+
+	(void)state;
+	if (getenv("V6WATCH_LOCALEDIR") == NULL)
+		setenv("V6WATCH_LOCALEDIR", "build/locale", 1);
+	assert_non_null(mkdtemp(dir));
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		_exit(young_check(dir) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) == 0 ||
+	    (under_valgrind() && WEXITSTATUS(status) == 99));
+}
+
 int
 main(void)
 {
@@ -910,7 +1209,11 @@ main(void)
 	    cmocka_unit_test(test_site_model),
 	    cmocka_unit_test(test_site_counts),
 	    cmocka_unit_test(test_publish_run),
+	    cmocka_unit_test(test_publish_lang),
+	    cmocka_unit_test(test_graph_young),
 	};
 
+	/* The words and times these tests expect: English, UTC. */
+	i18n_set_timezone("UTC");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

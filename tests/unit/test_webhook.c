@@ -25,6 +25,7 @@
 #include "collector/webhook.h"
 #include "collector/webhook_post.h"
 #include "collector/wqueue.h"
+#include "i18n.h"
 #include "log.h"
 #include "spool.h"
 #include "util.h"
@@ -608,6 +609,109 @@ test_formats(void **state)
 	unsetenv("TZ");
 }
 
+/*
+ * The messages in the collector's language and zone (Vietnamese, 14:05
+ * in Asia/Ho_Chi_Minh for 07:05 UTC); the machine's fields unchanged.
+ */
+static void
+test_formats_vi(void **state)
+{
+	struct alert_event *ev;
+	struct alert_msg    m;
+	char		   *s, err[1024];
+	cJSON		   *o;
+	const double	    since = 1796540700; /* 2026-12-06 07:05 UTC */
+
+	(void)state;
+	if (getenv("V6WATCH_LOCALEDIR") == NULL)
+		setenv("V6WATCH_LOCALEDIR", "build/locale", 1);
+	assert_int_equal(i18n_set_language("vi", err, sizeof(err)), 0);
+	i18n_set_timezone("Asia/Ho_Chi_Minh");
+	ev = ev_of(ALERT_STATE_CHANGED, "portal",
+	    "S\xe1\xbb\x9f Y t\xe1\xba"
+	    "\xbf",
+	    FAMILY_IPV6, STATE_DOWN, since, since + 10);
+	memset(&m, 0, sizeof(m));
+	m.ev = ev;
+	m.collector = "thanhhoa";
+	m.title = "C\xe1\xbb\x95ng th\xc3\xb4ng tin";
+	m.page_url = "https://v6.example/t/portal.html";
+
+	s = alert_msg_telegram(&m, "-100123");
+	o = cJSON_Parse(s);
+	assert_non_null(o);
+	assert_string_equal(cJSON_GetObjectItem(o, "text")->valuestring,
+	    "\xf0\x9f\x94\xb4 <b>C\xe1\xbb\x95ng th\xc3\xb4ng tin (portal) "
+	    "NG\xe1\xbb\xaaNG HO\xe1\xba\xa0T \xc4\x90\xe1\xbb\x98NG qua "
+	    "IPv6</b>\n"
+	    "T\xe1\xbb\xab l\xc3\xba\x63: 06/12/2026 14:05:00 (UTC+0700)\n"
+	    "K\xe1\xba\xbft qu\xe1\xba\xa3: h\xe1\xba\xbft th\xe1\xbb\x9di "
+	    "gian ch\xe1\xbb\x9d k\xe1\xba\xbft n\xe1\xbb\x91i\n"
+	    "Nh\xc3\xb3m: S\xe1\xbb\x9f Y t\xe1\xba\xbf\n"
+	    "\xc4\x90\xe1\xbb\x8b\x61 ch\xe1\xbb\x89: https://t.example/\n"
+	    "\xc4\x90i\xe1\xbb\x83m \xc4\x91o: p1, p2\n"
+	    "M\xc3\xa1y ch\xe1\xbb\xa7 thu th\xe1\xba\xadp: thanhhoa\n"
+	    "<a href=\"https://v6.example/t/portal.html\">Trang c\xe1\xbb\xa7"
+	    "\x61 d\xe1\xbb\x8b\x63h v\xe1\xbb\xa5</a>");
+	cJSON_Delete(o);
+	cJSON_free(s);
+
+	s = alert_msg_slack(&m);
+	assert_non_null(strstr(s,
+	    "*C\xe1\xbb\x95ng th\xc3\xb4ng tin (portal)"
+	    "* NG\xe1\xbb\xaaNG HO\xe1\xba\xa0T "
+	    "\xc4\x90\xe1\xbb\x98NG qua IPv6 t\xe1\xbb\xab "
+	    "06/12/2026 14:05:00 (UTC+0700) (tr\xc6\xb0"
+	    "\xe1\xbb\x9b\x63 \xc4\x91\xc3\xb3: "
+	    "ho\xe1\xba\xa1t \xc4\x91\xe1\xbb\x99ng)"));
+	cJSON_free(s);
+
+	/* Alertmanager: the people's annotations translated, the labels
+	 * not. */
+	s = alert_msg_alertmanager(&m, 1);
+	assert_non_null(strstr(s, "\"alertname\":\"V6watchTargetDown\""));
+	assert_non_null(strstr(s, "\"family\":\"ipv6\""));
+	assert_non_null(strstr(s,
+	    "\"summary\":\"C\xe1\xbb\x95ng th\xc3\xb4ng "
+	    "tin (portal) NG\xe1\xbb\xaaNG"));
+	assert_non_null(strstr(s, "\"startsAt\":\"2026-12-06T07:05:00.000Z\""));
+	cJSON_free(s);
+
+	/* JSON: a machine's. */
+	s = alert_msg_json(&m);
+	assert_non_null(strstr(s, "\"event\":\"state_changed\""));
+	assert_non_null(strstr(s, "\"state\":\"down\",\"previous\":\"up\""));
+	assert_non_null(strstr(s, "\"outcome\":\"timeout\""));
+	cJSON_free(s);
+
+	/* A recovery after 1 h 5 min; a certificate's days (one plural
+	 * form). */
+	ev = ev_of(ALERT_STATE_CHANGED, "portal", NULL, FAMILY_IPV6, STATE_UP,
+	    since + 3900, since + 3900);
+	m.ev = ev;
+	m.down_since = since;
+	s = alert_msg_teams(&m);
+	assert_non_null(strstr(s,
+	    "HO\xe1\xba\xa0T \xc4\x90\xe1\xbb\x98NG "
+	    "TR\xe1\xbb\x9e L\xe1\xba\xa0I qua IPv6 sau 1 "
+	    "gi\xe1\xbb\x9d 5 ph\xc3\xbat gi\xc3\xa1n "
+	    "\xc4\x91o\xe1\xba\xa1n"));
+	cJSON_free(s);
+	ev = ev_of(ALERT_CERT_EXPIRING, "portal", NULL, FAMILY_IPV6, STATE_UP,
+	    since, since);
+	ev->days_left = 1;
+	m.down_since = 0;
+	s = alert_msg_teams(&m);
+	assert_non_null(strstr(s,
+	    "ch\xe1\xbb\xa9ng th\xc6\xb0 s\xe1\xbb\x91 "
+	    "h\xe1\xba\xbft h\xe1\xba\xa1n sau 1 "
+	    "ng\xc3\xa0y"));
+	cJSON_free(s);
+	assert_int_equal(i18n_set_language("en", err, sizeof(err)), 0);
+	i18n_set_timezone("UTC");
+	unsetenv("TZ");
+}
+
 static void
 test_conf(void **state)
 {
@@ -721,6 +825,7 @@ main(void)
 	    cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_formats_vi),
 	    cmocka_unit_test(test_conf),
 	};
 
