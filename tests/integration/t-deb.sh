@@ -137,7 +137,7 @@ check "sysusers.d and tmpfiles.d snippets are installed" \
 expect "the example configs are conffiles" \
 	"$(dpkg-query -W -f='${Conffiles}\n' v6watch-probe v6watch-collector |
 		awk 'NF { print $1 }' | sort | tr '\n' ' ')" \
-	"/etc/v6watch/collector.conf /etc/v6watch/probe.conf /etc/v6watch/targets.conf "
+	"/etc/v6watch/collector.conf /etc/v6watch/probe.conf /etc/v6watch/services.csv /etc/v6watch/targets.conf "
 
 # Without its token the probe's config is refused, naming the file.
 out=$(v6probe --check-config -c /etc/v6watch/probe.conf 2>&1); rc=$?

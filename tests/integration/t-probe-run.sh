@@ -119,7 +119,7 @@ probe_conf "$T_DIR/spool" 8081
 spawn "$LAB_CLI" -- "$V6PROBE" run -c "$T_DIR/p.conf" -v
 PPID_=$SPAWNED
 PLOG=$SPAWNED_LOG
-wait_until 10 grep -q "HTTP 500" "$PLOG"
+wait_until 10 grep -q "failed: HTTP 500" "$PLOG"
 expect_match "collector answers 500: logged, backing off" "$(cat "$PLOG")" "failed: HTTP 500"
 stop_pid "$BAD"
 spawn "$LAB_CLI" -- "$V6TOOLS/badserver" ::1 8081 silent
