@@ -903,6 +903,8 @@ api_tbody_get(struct target_list *tl, const char *probe, int *kept)
 	}
 	if ((b = api_tbody_new(tl, probe)) == NULL)
 		return NULL;
+	log_debug("GET /api/v1/targets: probe %s: body of %zu bytes built, ETag %s",
+	    probe, b->len, b->etag);
 	if (tc->bytes + b->len > API_TARGETS_CACHE_MAX) {
 		if (!tc->full)
 			log_warnx(

@@ -27,7 +27,6 @@
 #include "json.h"
 #include "log.h"
 #include "priv.h"
-#include "retire.h"
 #include "util.h"
 
 #define TARGET_CONF_DEFAULT "/etc/v6watch/collector.conf"
@@ -205,24 +204,6 @@ target_answer(struct target_ctx *x, double n, int *ok, char *msg, size_t msglen)
 	return found;
 }
 
-/* Whether a collector runs on this data_dir (it holds the lock). */
-static int
-target_daemon_running(const struct target_ctx *x)
-{
-	char path[PATH_MAX];
-	int  fd, running;
-
-	if (snprintf(path, sizeof(path), "%s/state/collector.lock",
-		x->data_dir) >= (int)sizeof(path))
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
-		return 0;
-	running = flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
-	close(fd);
-	return running;
-}
-
 /* Apply the pending requests here, as the collector does at start. */
 static int
 target_apply_here(struct target_ctx *x)
@@ -253,7 +234,7 @@ target_run(struct target_ctx *x, cJSON *q)
 
 	if (n == 0)
 		return 1;
-	if (!target_daemon_running(x) && target_apply_here(x) == -1)
+	if (collector_running(x->data_dir) == 0 && target_apply_here(x) == -1)
 		return 1;
 	target_ctx_close(x);
 	while (!target_answer(x, n, &ok, msg, sizeof(msg))) {

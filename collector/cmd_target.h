@@ -1,6 +1,6 @@
 /*
  * cmd_target: the `v6collector target` command -- list the targets the
- * collector knows, retire one, rename one (retire.h does the work, in the
+ * collector knows, retire one, rename one (retire.c does the work, in the
  * running collector).
  */
 #ifndef V6W_CMD_TARGET_H

@@ -19,7 +19,6 @@
 #include "conf.h"
 #include "ledger.h"
 #include "log.h"
-#include "retire.h"
 #include "store.h"
 #include "table.h"
 #include "targets.h"
@@ -236,6 +235,30 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 	if (rename(path, aside) == -1)
 		log_warn("rename %s", path);
 	return 0;
+}
+
+long
+collector_running(const char *data_dir)
+{
+	char path[PATH_MAX], buf[32];
+	int  fd, n;
+	long pid = 0;
+
+	if (snprintf(path, sizeof(path), "%s/state/collector.lock", data_dir) >=
+	    (int)sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) {
+		close(fd);
+		return 0;
+	}
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 ? pid : -1;
 }
 
 /* One collector per data_dir: DATA_DIR/state/collector.lock, with the

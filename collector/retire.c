@@ -1,7 +1,7 @@
 /*
  * retire: retiring and renaming targets in the running collector, from
  * the central list and from the requests of `v6collector target` (see
- * retire.h).
+ * collector.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +25,6 @@
 #include "ledger.h"
 #include "log.h"
 #include "maint.h"
-#include "retire.h"
 #include "store.h"
 #include "targets.h"
 #include "util.h"

@@ -12,6 +12,20 @@
  * is at least an hour, so that an interval longer than three steps (one
  * minute by default, the step often less) still fills the file.
  *
+ * Archives (store_rras()): AVERAGE only, each as long as the longest window
+ * the site reads from it plus an hour. At a step of 60 s: 1 step x 2 days
+ * (availability's fine rows, the last hour's graph), 5 steps x 25 hours
+ * (the day's graphs), 60 steps x 31 days and an hour (week and month
+ * graphs, 30 days of availability, the summary's trend), 1440 steps x 5
+ * years (the year's graphs, and the long record); traffic files have no
+ * 1-step archive, nothing reads it. A check file is 327 KB (1.73 MB before),
+ * a traffic file 212 KB (2.22 MB). Before, every archive had MIN and MAX
+ * too, and 5 and 60 steps kept 14 and 62 days: no graph draws MIN or MAX
+ * (a legend's min and max are those of the average drawn) and nothing read
+ * the longer rows. No archive covers more than it did before, so librrd
+ * picks the same archive for every read, and every graph and figure is
+ * the same; rrdconv.c converts the files of the layout before.
+ *
  * A file librrd cannot read as an RRD (truncated, a damaged header, not an
  * RRD at all) is moved aside as NAME.rrd.bad-<unix time> and a new one
  * started, so that one damaged file costs its own history, not every batch
@@ -52,7 +66,8 @@
  * of the collector's own state, made by the collector or else here). */
 #define STORE_UNDO_DIR	"state"
 #define STORE_UNDO_FILE "state/rrd-undo"
-/* Largest RRD header kept there (ours are about 10 and 14 KiB). */
+/* Largest RRD header kept there (ours are about 5 KiB; 10 and 14 KiB in
+ * the layout before). */
 #define STORE_UNDO_MAX (1024 * 1024)
 
 struct store {
@@ -89,12 +104,56 @@ static const char *const traffic_ds_names[] = {"pkts_ipv6", "pkts_ipv4",
     "pkts_other", "bytes_ipv6", "bytes_ipv4", "bytes_other", "ptb", "unreach",
     "drops"};
 
-/* Archives: steps per row and the period they cover, in days. */
+/*
+ * Archives, finest first: steps per row, and the days each kept in the
+ * layout before this one (AVERAGE, MIN and MAX of each). No archive keeps
+ * more than that: librrd reads a window from the archive nearest the
+ * resolution asked for among those that cover the whole window, so an
+ * archive that covered more could be chosen where it was not before, and
+ * a graph or a figure would change.
+ */
 static const struct {
 	int steps, days;
 } rras[] = {{1, 2}, {5, 14}, {60, 62}, {1440, 1827}};
 
-static const char *const cfs[] = {"AVERAGE", "MIN", "MAX"};
+/*
+ * What the site reads, and so what the archives are sized for: a window
+ * ending now, at a resolution of res_s seconds plus res_steps steps.
+ * Graphs (graph.c): day to year at a row per period/300 (availability,
+ * traffic) or per period/150 (times), and the last hour's availability;
+ * availability (publish.c through avail.c): the last 2 days at one step and
+ * 30 days at 60 steps; the summary file, which has the archives of a check
+ * file (publish.c), 2 days at one step and 31 days at 60 steps. A change
+ * there is a change here (test_rrdconv draws every graph from a file in the
+ * old layout and from its conversion, and compares).
+ */
+#define DAY_S (86400LL)
+static const struct store_read {
+	unsigned  kinds; /* 1 << enum store_kind */
+	long long window_s, res_s;
+	int	  res_steps;
+} reads[] = {
+#define CHK  (1u << STORE_CHECK)
+#define BOTH (1u << STORE_CHECK | 1u << STORE_TRAFFIC)
+    {CHK, 3600, 3600 / 300, 0},
+    {BOTH, DAY_S, DAY_S / 300, 0},
+    {CHK, DAY_S, DAY_S / 150, 0},
+    {BOTH, 7 * DAY_S, 7 * DAY_S / 300, 0},
+    {CHK, 7 * DAY_S, 7 * DAY_S / 150, 0},
+    {BOTH, 31 * DAY_S, 31 * DAY_S / 300, 0},
+    {CHK, 31 * DAY_S, 31 * DAY_S / 150, 0},
+    {BOTH, 365 * DAY_S, 365 * DAY_S / 300, 0},
+    {CHK, 365 * DAY_S, 365 * DAY_S / 150, 0},
+    {CHK, 2 * DAY_S, 0, 1},
+    {CHK, 30 * DAY_S, 0, 60},
+    {CHK, 31 * DAY_S, 0, 60},
+#undef CHK
+#undef BOTH
+};
+
+/* Rows beyond a read's window: records up to 300 s ahead of the clock,
+ * a publish a little late. */
+#define STORE_READ_SLACK_S 3600
 
 const char *const *
 store_ds_names(enum store_kind kind, size_t *n)
@@ -105,6 +164,65 @@ store_ds_names(enum store_kind kind, size_t *n)
 	}
 	*n = NELEM(check_ds_names);
 	return check_ds_names;
+}
+
+/*
+ * The archives of kind at step_s. Each read (reads[]) comes from the
+ * archive librrd chose for it in the layout before (rras[]: nearest
+ * resolution among those that cover the window, the first of equals, as
+ * rrd_fetch_fn() does); that archive keeps the longest window read from it
+ * plus STORE_READ_SLACK_S, never more than before, so that librrd's choice
+ * stays the same and every row read is there. An archive nothing reads is
+ * left out, but the coarsest: it keeps its five years, the long record.
+ */
+size_t
+store_rras(enum store_kind kind, int step_s, struct store_rra *out)
+{
+	long long need[NELEM(rras)], span[NELEM(rras)], cap[NELEM(rras)];
+	size_t	  n = 0;
+
+	for (size_t r = 0; r < NELEM(rras); r++) {
+		need[r] = 0;
+		span[r] = (long long)rras[r].steps * (step_s > 0 ? step_s : 1);
+		cap[r] = (rras[r].days * DAY_S + span[r] - 1) / span[r];
+	}
+	for (size_t i = 0; i < NELEM(reads); i++) {
+		long long res = reads[i].res_s +
+		    (long long)reads[i].res_steps * (step_s > 0 ? step_s : 1);
+		long long best = -1;
+		size_t	  a = 0;
+
+		if ((reads[i].kinds & (1u << kind)) == 0)
+			continue;
+		for (size_t r = 0; r < NELEM(rras); r++) {
+			long long d = llabs(res - span[r]);
+
+			if (cap[r] * span[r] < reads[i].window_s)
+				continue;
+			if (best < 0 || d < best) {
+				best = d;
+				a = r;
+			}
+		}
+		if (best >= 0 && reads[i].window_s > need[a])
+			need[a] = reads[i].window_s;
+	}
+	for (size_t r = 0; r < NELEM(rras) && n < STORE_RRAS_MAX; r++) {
+		long long rows = cap[r];
+
+		if (r + 1 < NELEM(rras)) {
+			if (need[r] == 0)
+				continue;
+			rows = (need[r] + STORE_READ_SLACK_S + span[r] - 1) /
+			    span[r];
+			if (rows > cap[r])
+				rows = cap[r];
+		}
+		out[n].steps = rras[r].steps;
+		out[n].rows = rows;
+		n++;
+	}
+	return n;
 }
 
 static char *
@@ -128,7 +246,9 @@ store_build_args(struct store *st, enum store_kind kind)
 {
 	const struct store_ds *ds = kind == STORE_CHECK ? check_ds : traffic_ds;
 	size_t nds = kind == STORE_CHECK ? NELEM(check_ds) : NELEM(traffic_ds);
-	int    n = 0, hb = STORE_HEARTBEAT_STEPS * st->step_s;
+	struct store_rra rra[STORE_RRAS_MAX];
+	size_t		 nrra;
+	int		 n = 0, hb = STORE_HEARTBEAT_STEPS * st->step_s;
 
 	if (kind == STORE_TRAFFIC && hb < STORE_TRAFFIC_HEARTBEAT_S)
 		hb = STORE_TRAFFIC_HEARTBEAT_S;
@@ -137,15 +257,10 @@ store_build_args(struct store *st, enum store_kind kind)
 	for (size_t i = 0; i < nds; i++)
 		st->args[kind][n++] = store_strf("DS:%s:GAUGE:%d:%s:%s",
 		    ds[i].name, hb, ds[i].min, ds[i].max);
-	for (size_t c = 0; c < NELEM(cfs); c++)
-		for (size_t r = 0; r < NELEM(rras); r++) {
-			long long span = (long long)rras[r].steps * st->step_s;
-			long long rows =
-			    ((long long)rras[r].days * 86400 + span - 1) / span;
-
-			st->args[kind][n++] = store_strf("RRA:%s:0.5:%d:%lld",
-			    cfs[c], rras[r].steps, rows);
-		}
+	nrra = store_rras(kind, st->step_s, rra);
+	for (size_t r = 0; r < nrra; r++)
+		st->args[kind][n++] = store_strf("RRA:AVERAGE:%s:%d:%lld",
+		    STORE_XFF, rra[r].steps, rra[r].rows);
 	st->nargs[kind] = n;
 }
 
@@ -286,8 +401,27 @@ store_undo_end(struct store *st)
 }
 
 /*
+ * 1 when the file at fd has the data sources and archives of the header
+ * hdr (a valid one): the part of the header an update never changes.
+ */
+static int
+store_undo_fits(int fd, const unsigned char *hdr)
+{
+	const stat_head_t *sh = (const stat_head_t *)(const void *)hdr;
+	size_t n = sizeof(stat_head_t) + sh->ds_cnt * sizeof(ds_def_t) +
+	    sh->rra_cnt * sizeof(rra_def_t);
+	unsigned char *cur = xmalloc(n);
+	int	       fits;
+
+	fits = pread(fd, cur, n, 0) == (ssize_t)n && memcmp(cur, hdr, n) == 0;
+	free(cur);
+	return fits;
+}
+
+/*
  * At start: an update marked in progress was cut short; put the header of
- * its file back as it was before it.
+ * its file back as it was before it -- unless the file is another one now
+ * (converted to other archives since: rrdconv.c).
  */
 static void
 store_undo_recover(struct store *st)
@@ -325,13 +459,17 @@ store_undo_recover(struct store *st)
 		    u, path);
 		goto done;
 	}
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT)
 			log_warn("rrd %s: an update was cut short, and its header cannot be put back: open",
 			    path);
 		goto done;
 	}
-	if (fstat(fd, &sb) == -1 || sb.st_size < (off_t)h.len ||
+	if (!store_undo_fits(fd, hdr)) /* another file now (converted) */
+		log_warnx(
+		    "rrd %s: an update was cut short, but the file has other archives now; its header stays",
+		    path);
+	else if (fstat(fd, &sb) == -1 || sb.st_size < (off_t)h.len ||
 	    pwrite(fd, hdr, h.len, 0) != (ssize_t)h.len)
 		log_warn("rrd %s: an update was cut short, and its header cannot be put back",
 		    path);
@@ -780,6 +918,36 @@ store_release(struct store *st, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "rrdcached %s: %s: %s", st->rrdcached,
 		    path, store_rrd_error(rc, msg, sizeof(msg)));
 		(void)store_lost(st);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+store_data_dir(const struct store *st)
+{
+	return st->data_dir;
+}
+
+int
+store_flush(struct store *st, const char *path, char *err, size_t errlen)
+{
+	char msg[STORE_MSG_MAX];
+	int  rc = -1;
+
+	if (st->rrdcached == NULL)
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (store_connect(st, err, errlen) == -1)
+			return -1;
+		rrd_clear_error();
+		rc = rrdc_flush(path);
+		if (rc == 0 || !store_lost(st))
+			break;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "rrdcached %s: flush %s: %s",
+		    st->rrdcached, path, store_rrd_error(rc, msg, sizeof(msg)));
 		return -1;
 	}
 	return 0;

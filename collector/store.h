@@ -105,4 +105,29 @@ int store_format(const struct result *, int64_t t, char *out, size_t size);
 /* Names of the data sources of kind, in update order; count in *n. */
 const char *const *store_ds_names(enum store_kind, size_t *n);
 
+/* The archives of a file: AVERAGE of `steps` steps per row, `rows` rows. */
+struct store_rra {
+	int	  steps;
+	long long rows;
+};
+#define STORE_RRAS_MAX 4
+/* Unknown steps a row may have and still be known: half. */
+#define STORE_XFF "0.5"
+
+/*
+ * The archives, finest first, of files of kind whose step is step_s (the
+ * layout store_create() makes, and store.c's first comment explains), into
+ * out (STORE_RRAS_MAX): their number.
+ */
+size_t store_rras(enum store_kind, int step_s, struct store_rra *out);
+
+/* The data_dir of the store, as store_new() was given it. */
+const char *store_data_dir(const struct store *);
+
+/*
+ * Through rrdcached, have it write what it holds for path into the file
+ * (reconnecting once); without rrdcached nothing to do. 0, or -1 with err.
+ */
+int store_flush(struct store *, const char *path, char *err, size_t errlen);
+
 #endif

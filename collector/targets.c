@@ -46,15 +46,17 @@ enum tcol {
 static const char *const tcol_names[TCOL__N] = {"id", "title", "url", "group",
     "interval", "large_path", "expect_status", "probes"};
 
-/* Columns every CSV header names. */
-#define TCOL_REQUIRED \
-	((1u << TCOL_URL) | (1u << TCOL_TITLE) | (1u << TCOL_GROUP))
 #define TCOL_HINT \
 	"url, title and group; optional: id, interval, large_path, expect_status, probes"
 
 /* Bytes fed to libcsv at a time; between feeds, a field in progress is
  * held to TARGETS_FIELD_MAX. */
 #define TARGETS_CHUNK (64 * 1024)
+/* What separates the items of expect_status and probes: spaces, ';',
+ * ',', and line breaks (one name a line in a spreadsheet's cell). */
+#define TARGETS_LIST_SEP " \t\r\n;,"
+/* Columns a header may name (8 are known; the rest are errors). */
+#define TARGETS_HEADER_MAX 64
 /* Lines naming unknown probes, one each; the rest are counted. */
 #define TARGETS_PROBE_WARN_MAX 10
 
@@ -101,8 +103,8 @@ struct tload {
 	int	      kind[TCOL__N]; /* column i holds enum tcol kind[i] */
 	int	      nf;	     /* fields of the current row so far */
 	int	      row_text;	     /* one of them is not empty */
-	struct tfield f[TCOL__N + 1];
-	char	     *rbuf; /* the current row's fields */
+	struct tfield f[TARGETS_HEADER_MAX]; /* header: all; rows: 1 extra */
+	char	     *rbuf;		     /* the current row's fields */
 	size_t	      rlen, rcap;
 };
 
@@ -421,12 +423,30 @@ url_host_ldh(const char *host)
 	}
 }
 
+/* An internationalised host name: Unicode, or a label "xn--..." (an
+ * A-label, which must decode). */
+static int
+host_idn(const char *host)
+{
+	for (const char *p = host; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 1;
+	for (const char *p = host; p != NULL; p = strchr(p, '.')) {
+		if (*p == '.')
+			p++;
+		if (strncasecmp(p, "xn--", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The rules the probe applies to a target's URL: cfg_check_http_url()
- * when it loads it, and url_parse() (probe/url.c) when it checks it --
- * libcurl's URL parser, http or https, no user name or password, no zone
- * id, a host name within DNS limits (an internationalised one valid under
- * IDNA2008), a port 1..65535. 0 with the URL as libcurl writes it (host
+ * when it loads it, url_target() and url_parse() (probe/url.c) when it
+ * checks it -- libcurl's URL parser, http or https, no user name or
+ * password, no zone id, a host name as DNS carries it and within its
+ * limits (an internationalised one valid under IDNA2008), a port
+ * 1..65535. 0 with the URL as libcurl writes it (host
  * in lower case, no default port) into *key (caller frees), or -1 with
  * why.
  */
@@ -485,20 +505,17 @@ url_check(const char *url, char **key, char *why, size_t whylen)
 	if (host[0] != '[') {
 		const char *ascii = host;
 
-		for (const char *p = host; *p != '\0'; p++)
-			if ((unsigned char)*p >= 0x80) {
-				rcidn = idn2_lookup_u8((const uint8_t *)host,
-				    &alabel,
-				    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-				if (rcidn != IDN2_OK) {
-					snprintf(why, whylen,
-					    "the host name is not a valid internationalised name (IDNA2008): %s",
-					    idn2_strerror(rcidn));
-					goto done;
-				}
-				ascii = (const char *)alabel;
-				break;
+		if (host_idn(host)) {
+			rcidn = idn2_lookup_u8((const uint8_t *)host, &alabel,
+			    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+			if (rcidn != IDN2_OK) {
+				snprintf(why, whylen,
+				    "the host name is not a valid internationalised name (IDNA2008): %s",
+				    idn2_strerror(rcidn));
+				goto done;
 			}
+			ascii = (const char *)alabel;
+		}
 		if (strlen(ascii) > 253) {
 			snprintf(why, whylen,
 			    "the host name is longer than 253 characters");
@@ -565,8 +582,8 @@ static void __attribute__((format(printf, 5, 6))) tl_err(struct tload *ld,
 static size_t
 list_next(const char **p, const char **item)
 {
-	const char *s = *p + strspn(*p, " \t;,");
-	size_t	    n = strcspn(s, " \t;,");
+	const char *s = *p + strspn(*p, TARGETS_LIST_SEP);
+	size_t	    n = strcspn(s, TARGETS_LIST_SEP);
 
 	*item = s;
 	*p = s + n;
@@ -778,7 +795,7 @@ row_add(struct tload *ld, const char *file, int line, const char *what,
 {
 	struct ctarget t;
 	char	      *key = NULL;
-	int	       order[TCOL__N], n = 0, bad = 0;
+	int	       order[TCOL__N] = {0}, n = 0, bad = 0;
 
 	for (int k = 0; k < TCOL__N; k++) {
 		int i = n++;
@@ -831,13 +848,13 @@ csv_colname(const struct tload *ld, int col, char *buf, size_t size)
 	return buf;
 }
 
-/* A field of the header row: which column it is. */
+/* Field col (1-based) of the header row: which column it is. */
 static void
-csv_header_field(struct tload *ld, const char *s, size_t len, int line)
+csv_header_field(struct tload *ld, const char *s, size_t len, int line, int col)
 {
 	char	    sh[128];
 	const char *name = s;
-	int	    col = ld->nf + 1, k;
+	int	    k;
 
 	/* libcsv trims unquoted fields; a quoted name is trimmed here */
 	while (len > 0 && (*name == ' ' || *name == '\t')) {
@@ -866,7 +883,7 @@ csv_header_field(struct tload *ld, const char *s, size_t len, int line)
 			"");
 		ld->header_bad = 1;
 	} else if (ld->seen & (1u << k)) {
-		for (int i = 0; i < ld->nf && i < TCOL__N; i++)
+		for (int i = 0; i < col - 1 && i < TCOL__N; i++)
 			if (ld->kind[i] == k)
 				tl_err(ld, ld->file, line, col,
 				    "header: column '%s' is also column %d",
@@ -879,18 +896,35 @@ csv_header_field(struct tload *ld, const char *s, size_t len, int line)
 	}
 }
 
-/* The end of the header row. */
+/* The end of the header row (the first that is not blank). */
 static void
 csv_header_end(struct tload *ld)
 {
-	for (int k = 0; k < TCOL__N; k++)
-		if ((TCOL_REQUIRED & (1u << k)) && !(ld->seen & (1u << k))) {
-			tl_err(ld, ld->file, ld->row_line, 0,
+	static const int required[] = {TCOL_URL, TCOL_TITLE, TCOL_GROUP};
+
+	if (!ld->row_text)
+		return; /* a blank row ",,," before it */
+	for (int i = 0; i < ld->nf && i < TARGETS_HEADER_MAX; i++)
+		csv_header_field(ld, ld->rbuf + ld->f[i].off, ld->f[i].len,
+		    ld->f[i].line, i + 1);
+	if (ld->nf > TARGETS_HEADER_MAX) {
+		tl_err(ld, ld->file, ld->f[TARGETS_HEADER_MAX - 1].line,
+		    TARGETS_HEADER_MAX + 1,
+		    "header: more than %d columns (the columns: " TCOL_HINT ")",
+		    TARGETS_HEADER_MAX);
+		ld->header_bad = 1;
+	}
+	for (size_t i = 0; i < NELEM(required); i++) {
+		int k = required[i];
+
+		if (!(ld->seen & (1u << k))) {
+			tl_err(ld, ld->file, ld->row_line, 1,
 			    "header: no '%s' column (the columns: " TCOL_HINT
 			    ")",
 			    tcol_names[k]);
 			ld->header_bad = 1;
 		}
+	}
 	if (ld->header_bad) {
 		ld->stop = 1; /* its rows cannot be read */
 		return;
@@ -912,7 +946,7 @@ csv_row_end(struct tload *ld)
 	if (!ld->row_text)
 		return; /* every field empty: a blank row ",,," */
 	if (++ld->rows > TARGETS_MAX) {
-		tl_err(ld, ld->file, ld->row_line, 0,
+		tl_err(ld, ld->file, ld->row_line, 1,
 		    "more than %d targets; a list holds at most %d",
 		    TARGETS_MAX, TARGETS_MAX);
 		ld->stop = 1;
@@ -960,13 +994,12 @@ csv_field_cb(void *data, size_t len, void *arg)
 		ld->row_line = line;
 	if (len > 0)
 		ld->row_text = 1;
-	if (!ld->header_done)
-		csv_header_field(ld, s, len, line);
-	else if (ld->nf <= ld->ncols) {
+	if (ld->header_done ? ld->nf <= ld->ncols :
+			      ld->nf < TARGETS_HEADER_MAX) {
 		struct tfield *f = &ld->f[ld->nf];
 
 		/* fields are at most TARGETS_FIELD_MAX + TARGETS_CHUNK
-		 * bytes, and a row keeps TCOL__N + 1 of them */
+		 * bytes, and a row keeps TARGETS_HEADER_MAX of them */
 		if (ld->rcap - ld->rlen < len + 1) {
 			while (ld->rcap - ld->rlen < len + 1)
 				ld->rcap = ld->rcap != 0 ? 2 * ld->rcap : 4096;
@@ -1151,7 +1184,7 @@ conf_list(struct tload *ld, const config_setting_t *m, int i, enum tcol k,
 		} else {
 			item = config_setting_get_string(e);
 			if (item == NULL || item[0] == '\0' ||
-			    strpbrk(item, " \t;,") != NULL) {
+			    strpbrk(item, TARGETS_LIST_SEP) != NULL) {
 				tl_err(ld, conf_file(e, path),
 				    config_setting_source_line(e), 0,
 				    "targets[%d].probes[%d]: must be a probe's name (a string without spaces, ';' or ',')",

@@ -28,10 +28,12 @@
 #include "ev.h"
 #include "log.h"
 #include "priv.h"
+#include "rrdconv.h"
 #include "publish/publish.h"
 #include "publish/publisher.h"
 #include "cmd_maintenance.h"
 #include "cmd_target.h"
+#include "cmd_rrd.h"
 #include "cmd_token.h"
 #include "util.h"
 #include "cmd_webhook_test.h"
@@ -53,13 +55,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: v6collector -c collector.conf [-v] [--syslog]\n"
-	    "       v6collector publish -c collector.conf\n"
+	    "       v6collector publish [--no-graphs] -c collector.conf\n"
 	    "       v6collector webhook-test -c collector.conf [WEBHOOK]\n"
 	    "       v6collector --check-config -c collector.conf\n"
 	    "       v6collector token new PROBE [-c collector.conf] [-o PATH] [--force]\n"
 	    "                             [--show]\n"
 	    "       v6collector maintenance add|list|end ... [-c collector.conf]\n"
 	    "       v6collector target list|retire|rename ... [-c collector.conf]\n"
+	    "       v6collector rrd convert [-c collector.conf]\n"
 	    "       v6collector --help | --version\n"
 	    "\n"
 	    "v6collector receives check results from v6probe over HTTP, stores them in\n"
@@ -68,6 +71,8 @@ usage(FILE *f)
 	    "\n"
 	    "  -c FILE         the configuration (libconfig syntax, see configs/)\n"
 	    "  publish         render graphs, pages and the report now, then exit\n"
+	    "                  (--no-graphs: pages, report and status only; the\n"
+	    "                  daemon's publishes draw the graphs in turn)\n"
 	    "  webhook-test    send a test event to every webhook, or to WEBHOOK\n"
 	    "  token new       make PROBE's token file (mode 0600) beside the probes'\n"
 	    "                  tokens and print the lines for collector.conf and\n"
@@ -76,6 +81,8 @@ usage(FILE *f)
 	    "                  raise no alerts ('v6collector maintenance --help')\n"
 	    "  target          list the targets, retire one, rename one keeping its\n"
 	    "                  history ('v6collector target --help')\n"
+	    "  rrd convert     convert RRD files of an older layout, as the daemon\n"
+	    "                  does when it starts ('v6collector rrd --help')\n"
 	    "  --check-config  print every problem of FILE as FILE:LINE: message and\n"
 	    "                  exit 3, or print 'configuration OK' and exit 0\n"
 	    "  -v              debug messages;  --syslog  log to syslog, not stderr\n"
@@ -424,6 +431,7 @@ run_daemon(const char *path)
 		log_warnx("%s", err);
 		goto done;
 	}
+	rrdconv_run(d.co->store, NULL); /* before any record comes in */
 	d.pub = publisher_new(d.co);
 	ev_timer_init(&d.drain, drain_cb, &d);
 	if (ev_signal_start(loop, &d.sigterm, SIGTERM, stop_cb, &d) == -1 ||
@@ -456,7 +464,7 @@ done:
  * publisher does: librrd 1.7's rrd_graph_v keeps strings it formats,
  * and fontconfig and pango their caches, for the life of the process. 0 when the publish succeeded, else 1. */
 static int
-publish_in_child(struct collector *co)
+publish_in_child(struct collector *co, int flags)
 {
 	pid_t pid;
 	int   status;
@@ -467,7 +475,7 @@ publish_in_child(struct collector *co)
 		return 1;
 	}
 	if (pid == 0)
-		_exit(publish_run(co, now_wall(), 1, NULL) == 0 ? 0 : 1);
+		_exit(publish_run(co, now_wall(), flags, NULL) == 0 ? 0 : 1);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
 			log_warn("publish: waitpid");
@@ -482,7 +490,7 @@ publish_in_child(struct collector *co)
 
 /* `publish`: one publish now, as the configured user; 0 or 1. */
 static int
-run_publish(const char *path)
+run_publish(const char *path, int flags)
 {
 	struct collector_conf *cc;
 	struct collector      *co;
@@ -509,7 +517,7 @@ run_publish(const char *path)
 	if (collector_open(co, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
 	else
-		rc = publish_in_child(co);
+		rc = publish_in_child(co, flags);
 	collector_free(co);
 	return rc;
 }
@@ -521,10 +529,11 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {"check-config", no_argument, NULL, 'C'},
 	    {"config", required_argument, NULL, 'c'},
-	    {"syslog", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+	    {"syslog", no_argument, NULL, 'S'},
+	    {"no-graphs", no_argument, NULL, 'G'}, {NULL, 0, NULL, 0}};
 	const char		  *conf = NULL;
 	int ch, checkconf = 0, verbose = 0, use_syslog = 0, whtest = 0,
-		publish = 0;
+		publish = 0, nographs = 0;
 
 	log_init("v6collector", 0, 0);
 	/* `v6collector token new PROBE [-c F] ...`: options after it. */
@@ -536,6 +545,9 @@ main(int argc, char **argv)
 	/* `v6collector target list|retire|rename ...` */
 	if (argc > 1 && strcmp(argv[1], "target") == 0)
 		return target_main(argc - 1, argv + 1);
+	/* `v6collector rrd convert [-c F]` */
+	if (argc > 1 && strcmp(argv[1], "rrd") == 0)
+		return cmd_rrd_main(argc - 1, argv + 1);
 	/* `v6collector webhook-test -c F [NAME]`: options after it. */
 	if (argc > 1 && strcmp(argv[1], "webhook-test") == 0) {
 		whtest = 1;
@@ -567,6 +579,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			use_syslog = 1;
+			break;
+		case 'G':
+			nographs = 1;
 			break;
 		default:
 			usage(stderr);
@@ -601,9 +616,14 @@ main(int argc, char **argv)
 	}
 	if (checkconf)
 		return check_config(conf);
+	if (nographs && !publish) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	if (publish) {
 		log_init("v6collector", verbose, use_syslog);
-		return run_publish(conf);
+		return run_publish(conf,
+		    PUBLISH_WAIT | (nographs ? PUBLISH_NO_GRAPHS : 0));
 	}
 	log_init("v6collector", verbose, use_syslog);
 	return run_daemon(conf);

@@ -19,13 +19,15 @@ set -eu
 # trust store the probe's default cacert names.
 RUNTIME="
 libcurl4 libc-ares2 libpcap0.8 librrd8 libcjson1 libmicrohttpd12 libconfig9
-libssl3 libhttp-parser2.9 libidn2-0 ca-certificates
+libssl3 libhttp-parser2.9 libidn2-0 libcsv3 ca-certificates
 "
-# Building: compiler and the development packages pkg-config finds.
+# Building: compiler and the development packages pkg-config finds (and
+# the two it does not: libhttp-parser-dev, libcsv-dev).
 BUILD="
 build-essential pkg-config
 libcurl4-openssl-dev libc-ares-dev libpcap-dev librrd-dev libcjson-dev
 libmicrohttpd-dev libconfig-dev libssl-dev libhttp-parser-dev libidn2-dev
+libcsv-dev
 "
 # Tests, demo and lint: never needed on a machine that only runs v6watch.
 TEST="

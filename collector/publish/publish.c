@@ -777,7 +777,7 @@ pub_lock(struct pub *pb, int wait, int *fd)
 }
 
 int
-publish_run(struct collector *co, double now, int wait,
+publish_run(struct collector *co, double now, int flags,
     struct publish_stats *stp)
 {
 	struct pub	*pb = xcalloc(1, sizeof(*pb));
@@ -801,7 +801,7 @@ publish_run(struct collector *co, double now, int wait,
 		rc = -1;
 		goto done;
 	}
-	if ((rc = pub_lock(pb, wait, &lockfd)) != 0)
+	if ((rc = pub_lock(pb, (flags & PUBLISH_WAIT) != 0, &lockfd)) != 0)
 		goto done;
 	if (pub_mkdir(pb, pb->site) == -1) {
 		rc = -1;
@@ -834,7 +834,7 @@ publish_run(struct collector *co, double now, int wait,
 		pub_summary_graphs(pb);
 	t1 = now_mono_ms();
 	pb->st.ms_figures = t1 - t0;
-	if (pub_drawn_begin(pb, si) == 0) {
+	if (!(flags & PUBLISH_NO_GRAPHS) && pub_drawn_begin(pb, si) == 0) {
 		pub_graphs(pb, si, paths, src);
 		pub_drawn_end(pb, si);
 	}

@@ -24,12 +24,16 @@ struct publish_stats {
 /* publish_run: another publish holds the lock (and wait was 0). */
 #define PUBLISH_BUSY 1
 
+/* publish_run() flags: wait for the lock (up to two minutes) rather
+ * than give up; leave the graphs as they are (pages, report, status). */
+#define PUBLISH_WAIT	  1
+#define PUBLISH_NO_GRAPHS 2
+
 /*
- * Publish co's site as of wall time now. wait: wait for the lock (up to
- * two minutes) rather than give up. 0, PUBLISH_BUSY, or -1 when a part
- * failed (logged; every other part is still written).
+ * Publish co's site as of wall time now, as flags say. 0, PUBLISH_BUSY,
+ * or -1 when a part failed (logged; every other part is still written).
  */
-int
-publish_run(struct collector *co, double now, int wait, struct publish_stats *);
+int publish_run(struct collector *co, double now, int flags,
+    struct publish_stats *);
 
 #endif

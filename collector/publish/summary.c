@@ -10,6 +10,7 @@
 #include <rrd_client.h>
 
 #include "site.h"
+#include "store.h"
 #include "summary.h"
 #include "util.h"
 
@@ -57,13 +58,11 @@ summary_create(const char *path, const char *daemon, int step_s, int64_t t,
 {
 	static const char *const ds[] = {"targets", "ready", "ipv6_up",
 	    "ipv4_up", "score"};
-	static const char *const cfs[] = {"AVERAGE", "MIN", "MAX"};
-	static const struct {
-		int steps, days;
-	} rras[] = {{1, 2}, {5, 14}, {60, 62}, {1440, 1827}};
-	char	    buf[NELEM(ds) + NELEM(cfs) * NELEM(rras)][64];
-	const char *argv[NELEM(buf)];
-	int	    n = 0, rc;
+	struct store_rra	 rras[STORE_RRAS_MAX];
+	size_t			 nrras;
+	char			 buf[NELEM(ds) + STORE_RRAS_MAX][64];
+	const char		*argv[NELEM(buf)];
+	int			 n = 0, rc;
 
 	for (size_t i = 0; i < NELEM(ds); i++) {
 		snprintf(buf[n], sizeof(buf[n]), "DS:%s:GAUGE:%d:0:U", ds[i],
@@ -71,17 +70,15 @@ summary_create(const char *path, const char *daemon, int step_s, int64_t t,
 		argv[n] = buf[n];
 		n++;
 	}
-	for (size_t c = 0; c < NELEM(cfs); c++)
-		for (size_t r = 0; r < NELEM(rras); r++) {
-			long long span = (long long)rras[r].steps * step_s;
-
-			snprintf(buf[n], sizeof(buf[n]), "RRA:%s:0.5:%d:%lld",
-			    cfs[c], rras[r].steps,
-			    ((long long)rras[r].days * 86400 + span - 1) /
-				span);
-			argv[n] = buf[n];
-			n++;
-		}
+	/* A check file's archives: what the summary's graphs and trend read
+	 * is a part of what is read from those (store.c). */
+	nrras = store_rras(STORE_CHECK, step_s, rras);
+	for (size_t r = 0; r < nrras; r++) {
+		snprintf(buf[n], sizeof(buf[n]), "RRA:AVERAGE:%s:%d:%lld",
+		    STORE_XFF, rras[r].steps, rras[r].rows);
+		argv[n] = buf[n];
+		n++;
+	}
 	rrd_clear_error();
 	if (daemon != NULL)
 		rc = rrdc_create(path, (unsigned long)step_s, (time_t)t - 1, 1,

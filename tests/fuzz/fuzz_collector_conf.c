@@ -8,8 +8,9 @@
  * once (an empty list is allowed: a collector set up before its probes),
  * and thresholds in descending order.
  *
- * FUZZ_SOURCES: collector/conf.c collector/maint.c common/json.c common/result.c common/cfg.c common/priv.c common/util.c common/log.c
- * FUZZ_LIBS: libconfig libcjson libcrypto
+ * FUZZ_SOURCES: collector/conf.c collector/maint.c collector/targets.c common/json.c common/result.c common/cfg.c common/priv.c common/table.c common/util.c common/log.c
+ * FUZZ_LIBS: libconfig libcjson libcrypto libcurl libidn2
+ * FUZZ_LDLIBS: -lcsv
  * FUZZ_FLAGS: -close_fd_mask=2
  */
 #include <stddef.h>

@@ -9,6 +9,7 @@
 # run). Each target names what it links in comment lines:
 #   FUZZ_SOURCES: files of the tree compiled with it
 #   FUZZ_LIBS:    pkg-config packages
+#   FUZZ_LDLIBS:  more libraries, for those without a pkg-config file (-lcsv)
 #   FUZZ_SEEDS:   subdirectory of `pcapgen seeds` to start from
 #   FUZZ_FLAGS:   more libFuzzer flags (e.g. -max_len, -close_fd_mask=2 for
 #                 a target whose code under test logs on every bad input)
@@ -69,6 +70,7 @@ for src in "${targets[@]}"; do
 	name=$(basename "$src" .c)
 	srcs=$(field FUZZ_SOURCES "$src")
 	libs=$(field FUZZ_LIBS "$src")
+	ldlibs=$(field FUZZ_LDLIBS "$src")
 	seeds=$(field FUZZ_SEEDS "$src")
 	flags=$(field FUZZ_FLAGS "$src")
 	bin=$out/$name
@@ -77,7 +79,7 @@ for src in "${targets[@]}"; do
 	if ! (cd "$top" && $CC -std=c17 -D_GNU_SOURCE -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-I. -Icommon -Icollector $(pkg-config --cflags $libs) "$src" $srcs \
-		-o "$bin" $(pkg-config --libs $libs) -lm); then
+		-o "$bin" $(pkg-config --libs $libs) $ldlibs -lm); then
 		echo "$name: build failed" >&2
 		summary+=("$name: build failed")
 		rc=1

@@ -1,8 +1,9 @@
 /*
  * test_api: the collector HTTP server's decisions about clients: the
  * source a connection is counted under (a /64 of IPv6, an IPv4 address,
- * v4-mapped or not) and its name in logs, and when a request in progress
- * is too slow (headers, whole request, minimum rate).
+ * v4-mapped or not) and its name in logs, when a request in progress is
+ * too slow (headers, whole request, minimum rate), and which If-None-Match
+ * headers match GET /api/v1/targets's ETag.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -115,12 +116,42 @@ test_slow(void **state)
 	assert_string_equal(api_slow_text((enum api_slow)99), "?");
 }
 
+static void
+test_etag_match(void **state)
+{
+	const char *tag = "\"0123456789abcdef0123456789abcdef\"";
+
+	(void)state;
+	assert_true(
+	    api_etag_match("\"0123456789abcdef0123456789abcdef\"", tag));
+	/* weak comparison, lists, spaces */
+	assert_true(
+	    api_etag_match("W/\"0123456789abcdef0123456789abcdef\"", tag));
+	assert_true(
+	    api_etag_match("\"x\", \"0123456789abcdef0123456789abcdef\" ,\"y\"",
+		tag));
+	assert_true(api_etag_match("*", tag));
+	assert_true(api_etag_match(" * ", tag));
+	assert_true(api_etag_match("\"a,b\", *", tag));
+	/* no match */
+	assert_false(api_etag_match("", tag));
+	assert_false(
+	    api_etag_match("\"0123456789abcdef0123456789abcdee\"", tag));
+	assert_false(api_etag_match("0123456789abcdef0123456789abcdef", tag));
+	assert_false(api_etag_match("\"0123456789abcdef0123456789abcdef", tag));
+	assert_false(api_etag_match("\"0123456789abcdef\"", tag));
+	assert_false(api_etag_match("*x", tag));
+	assert_false(api_etag_match("\"a, W/", tag));
+	assert_false(api_etag_match(",,,", tag));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_src_key),
 	    cmocka_unit_test(test_slow),
+	    cmocka_unit_test(test_etag_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,7 +25,6 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "metrics.h"
-#include "retire.h"
 #include "status.h"
 #include "table.h"
 #include "targets.h"
