@@ -7,6 +7,9 @@
 # their titles (the probe's ledger). An unchanged list costs a 304 (the
 # probe's debug line). The list edited, the collector and then the probe
 # sent SIGHUP: the target added is checked, the one removed no longer is.
+# A collector answering what cannot be taken (over 64 MiB, announced or
+# not, not JSON, version 2, another probe's list, 401, 404): refused with
+# the reason, said once, the list and its cache kept.
 # The collector stopped and the probe restarted: the probe checks the
 # last good list at once from its cache, says the failure once, and takes
 # a 304 when the collector is back. A damaged cache is set aside, the
@@ -137,6 +140,89 @@ expect_eq "the target removed is no longer checked" \
 expect_match "... while the others go on" "$(after "$PLOG" "$((mark + first_d))" "check svc-a ipv6: > GET")" "^[1-9]"
 wait_until 20 has_series svc-d
 expect_match "the new target's records carry its title" "$(series title)" "^svc-d=Đăng ký kinh doanh$"
+
+# A hostile collector (a stub at targets_url): each answer refused keeps
+# the list and the cache, said once (again at SIGHUP: a debug line).
+sport=$((port + 1))
+cat >"$T_DIR/stub.py" <<'PY'
+import http.server, json, socket, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def answer(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        mode = self.path.strip("/")
+        doc = lambda **kw: json.dumps(dict(
+            {"version": 1, "probe": "p1", "targets": []}, **kw)).encode()
+        try:
+            if mode == "big-length":    # announced: refused before reading
+                self.send_response(200)
+                self.send_header("Content-Length", str(70 << 20))
+                self.end_headers()
+                self.wfile.write(b" " * 4096)
+            elif mode == "big-chunked": # not announced: cut at 64 MiB
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b" " * (1 << 20)
+                for _ in range(66):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            elif mode == "html":
+                self.answer(200, b"<html>502 Bad Gateway</html>")
+            elif mode == "version":
+                self.answer(200, doc(version=2))
+            elif mode == "other":
+                self.answer(200, doc(probe="p2"))
+            elif mode == "token":
+                self.answer(401, b"")
+            else:
+                self.answer(404, b"")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    def log_message(self, *a):
+        pass
+class S(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+S(("::1", int(sys.argv[1])), H).serve_forever()
+PY
+spawn "$ns" -- python3 "$T_DIR/stub.py" "$sport"
+wait_until 10 ip netns exec "$ns" curl -s -g -o /dev/null "http://[::1]:$sport/html"
+cp "$T_DIR/p.conf" "$T_DIR/p.base"
+cache=$(sha256sum <"$T_DIR/spool/targets.cache")
+while IFS='|' read -r mode want; do
+	url="http://\[::1\]:$sport/$mode"
+	sed "s|targets_refresh = 3600;|targets_refresh = 3600; targets_url = \"http://[::1]:$sport/$mode\";|" \
+		"$T_DIR/p.base" >"$T_DIR/p.conf"
+	mark=$(wc -l <"$PLOG")
+	kill -HUP "$PPID_"
+	wait_until 20 seen 1 "$PLOG" "$mark" "warning: targets from $url: "
+	kill -HUP "$PPID_"
+	wait_until 20 seen 1 "$PLOG" "$mark" "targets from $url: .*(again)"
+	expect_match "$mode: refused, the list stays" \
+		"$(tail -n +"$((mark + 1))" "$PLOG" | grep "warning: targets from $url: ")" \
+		"^warning: targets from $url: $want; the last good list \(3 targets\) stays, tried again later$"
+	expect_eq "... said once" "$(after "$PLOG" "$mark" "warning: targets from $url: ")" 1
+done <<'MODES'
+big-length|the answer is larger than 64 MiB
+big-chunked|the answer is larger than 64 MiB
+html|the list is refused: not JSON: invalid JSON at offset 0
+version|the list is refused: "version" is 2, not 1: a list this probe cannot read \(a newer collector\?\)
+other|the list is refused: the list of probe 'p2', not of this probe \('p1'\)
+token|HTTP 401: the collector refused this probe's token \(is p1 in its probes list, with the same token\?\)
+missing|HTTP 404: the collector has no target list there .*
+MODES
+expect_eq "... and the cache is the last good list still" "$(sha256sum <"$T_DIR/spool/targets.cache")" "$cache"
+mark=$(wc -l <"$PLOG")
+wait_until 10 seen 2 "$PLOG" "$mark" "check svc-d ipv6: > GET"
+expect_match "... while its targets are checked" "$(after "$PLOG" "$mark" "check svc-d ipv6: > GET")" "^[2-9]|[0-9]{2,}$"
+cp "$T_DIR/p.base" "$T_DIR/p.conf"
+kill -HUP "$PPID_"
+wait_until 10 seen 1 "$PLOG" "$mark" "304 not modified"
+expect_match "back to the collector: 304" "$(after "$PLOG" "$mark" "304 not modified")" "^1$"
 
 # The collector stopped, the probe restarted: the last good list at once.
 stop_pid "$CPID"
