@@ -190,13 +190,38 @@ collector_free(struct collector *co)
 	free(co);
 }
 
-static int
+int
 collector_mkdir(const char *path, char *err, size_t errlen)
 {
 	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * After the state file path failed to load with lerr: one that does not
+ * decode (errno EBADMSG) is moved aside as PATH.bad-TIME, with a warning,
+ * and a new one starts (0); anything else is -1 with err ("WHAT: lerr").
+ */
+static int
+collector_set_aside(const char *path, const char *what, const char *lerr,
+    char *err, size_t errlen)
+{
+	char aside[PATH_MAX + 32];
+
+	if (errno != EBADMSG) {
+		snprintf(err, errlen, "%s: %s", what, lerr);
+		return -1;
+	}
+	snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
+	    (long long)time(NULL));
+	log_warnx(
+	    "%s unreadable (%s); starting a new one, the old file is kept as %s",
+	    what, lerr, aside);
+	if (rename(path, aside) == -1)
+		log_warn("rename %s", path);
 	return 0;
 }
 
@@ -223,18 +248,7 @@ collector_open_alerts(struct collector *co, const char *dir, char *err,
 		alert_set_maint_file(co->alert, aside);
 	if (alert_load(co->alert, path, lerr, sizeof(lerr)) == 0)
 		return 0;
-	if (errno != EBADMSG) {
-		snprintf(err, errlen, "alert state: %s", lerr);
-		return -1;
-	}
-	snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
-	    (long long)time(NULL));
-	log_warnx(
-	    "alert state unreadable (%s); starting a new one, the old file is kept as %s",
-	    lerr, aside);
-	if (rename(path, aside) == -1)
-		log_warn("rename %s", path);
-	return 0;
+	return collector_set_aside(path, "alert state", lerr, err, errlen);
 }
 
 long
@@ -302,7 +316,7 @@ static int
 collector_open_catalog(struct collector *co, const char *dir, char *err,
     size_t errlen)
 {
-	char path[PATH_MAX], aside[PATH_MAX + 32], lerr[PATH_MAX + 256];
+	char path[PATH_MAX], lerr[PATH_MAX + 256];
 
 	if (catalog_path(dir, path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "data_dir %s: path too long", dir);
@@ -310,18 +324,7 @@ collector_open_catalog(struct collector *co, const char *dir, char *err,
 	}
 	if (catalog_load(&co->catalog, path, lerr, sizeof(lerr)) == 0)
 		return 0;
-	if (errno != EBADMSG) {
-		snprintf(err, errlen, "target catalogue: %s", lerr);
-		return -1;
-	}
-	snprintf(aside, sizeof(aside), "%s.bad-%lld", path,
-	    (long long)time(NULL));
-	log_warnx(
-	    "target catalogue unreadable (%s); starting a new one, the old file is kept as %s",
-	    lerr, aside);
-	if (rename(path, aside) == -1)
-		log_warn("rename %s", path);
-	return 0;
+	return collector_set_aside(path, "target catalogue", lerr, err, errlen);
 }
 
 int

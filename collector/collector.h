@@ -141,6 +141,9 @@ void collector_sync_list(struct collector *);
 /* Apply the pending requests of the requests file. 0 or -1. */
 int collector_requests(struct collector *);
 
+/* mkdir path (0750) unless it exists; 0, or -1 with err. */
+int collector_mkdir(const char *path, char *err, size_t errlen);
+
 /* The alert settings of cc. */
 void collector_alert_conf(const struct collector_conf *, struct alert_conf *);
 

@@ -78,16 +78,6 @@ files_exist(const char *data_dir, const char *root, const char *id)
 	return found;
 }
 
-static int
-mkdir_one(const char *path, char *msg, size_t msglen)
-{
-	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
-		snprintf(msg, msglen, "mkdir %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Move every DATA_DIR/sroot/PROBE/from.FAMILY.rrd to DATA_DIR/droot/
  * PROBE/to.FAMILY.rrd; a name taken there gets ".<unix time>" before
@@ -127,11 +117,11 @@ move_files(struct collector *co, const char *sroot, const char *from,
 				continue;
 			snprintf(ddir, sizeof(ddir), "%s/%s", co->data_dir,
 			    droot);
-			if (mkdir_one(ddir, msg, msglen) == -1 ||
+			if (collector_mkdir(ddir, msg, msglen) == -1 ||
 			    snprintf(ddir, sizeof(ddir), "%s/%s/%s",
 				co->data_dir, droot,
 				de->d_name) >= (int)sizeof(ddir) ||
-			    mkdir_one(ddir, msg, msglen) == -1) {
+			    collector_mkdir(ddir, msg, msglen) == -1) {
 				rc = -1;
 				break;
 			}
