@@ -887,7 +887,8 @@ publish_run(struct collector *co, double now, int flags,
 		sizeof(err)) == -1)
 		pub_fail(pb, err);
 	r.change = &pb->change;
-	if ((have_summary = pub_summary(pb, si, &r)) >= 0)
+	if ((have_summary = pub_summary(pb, si, &r)) >= 0 &&
+	    !(flags & PUBLISH_NO_GRAPHS))
 		pub_summary_graphs(pb);
 	t1 = now_mono_ms();
 	pb->st.ms_figures = t1 - t0;
