@@ -118,6 +118,10 @@ expect_match "... and a readiness trend of past days" \
 	"$(jq '.trend | length' "$T_DIR/site-before/report.json")" '^([3-9]|[1-9][0-9])$'
 
 start_collector || { not_ok "collector starts (and converts)"; sed 's/^/#   /' "$clog"; finish; }
+# While it runs, the command refuses: the files are the daemon's.
+out=$("$V6COLLECTOR" rrd convert -c "$T_DIR/c.conf" 2>&1)
+expect_eq "rrd convert while the collector runs: exit 1" "$?" 1
+expect_match "... naming it" "$out" "a collector \\(pid $cpid\\) runs on data_dir"
 stop_pid "$cpid"
 line=$(grep 'rrd: 5 RRD files converted to the current layout' "$clog")
 expect_match "the collector converts the 5 files when it starts, and logs counts and bytes" "$line" \
