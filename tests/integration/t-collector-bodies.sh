@@ -52,7 +52,7 @@ unread() {
 		'( sport = :8080 and dst [2001:db8:a::1] )' |
 		awk '$1 != 0 { n++ } END { print n + 0 }'
 }
-if wait_until 10 test "$(unread)" = 0; then
+if wait_until 10 eval 'test "$(unread)" = 0'; then
 	ok "the collector has read A's requests"
 else
 	not_ok "the collector has read A's requests ($(unread) with unread bytes)"

@@ -80,7 +80,7 @@ else
 fi
 check "the log says why (headers too slow)" \
 	grep -q '2001:db8:bad::/64: .*headers not complete' "$clog"
-wait_until 10 test "$(grep -c . "$klog")" -ge 3
+wait_until 10 eval 'test "$(grep -c . "$klog")" -ge 3'
 expect_eq "3 POSTs 12 s apart on one kept-alive connection: 200 each" \
 	"$(tr '\n' ' ' <"$klog")" "status 200 status 200 status 200 "
 check "no token in the log" bash -c "! grep -qF -- '$tok' '$clog'"

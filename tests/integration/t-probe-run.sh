@@ -66,7 +66,7 @@ sed -i 's|user = "nobody"; };|user = "nobody"; canaries = ( "https://drop.lab.ex
 spawn "$LAB_CLI" -- "$V6PROBE" run -c "$T_DIR/p.conf" -v
 PPID_=$SPAWNED
 PLOG=$SPAWNED_LOG
-wait_until 10 test "$(pstat stored)" -ge 18
+wait_until 10 eval 'test "$(pstat stored)" -ge 18'
 expect_match "the daemon delivers round after round" "$(pstat stored)" "^(1[89]|[2-9][0-9]|[0-9]{3,})$"
 expect_match "dropped root: runs as nobody" "$(grep '^Uid:' /proc/$PPID_/status)" \
 	"^Uid:[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)"
@@ -93,7 +93,7 @@ expect_match "SIGHUP with a good file: the new target is checked" "$(status)" '"
 # Fault: the collector down for several rounds, then back.
 stop_pid "$CPID"
 before=$(grep -c "durable" "$PLOG")
-wait_until 10 test "$(grep -c durable "$PLOG")" -ge $((before + 3))
+wait_until 10 eval 'test "$(grep -c durable "$PLOG")" -ge $((before + 3))'
 expect_match "collector down: checks go on, results spooled" "$(grep -c durable "$PLOG")" "^[0-9]+$"
 expect_match "collector down: a clear log line" "$(cat "$PLOG")" "upload to http://\[::1\]:8080/api/v1/results failed"
 cspawn

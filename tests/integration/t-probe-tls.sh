@@ -37,7 +37,7 @@ wait_until 10 lab_exec "$LAB_CLI" curl -sf --cacert "$LAB_CA" -o /dev/null https
 : >"$d/nginx-mtu/access.log"	# curl's own handshake does not count
 spawn "$LAB_CLI" -- "$V6PROBE" run -c "$T_DIR/p.conf"
 P=$SPAWNED
-wait_until 20 test "$(wc -l <"$d/nginx-mtu/access.log")" -ge 10
+wait_until 20 eval 'test "$(wc -l <"$d/nginx-mtu/access.log")" -ge 10'
 stop_pid "$P"
 full=$(grep -c '^\. ' "$d/nginx-mtu/access.log")
 resumed=$(grep -c '^r ' "$d/nginx-mtu/access.log")
@@ -81,14 +81,14 @@ serves_new() {
 }
 wait_until 10 serves_new
 check "both families serve the new certificate" serves_new
-t0=$(date +%s)
+t0=$(date +%s.%N) # to the ns: the first run's last records may share its second
 spawn "$LAB_CLI" -- "$V6PROBE" run -c "$T_DIR/p.conf"
 new_records() {
 	python3 -c "
 import json, sys
 print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['ts'] >= $t0))" "$T_DIR/records.jsonl"
 }
-wait_until 10 test "$(new_records)" -ge 4
+wait_until 10 eval 'test "$(new_records)" -ge 4'
 days=$(python3 -c "
 import json, sys
 print(sorted({r['tls']['cert_days_left'] for r in map(json.loads, open(sys.argv[1]))
